@@ -1,0 +1,480 @@
+// Package store holds Relevo's durable state: conversations, the inbox and
+// outbox of messages, agent runs, tickets with their event log, and the
+// knowledge base (documents, chunks, question/answer entries).
+//
+// Store is the one contract; sqlite and postgres implement it on top of the
+// shared SQL code in sqlstore, and storetest is the conformance suite both
+// must pass. All times are UTC with microsecond precision.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors returned by every implementation. Callers test them with errors.Is;
+// the API layer maps them to gRPC status codes in one place.
+var (
+	// ErrNotFound: the id names nothing.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the change contradicts the current state (e.g. a ticket
+	// already answered with another text, or linked to another reference).
+	ErrConflict = errors.New("conflict")
+	// ErrLeaseLost: the claim on a conversation expired and another worker
+	// took it; the caller must drop its result.
+	ErrLeaseLost = errors.New("lease lost")
+)
+
+// Direction of a message.
+type Direction string
+
+const (
+	Inbound  Direction = "in"
+	Outbound Direction = "out"
+)
+
+// Author of a message.
+type Author string
+
+const (
+	AuthorUser  Author = "user"
+	AuthorBot   Author = "bot"
+	AuthorHuman Author = "human"
+)
+
+// DeliveryStatus of an outbound message. The order of the constants is the
+// order of progress: a receipt never moves a message backwards.
+type DeliveryStatus string
+
+const (
+	StatusPending   DeliveryStatus = "pending"
+	StatusInFlight  DeliveryStatus = "in_flight"
+	StatusRetrying  DeliveryStatus = "retrying"
+	StatusSent      DeliveryStatus = "sent"
+	StatusDelivered DeliveryStatus = "delivered"
+	StatusRead      DeliveryStatus = "read"
+	StatusFailed    DeliveryStatus = "failed"
+)
+
+// ConversationState says who is in charge of a conversation. Paused is not a
+// stored state: a conversation is paused while PausedUntil is in the future.
+type ConversationState string
+
+const (
+	StateBot        ConversationState = "bot"
+	StateTicketOpen ConversationState = "ticket_open"
+)
+
+// TicketStatus is the lifecycle state of a ticket.
+type TicketStatus string
+
+const (
+	TicketOpen     TicketStatus = "open"
+	TicketAnswered TicketStatus = "answered"
+	TicketClosed   TicketStatus = "closed"
+)
+
+// TicketEventType says what happened to a ticket.
+type TicketEventType string
+
+const (
+	EventCreated  TicketEventType = "created"
+	EventFollowUp TicketEventType = "follow_up"
+	EventAnswered TicketEventType = "answered"
+	EventClosed   TicketEventType = "closed"
+	EventLinked   TicketEventType = "linked"
+)
+
+// Topics of change notifications (see Store.Subscribe).
+const (
+	TopicInbox     = "inbox"
+	TopicOutbox    = "outbox"
+	TopicTickets   = "tickets"
+	TopicKnowledge = "knowledge"
+)
+
+// Contact identifies a person on a channel by (Channel, Address).
+type Contact struct {
+	Channel     string
+	Address     string
+	DisplayName string
+	Phone       string
+}
+
+// Conversation is one contact's thread with the business on one channel.
+type Conversation struct {
+	ID              string
+	Contact         Contact
+	BusinessAddress string
+	State           ConversationState
+	PausedUntil     time.Time // zero when not paused
+	OpenTicketID    string
+	LastNoticeAt    time.Time // last "a specialist will answer" notice
+	CreatedAt       time.Time
+	LastActivityAt  time.Time
+	MessageCount    int
+}
+
+// Paused reports whether the bot is paused at time now.
+func (c Conversation) Paused(now time.Time) bool { return c.PausedUntil.After(now) }
+
+// Message is one message of a conversation, in either direction.
+type Message struct {
+	ID             string
+	ConversationID string
+	Direction      Direction
+	Author         Author
+	AuthorName     string // agent or specialist name
+	Kind           string // inbound: text, choice, media, audio, ...; outbound: text, template, mark_read
+	Text           string
+	// Payload holds the channel-specific details (choice, media, buttons,
+	// template, ...) as the JSON encoding of the API message. Opaque here.
+	Payload []byte
+	// ChannelMessageID: for inbound messages the channel's id; for outbound
+	// messages the provider's id once acked.
+	ChannelMessageID string
+	BusinessAddress  string
+	ReplyTo          string    // channel message id replied to / marked read
+	SentAt           time.Time // channel timestamp (inbound) or creation (outbound)
+	CreatedAt        time.Time // when stored
+	TicketID         string
+
+	// Inbound only.
+	Processed bool
+	RunID     string
+
+	// Outbound only.
+	DedupeKey     string // unique among outbound messages; "" for none
+	Status        DeliveryStatus
+	Attempts      int
+	NextAttemptAt time.Time
+	FailureCode   string
+	FailureReason string
+	UpdatedAt     time.Time
+}
+
+// InboundMessage is what AcceptInbound stores.
+type InboundMessage struct {
+	Contact          Contact
+	ChannelMessageID string // required
+	BusinessAddress  string
+	SentAt           time.Time // zero: now
+	Kind             string
+	Text             string
+	Payload          []byte
+	ReplyTo          string
+}
+
+// AcceptResult is the outcome of AcceptInbound.
+type AcceptResult struct {
+	MessageID      string
+	ConversationID string
+	Duplicate      bool // the (channel, channel message id) was already stored
+}
+
+// Claim is a worker's exclusive, time-limited hold on one conversation and
+// the pending inbound messages it had when claimed.
+type Claim struct {
+	Conversation Conversation
+	Messages     []Message // pending inbound messages, in channel order
+	Owner        string
+	LeaseUntil   time.Time
+}
+
+// OutboundDraft is a message the server wants delivered.
+type OutboundDraft struct {
+	Kind       string // text, template, mark_read
+	Text       string
+	Payload    []byte
+	ReplyTo    string
+	AuthorName string
+	Author     Author // default AuthorBot
+	TicketID   string
+	// DedupeKey makes the insert idempotent: a second draft with the same key
+	// is ignored. Derive it from a natural id (inbound message id + ordinal,
+	// ticket id + "answer").
+	DedupeKey string
+}
+
+// TicketDraft is a ticket to open as part of a run.
+type TicketDraft struct {
+	Question      string
+	HandoffReason string
+	// Context is the conversation before the question, oldest first.
+	Context []Message
+}
+
+// RunRecord is the recorded trace of an agent run.
+type RunRecord struct {
+	ID               string
+	ConversationID   string
+	MessageIDs       []string
+	Outcome          string // smalltalk, answer, escalate, follow_up, silent
+	Reason           string
+	Agents           []string
+	Trace            []byte // JSON of the steps; opaque here
+	PromptTokens     int
+	CompletionTokens int
+	TicketID         string
+	Reply            string
+	StartedAt        time.Time
+	Duration         time.Duration
+}
+
+// RunResult is everything a worker commits for a claim, atomically: the
+// claimed messages become processed, the replies enter the outbox, the run is
+// recorded, and the conversation's state changes — or nothing happens.
+type RunResult struct {
+	Run     RunRecord
+	Replies []OutboundDraft
+	// OpenTicket opens a ticket and moves the conversation to
+	// StateTicketOpen. RunRecord.TicketID is set to the new id.
+	OpenTicket *TicketDraft
+	// FollowUpTicketID attaches the claimed messages to this open ticket
+	// (one follow-up event per message).
+	FollowUpTicketID string
+	// NoticeSent records that the "a specialist will answer" notice went out
+	// now (sets Conversation.LastNoticeAt).
+	NoticeSent bool
+}
+
+// Outbound failure policy passed to FailOutbound.
+type FailPolicy struct {
+	MaxAttempts int       // attempts after which a retryable failure becomes permanent
+	RetryAt     time.Time // next attempt, for retryable failures
+}
+
+// Ticket is a request for a human specialist.
+type Ticket struct {
+	ID             string
+	ConversationID string
+	Contact        Contact
+	Question       string
+	Context        []Message
+	FollowUps      []Message
+	Status         TicketStatus
+	Answer         string
+	AnsweredBy     string
+	ExternalRef    string
+	HandoffReason  string
+	LearnedEntryID string
+	LastError      string
+	CloseReason    string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ResolvedAt     time.Time
+}
+
+// TicketEvent is an entry of the ticket event log.
+type TicketEvent struct {
+	Sequence  int64
+	Type      TicketEventType
+	TicketID  string
+	MessageID string // follow-up message, for EventFollowUp
+	CreatedAt time.Time
+}
+
+// TicketFilter selects tickets for ListTickets.
+type TicketFilter struct {
+	Status         TicketStatus // "" for any
+	ConversationID string
+	ExternalRef    string
+	Limit          int
+	// Cursor is the opaque position returned as next by the previous page.
+	Cursor string
+}
+
+// AnswerInput is what AnswerTicket records.
+type AnswerInput struct {
+	TicketID   string
+	Answer     string
+	AnsweredBy string
+	// Deliver queues the answer to the user. False when the human already
+	// wrote it on the channel (WhatsApp Business app echo).
+	Deliver bool
+	// Learn, when not nil, is stored as a learned entry in the same
+	// transaction (Entry.TicketID is set).
+	Learn *Entry
+	// ReplyPayload is the payload of the outbound answer message.
+	ReplyPayload []byte
+}
+
+// ConversationFilter selects conversations.
+type ConversationFilter struct {
+	Channel string
+	State   string // "bot", "ticket_open", "paused" or "" for any
+	Limit   int
+	Cursor  string
+}
+
+// Document is an uploaded knowledge-base file.
+type Document struct {
+	ID         string
+	Filename   string
+	MediaType  string
+	SHA256     string
+	SizeBytes  int64
+	Pages      int
+	ChunkCount int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Chunk is a passage of a document, with its embedding.
+type Chunk struct {
+	ID         string
+	DocumentID string
+	Ordinal    int
+	Page       int
+	Heading    string
+	Text       string
+	// Embedding and the model that produced it; the index recomputes
+	// embeddings whose model differs from the configured one.
+	Embedding      []float32
+	EmbeddingModel string
+}
+
+// Entry is a question/answer pair of the knowledge base.
+type Entry struct {
+	ID             string
+	Question       string
+	Answer         string
+	Source         string
+	TicketID       string
+	Learned        bool
+	Embedding      []float32
+	EmbeddingModel string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// KnowledgeChange is an entry of the knowledge change log, which replicas
+// follow to keep their in-memory index current.
+type KnowledgeChange struct {
+	Sequence int64
+	Kind     string // "document" or "entry"
+	ID       string
+	Deleted  bool
+}
+
+// PutDocumentResult says what PutDocument did.
+type PutDocumentResult struct {
+	Document  Document
+	Replaced  bool // a document with that file name existed and was replaced
+	Unchanged bool // same name and content already stored; nothing changed
+}
+
+// Store is the contract of Relevo's durable state. Every method is safe for
+// concurrent use, by several goroutines and (on PostgreSQL) several processes.
+type Store interface {
+	// AcceptInbound stores an inbound message in its conversation (created on
+	// first contact) and returns once it is durable. The same (channel,
+	// channel message id) again returns the original ids with Duplicate set
+	// and changes nothing.
+	AcceptInbound(ctx context.Context, in InboundMessage) (AcceptResult, error)
+
+	// ClaimConversation leases one conversation that has unprocessed inbound
+	// messages and is not leased by anyone else, for lease. It returns nil,
+	// nil when there is no such work. Conversations are offered oldest
+	// pending message first.
+	ClaimConversation(ctx context.Context, owner string, lease time.Duration) (*Claim, error)
+	// CompleteRun commits a run's result for a claim atomically and releases
+	// the lease; ErrLeaseLost when the lease was taken over meanwhile, in which
+	// case nothing is written.
+	CompleteRun(ctx context.Context, claim *Claim, result RunResult) error
+	// ReleaseClaim gives the conversation back without processing, so that
+	// it can be claimed again after retryAfter.
+	ReleaseClaim(ctx context.Context, claim *Claim, retryAfter time.Duration) error
+
+	// ClaimOutbound leases up to limit deliverable outbound messages of a
+	// channel (pending, retrying and due, or in flight with an expired lease),
+	// marks them in flight until now+ackTimeout and counts an attempt.
+	// Messages of one conversation are returned in creation order and a
+	// conversation with an older message still in flight or retrying yields
+	// nothing newer.
+	ClaimOutbound(ctx context.Context, channel string, limit int, ackTimeout time.Duration) ([]Message, error)
+	// AckOutbound records the provider's id; idempotent.
+	AckOutbound(ctx context.Context, id, providerMessageID string) error
+	// FailOutbound records a delivery failure: retryable failures with
+	// attempts left become retrying at policy.RetryAt, others failed.
+	FailOutbound(ctx context.Context, id string, retryable bool, code, reason string, policy FailPolicy) (Message, error)
+	// RequeueOutbound makes in-flight messages deliverable again at once,
+	// without counting the attempt (the stream that held them broke).
+	RequeueOutbound(ctx context.Context, ids []string) error
+	// RecordReceipt applies a provider receipt to the outbound message with
+	// that provider id; matched is false when there is none. Statuses only
+	// move forward, except failed.
+	RecordReceipt(ctx context.Context, channel, providerMessageID string, status DeliveryStatus, code, reason string) (matched bool, err error)
+	// GetMessage returns one message.
+	GetMessage(ctx context.Context, id string) (Message, error)
+	// RepliesTo returns the outbound messages of the run that processed the
+	// inbound message id, and whether that message has been processed.
+	RepliesTo(ctx context.Context, inboundID string) (replies []Message, processed bool, err error)
+
+	// RecordHumanMessage stores a message a human sent on the channel itself
+	// (idempotent on channel message id) and pauses the bot in the
+	// conversation until pauseUntil. It returns the conversation (with its
+	// open ticket id, if any) and whether it was a duplicate.
+	RecordHumanMessage(ctx context.Context, contact Contact, channelMessageID, businessAddress, text, authorName string, sentAt, pauseUntil time.Time) (Conversation, bool, error)
+
+	// Conversations.
+	GetConversation(ctx context.Context, id string) (Conversation, error)
+	FindConversation(ctx context.Context, channel, address string) (Conversation, error)
+	ListConversations(ctx context.Context, f ConversationFilter) (list []Conversation, next string, err error)
+	// ListMessages returns the limit most recent messages, oldest first.
+	ListMessages(ctx context.Context, conversationID string, limit int) ([]Message, error)
+	// SetPausedUntil pauses (future time) or resumes (zero time) the bot.
+	SetPausedUntil(ctx context.Context, conversationID string, until time.Time) (Conversation, error)
+	// EraseContact deletes the contact's conversations, messages, runs and
+	// tickets.
+	EraseContact(ctx context.Context, channel, address string) (conversations, messages int, err error)
+
+	// Runs.
+	GetRun(ctx context.Context, id string) (RunRecord, error)
+	ListRuns(ctx context.Context, conversationID string, limit int) ([]RunRecord, error)
+
+	// Tickets.
+	GetTicket(ctx context.Context, id string) (Ticket, error)
+	ListTickets(ctx context.Context, f TicketFilter) (list []Ticket, next string, err error)
+	// AnswerTicket answers an open ticket: status answered, the answer queued
+	// to the user when in.Deliver, the learned entry stored, the conversation
+	// given back to the bot, an event logged — atomically. The same answer on
+	// an answered ticket returns it with already = true; another answer, or a
+	// closed ticket, is ErrConflict.
+	AnswerTicket(ctx context.Context, in AnswerInput) (t Ticket, already bool, err error)
+	// CloseTicket closes an open ticket; closing a closed one is a no-op;
+	// closing an answered one is ErrConflict.
+	CloseTicket(ctx context.Context, id, reason string) (Ticket, error)
+	// LinkTicket records the external reference; linking another reference
+	// when one is set is ErrConflict. lastError is stored as is.
+	LinkTicket(ctx context.Context, id, externalRef, lastError string) (Ticket, error)
+	// TicketEvents returns up to limit events after the sequence, in order.
+	TicketEvents(ctx context.Context, afterSequence int64, limit int) ([]TicketEvent, error)
+
+	// Knowledge base.
+	PutDocument(ctx context.Context, doc Document, chunks []Chunk) (PutDocumentResult, error)
+	GetDocument(ctx context.Context, id string) (Document, error)
+	ListDocuments(ctx context.Context, limit int, cursor string) (list []Document, next string, err error)
+	DocumentChunks(ctx context.Context, documentID string) ([]Chunk, error)
+	DeleteDocument(ctx context.Context, id string) error
+	CreateEntry(ctx context.Context, e Entry) (Entry, error)
+	GetEntry(ctx context.Context, id string) (Entry, error)
+	UpdateEntry(ctx context.Context, e Entry) (Entry, error)
+	DeleteEntry(ctx context.Context, id string) error
+	ListEntries(ctx context.Context, learnedOnly bool, limit int, cursor string) (list []Entry, next string, err error)
+	// KnowledgeChanges returns up to limit changes after the sequence.
+	KnowledgeChanges(ctx context.Context, afterSequence int64, limit int) ([]KnowledgeChange, error)
+	// LastKnowledgeSequence is the newest change's sequence (0 when none).
+	LastKnowledgeSequence(ctx context.Context) (int64, error)
+
+	// Subscribe returns a channel that receives a topic name whenever data of
+	// that topic may have changed, in this process or (PostgreSQL) any other.
+	// Notifications coalesce; the channel closes when ctx ends.
+	Subscribe(ctx context.Context, topics ...string) <-chan string
+
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
