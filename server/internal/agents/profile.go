@@ -1,0 +1,210 @@
+package agents
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Profile is a company's configuration of the chain: names, language,
+// instructions, modes, thresholds and models. It is one YAML file, so a new
+// company needs no code change.
+type Profile struct {
+	Company  Company `yaml:"company"`
+	LLM      LLM     `yaml:"llm"`
+	MaxTurns int     `yaml:"max_turns"`
+	// AgentTimeout bounds one agent's turn.
+	AgentTimeout time.Duration  `yaml:"agent_timeout"`
+	Triage       TriageConfig   `yaml:"triage"`
+	Knowledge    KnowledgeCfg   `yaml:"knowledge"`
+	Human        HumanConfig    `yaml:"human"`
+	Messages     MessagesConfig `yaml:"messages"`
+}
+
+// Company describes the business the bot speaks for.
+type Company struct {
+	Name        string `yaml:"name"`
+	Language    string `yaml:"language"` // "es" or "en": analysis and small-talk lexicon
+	Description string `yaml:"description"`
+}
+
+// LLM configures the OpenAI-compatible provider used by roles in llm mode.
+type LLM struct {
+	BaseURL string `yaml:"base_url"` // empty: api.openai.com
+	// APIKeyEnv names the environment variable holding the key, so that no
+	// secret lives in the profile.
+	APIKeyEnv    string        `yaml:"api_key_env"`
+	Model        string        `yaml:"model"`
+	Timeout      time.Duration `yaml:"timeout"`
+	HistoryTurns int           `yaml:"history_turns"`
+	Temperature  float32       `yaml:"temperature"`
+}
+
+// TriageConfig configures the "Asistente Inicial".
+type TriageConfig struct {
+	Name         string `yaml:"name"`
+	Mode         string `yaml:"mode"` // rules | llm
+	Model        string `yaml:"model"`
+	Instructions string `yaml:"instructions"`
+}
+
+// KnowledgeCfg configures the "Especialista en Conocimiento".
+type KnowledgeCfg struct {
+	Name         string `yaml:"name"`
+	Mode         string `yaml:"mode"` // rules | llm
+	Model        string `yaml:"model"`
+	Instructions string `yaml:"instructions"`
+	// AnswerThreshold is the minimum retrieval confidence to answer; below
+	// it the question goes to a human. See the profile file for where the
+	// default value was measured.
+	AnswerThreshold float64 `yaml:"answer_threshold"`
+	TopK            int     `yaml:"top_k"`
+	// OfferFeedback adds "¿Te sirvió?" buttons to knowledge-base answers.
+	OfferFeedback bool `yaml:"offer_feedback"`
+}
+
+// HumanConfig configures the "Especialista Humano" hand-off.
+type HumanConfig struct {
+	Name string `yaml:"name"`
+	// HandoffMessage tells the user a person will answer.
+	HandoffMessage string `yaml:"handoff_message"`
+	// WaitingMessage is sent when the user writes while a ticket is open, at
+	// most once per NoticeInterval.
+	WaitingMessage string        `yaml:"waiting_message"`
+	NoticeInterval time.Duration `yaml:"notice_interval"`
+	// TakeoverPause is how long the bot stays silent after a human writes on
+	// the channel itself.
+	TakeoverPause time.Duration `yaml:"takeover_pause"`
+}
+
+// MessagesConfig holds fixed texts the bot sends.
+type MessagesConfig struct {
+	Greeting    string `yaml:"greeting"`
+	Thanks      string `yaml:"thanks"`
+	Goodbye     string `yaml:"goodbye"`
+	Presence    string `yaml:"presence"` // "¿estás ahí?"
+	Unsupported string `yaml:"unsupported"`
+	// VoiceNoteUnsupported answers voice notes when no transcription model is
+	// configured.
+	VoiceNoteUnsupported string `yaml:"voice_note_unsupported"`
+	FeedbackQuestion     string `yaml:"feedback_question"`
+	FeedbackYes          string `yaml:"feedback_yes"`
+	FeedbackHuman        string `yaml:"feedback_human"`
+	FeedbackThanks       string `yaml:"feedback_thanks"`
+}
+
+//go:embed profile_c1do1.yaml
+var defaultProfile []byte
+
+// DefaultProfile returns the embedded sample profile (the company C1DO1,
+// Spanish, e-learning), which runs fully offline.
+func DefaultProfile() *Profile {
+	p, err := ParseProfile(defaultProfile)
+	if err != nil {
+		panic(fmt.Sprintf("embedded profile is invalid: %v", err))
+	}
+	return p
+}
+
+// LoadProfile reads a profile file.
+func LoadProfile(path string) (*Profile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read profile: %w", err)
+	}
+	p, err := ParseProfile(b)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// ParseProfile decodes and validates a profile. Unknown keys are errors, so
+// a misspelt setting is caught at start instead of silently ignored.
+func ParseProfile(b []byte) (*Profile, error) {
+	p := &Profile{}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(p); err != nil {
+		return nil, err
+	}
+	p.applyDefaults()
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Profile) applyDefaults() {
+	if p.MaxTurns == 0 {
+		p.MaxTurns = 6
+	}
+	if p.AgentTimeout == 0 {
+		p.AgentTimeout = defaultAgentTimeout
+	}
+	if p.Company.Language == "" {
+		p.Company.Language = "es"
+	}
+	if p.Triage.Mode == "" {
+		p.Triage.Mode = "rules"
+	}
+	if p.Knowledge.Mode == "" {
+		p.Knowledge.Mode = "rules"
+	}
+	if p.Knowledge.TopK == 0 {
+		p.Knowledge.TopK = 5
+	}
+	if p.LLM.Timeout == 0 {
+		p.LLM.Timeout = 30 * time.Second
+	}
+	if p.LLM.HistoryTurns == 0 {
+		p.LLM.HistoryTurns = 10
+	}
+	if p.LLM.APIKeyEnv == "" {
+		p.LLM.APIKeyEnv = "OPENAI_API_KEY"
+	}
+	if p.Human.NoticeInterval == 0 {
+		p.Human.NoticeInterval = 30 * time.Minute
+	}
+	if p.Human.TakeoverPause == 0 {
+		p.Human.TakeoverPause = 12 * time.Hour
+	}
+}
+
+// Validate reports the first invalid setting, naming it.
+func (p *Profile) Validate() error {
+	for _, m := range []struct{ key, mode string }{{"triage.mode", p.Triage.Mode}, {"knowledge.mode", p.Knowledge.Mode}} {
+		if m.mode != "rules" && m.mode != "llm" {
+			return fmt.Errorf("%s: %q is not rules or llm", m.key, m.mode)
+		}
+	}
+	if p.Company.Language != "es" && p.Company.Language != "en" {
+		return fmt.Errorf("company.language: %q is not supported (es, en)", p.Company.Language)
+	}
+	if p.Knowledge.AnswerThreshold <= 0 || p.Knowledge.AnswerThreshold >= 1 {
+		return fmt.Errorf("knowledge.answer_threshold: %v is not between 0 and 1", p.Knowledge.AnswerThreshold)
+	}
+	if p.Human.HandoffMessage == "" {
+		return fmt.Errorf("human.handoff_message: required")
+	}
+	if (p.Triage.Mode == "llm" || p.Knowledge.Mode == "llm") && p.LLM.Model == "" && p.Triage.Model == "" && p.Knowledge.Model == "" {
+		return fmt.Errorf("llm.model: required when a role runs in llm mode")
+	}
+	return nil
+}
+
+// NameOf returns the display name of a role.
+func (p *Profile) NameOf(r Role) string {
+	switch r {
+	case RoleTriage:
+		return p.Triage.Name
+	case RoleKnowledge:
+		return p.Knowledge.Name
+	default:
+		return p.Human.Name
+	}
+}
