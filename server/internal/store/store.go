@@ -394,6 +394,10 @@ type Store interface {
 	// conversation with an older message still in flight or retrying yields
 	// nothing newer.
 	ClaimOutbound(ctx context.Context, channel string, limit int, ackTimeout time.Duration) ([]Message, error)
+	// EnqueueOutbound puts messages into a conversation's outbox outside of a
+	// run (the typing indicator while the agents work). Drafts whose
+	// DedupeKey already exists are ignored.
+	EnqueueOutbound(ctx context.Context, conversationID string, drafts []OutboundDraft) error
 	// AckOutbound records the provider's id; idempotent.
 	AckOutbound(ctx context.Context, id, providerMessageID string) error
 	// FailOutbound records a delivery failure: retryable failures with

@@ -1,0 +1,456 @@
+// Package webhook receives the WhatsApp Cloud API webhooks: it verifies
+// them, turns Meta's payloads into ChannelService requests and sends those to
+// the Relevo server before answering Meta.
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/relevo/relevo/adapters/whatsapp/internal/mask"
+	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
+)
+
+// Channel is the channel name the adapter uses with the server.
+const Channel = "whatsapp"
+
+// maxText is the longest text the server accepts in a message.
+const maxText = 64 << 10
+
+// ErrMalformed is returned by Parse for a body that is not a JSON object.
+var ErrMalformed = errors.New("malformed webhook payload")
+
+// Batch is what one webhook POST asks of the server, in payload order.
+type Batch struct {
+	// Messages are the users' messages, for HandleMessage.
+	Messages []*relevov1.InboundMessage
+	// Receipts are delivery statuses, for ReportDelivery.
+	Receipts []*relevov1.ReportDeliveryRequest
+	// HumanMessages are messages a person sent from the WhatsApp Business
+	// app, for SendHumanMessage.
+	HumanMessages []*relevov1.SendHumanMessageRequest
+	// Notices are things worth logging that need no request: ignored
+	// items, errors Meta reported, placeholders.
+	Notices []Notice
+}
+
+// Notice is a log line produced while parsing.
+type Notice struct {
+	Level slog.Level
+	Msg   string
+	// Attrs are key-value pairs as for slog.Logger.Log.
+	Attrs []any
+}
+
+func (b *Batch) notice(level slog.Level, msg string, attrs ...any) {
+	b.Notices = append(b.Notices, Notice{Level: level, Msg: msg, Attrs: attrs})
+}
+
+// Parse reads a webhook body. Only a body that is not a JSON object is an
+// error. Fields of an unexpected type are left empty with a notice and the
+// rest is kept (an element missing what it needs is skipped), because
+// rejecting the body would only make Meta re-deliver it for days.
+func Parse(body []byte) (*Batch, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
+		return nil, ErrMalformed
+	}
+	b := &Batch{}
+	var env waEnvelope
+	if err := json.Unmarshal(trimmed, &env); err != nil {
+		b.notice(slog.LevelWarn, "webhook envelope partly not understood", "err", err)
+	}
+	if env.Object != "" && env.Object != "whatsapp_business_account" {
+		b.notice(slog.LevelWarn, "webhook for an unexpected object ignored", "object", env.Object)
+		return b, nil
+	}
+	for _, rawEntry := range env.Entry {
+		var e waEntry
+		if err := json.Unmarshal(rawEntry, &e); err != nil {
+			b.notice(slog.LevelWarn, "webhook entry partly not understood", "err", err)
+		}
+		for _, rawChange := range e.Changes {
+			var c waChange
+			if err := json.Unmarshal(rawChange, &c); err != nil {
+				b.notice(slog.LevelWarn, "webhook change partly not understood", "waba_id", e.ID, "err", err)
+			}
+			b.parseChange(e.ID, c)
+		}
+	}
+	return b, nil
+}
+
+func (b *Batch) parseChange(wabaID string, c waChange) {
+	switch c.Field {
+	case "messages", "smb_message_echoes", "message_echoes":
+	default:
+		b.notice(slog.LevelDebug, "webhook field ignored", "field", c.Field, "waba_id", wabaID)
+		return
+	}
+	var v waValue
+	if err := json.Unmarshal(c.Value, &v); err != nil {
+		b.notice(slog.LevelWarn, "webhook value partly not understood", "field", c.Field, "waba_id", wabaID, "err", err)
+	}
+	phoneNumberID := string(v.Metadata.PhoneNumberID)
+	if phoneNumberID == "" {
+		b.notice(slog.LevelWarn, "webhook change without metadata.phone_number_id; skipped", "field", c.Field, "waba_id", wabaID)
+		return
+	}
+	for _, raw := range v.Errors {
+		var e waError
+		if json.Unmarshal(raw, &e) != nil {
+			continue
+		}
+		b.notice(slog.LevelWarn, "whatsapp reported an error", append([]any{"phone_number_id", phoneNumberID}, errorAttrs(e)...)...)
+	}
+	contacts := make([]waContact, 0, len(v.Contacts))
+	for _, raw := range v.Contacts {
+		var c waContact
+		if json.Unmarshal(raw, &c) == nil {
+			contacts = append(contacts, c)
+		}
+	}
+	for _, raw := range v.Messages {
+		b.parseMessage(phoneNumberID, contacts, raw)
+	}
+	for _, raw := range v.Statuses {
+		b.parseStatus(phoneNumberID, raw)
+	}
+	for _, raw := range v.MessageEchoes {
+		b.parseEcho(phoneNumberID, raw)
+	}
+}
+
+func errorAttrs(e waError) []any {
+	return []any{"code", int(e.Code), "title", e.Title, "details", e.ErrorData.Details}
+}
+
+func (b *Batch) parseMessage(phoneNumberID string, contacts []waContact, raw json.RawMessage) {
+	var m waMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		// What did decode is kept: a message whose content has an unknown
+		// shape still deserves a (polite) answer.
+		b.notice(slog.LevelWarn, "message partly not understood", "phone_number_id", phoneNumberID, "wamid", m.ID, "type", m.Type, "err", err)
+	}
+	contact := messageContact(m, contacts)
+	if m.ID == "" || contact.GetAddress() == "" {
+		b.notice(slog.LevelWarn, "message without id or sender; skipped", "phone_number_id", phoneNumberID, "type", m.Type)
+		return
+	}
+	for _, e := range m.Errors {
+		b.notice(slog.LevelWarn, "message carries an error", append([]any{"wamid", m.ID, "type", m.Type}, errorAttrs(e)...)...)
+	}
+
+	msg := &relevov1.InboundMessage{
+		Contact:          contact,
+		ChannelMessageId: m.ID,
+		BusinessAddress:  phoneNumberID,
+		SentAt:           timestamp(m.Timestamp),
+	}
+	if c := m.Context; c != nil {
+		msg.ReplyToMessageId = c.ID
+		msg.Forwarded = c.Forwarded || c.FrequentlyForwarded
+		msg.FrequentlyForwarded = c.FrequentlyForwarded
+	}
+	if r := m.Referral; r != nil {
+		msg.Referral = &relevov1.Referral{SourceUrl: r.SourceURL, SourceType: r.SourceType, SourceId: r.SourceID, Headline: r.Headline, Body: r.Body}
+	}
+
+	if !b.fillContent(msg, &m) {
+		return
+	}
+	msg.Text = truncate(msg.Text, maxText)
+	b.Messages = append(b.Messages, msg)
+}
+
+// fillContent sets kind, text and the kind's details. It returns false for
+// messages that must not reach the server.
+func (b *Batch) fillContent(msg *relevov1.InboundMessage, m *waMessage) bool {
+	unsupported := func(why string) bool {
+		b.notice(slog.LevelInfo, "message sent as unsupported", "wamid", m.ID, "type", m.Type, "why", why)
+		msg.Kind = relevov1.InboundKind_INBOUND_KIND_UNSUPPORTED
+		return true
+	}
+	switch m.Type {
+	case "text":
+		if m.Text == nil || m.Text.Body == "" {
+			return unsupported("text message without text")
+		}
+		msg.Kind = relevov1.InboundKind_INBOUND_KIND_TEXT
+		msg.Text = m.Text.Body
+	case "image", "video", "document", "sticker":
+		md := map[string]*waMedia{"image": m.Image, "video": m.Video, "document": m.Document, "sticker": m.Sticker}[m.Type]
+		if md == nil || md.ID == "" {
+			return unsupported("media message without media")
+		}
+		msg.Kind = relevov1.InboundKind_INBOUND_KIND_MEDIA
+		msg.Text = md.Caption
+		msg.Media = mediaOf(m.Type, md)
+	case "audio", "voice":
+		md := m.Audio
+		if md == nil {
+			md = m.Voice
+		}
+		if md == nil || md.ID == "" {
+			return unsupported("audio message without audio")
+		}
+		typ := "audio"
+		if md.Voice || m.Type == "voice" {
+			typ = "voice"
+		}
+		msg.Kind = relevov1.InboundKind_INBOUND_KIND_AUDIO
+		msg.Media = mediaOf(typ, md)
+	case "location":
+		if m.Location == nil || !(m.Location.Latitude.Valid && m.Location.Longitude.Valid) && m.Location.Name == "" && m.Location.Address == "" {
+			return unsupported("location message without location")
+		}
+		msg.Kind = relevov1.InboundKind_INBOUND_KIND_LOCATION
+		msg.Text = renderLocation(m.Location)
+	case "contacts":
+		if len(m.Contacts) == 0 {
+			return unsupported("contacts message without contacts")
+		}
+		msg.Kind = relevov1.InboundKind_INBOUND_KIND_CONTACTS
+		msg.Text = renderContacts(m.Contacts)
+	case "interactive":
+		var r *waReply
+		if i := m.Interactive; i != nil {
+			switch i.Type {
+			case "button_reply":
+				r = i.ButtonReply
+			case "list_reply":
+				r = i.ListReply
+			}
+		}
+		if r == nil || r.ID == "" && r.Title == "" {
+			return unsupported("interactive reply of an unknown kind")
+		}
+		msg.Kind = relevov1.InboundKind_INBOUND_KIND_CHOICE
+		msg.Choice = &relevov1.Choice{Id: r.ID, Title: r.Title}
+		msg.Text = r.Title
+	case "button":
+		if m.Button == nil || m.Button.Payload == "" && m.Button.Text == "" {
+			return unsupported("button message without button")
+		}
+		id := m.Button.Payload
+		if id == "" {
+			id = m.Button.Text
+		}
+		msg.Kind = relevov1.InboundKind_INBOUND_KIND_CHOICE
+		msg.Choice = &relevov1.Choice{Id: id, Title: m.Button.Text}
+		msg.Text = m.Button.Text
+	case "reaction":
+		if m.Reaction == nil || m.Reaction.MessageID == "" {
+			return unsupported("reaction message without reaction")
+		}
+		msg.Kind = relevov1.InboundKind_INBOUND_KIND_REACTION
+		msg.Reaction = &relevov1.Reaction{MessageId: m.Reaction.MessageID, Emoji: m.Reaction.Emoji}
+		msg.Text = m.Reaction.Emoji
+	case "system":
+		attrs := []any{"wamid", m.ID, "from", mask.Address(string(m.From))}
+		if m.System != nil {
+			attrs = append(attrs, "system_type", m.System.Type)
+		}
+		b.notice(slog.LevelInfo, "system message ignored", attrs...)
+		return false
+	case "request_welcome":
+		// The user opened the chat for the first time without writing;
+		// there is nothing to answer yet.
+		b.notice(slog.LevelInfo, "welcome request ignored", "wamid", m.ID)
+		return false
+	case "unsupported":
+		for _, e := range m.Errors {
+			if e.Code == 131060 {
+				// Meta sends the real message later with the same id, so
+				// storing this placeholder would make the server drop it as
+				// a duplicate.
+				b.notice(slog.LevelInfo, "unavailable-message placeholder ignored; the message itself follows", "wamid", m.ID)
+				return false
+			}
+		}
+		why := "whatsapp cannot deliver this type"
+		if m.Unsupported != nil && m.Unsupported.Type != "" {
+			why += ": " + m.Unsupported.Type
+		}
+		return unsupported(why)
+	default:
+		return unsupported("unknown message type")
+	}
+	return true
+}
+
+func mediaOf(typ string, md *waMedia) *relevov1.Media {
+	return &relevov1.Media{Type: typ, MediaId: md.ID, MimeType: md.MimeType, Filename: md.Filename, Sha256: md.SHA256}
+}
+
+// messageContact finds the sender's contacts[] entry by id (never by
+// position, which Meta does not guarantee) and keys the contact by wa_id, or
+// by the business-scoped user id when the phone number is withheld.
+func messageContact(m waMessage, contacts []waContact) *relevov1.Contact {
+	from := string(m.From)
+	var found *waContact
+	for i := range contacts {
+		c := &contacts[i]
+		if (from != "" && string(c.WaID) == from) || (m.FromUserID != "" && c.UserID == m.FromUserID) {
+			found = c
+			break
+		}
+	}
+	waID, userID := from, m.FromUserID
+	contact := &relevov1.Contact{Channel: Channel}
+	if found != nil {
+		if waID == "" {
+			waID = string(found.WaID)
+		}
+		if userID == "" {
+			userID = found.UserID
+		}
+		contact.DisplayName = found.Profile.Name
+		if contact.DisplayName == "" {
+			contact.DisplayName = found.Profile.Username
+		}
+	}
+	contact.Address = waID
+	if contact.Address == "" {
+		contact.Address = userID
+	}
+	if isPhone(waID) {
+		contact.Phone = waID
+	}
+	return contact
+}
+
+// isPhone reports whether s looks like a wa_id: digits only.
+func isPhone(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+var receiptStatuses = map[string]relevov1.ReceiptStatus{
+	"sent":      relevov1.ReceiptStatus_RECEIPT_STATUS_SENT,
+	"delivered": relevov1.ReceiptStatus_RECEIPT_STATUS_DELIVERED,
+	"read":      relevov1.ReceiptStatus_RECEIPT_STATUS_READ,
+	// A played voice message was necessarily read.
+	"played": relevov1.ReceiptStatus_RECEIPT_STATUS_READ,
+	"failed": relevov1.ReceiptStatus_RECEIPT_STATUS_FAILED,
+}
+
+func (b *Batch) parseStatus(phoneNumberID string, raw json.RawMessage) {
+	var s waStatus
+	if err := json.Unmarshal(raw, &s); err != nil {
+		b.notice(slog.LevelWarn, "status partly not understood", "phone_number_id", phoneNumberID, "err", err)
+	}
+	status, ok := receiptStatuses[s.Status]
+	if !ok || s.ID == "" {
+		b.notice(slog.LevelInfo, "status ignored", "wamid", s.ID, "status", s.Status)
+		return
+	}
+	r := &relevov1.ReportDeliveryRequest{
+		Channel:           Channel,
+		ProviderMessageId: s.ID,
+		Status:            status,
+		Timestamp:         timestamp(s.Timestamp),
+	}
+	if len(s.Errors) > 0 {
+		e := s.Errors[0]
+		r.ErrorCode = strconv.Itoa(int(e.Code))
+		r.ErrorReason = errorReason(e)
+		b.notice(slog.LevelWarn, "message delivery failed", append([]any{"wamid", s.ID, "status", s.Status}, errorAttrs(e)...)...)
+	}
+	b.Receipts = append(b.Receipts, r)
+}
+
+// errorReason renders an error as "title: details".
+func errorReason(e waError) string {
+	title := e.Title
+	if title == "" {
+		title = e.Message
+	}
+	switch d := e.ErrorData.Details; {
+	case d == "" || d == title:
+		return title
+	case title == "":
+		return d
+	default:
+		return strings.TrimRight(title, ". ") + ": " + d
+	}
+}
+
+func (b *Batch) parseEcho(phoneNumberID string, raw json.RawMessage) {
+	var e waEcho
+	if err := json.Unmarshal(raw, &e); err != nil {
+		b.notice(slog.LevelWarn, "message echo partly not understood", "phone_number_id", phoneNumberID, "err", err)
+	}
+	to := string(e.To)
+	contact := &relevov1.Contact{Channel: Channel, Address: to}
+	if contact.Address == "" {
+		contact.Address = e.ToUserID
+	}
+	if isPhone(to) {
+		contact.Phone = to
+	}
+	if e.ID == "" || contact.Address == "" {
+		b.notice(slog.LevelWarn, "message echo without id or recipient; skipped", "phone_number_id", phoneNumberID, "type", e.Type)
+		return
+	}
+	var text string
+	switch e.Type {
+	case "edit", "revoke":
+		// The first version already reached the server; a changed or
+		// deleted copy on the user's phone does not change what a human
+		// said there.
+		b.notice(slog.LevelInfo, "message echo "+e.Type+" ignored", "wamid", e.ID, "to", mask.Address(contact.Address))
+		return
+	case "text":
+		if e.Text == nil {
+			b.notice(slog.LevelWarn, "text echo without text; skipped", "wamid", e.ID)
+			return
+		}
+		text = e.Text.Body
+	default:
+		md := map[string]*waMedia{"image": e.Image, "video": e.Video, "document": e.Document, "audio": e.Audio, "sticker": e.Sticker}[e.Type]
+		text = renderMediaEcho(e.Type, md)
+	}
+	b.HumanMessages = append(b.HumanMessages, &relevov1.SendHumanMessageRequest{
+		Contact:          contact,
+		ChannelMessageId: e.ID,
+		BusinessAddress:  phoneNumberID,
+		Text:             truncate(text, maxText),
+		SentAt:           timestamp(e.Timestamp),
+	})
+}
+
+// timestamp reads Meta's Unix seconds; nil lets the server use the time of
+// arrival.
+func timestamp(s flexString) *timestamppb.Timestamp {
+	n, err := strconv.ParseInt(strings.TrimSpace(string(s)), 10, 64)
+	if err != nil || n <= 0 {
+		return nil
+	}
+	return &timestamppb.Timestamp{Seconds: n}
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+func newHealthCmd(g *globals) *cobra.Command {
+	var service string
+	cmd := &cobra.Command{
+		Use:   "health",
+		Short: "Check the server's health (grpc.health.v1)",
+		Long: `health asks the server's gRPC health service and prints the status
+(SERVING, NOT_SERVING, ...). It exits 1 unless the status is SERVING, so it
+can gate scripts and probes.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.dial(cmd)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			ctx, cancel := g.callContext(cmd.Context())
+			defer cancel()
+			resp, err := healthpb.NewHealthClient(c.Conn()).Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+			if err != nil {
+				return fmt.Errorf("health check: %w", err)
+			}
+			if g.json() {
+				err = writeJSON(cmd.OutOrStdout(), resp)
+			} else {
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), resp.GetStatus())
+			}
+			if err != nil {
+				return err
+			}
+			if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				return fmt.Errorf("server is %s", resp.GetStatus())
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&service, "service", "", `service to check, e.g. "relevo.v1.TicketService"; empty for the whole server`)
+	return cmd
+}

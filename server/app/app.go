@@ -1,0 +1,253 @@
+// Package app assembles the Relevo server: the store, the knowledge base,
+// the agent chain, the message pipeline and the API, and runs them until
+// told to stop. `go run ./server` is a thin main around it; tests and the
+// load benchmark start servers in-process with it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/relevo/relevo/server/internal/agents"
+	"github.com/relevo/relevo/server/internal/api"
+	"github.com/relevo/relevo/server/internal/metrics"
+	"github.com/relevo/relevo/server/internal/pipeline"
+	"github.com/relevo/relevo/server/internal/store"
+	"github.com/relevo/relevo/server/internal/store/postgres"
+	"github.com/relevo/relevo/server/internal/store/sqlite"
+	"github.com/relevo/relevo/server/internal/tickets"
+)
+
+// Option adjusts how New assembles the server.
+type Option func(*options)
+
+type options struct {
+	profile    *agents.Profile
+	httpClient *http.Client
+	getenv     func(string) string
+}
+
+// WithProfile uses p instead of the --profile file or the embedded sample.
+func WithProfile(p *agents.Profile) Option { return func(o *options) { o.profile = p } }
+
+// WithHTTPClient sets the HTTP client for model providers.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpClient = c } }
+
+// WithGetenv replaces os.Getenv for reading the model API key named by the
+// profile.
+func WithGetenv(f func(string) string) Option { return func(o *options) { o.getenv = f } }
+
+// App is an assembled server.
+type App struct {
+	cfg     Config
+	log     *slog.Logger
+	st      store.Store
+	engine  *pipeline.Engine
+	api     *api.Server
+	profile *agents.Profile
+	kb      *kb
+
+	grpcLn net.Listener
+	httpLn net.Listener
+}
+
+// New opens the database (applying migrations), loads the knowledge base
+// and binds the listeners. Nothing is served until Run.
+func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *App, err error) {
+	o := options{httpClient: &http.Client{}, getenv: os.Getenv}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	profile := o.profile
+	if profile == nil {
+		if cfg.Profile != "" {
+			if profile, err = agents.LoadProfile(cfg.Profile); err != nil {
+				return nil, fmt.Errorf("--profile: %w", err)
+			}
+		} else {
+			profile = agents.DefaultProfile()
+		}
+	}
+	keys, err := api.ParseKeys(cfg.APIKeys)
+	if err != nil {
+		return nil, fmt.Errorf("--api-keys: %w", err)
+	}
+
+	st, err := openStore(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+
+	kb, err := newKnowledge(ctx, cfg, st, profile, o, log)
+	if err != nil {
+		return nil, err
+	}
+	chain := newChain(profile, kb, o, log.With("component", "agents"))
+	transcriber := newTranscriber(cfg, profile, o)
+	m := metrics.New()
+	host, _ := os.Hostname()
+	engine := pipeline.New(st, chain, profile, transcriber, m, pipeline.Config{
+		Workers:             cfg.Workers,
+		Lease:               cfg.Lease,
+		ReadReceiptChannels: cfg.ReadReceiptChannels,
+		HistoryMessages:     cfg.HistoryMessages,
+		Owner:               fmt.Sprintf("%s:%d", host, os.Getpid()),
+	}, log.With("component", "pipeline"))
+	server := api.New(api.Deps{
+		Store:       st,
+		Engine:      engine,
+		Desk:        tickets.New(st, kb),
+		Knowledge:   kb,
+		Keys:        keys,
+		Metrics:     m,
+		MetricsPage: m.Handler(),
+		Outbox: api.OutboxPolicy{
+			AckTimeout: cfg.OutboxAckTimeout, MaxAttempts: cfg.OutboxMaxAttempts,
+			BackoffBase: cfg.OutboxBackoffBase, BackoffMax: cfg.OutboxBackoffMax,
+		},
+		TakeoverPause: profile.Human.TakeoverPause,
+		Log:           log.With("component", "api"),
+	})
+
+	a := &App{cfg: cfg, log: log, st: st, engine: engine, api: server, profile: profile, kb: kb}
+	if a.grpcLn, err = net.Listen("tcp", cfg.GRPCListen); err != nil {
+		return nil, fmt.Errorf("--grpc-listen: %w", err)
+	}
+	if cfg.HTTPListen != "" {
+		if a.httpLn, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
+			a.grpcLn.Close()
+			return nil, fmt.Errorf("--http-listen: %w", err)
+		}
+	}
+	return a, nil
+}
+
+func openStore(ctx context.Context, dsn string) (store.Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		st, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("--database: open postgres: %w", err)
+		}
+		return st, nil
+	}
+	st, err := sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite://"))
+	if err != nil {
+		return nil, fmt.Errorf("--database: open sqlite %s: %w", dsn, err)
+	}
+	return st, nil
+}
+
+// GRPCAddr is the bound gRPC address.
+func (a *App) GRPCAddr() string { return a.grpcLn.Addr().String() }
+
+// HTTPAddr is the bound HTTP address, or "" when REST is off.
+func (a *App) HTTPAddr() string {
+	if a.httpLn == nil {
+		return ""
+	}
+	return a.httpLn.Addr().String()
+}
+
+// Store returns the store (tests inspect it).
+func (a *App) Store() store.Store { return a.st }
+
+// Run serves until ctx ends, then shuts down gracefully: health turns
+// NOT_SERVING, listeners close, in-flight calls and agent runs finish
+// (bounded by --shutdown-timeout), unacked outbound messages go back to the
+// outbox, and the database closes.
+func (a *App) Run(ctx context.Context) error {
+	defer a.st.Close()
+	a.api.SetServing(true)
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 3)
+	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEngine()
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_ = a.engine.Run(engineCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		a.kb.follow(engineCtx)
+	}()
+
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.api.GRPC().Serve(a.grpcLn); err != nil {
+			errc <- fmt.Errorf("grpc: %w", err)
+		}
+	}()
+	var httpSrv *http.Server
+	if a.httpLn != nil {
+		h, err := a.api.HTTPHandler(ctx, a.GRPCAddr())
+		if err != nil {
+			return fmt.Errorf("rest gateway: %w", err)
+		}
+		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := httpSrv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("http: %w", err)
+			}
+		}()
+	}
+	a.log.Info("relevo server started", "grpc", a.GRPCAddr(), "http", a.HTTPAddr(),
+		"company", a.profile.Company.Name, "triage", a.profile.Triage.Mode, "knowledge", a.profile.Knowledge.Mode)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	a.log.Info("shutting down")
+	a.api.SetServing(false)
+	deadline := time.Now().Add(a.cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if httpSrv != nil {
+		_ = httpSrv.Shutdown(shutdownCtx)
+	}
+	stopped := make(chan struct{})
+	go func() {
+		a.api.GRPC().GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(min(5*time.Second, time.Until(deadline))):
+		// Long-lived streams (outbound, ticket events) never end on their
+		// own; cut them. Their handlers requeue what they held.
+		a.api.GRPC().Stop()
+		<-stopped
+	}
+	stopEngine()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-shutdownCtx.Done():
+		a.log.Warn("shutdown timeout: abandoning in-flight runs to their leases")
+	}
+	a.log.Info("stopped")
+	return runErr
+}

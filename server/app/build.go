@@ -1,0 +1,261 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"path"
+	"time"
+
+	"github.com/relevo/relevo/server/internal/agents"
+	"github.com/relevo/relevo/server/internal/agents/llm"
+	"github.com/relevo/relevo/server/internal/agents/rules"
+	"github.com/relevo/relevo/server/internal/api"
+	"github.com/relevo/relevo/server/internal/knowledge"
+	"github.com/relevo/relevo/server/internal/knowledge/embed"
+	"github.com/relevo/relevo/server/internal/pipeline"
+	"github.com/relevo/relevo/server/internal/store"
+	"github.com/relevo/relevo/server/internal/transcribe"
+	"github.com/relevo/relevo/server/sampledata"
+)
+
+// kb joins the in-memory knowledge base to the store: uploads are parsed
+// and embedded, stored, and then the index follows the store's change log
+// (so every replica sees the same knowledge).
+type kb struct {
+	base      *knowledge.Base
+	st        store.Store
+	threshold float64
+	log       *slog.Logger
+}
+
+func newKnowledge(ctx context.Context, cfg Config, st store.Store, p *agents.Profile, o options, log *slog.Logger) (*kb, error) {
+	var emb knowledge.Embedder
+	if cfg.EmbeddingModel != "" {
+		e, err := embed.NewOpenAI(embed.OpenAIConfig{
+			BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, Model: cfg.EmbeddingModel,
+			Dimensions: cfg.EmbeddingDimensions, HTTPClient: o.httpClient,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("--embedding-model: %w", err)
+		}
+		emb = e
+	}
+	k := &kb{
+		base:      knowledge.New(knowledge.Options{Language: p.Company.Language, Embedder: emb, Logger: log.With("component", "knowledge")}),
+		st:        st,
+		threshold: p.Knowledge.AnswerThreshold,
+		log:       log,
+	}
+	if err := k.base.Load(ctx, st); err != nil {
+		return nil, fmt.Errorf("load knowledge base: %w", err)
+	}
+	if cfg.SampleKB {
+		if err := k.loadSampleIfEmpty(ctx); err != nil {
+			return nil, fmt.Errorf("sample knowledge base: %w", err)
+		}
+	}
+	return k, nil
+}
+
+// loadSampleIfEmpty seeds a brand-new knowledge base with the sample
+// company's documents, so the quick start answers real questions.
+func (k *kb) loadSampleIfEmpty(ctx context.Context) error {
+	docs, _, err := k.st.ListDocuments(ctx, 1, "")
+	if err != nil {
+		return err
+	}
+	entries, _, err := k.st.ListEntries(ctx, false, 1, "")
+	if err != nil {
+		return err
+	}
+	if len(docs) > 0 || len(entries) > 0 {
+		return nil
+	}
+	fsys := sampledata.KB()
+	n := 0
+	err = fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		if _, err := k.Upload(ctx, path.Base(name), mime.TypeByExtension(path.Ext(name)), data); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	k.log.Info("sample knowledge base loaded", "files", n)
+	return nil
+}
+
+// follow keeps the index in step with changes made by other replicas.
+func (k *kb) follow(ctx context.Context) {
+	k.base.Follow(ctx, k.st, k.st.Subscribe(ctx, store.TopicKnowledge), 30*time.Second)
+}
+
+// Upload implements api.Knowledge. Q&A files are stored as a document
+// without chunks (to track their content and replacement) plus one entry
+// per question, whose source is the file name.
+func (k *kb) Upload(ctx context.Context, filename, mediaType string, content []byte) (store.PutDocumentResult, error) {
+	in, err := k.base.Ingest(ctx, filename, mediaType, content)
+	if err != nil {
+		if errors.Is(err, knowledge.ErrUnreadable) {
+			return store.PutDocumentResult{}, fmt.Errorf("%w: %v", api.ErrUnreadable, err)
+		}
+		return store.PutDocumentResult{}, err
+	}
+	res, err := k.st.PutDocument(ctx, in.Document, in.Chunks)
+	if err != nil {
+		return res, err
+	}
+	if !res.Unchanged && len(in.Entries) > 0 {
+		if err := k.deleteEntriesFrom(ctx, filename); err != nil {
+			return res, err
+		}
+		for _, e := range in.Entries {
+			if _, err := k.st.CreateEntry(ctx, e); err != nil {
+				return res, fmt.Errorf("store entry of %s: %w", filename, err)
+			}
+		}
+		res.Document.ChunkCount = len(in.Entries)
+	}
+	return res, k.Refresh(ctx)
+}
+
+func (k *kb) deleteEntriesFrom(ctx context.Context, source string) error {
+	var doomed []string
+	cursor := ""
+	for {
+		list, next, err := k.st.ListEntries(ctx, false, 500, cursor)
+		if err != nil {
+			return err
+		}
+		for _, e := range list {
+			if e.Source == source && !e.Learned {
+				doomed = append(doomed, e.ID)
+			}
+		}
+		if next == "" || len(list) == 0 {
+			break
+		}
+		cursor = next
+	}
+	for _, id := range doomed {
+		if err := k.st.DeleteEntry(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete implements api.Knowledge.
+func (k *kb) Delete(ctx context.Context, documentID string) error {
+	d, err := k.st.GetDocument(ctx, documentID)
+	if err != nil {
+		return err
+	}
+	if err := k.st.DeleteDocument(ctx, documentID); err != nil {
+		return err
+	}
+	if d.ChunkCount == 0 {
+		if err := k.deleteEntriesFrom(ctx, d.Filename); err != nil {
+			return err
+		}
+	}
+	return k.Refresh(ctx)
+}
+
+// Search implements api.Knowledge.
+func (k *kb) Search(ctx context.Context, query string, limit int) ([]api.Hit, error) {
+	rs, err := k.base.Search(ctx, query, limit)
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]api.Hit, len(rs))
+	for i, r := range rs {
+		hits[i] = api.Hit{
+			Score: r.Score, Lexical: r.Lexical, Vector: r.Vector, Entry: r.Kind == knowledge.KindEntry,
+			Source: r.Source, Page: r.Page, Heading: r.Heading, Text: r.Text, Question: r.Question, ID: r.ID, DocumentID: r.DocumentID,
+		}
+	}
+	return hits, nil
+}
+
+// PrepareEntry implements api.Knowledge and tickets.Learner.
+func (k *kb) PrepareEntry(ctx context.Context, question, answer, source string) (store.Entry, error) {
+	vecs, err := k.base.Embedder().Embed(ctx, []string{question})
+	if err != nil {
+		return store.Entry{}, fmt.Errorf("embed question: %w", err)
+	}
+	return store.Entry{Question: question, Answer: answer, Source: source, Embedding: vecs[0], EmbeddingModel: k.base.Embedder().Model()}, nil
+}
+
+// Refresh implements api.Knowledge and tickets.Learner.
+func (k *kb) Refresh(ctx context.Context) error { return k.base.Sync(ctx, k.st) }
+
+// AnswerThreshold implements api.Knowledge.
+func (k *kb) AnswerThreshold() float64 { return k.threshold }
+
+// passages adapts the knowledge base to the llm agents' search tool.
+type passages struct{ base *knowledge.Base }
+
+func (p passages) Search(ctx context.Context, query string, limit int) ([]llm.Passage, error) {
+	rs, err := p.base.Search(ctx, query, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]llm.Passage, len(rs))
+	for i, r := range rs {
+		text := r.Text
+		if r.Kind == knowledge.KindEntry {
+			text = "Pregunta: " + r.Question + "\nRespuesta: " + r.Text
+		}
+		out[i] = llm.Passage{Source: r.Source, Page: r.Page, Heading: r.Heading, Text: text, Score: r.Score}
+	}
+	return out, nil
+}
+
+// newChain builds the agent chain with each role in the mode its profile
+// asks for.
+func newChain(p *agents.Profile, k *kb, o options, log *slog.Logger) *agents.Chain {
+	var client *llm.Client
+	if p.Triage.Mode == "llm" || p.Knowledge.Mode == "llm" {
+		client = llm.NewClient(p.LLM.BaseURL, o.getenv(p.LLM.APIKeyEnv), o.httpClient)
+	}
+	var triage, know agents.Agent
+	if p.Triage.Mode == "llm" {
+		triage = llm.NewTriage(p, client, llm.WithLogger(log))
+	} else {
+		triage = rules.NewTriage(p)
+	}
+	if p.Knowledge.Mode == "llm" {
+		know = llm.NewKnowledge(p, client, passages{k.base}, llm.WithLogger(log))
+	} else {
+		know = rules.NewKnowledge(p, k.base)
+	}
+	return agents.NewChain(p, triage, know)
+}
+
+// newTranscriber returns the voice-note transcriber, or nil when no model
+// is configured (voice notes then get the profile's polite reply).
+func newTranscriber(cfg Config, p *agents.Profile, o options) pipeline.Transcriber {
+	if cfg.TranscriptionModel == "" {
+		return nil
+	}
+	key := cfg.OpenAIAPIKey
+	if key == "" {
+		key = o.getenv(p.LLM.APIKeyEnv)
+	}
+	c := llm.NewClient(cfg.OpenAIBaseURL, key, o.httpClient)
+	return transcribe.New(c.OpenAI(), transcribe.Config{Model: cfg.TranscriptionModel, Language: p.Company.Language, Prompt: p.Company.Name})
+}

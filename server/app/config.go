@@ -1,0 +1,175 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+	"github.com/peterbourgon/ff/v3/ffyaml"
+)
+
+// Config is every setting of the server. Each one is a flag, an environment
+// variable RELEVO_<FLAG_NAME> (dashes become underscores) and a key of the
+// optional YAML file given with --config; flags win over the environment,
+// which wins over the file.
+type Config struct {
+	GRPCListen string
+	HTTPListen string
+	Database   string
+	Profile    string
+	SampleKB   bool
+	APIKeys    []string
+
+	Workers             int
+	Lease               time.Duration
+	ReadReceiptChannels []string
+	HistoryMessages     int
+
+	OutboxAckTimeout  time.Duration
+	OutboxMaxAttempts int
+	OutboxBackoffBase time.Duration
+	OutboxBackoffMax  time.Duration
+
+	OpenAIBaseURL       string
+	OpenAIAPIKey        string
+	EmbeddingModel      string
+	EmbeddingDimensions int
+	TranscriptionModel  string
+
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+}
+
+// ErrHelp is returned by ParseConfig when --help was asked for; the usage
+// has been printed.
+var ErrHelp = flag.ErrHelp
+
+// ParseConfig reads the settings from args and the environment. Invalid
+// settings are errors naming the setting.
+func ParseConfig(args []string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("relevo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.GRPCListen, "grpc-listen", "127.0.0.1:50051", "gRPC listen address")
+	fs.StringVar(&c.HTTPListen, "http-listen", "127.0.0.1:8080", "REST gateway, OpenAPI, /metrics and /healthz listen address (empty: off)")
+	fs.StringVar(&c.Database, "database", "./data/relevo.db", "SQLite file path, or a postgres:// URL")
+	fs.StringVar(&c.Profile, "profile", "", "company profile YAML (agents, texts, thresholds); empty: the embedded C1DO1 sample")
+	fs.BoolVar(&c.SampleKB, "sample-kb", true, "load the sample knowledge base when the knowledge base is empty")
+	keys := fs.String("api-keys", "", "comma-separated role:key pairs (roles: admin, adapter); required to listen beyond loopback")
+	fs.IntVar(&c.Workers, "workers", 256, "conversations processed at once")
+	fs.DurationVar(&c.Lease, "lease", 2*time.Minute, "claim lease on a conversation; another replica takes over after it")
+	rr := fs.String("read-receipt-channels", "whatsapp", "channels whose adapters mark messages read and show typing while the bot works")
+	fs.IntVar(&c.HistoryMessages, "history-messages", 20, "earlier messages given to the agents as context")
+	fs.DurationVar(&c.OutboxAckTimeout, "outbox-ack-timeout", 2*time.Minute, "re-offer an outbound message not acked within this time")
+	fs.IntVar(&c.OutboxMaxAttempts, "outbox-max-attempts", 8, "delivery attempts before a retryable failure becomes permanent")
+	fs.DurationVar(&c.OutboxBackoffBase, "outbox-backoff-base", 2*time.Second, "first retry delay (doubles per attempt, with jitter)")
+	fs.DurationVar(&c.OutboxBackoffMax, "outbox-backoff-max", 10*time.Minute, "longest retry delay")
+	fs.StringVar(&c.OpenAIBaseURL, "openai-base-url", "", "OpenAI-compatible API base URL for embeddings and transcription (empty: api.openai.com)")
+	fs.StringVar(&c.OpenAIAPIKey, "openai-api-key", "", "API key for embeddings and transcription (the profile's llm.api_key_env is used for chat)")
+	fs.StringVar(&c.EmbeddingModel, "embedding-model", "", "OpenAI-compatible embedding model; empty: the local deterministic embedder")
+	fs.IntVar(&c.EmbeddingDimensions, "embedding-dimensions", 0, "embedding dimensions to request (0: the model's default)")
+	fs.StringVar(&c.TranscriptionModel, "transcription-model", "", "OpenAI-compatible transcription model for voice notes (e.g. whisper-1); empty: voice notes get a polite reply")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "time given to in-flight work on SIGINT/SIGTERM")
+	fs.String("config", "", "optional YAML file with any of these settings (keys are the flag names)")
+
+	err := ff.Parse(fs, args,
+		ff.WithEnvVarPrefix("RELEVO"),
+		ff.WithConfigFileFlag("config"),
+		ff.WithConfigFileParser(ffyaml.Parser),
+	)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, ErrHelp
+		}
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.APIKeys = splitList(*keys)
+	c.ReadReceiptChannels = splitList(*rr)
+	return c, c.validate()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (c Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.GRPCListen); err != nil {
+		return fmt.Errorf("--grpc-listen: %w", err)
+	}
+	if c.HTTPListen != "" {
+		if _, _, err := net.SplitHostPort(c.HTTPListen); err != nil {
+			return fmt.Errorf("--http-listen: %w", err)
+		}
+	}
+	switch {
+	case c.Database == "":
+		return errors.New("--database: required")
+	case c.Workers < 1 || c.Workers > 10000:
+		return fmt.Errorf("--workers: %d is not between 1 and 10000", c.Workers)
+	case c.Lease < time.Second:
+		return fmt.Errorf("--lease: %s is shorter than 1s", c.Lease)
+	case c.OutboxMaxAttempts < 1:
+		return fmt.Errorf("--outbox-max-attempts: %d is less than 1", c.OutboxMaxAttempts)
+	case c.OutboxBackoffBase <= 0 || c.OutboxBackoffMax < c.OutboxBackoffBase:
+		return errors.New("--outbox-backoff-base/--outbox-backoff-max: need 0 < base <= max")
+	case c.OutboxAckTimeout < time.Second:
+		return fmt.Errorf("--outbox-ack-timeout: %s is shorter than 1s", c.OutboxAckTimeout)
+	case c.HistoryMessages < 0:
+		return fmt.Errorf("--history-messages: %d is negative", c.HistoryMessages)
+	case c.EmbeddingDimensions < 0:
+		return fmt.Errorf("--embedding-dimensions: %d is negative", c.EmbeddingDimensions)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format: %q is not text or json", c.LogFormat)
+	}
+	if c.Profile != "" {
+		if _, err := os.Stat(c.Profile); err != nil {
+			return fmt.Errorf("--profile: %w", err)
+		}
+	}
+	if len(c.APIKeys) == 0 {
+		for name, addr := range map[string]string{"--grpc-listen": c.GRPCListen, "--http-listen": c.HTTPListen} {
+			if addr != "" && !isLoopback(addr) {
+				return fmt.Errorf("%s: refusing to listen on %s without API keys: set --api-keys (RELEVO_API_KEYS) or listen on 127.0.0.1", name, addr)
+			}
+		}
+	}
+	return nil
+}
+
+// isLoopback reports whether a listen address only accepts local
+// connections. An empty host listens on every interface.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

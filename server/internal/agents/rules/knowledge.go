@@ -1,0 +1,203 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/relevo/relevo/server/internal/agents"
+	"github.com/relevo/relevo/server/internal/knowledge"
+	"github.com/relevo/relevo/server/internal/knowledge/analysis"
+	"github.com/relevo/relevo/server/internal/knowledge/ingest"
+)
+
+// Searcher finds knowledge-base passages for a query; knowledge.Base is
+// one.
+type Searcher interface {
+	Search(ctx context.Context, query string, limit int) ([]knowledge.Result, error)
+}
+
+// Knowledge is the rules implementation of the "Especialista en
+// Conocimiento": it answers only when the best passage's confidence
+// reaches the profile's answer threshold, extractively, with a citation.
+type Knowledge struct {
+	p  *agents.Profile
+	s  Searcher
+	an *analysis.Analyzer
+}
+
+// NewKnowledge returns the knowledge agent of the profile over s.
+func NewKnowledge(p *agents.Profile, s Searcher) *Knowledge {
+	return &Knowledge{p: p, s: s, an: analysis.New(p.Company.Language)}
+}
+
+// Maximum length of an extractive answer, in characters: a WhatsApp
+// message people read on a phone.
+const maxAnswerChars = 700
+
+// Act searches the knowledge base and answers from the best passage, or
+// hands off to Human with the best score in the reason.
+func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, error) {
+	name := k.p.Knowledge.Name
+	query := StripSmallTalk(in.Text)
+	results, err := k.s.Search(ctx, query, max(k.p.Knowledge.TopK, 1))
+	if err != nil {
+		return agents.Action{}, fmt.Errorf("knowledge search: %w", err)
+	}
+	step := agents.Step{Agent: name, Kind: "search", Detail: query}
+	for _, r := range results {
+		step.Passages = append(step.Passages, agents.Passage{Source: r.Source, Page: r.Page, Score: round3(r.Score), Snippet: snippet(r)})
+	}
+	act := agents.Action{Steps: []agents.Step{step}}
+	threshold := k.p.Knowledge.AnswerThreshold
+	if len(results) == 0 {
+		act.Handoff, act.Reason = agents.RoleHuman, "no knowledge-base passage matches the question"
+		return act, nil
+	}
+	top := results[0]
+	if top.Score < threshold {
+		act.Handoff = agents.RoleHuman
+		act.Reason = fmt.Sprintf("best knowledge-base match %.2f (%s) is below the answer threshold %.2f", top.Score, citation(top, k.lang()), threshold)
+		return act, nil
+	}
+	answer := k.extract(top, query)
+	cite := citation(top, k.lang())
+	act.Reply = answer
+	if cite != "" {
+		label := "Fuente"
+		if k.lang() == "en" {
+			label = "Source"
+		}
+		act.Reply += "\n\n" + label + ": " + cite
+		act.Sources = []string{cite}
+	}
+	act.Outcome = agents.OutcomeAnswer
+	act.Reason = fmt.Sprintf("answered from %s with confidence %.2f (threshold %.2f)", cite, top.Score, threshold)
+	return act, nil
+}
+
+func (k *Knowledge) lang() string { return k.p.Company.Language }
+
+func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
+
+func snippet(r knowledge.Result) string {
+	s := r.Text
+	if r.Question != "" {
+		s = r.Question + " — " + s
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > 160 {
+		s = string([]rune(s)[:160]) + "…"
+	}
+	return s
+}
+
+// citation names where an answer comes from: "manual.pdf, p. 2",
+// "faq.md", or the entry's source.
+func citation(r knowledge.Result, lang string) string {
+	if r.Kind == knowledge.KindEntry {
+		if r.Source != "" {
+			return r.Source
+		}
+		if lang == "en" {
+			return "answers from our specialists"
+		}
+		return "respuestas de nuestros especialistas"
+	}
+	if r.Page > 0 {
+		return fmt.Sprintf("%s, p. %d", r.Source, r.Page)
+	}
+	return r.Source
+}
+
+// extract picks the readable part of a passage that answers the query: a
+// learned answer as it is; a short passage whole; otherwise the block (a
+// paragraph or list item) sharing most weighted words with the query,
+// followed by the next block when the best one is a short lead-in (a
+// question, a "Problema:" line) whose answer comes after it, trimmed to
+// whole sentences.
+func (k *Knowledge) extract(r knowledge.Result, query string) string {
+	if r.Kind == knowledge.KindEntry {
+		return strings.TrimSpace(r.Text)
+	}
+	text := strings.TrimSpace(r.Text)
+	if len(text) <= 450 {
+		return text
+	}
+	blocks := strings.Split(text, "\n\n")
+	q := k.an.Query(query)
+	best, bestScore := 0, -1.0
+	for i, b := range blocks {
+		if s := overlap(k.an, q, b); s > bestScore {
+			best, bestScore = i, s
+		}
+	}
+	answer := blocks[best]
+	if isLeadIn(answer) && best+1 < len(blocks) {
+		answer += "\n\n" + blocks[best+1]
+	}
+	if len(answer) > maxAnswerChars {
+		answer = bestSentences(k.an, q, answer, maxAnswerChars)
+	}
+	return answer
+}
+
+func isLeadIn(b string) bool {
+	b = strings.TrimSpace(b)
+	return len(b) < 200 || strings.HasSuffix(b, "?") || strings.HasSuffix(b, ":")
+}
+
+// overlap is the query weight a text covers.
+func overlap(an *analysis.Analyzer, q []analysis.QueryTerm, text string) float64 {
+	have := map[string]bool{}
+	for _, t := range an.Terms(text) {
+		have[t.Stem] = true
+	}
+	s := 0.0
+	for _, t := range q {
+		if have[t.Stem] {
+			s += t.Weight
+			continue
+		}
+		for _, a := range t.Alts {
+			if have[a.Stem] {
+				s += t.Weight * a.Factor
+				break
+			}
+		}
+	}
+	return s
+}
+
+// bestSentences returns the window of consecutive sentences, within limit
+// characters, that covers most of the query.
+func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, limit int) string {
+	ss := ingest.Sentences(text)
+	if len(ss) == 0 {
+		return text
+	}
+	bestStart, bestEnd, bestScore := 0, 1, -1.0
+	for i := range ss {
+		size := 0
+		for j := i; j < len(ss); j++ {
+			size += len(ss[j]) + 1
+			if size > limit && j > i {
+				break
+			}
+			s := overlap(an, q, strings.Join(ss[i:j+1], " "))
+			if s > bestScore {
+				bestStart, bestEnd, bestScore = i, j+1, s
+			}
+		}
+	}
+	out := strings.Join(ss[bestStart:bestEnd], " ")
+	if len(out) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(out[cut]) {
+			cut--
+		}
+		out = strings.TrimSpace(out[:cut]) + "…"
+	}
+	return out
+}

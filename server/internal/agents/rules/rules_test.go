@@ -1,0 +1,140 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/relevo/relevo/server/internal/agents"
+	"github.com/relevo/relevo/server/internal/knowledge"
+)
+
+func TestTriageRoutesMessages(t *testing.T) {
+	p := agents.DefaultProfile()
+	tr := NewTriage(p)
+	tests := []struct {
+		name    string
+		text    string
+		handoff agents.Role
+		reply   string
+	}{
+		{"greeting", "Hola, buenos días", "", p.Messages.Greeting},
+		{"thanks", "muchas gracias!!", "", p.Messages.Thanks},
+		{"thanks and goodbye says goodbye", "muchas gracias, hasta luego", "", p.Messages.Goodbye},
+		{"presence check", "¿Estás ahí? ¿me puedes ayudar?", "", p.Messages.Presence},
+		{"english presence", "are you there?", "", p.Messages.Presence},
+		{"acknowledgement", "ok", "", p.Messages.Thanks},
+		{"emoji only", "👍", "", p.Messages.Thanks},
+		{"greeting with a question", "Hola, ¿cómo cambio mi contraseña?", agents.RoleKnowledge, ""},
+		{"plain question", "No me cargan los cursos", agents.RoleKnowledge, ""},
+		{"asks for a person", "quiero hablar con una persona", agents.RoleHuman, ""},
+		{"asks for an advisor", "Hola, necesito un asesor por favor", agents.RoleHuman, ""},
+		{"asks for a human in english", "can I talk to a human?", agents.RoleHuman, ""},
+		{"a person mentioned in a question is not a request", "¿puedo pagar con la tarjeta de otra persona?", agents.RoleKnowledge, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			act, err := tr.Act(context.Background(), agents.Input{Text: tt.text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if act.Handoff != tt.handoff || act.Reply != tt.reply {
+				t.Fatalf("got handoff %q reply %q; want %q %q", act.Handoff, act.Reply, tt.handoff, tt.reply)
+			}
+			if tt.reply != "" && act.Outcome != agents.OutcomeSmalltalk {
+				t.Fatalf("outcome = %q", act.Outcome)
+			}
+		})
+	}
+}
+
+type fakeSearcher struct {
+	results []knowledge.Result
+	err     error
+	query   string
+}
+
+func (f *fakeSearcher) Search(_ context.Context, q string, _ int) ([]knowledge.Result, error) {
+	f.query = q
+	return f.results, f.err
+}
+
+func TestKnowledgeAnswersOnlyAboveTheThreshold(t *testing.T) {
+	p := agents.DefaultProfile()
+	p.Knowledge.AnswerThreshold = 0.5
+	passage := "Problema: No puedo iniciar sesión.\n\nSolución: Use la opción \"¿Olvidó su contraseña?\" o escriba a soporte@c1do1.com.\n\nProblema: Los videos no cargan.\n\nSolución: " + strings.Repeat("Actualice el navegador. ", 20)
+	chunk := knowledge.Result{Kind: knowledge.KindChunk, Source: "manual.pdf", Page: 2, Text: passage}
+	tests := []struct {
+		name     string
+		score    float64
+		handoff  agents.Role
+		contains []string
+		absent   []string
+	}{
+		{"confident: extractive answer with citation", 0.8, "", []string{"¿Olvidó su contraseña?", "Solución:", "Fuente: manual.pdf, p. 2"}, []string{"Los videos no cargan"}},
+		{"not confident: hand off with the score", 0.3, agents.RoleHuman, []string{"0.30", "0.50"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := chunk
+			r.Score = tt.score
+			k := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}})
+			act, err := k.Act(context.Background(), agents.Input{Text: "no puedo iniciar sesión, olvidé la contraseña"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if act.Handoff != tt.handoff {
+				t.Fatalf("handoff = %q (%s)", act.Handoff, act.Reason)
+			}
+			text := act.Reply
+			if tt.handoff != "" {
+				text = act.Reason
+			}
+			for _, c := range tt.contains {
+				if !strings.Contains(text, c) {
+					t.Errorf("%q lacks %q", text, c)
+				}
+			}
+			for _, c := range tt.absent {
+				if strings.Contains(text, c) {
+					t.Errorf("%q should not contain %q", text, c)
+				}
+			}
+			if len(act.Steps) != 1 || act.Steps[0].Kind != "search" || act.Steps[0].Passages[0].Score != tt.score {
+				t.Errorf("search step not recorded: %+v", act.Steps)
+			}
+		})
+	}
+}
+
+func TestKnowledgeGivesLearnedAnswersAsTheyAre(t *testing.T) {
+	p := agents.DefaultProfile()
+	entry := knowledge.Result{Kind: knowledge.KindEntry, Learned: true, Score: 0.9, Question: "¿Descuentos?", Text: "Sí, 20% para estudiantes."}
+	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{entry}}).Act(context.Background(), agents.Input{Text: "hay descuentos?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(act.Reply, "Sí, 20% para estudiantes.\n\nFuente: ") || act.Outcome != agents.OutcomeAnswer {
+		t.Fatalf("reply = %q", act.Reply)
+	}
+}
+
+func TestKnowledgeNeverSaysItFoundNothing(t *testing.T) {
+	p := agents.DefaultProfile()
+	s := &fakeSearcher{}
+	act, err := NewKnowledge(p, s).Act(context.Background(), agents.Input{Text: "Hola, buenos días, ¿tienen becas?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Handoff != agents.RoleHuman || act.Reply != "" {
+		t.Fatalf("want a silent hand-off, got %+v", act)
+	}
+	if strings.Contains(s.query, "hola") || !strings.Contains(s.query, "becas") {
+		t.Fatalf("searched %q: greeting not stripped", s.query)
+	}
+	s.err = errors.New("index down")
+	if _, err := NewKnowledge(p, s).Act(context.Background(), agents.Input{Text: "becas"}); err == nil {
+		t.Fatal("search errors must reach the chain, which hands off")
+	}
+}

@@ -1,0 +1,260 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+
+	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
+	"github.com/relevo/relevo/server/internal/store"
+)
+
+// Knowledge is the knowledge base as the API uses it.
+type Knowledge interface {
+	// Upload parses, chunks and embeds a file, stores it and updates the
+	// index. Content it cannot use is an error wrapping ErrUnreadable.
+	Upload(ctx context.Context, filename, mediaType string, content []byte) (store.PutDocumentResult, error)
+	// Delete removes a document and updates the index.
+	Delete(ctx context.Context, documentID string) error
+	// Search runs the Knowledge agent's retrieval.
+	Search(ctx context.Context, query string, limit int) ([]Hit, error)
+	// PrepareEntry embeds a question/answer pair for storing.
+	PrepareEntry(ctx context.Context, question, answer, source string) (store.Entry, error)
+	// Refresh brings the index up to date with the store.
+	Refresh(ctx context.Context) error
+	// AnswerThreshold is the confidence the Knowledge agent needs to answer.
+	AnswerThreshold() float64
+}
+
+// Hit is one search result.
+type Hit struct {
+	Score, Lexical, Vector float64
+	Entry                  bool
+	Source                 string
+	Page                   int
+	Heading                string
+	Text                   string
+	Question               string
+	ID                     string
+	DocumentID             string
+}
+
+type knowledgeServer struct {
+	relevov1.UnimplementedKnowledgeServiceServer
+	st  store.Store
+	kb  Knowledge
+	log *slog.Logger
+}
+
+const (
+	maxUploadBytes   = 32 << 20
+	maxEntryBytes    = 32 << 10
+	maxQueryBytes    = 4 << 10
+	maxFilenameBytes = 255
+)
+
+func (s *knowledgeServer) UploadDocument(ctx context.Context, req *relevov1.UploadDocumentRequest) (*relevov1.UploadDocumentResponse, error) {
+	name := req.GetFilename()
+	switch {
+	case strings.TrimSpace(name) == "":
+		return nil, toStatus(ctx, s.log, invalid("filename", "required"))
+	case len(name) > maxFilenameBytes:
+		return nil, toStatus(ctx, s.log, invalid("filename", "longer than %d bytes", maxFilenameBytes))
+	case filepath.Base(name) != name || strings.ContainsAny(name, "\\\x00"):
+		return nil, toStatus(ctx, s.log, invalid("filename", "must be a plain file name without directories"))
+	case len(req.GetContent()) == 0:
+		return nil, toStatus(ctx, s.log, invalid("content", "required (the file is empty)"))
+	case len(req.GetContent()) > maxUploadBytes:
+		return nil, toStatus(ctx, s.log, invalid("content", "larger than %d MiB", maxUploadBytes>>20))
+	}
+	res, err := s.kb.Upload(ctx, name, req.GetMediaType(), req.GetContent())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &relevov1.UploadDocumentResponse{Document: documentPB(res.Document), Replaced: res.Replaced, Unchanged: res.Unchanged}, nil
+}
+
+func (s *knowledgeServer) ListDocuments(ctx context.Context, req *relevov1.ListDocumentsRequest) (*relevov1.ListDocumentsResponse, error) {
+	n, err := pageSize("page_size", req.GetPageSize(), 100, 1000)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	if err := validCursor("page_token", req.GetPageToken()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	list, next, err := s.st.ListDocuments(ctx, n, req.GetPageToken())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	resp := &relevov1.ListDocumentsResponse{NextPageToken: next}
+	for _, d := range list {
+		resp.Documents = append(resp.Documents, documentPB(d))
+	}
+	return resp, nil
+}
+
+func (s *knowledgeServer) GetDocument(ctx context.Context, req *relevov1.GetDocumentRequest) (*relevov1.GetDocumentResponse, error) {
+	if err := requireID("document_id", req.GetDocumentId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	d, err := s.st.GetDocument(ctx, req.GetDocumentId())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	pb := documentPB(d)
+	if req.GetIncludeChunks() {
+		chunks, err := s.st.DocumentChunks(ctx, d.ID)
+		if err != nil {
+			return nil, toStatus(ctx, s.log, err)
+		}
+		for _, c := range chunks {
+			pb.Chunks = append(pb.Chunks, &relevov1.Chunk{Id: c.ID, DocumentId: c.DocumentID, Ordinal: int32(c.Ordinal), Page: int32(c.Page), Heading: c.Heading, Text: c.Text})
+		}
+	}
+	return &relevov1.GetDocumentResponse{Document: pb}, nil
+}
+
+func (s *knowledgeServer) DeleteDocument(ctx context.Context, req *relevov1.DeleteDocumentRequest) (*relevov1.DeleteDocumentResponse, error) {
+	if err := requireID("document_id", req.GetDocumentId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	if err := s.kb.Delete(ctx, req.GetDocumentId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &relevov1.DeleteDocumentResponse{}, nil
+}
+
+func (s *knowledgeServer) Search(ctx context.Context, req *relevov1.SearchRequest) (*relevov1.SearchResponse, error) {
+	switch {
+	case strings.TrimSpace(req.GetQuery()) == "":
+		return nil, toStatus(ctx, s.log, invalid("query", "required"))
+	case len(req.GetQuery()) > maxQueryBytes:
+		return nil, toStatus(ctx, s.log, invalid("query", "longer than %d bytes", maxQueryBytes))
+	}
+	n, err := pageSize("limit", req.GetLimit(), 5, 50)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	hits, err := s.kb.Search(ctx, req.GetQuery(), n)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	resp := &relevov1.SearchResponse{AnswerThreshold: s.kb.AnswerThreshold()}
+	for _, h := range hits {
+		kind := relevov1.SourceKind_SOURCE_KIND_DOCUMENT
+		if h.Entry {
+			kind = relevov1.SourceKind_SOURCE_KIND_ENTRY
+		}
+		resp.Results = append(resp.Results, &relevov1.SearchResult{
+			Score: h.Score, LexicalScore: h.Lexical, VectorScore: h.Vector, Kind: kind, Source: h.Source,
+			Page: int32(h.Page), Heading: h.Heading, Text: h.Text, Question: h.Question, Id: h.ID, DocumentId: h.DocumentID,
+		})
+	}
+	return resp, nil
+}
+
+func validateEntry(question, answer string, required bool) error {
+	switch {
+	case required && strings.TrimSpace(question) == "":
+		return invalid("question", "required")
+	case required && strings.TrimSpace(answer) == "":
+		return invalid("answer", "required")
+	case len(question) > maxEntryBytes:
+		return invalid("question", "longer than %d bytes", maxEntryBytes)
+	case len(answer) > maxEntryBytes:
+		return invalid("answer", "longer than %d bytes", maxEntryBytes)
+	}
+	return nil
+}
+
+func (s *knowledgeServer) CreateEntry(ctx context.Context, req *relevov1.CreateEntryRequest) (*relevov1.CreateEntryResponse, error) {
+	if err := validateEntry(req.GetQuestion(), req.GetAnswer(), true); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	source := req.GetSource()
+	if source == "" {
+		source = "manual"
+	}
+	e, err := s.kb.PrepareEntry(ctx, strings.TrimSpace(req.GetQuestion()), strings.TrimSpace(req.GetAnswer()), source)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	e, err = s.st.CreateEntry(ctx, e)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	if err := s.kb.Refresh(ctx); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &relevov1.CreateEntryResponse{Entry: entryPB(e)}, nil
+}
+
+func (s *knowledgeServer) ListEntries(ctx context.Context, req *relevov1.ListEntriesRequest) (*relevov1.ListEntriesResponse, error) {
+	n, err := pageSize("page_size", req.GetPageSize(), 100, 1000)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	if err := validCursor("page_token", req.GetPageToken()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	list, next, err := s.st.ListEntries(ctx, req.GetLearnedOnly(), n, req.GetPageToken())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	resp := &relevov1.ListEntriesResponse{NextPageToken: next}
+	for _, e := range list {
+		resp.Entries = append(resp.Entries, entryPB(e))
+	}
+	return resp, nil
+}
+
+func (s *knowledgeServer) UpdateEntry(ctx context.Context, req *relevov1.UpdateEntryRequest) (*relevov1.UpdateEntryResponse, error) {
+	if err := requireID("entry_id", req.GetEntryId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	if req.GetQuestion() == "" && req.GetAnswer() == "" {
+		return nil, toStatus(ctx, s.log, invalid("question", "question or answer required"))
+	}
+	if err := validateEntry(req.GetQuestion(), req.GetAnswer(), false); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	cur, err := s.st.GetEntry(ctx, req.GetEntryId())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	q, a := cur.Question, cur.Answer
+	if req.GetQuestion() != "" {
+		q = strings.TrimSpace(req.GetQuestion())
+	}
+	if req.GetAnswer() != "" {
+		a = strings.TrimSpace(req.GetAnswer())
+	}
+	prepared, err := s.kb.PrepareEntry(ctx, q, a, cur.Source)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	cur.Question, cur.Answer = q, a
+	cur.Embedding, cur.EmbeddingModel = prepared.Embedding, prepared.EmbeddingModel
+	e, err := s.st.UpdateEntry(ctx, cur)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	if err := s.kb.Refresh(ctx); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &relevov1.UpdateEntryResponse{Entry: entryPB(e)}, nil
+}
+
+func (s *knowledgeServer) DeleteEntry(ctx context.Context, req *relevov1.DeleteEntryRequest) (*relevov1.DeleteEntryResponse, error) {
+	if err := requireID("entry_id", req.GetEntryId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	if err := s.st.DeleteEntry(ctx, req.GetEntryId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	if err := s.kb.Refresh(ctx); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &relevov1.DeleteEntryResponse{}, nil
+}

@@ -1,0 +1,206 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
+	"github.com/relevo/relevo/server/internal/store"
+	"github.com/relevo/relevo/server/internal/tickets"
+)
+
+type ticketServer struct {
+	relevov1.UnimplementedTicketServiceServer
+	st   store.Store
+	desk *tickets.Desk
+	poll time.Duration
+	log  *slog.Logger
+}
+
+const maxAnswerBytes = 32 << 10
+
+func pageSize(field string, n int32, def, maxN int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, invalid(field, "must not be negative")
+	case n == 0:
+		return def, nil
+	case int(n) > maxN:
+		return 0, invalid(field, "at most %d", maxN)
+	}
+	return int(n), nil
+}
+
+func requireID(field, id string) error {
+	if strings.TrimSpace(id) == "" {
+		return invalid(field, "required")
+	}
+	if len(id) > maxIDBytes {
+		return invalid(field, "longer than %d bytes", maxIDBytes)
+	}
+	return nil
+}
+
+var ticketStatusFilter = map[relevov1.TicketStatus]store.TicketStatus{
+	relevov1.TicketStatus_TICKET_STATUS_UNSPECIFIED: "",
+	relevov1.TicketStatus_TICKET_STATUS_OPEN:        store.TicketOpen,
+	relevov1.TicketStatus_TICKET_STATUS_ANSWERED:    store.TicketAnswered,
+	relevov1.TicketStatus_TICKET_STATUS_CLOSED:      store.TicketClosed,
+}
+
+// validCursor checks that a page token came from us, so a mangled token is
+// the caller's error and not a database error.
+func validCursor(field, token string) error {
+	if token == "" {
+		return nil
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(token); err != nil {
+		if _, err2 := base64.StdEncoding.DecodeString(token); err2 != nil {
+			return invalid(field, "not a page token returned by this API")
+		}
+	}
+	return nil
+}
+
+func (s *ticketServer) ListTickets(ctx context.Context, req *relevov1.ListTicketsRequest) (*relevov1.ListTicketsResponse, error) {
+	n, err := pageSize("page_size", req.GetPageSize(), 50, 500)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	st, ok := ticketStatusFilter[req.GetStatus()]
+	if !ok {
+		return nil, toStatus(ctx, s.log, invalid("status", "unknown status %d", req.GetStatus()))
+	}
+	if err := validCursor("page_token", req.GetPageToken()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	list, next, err := s.st.ListTickets(ctx, store.TicketFilter{
+		Status: st, ConversationID: req.GetConversationId(), ExternalRef: req.GetExternalRef(), Limit: n, Cursor: req.GetPageToken(),
+	})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	resp := &relevov1.ListTicketsResponse{NextPageToken: next}
+	for _, t := range list {
+		resp.Tickets = append(resp.Tickets, ticketPB(t))
+	}
+	return resp, nil
+}
+
+func (s *ticketServer) GetTicket(ctx context.Context, req *relevov1.GetTicketRequest) (*relevov1.GetTicketResponse, error) {
+	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	t, err := s.st.GetTicket(ctx, req.GetTicketId())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &relevov1.GetTicketResponse{Ticket: ticketPB(t)}, nil
+}
+
+func (s *ticketServer) AnswerTicket(ctx context.Context, req *relevov1.AnswerTicketRequest) (*relevov1.AnswerTicketResponse, error) {
+	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	switch {
+	case strings.TrimSpace(req.GetAnswer()) == "":
+		return nil, toStatus(ctx, s.log, invalid("answer", "required"))
+	case len(req.GetAnswer()) > maxAnswerBytes:
+		return nil, toStatus(ctx, s.log, invalid("answer", "longer than %d bytes", maxAnswerBytes))
+	}
+	t, already, err := s.desk.Answer(ctx, tickets.AnswerInput{
+		TicketID: req.GetTicketId(), Answer: req.GetAnswer(), AnsweredBy: req.GetAnsweredBy(), SkipLearning: req.GetSkipLearning(),
+	})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &relevov1.AnswerTicketResponse{Ticket: ticketPB(t), AlreadyAnswered: already}, nil
+}
+
+func (s *ticketServer) CloseTicket(ctx context.Context, req *relevov1.CloseTicketRequest) (*relevov1.CloseTicketResponse, error) {
+	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	t, err := s.st.CloseTicket(ctx, req.GetTicketId(), req.GetReason())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &relevov1.CloseTicketResponse{Ticket: ticketPB(t)}, nil
+}
+
+func (s *ticketServer) LinkTicket(ctx context.Context, req *relevov1.LinkTicketRequest) (*relevov1.LinkTicketResponse, error) {
+	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	if err := requireID("external_ref", req.GetExternalRef()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	t, err := s.st.LinkTicket(ctx, req.GetTicketId(), req.GetExternalRef(), req.GetLastError())
+	if err != nil {
+		if status.Code(toStatus(ctx, s.log, err)) == codes.FailedPrecondition {
+			return nil, status.Errorf(codes.AlreadyExists, "ticket %s is linked to another external reference", req.GetTicketId())
+		}
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &relevov1.LinkTicketResponse{Ticket: ticketPB(t)}, nil
+}
+
+// StreamTicketEvents sends the stored backlog after the requested sequence,
+// then follows new events as they are committed (by any replica).
+func (s *ticketServer) StreamTicketEvents(req *relevov1.StreamTicketEventsRequest, stream relevov1.TicketService_StreamTicketEventsServer) error {
+	ctx := stream.Context()
+	if req.GetAfterSequence() < 0 {
+		return toStatus(ctx, s.log, invalid("after_sequence", "must not be negative"))
+	}
+	after := req.GetAfterSequence()
+	notes := s.st.Subscribe(ctx, store.TopicTickets)
+	poll := time.NewTicker(s.poll)
+	defer poll.Stop()
+	for {
+		events, err := s.st.TicketEvents(ctx, after, 200)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return toStatus(ctx, s.log, err)
+		}
+		for _, ev := range events {
+			t, err := s.st.GetTicket(ctx, ev.TicketID)
+			if err != nil {
+				if errors.Is(err, store.ErrNotFound) { // erased since
+					after = ev.Sequence
+					continue
+				}
+				return toStatus(ctx, s.log, err)
+			}
+			out := &relevov1.TicketEvent{Sequence: ev.Sequence, Type: ticketEventTypes[ev.Type], Ticket: ticketPB(t), CreatedAt: ts(ev.CreatedAt)}
+			if ev.Type == store.EventFollowUp {
+				for _, f := range t.FollowUps {
+					if f.ID == ev.MessageID {
+						out.FollowUp = &relevov1.TicketFollowUp{MessageId: f.ID, Text: f.Text, CreatedAt: ts(f.SentAt)}
+					}
+				}
+			}
+			if err := stream.Send(&relevov1.StreamTicketEventsResponse{Event: out}); err != nil {
+				return err
+			}
+			after = ev.Sequence
+		}
+		if len(events) == 200 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-notes:
+		case <-poll.C:
+		}
+	}
+}

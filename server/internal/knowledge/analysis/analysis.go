@@ -1,0 +1,269 @@
+// Package analysis turns Spanish and English text into search terms: it
+// lower-cases, folds accents, expands the abbreviations people type on
+// WhatsApp, drops stop words and stems with Snowball. The same analysis runs
+// on documents and on queries, so "contraseña", "Contrasena" and
+// "contraseñas" meet on one term.
+package analysis
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
+	"github.com/kljensen/snowball/spanish"
+)
+
+// Term is one analysed word of a text.
+type Term struct {
+	// Stem is the indexed form.
+	Stem string
+	// Word is the folded surface form the stem came from, kept for typo
+	// matching and n-gram features.
+	Word string
+	// Weight is 1 for content words and LowInfoWeight for words that frame a
+	// question ("puedo", "necesito", "please") rather than name its topic.
+	Weight float64
+}
+
+// LowInfoWeight is the weight of question-frame words. They still count, so
+// "¿puedo pagar con tarjeta?" prefers a passage about paying with a card,
+// but they cannot carry a match on their own.
+const LowInfoWeight = 0.3
+
+// Alt is an alternative stem that also matches a query term, with the factor
+// its match is worth (synonyms less than the word itself).
+type Alt struct {
+	Stem   string
+	Factor float64
+}
+
+// QueryTerm is a term of a query with the alternatives that also match it.
+type QueryTerm struct {
+	Term
+	Alts []Alt
+}
+
+// SynonymFactor is what a match through a synonym is worth relative to the
+// word itself.
+const SynonymFactor = 0.85
+
+// Analyzer analyses text in one language. It is safe for concurrent use.
+type Analyzer struct {
+	lang     string
+	stemmer  func(string) string
+	cache    sync.Map // folded word -> stem
+	lowInfo  map[string]bool
+	synonyms map[string][]string // stem -> other stems of its group
+}
+
+// New returns an analyzer for lang ("es" or "en"; anything else is treated
+// as Spanish, the product's default language).
+func New(lang string) *Analyzer {
+	a := &Analyzer{lang: lang}
+	if lang == "en" {
+		a.stemmer = func(w string) string { return english.Stem(w, true) }
+	} else {
+		a.lang = "es"
+		a.stemmer = func(w string) string { return spanish.Stem(w, true) }
+	}
+	a.lowInfo = make(map[string]bool)
+	for _, w := range lowInfoWords {
+		a.lowInfo[a.stem(w)] = true
+	}
+	a.synonyms = make(map[string][]string)
+	for _, group := range synonymGroups {
+		stems := make([]string, 0, len(group))
+		seen := map[string]bool{}
+		for _, w := range group {
+			s := a.stem(Fold(w))
+			if !seen[s] {
+				seen[s] = true
+				stems = append(stems, s)
+			}
+		}
+		for _, s := range stems {
+			for _, o := range stems {
+				if o != s && !contains(a.synonyms[s], o) {
+					a.synonyms[s] = append(a.synonyms[s], o)
+				}
+			}
+		}
+	}
+	return a
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Language returns the analyzer's language code.
+func (a *Analyzer) Language() string { return a.lang }
+
+// Stem returns the stem of one folded word.
+func (a *Analyzer) Stem(word string) string { return a.stem(word) }
+
+func (a *Analyzer) stem(word string) string {
+	if s, ok := a.cache.Load(word); ok {
+		return s.(string)
+	}
+	s := word
+	// Stemmers are built for words; numbers and codes such as "c1do1" pass
+	// through unchanged.
+	if isAlpha(word) {
+		s = Fold(a.stemmer(a.reaccent(word)))
+	}
+	a.cache.Store(word, s)
+	return s
+}
+
+// reaccent restores the accent of the Spanish suffixes whose stemming rules
+// are written with it ("-ción", "-sión"), so that "calificacion" typed
+// without accents stems like "calificación".
+func (a *Analyzer) reaccent(w string) string {
+	if a.lang != "es" {
+		return w
+	}
+	// Attached pronouns after an infinitive ("abrirlos", "pagarla"): the
+	// stemmer only removes them in some positions.
+	for _, pron := range [...]string{"selos", "selas", "selo", "sela", "los", "las", "les", "nos", "lo", "la", "le", "me", "te", "se"} {
+		if base, ok := strings.CutSuffix(w, pron); ok && len(base) >= 4 &&
+			(strings.HasSuffix(base, "ar") || strings.HasSuffix(base, "er") || strings.HasSuffix(base, "ir")) {
+			w = base
+			break
+		}
+	}
+	for _, suf := range [...][2]string{{"cion", "ción"}, {"sion", "sión"}} {
+		if strings.HasSuffix(w, suf[0]) {
+			return strings.TrimSuffix(w, suf[0]) + suf[1]
+		}
+	}
+	return w
+}
+
+func isAlpha(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// Terms analyses text for indexing: words in order, stop words removed.
+func (a *Analyzer) Terms(text string) []Term {
+	words := Words(text)
+	terms := make([]Term, 0, len(words))
+	for _, w := range words {
+		if IsStopWord(w) {
+			continue
+		}
+		s := a.stem(w)
+		weight := 1.0
+		if a.lowInfo[s] {
+			weight = LowInfoWeight
+		}
+		terms = append(terms, Term{Stem: s, Word: w, Weight: weight})
+	}
+	return terms
+}
+
+// Query analyses a query: like Terms, with repeated words merged and each
+// term's synonyms attached as alternatives.
+func (a *Analyzer) Query(text string) []QueryTerm {
+	terms := a.Terms(text)
+	out := make([]QueryTerm, 0, len(terms))
+	seen := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		if seen[t.Stem] {
+			continue
+		}
+		seen[t.Stem] = true
+		q := QueryTerm{Term: t}
+		for _, s := range a.synonyms[t.Stem] {
+			q.Alts = append(q.Alts, Alt{Stem: s, Factor: SynonymFactor})
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// Words splits text into folded words, with chat abbreviations expanded.
+// Stop words are kept.
+func Words(text string) []string {
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() == 0 {
+			return
+		}
+		w := b.String()
+		b.Reset()
+		if exp, ok := abbreviations[w]; ok {
+			out = append(out, exp...)
+			return
+		}
+		out = append(out, w)
+	}
+	for _, r := range text {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteString(foldRune(unicode.ToLower(r)))
+			continue
+		}
+		flush()
+	}
+	flush()
+	return out
+}
+
+// Fold lower-cases s and removes diacritics ("Según" → "segun", "ñ" → "n"),
+// because people type on phones without accents.
+func Fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		b.WriteString(foldRune(unicode.ToLower(r)))
+	}
+	return b.String()
+}
+
+func foldRune(r rune) string {
+	if r < utf8.RuneSelf {
+		return string(r)
+	}
+	switch r {
+	case 'á', 'à', 'ä', 'â', 'ã', 'å':
+		return "a"
+	case 'é', 'è', 'ë', 'ê':
+		return "e"
+	case 'í', 'ì', 'ï', 'î':
+		return "i"
+	case 'ó', 'ò', 'ö', 'ô', 'õ':
+		return "o"
+	case 'ú', 'ù', 'ü', 'û':
+		return "u"
+	case 'ñ':
+		return "n"
+	case 'ç':
+		return "c"
+	case 'ß':
+		return "ss"
+	}
+	return string(r)
+}
+
+// IsStopWord reports whether a folded word is a Spanish or English function
+// word. Both languages are checked: support chats mix them ("mi password
+// no funciona").
+func IsStopWord(w string) bool {
+	if extraStopWords[w] {
+		return true
+	}
+	return spanish.IsStopWord(w) || english.IsStopWord(w)
+}

@@ -1,0 +1,72 @@
+package analysis
+
+import (
+	"strings"
+	"testing"
+)
+
+func stems(a *Analyzer, text string) string {
+	var out []string
+	for _, t := range a.Terms(text) {
+		out = append(out, t.Stem)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestSpellingsPeopleTypeMeetOnOneTerm(t *testing.T) {
+	a := New("es")
+	tests := []struct {
+		name, a, b string
+	}{
+		{"accents and case", "Contraseña CALIFICACIÓN", "contrasena calificacion"},
+		{"plural and singular", "los cursos", "el curso"},
+		{"attached pronoun", "abrirlos", "abrir"},
+		{"chat abbreviations", "xq no puedo entrar x la app", "porque no puedo entrar por la app"},
+		{"k for que and d for de", "k pasa con el pago d mi curso", "que pasa con el pago de mi curso"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if x, y := stems(a, tt.a), stems(a, tt.b); x != y {
+				t.Fatalf("%q → %q but %q → %q", tt.a, x, tt.b, y)
+			}
+		})
+	}
+}
+
+func TestStopWordsAreDroppedAndFrameWordsWeighLess(t *testing.T) {
+	a := New("es")
+	terms := a.Terms("¿Qué tengo que hacer para pagar el curso?")
+	got := map[string]float64{}
+	for _, t := range terms {
+		got[t.Word] = t.Weight
+	}
+	if _, ok := got["que"]; ok {
+		t.Errorf("stop word kept: %v", got)
+	}
+	if got["hacer"] != LowInfoWeight || got["pagar"] != 1 || got["curso"] != 1 {
+		t.Errorf("weights = %v", got)
+	}
+}
+
+func TestQueriesCarrySynonyms(t *testing.T) {
+	a := New("es")
+	q := a.Query("¿hay app para el celular?")
+	alts := map[string]bool{}
+	for _, t := range q {
+		for _, x := range t.Alts {
+			alts[x.Stem] = true
+		}
+	}
+	for _, want := range []string{a.Stem("aplicacion"), a.Stem("movil")} {
+		if !alts[want] {
+			t.Errorf("alternative %q missing from %+v", want, q)
+		}
+	}
+}
+
+func TestEnglishAnalysis(t *testing.T) {
+	a := New("en")
+	if got := stems(a, "How do I reset my passwords?"); got != "reset password" {
+		t.Fatalf("stems = %q", got)
+	}
+}

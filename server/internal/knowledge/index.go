@@ -1,0 +1,622 @@
+package knowledge
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/relevo/relevo/server/internal/knowledge/analysis"
+	"github.com/relevo/relevo/server/internal/store"
+)
+
+// Kind says what a search result is.
+type Kind string
+
+const (
+	// KindChunk is a passage of an uploaded document.
+	KindChunk Kind = "chunk"
+	// KindEntry is a question/answer entry (uploaded or learned).
+	KindEntry Kind = "entry"
+)
+
+// Result is one search hit.
+type Result struct {
+	Kind Kind
+	// ID is the chunk or entry id.
+	ID         string
+	DocumentID string
+	// Source is the document's file name, or the entry's source.
+	Source  string
+	Page    int
+	Heading string
+	// Question is the entry's question (entries only).
+	Question string
+	// Text is the chunk's text or the entry's answer.
+	Text    string
+	Learned bool
+	// Score is the combined confidence, 0..1, comparable with the profile's
+	// answer threshold.
+	Score float64
+	// Lexical is the weighted share of the query's terms found (0..1).
+	Lexical float64
+	// Vector is the cosine similarity rescaled to 0..1 with the embedder's
+	// cosine range.
+	Vector float64
+}
+
+// IndexOptions tunes the fusion of lexical and vector evidence.
+type IndexOptions struct {
+	// LexicalWeight is the weight of the lexical score in the combined
+	// confidence; the vector score gets the rest. Default 0.6.
+	LexicalWeight float64
+	// CosineLow and CosineHigh map raw cosine to the 0..1 vector score:
+	// at or below CosineLow (unrelated texts) it is 0, at or above
+	// CosineHigh (close paraphrases) 1.
+	CosineLow, CosineHigh float64
+}
+
+// BM25 parameters: the usual k1, and a length normalisation weaker than
+// the usual 0.75 because chunks are already of similar size and FAQ
+// answers are legitimately long.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.5
+	// Fields weigh more in titles: a chunk's heading and an entry's
+	// question name its topic.
+	headingBoost = 2
+	// A query word that matches an indexed word only through a one-letter
+	// typo counts this much.
+	fuzzyFactor = 0.7
+	// fuzzyMinRunes: shorter words have too many neighbours at distance 1.
+	fuzzyMinRunes = 5
+)
+
+// Index is the in-memory hybrid index of the knowledge base: an inverted
+// index for BM25-style lexical matching and a flat array of unit vectors
+// scanned exactly. It is safe for concurrent use; searches run in parallel
+// with each other and wait for writers.
+//
+// Fusion: a hit's confidence is LexicalWeight × lexical + (1 −
+// LexicalWeight) × vector. The lexical score is the query's term weight
+// (IDF × word weight) that the passage covers, each term counted with BM25
+// saturation so one mention in a long passage counts less than in a short
+// one; it reads as "how much of what was asked is in the passage". The
+// vector score is the cosine rescaled by the embedder's cosine range, so
+// that both parts live on the same 0..1 scale and the sum is a confidence
+// a threshold can be calibrated on (docs/calibration.md). A weighted sum of
+// normalised scores, unlike rank fusion, keeps absolute evidence, which the
+// answer-or-escalate decision needs.
+type Index struct {
+	an   *analysis.Analyzer
+	dims int
+	opt  IndexOptions
+
+	mu       sync.RWMutex
+	items    []item
+	vecs     []float32 // len(items) × dims; zero for free slots
+	free     []int32
+	live     int
+	totalLen float64
+	postings map[string]*posting
+	docs     map[string][]int32
+	entries  map[string]int32
+
+	pool sync.Pool // *scratch
+}
+
+type posting struct {
+	slots []int32
+	tfs   []float32
+}
+
+type item struct {
+	live     bool
+	kind     Kind
+	id       string
+	docID    string
+	source   string
+	page     int
+	heading  string
+	question string
+	text     string
+	learned  bool
+	ordinal  int
+	length   float32
+	terms    []string
+	// title holds the analysed heading (chunks) or question (entries).
+	title []analysis.Term
+}
+
+// NewIndex returns an empty index for vectors of dims dimensions.
+func NewIndex(an *analysis.Analyzer, dims int, opt IndexOptions) *Index {
+	if opt.LexicalWeight <= 0 || opt.LexicalWeight > 1 {
+		opt.LexicalWeight = 0.5
+	}
+	if opt.CosineHigh <= opt.CosineLow {
+		opt.CosineLow, opt.CosineHigh = 0, 1
+	}
+	return &Index{
+		an:       an,
+		dims:     dims,
+		opt:      opt,
+		postings: make(map[string]*posting),
+		docs:     make(map[string][]int32),
+		entries:  make(map[string]int32),
+	}
+}
+
+// Len returns the number of indexed chunks and entries.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.live
+}
+
+// Dimensions returns the vector size of the index.
+func (ix *Index) Dimensions() int { return ix.dims }
+
+// PutDocument indexes a document's chunks, replacing any it had. A chunk
+// whose embedding has another size gets no vector score.
+func (ix *Index) PutDocument(doc store.Document, chunks []store.Chunk) {
+	prepared := make([]item, len(chunks))
+	tfs := make([]map[string]float32, len(chunks))
+	for i, c := range chunks {
+		prepared[i] = item{kind: KindChunk, id: c.ID, docID: doc.ID, source: doc.Filename, page: c.Page, heading: c.Heading, text: c.Text, ordinal: c.Ordinal}
+		tfs[i] = ix.termFreqs(c.Heading, c.Text, &prepared[i])
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.removeDocumentLocked(doc.ID)
+	slots := make([]int32, len(chunks))
+	for i := range chunks {
+		slots[i] = ix.addLocked(prepared[i], tfs[i], chunks[i].Embedding)
+	}
+	ix.docs[doc.ID] = slots
+}
+
+// RemoveDocument drops a document's chunks.
+func (ix *Index) RemoveDocument(id string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.removeDocumentLocked(id)
+}
+
+func (ix *Index) removeDocumentLocked(id string) {
+	for _, s := range ix.docs[id] {
+		ix.removeLocked(s)
+	}
+	delete(ix.docs, id)
+}
+
+// PutEntry indexes a question/answer entry, replacing an earlier version.
+// The question is weighted like a heading, so paraphrases of it find the
+// entry; the answer's words count too.
+func (ix *Index) PutEntry(e store.Entry) {
+	it := item{kind: KindEntry, id: e.ID, source: e.Source, question: e.Question, text: e.Answer, learned: e.Learned}
+	tf := ix.termFreqs(e.Question, e.Answer, &it)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if s, ok := ix.entries[e.ID]; ok {
+		ix.removeLocked(s)
+	}
+	ix.entries[e.ID] = ix.addLocked(it, tf, e.Embedding)
+}
+
+// RemoveEntry drops an entry.
+func (ix *Index) RemoveEntry(id string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if s, ok := ix.entries[id]; ok {
+		ix.removeLocked(s)
+		delete(ix.entries, id)
+	}
+}
+
+func (ix *Index) termFreqs(title, body string, it *item) map[string]float32 {
+	tf := make(map[string]float32)
+	var length float32
+	seen := map[string]bool{}
+	for _, t := range ix.an.Terms(title) {
+		tf[t.Stem] += headingBoost
+		length += headingBoost
+		if !seen[t.Stem] {
+			seen[t.Stem] = true
+			it.title = append(it.title, t)
+		}
+	}
+	for _, t := range ix.an.Terms(body) {
+		tf[t.Stem]++
+		length++
+	}
+	it.length = length
+	it.terms = make([]string, 0, len(tf))
+	for s := range tf {
+		it.terms = append(it.terms, s)
+	}
+	return tf
+}
+
+func (ix *Index) addLocked(it item, tf map[string]float32, vec []float32) int32 {
+	it.live = true
+	var slot int32
+	if n := len(ix.free); n > 0 {
+		slot = ix.free[n-1]
+		ix.free = ix.free[:n-1]
+		ix.items[slot] = it
+	} else {
+		slot = int32(len(ix.items))
+		ix.items = append(ix.items, it)
+		ix.vecs = append(ix.vecs, make([]float32, ix.dims)...)
+	}
+	v := ix.vecs[int(slot)*ix.dims : int(slot+1)*ix.dims]
+	if len(vec) == ix.dims {
+		copy(v, vec)
+	} else {
+		clear(v)
+	}
+	for term, f := range tf {
+		p := ix.postings[term]
+		if p == nil {
+			p = &posting{}
+			ix.postings[term] = p
+		}
+		p.slots = append(p.slots, slot)
+		p.tfs = append(p.tfs, f)
+	}
+	ix.live++
+	ix.totalLen += float64(it.length)
+	return slot
+}
+
+func (ix *Index) removeLocked(slot int32) {
+	it := &ix.items[slot]
+	if !it.live {
+		return
+	}
+	for _, term := range it.terms {
+		p := ix.postings[term]
+		if p == nil {
+			continue
+		}
+		if i := slices.Index(p.slots, slot); i >= 0 {
+			last := len(p.slots) - 1
+			p.slots[i], p.tfs[i] = p.slots[last], p.tfs[last]
+			p.slots, p.tfs = p.slots[:last], p.tfs[:last]
+		}
+		if len(p.slots) == 0 {
+			delete(ix.postings, term)
+		}
+	}
+	ix.live--
+	ix.totalLen -= float64(it.length)
+	*it = item{}
+	clear(ix.vecs[int(slot)*ix.dims : int(slot+1)*ix.dims])
+	ix.free = append(ix.free, slot)
+}
+
+// idf is the BM25 inverse document frequency.
+func idf(n, df float64) float64 {
+	return math.Log(1 + (n-df+0.5)/(df+0.5))
+}
+
+type scratch struct {
+	acc     []float32
+	best    []float32
+	touched []int32
+	mark    []bool
+}
+
+func (ix *Index) getScratch() *scratch {
+	s, _ := ix.pool.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	n := len(ix.items)
+	if cap(s.acc) < n {
+		s.acc = make([]float32, n)
+		s.best = make([]float32, n)
+		s.mark = make([]bool, n)
+	}
+	s.acc, s.best, s.mark = s.acc[:n], s.best[:n], s.mark[:n]
+	s.touched = s.touched[:0]
+	return s
+}
+
+func (ix *Index) putScratch(s *scratch) {
+	for _, t := range s.touched {
+		s.acc[t] = 0
+		s.mark[t] = false
+	}
+	s.touched = s.touched[:0]
+	ix.pool.Put(s)
+}
+
+type alt struct {
+	p      *posting
+	factor float32
+}
+
+// Search returns up to limit hits for the query text and its vector (nil
+// for lexical search only), best first.
+func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
+	if limit <= 0 {
+		limit = 5
+	}
+	qterms := ix.an.Query(query)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.live == 0 {
+		return nil
+	}
+	n := float64(ix.live)
+	avgLen := float32(ix.totalLen / n)
+	if avgLen <= 0 {
+		avgLen = 1
+	}
+	s := ix.getScratch()
+	defer ix.putScratch(s)
+
+	// Lexical: the IDF-weighted share of query terms each item covers.
+	var denom float64
+	resolved := make([]resolvedTerm, 0, len(qterms))
+	for _, qt := range qterms {
+		var alts []alt
+		df := 0
+		if p := ix.postings[qt.Stem]; p != nil {
+			alts = append(alts, alt{p, 1})
+			df = len(p.slots)
+		}
+		for _, a := range qt.Alts {
+			if p := ix.postings[a.Stem]; p != nil {
+				alts = append(alts, alt{p, float32(a.Factor)})
+				df = max(df, len(p.slots))
+			}
+		}
+		if len(alts) == 0 && utf8.RuneCountInString(qt.Word) >= fuzzyMinRunes {
+			for _, p := range ix.fuzzyLocked(qt.Stem) {
+				alts = append(alts, alt{p, fuzzyFactor})
+				df = max(df, len(p.slots))
+			}
+		}
+		w := qt.Weight * idf(n, float64(df))
+		denom += w
+		rt := resolvedTerm{weight: w, stems: map[string]float64{qt.Stem: 1}}
+		for _, a := range qt.Alts {
+			rt.stems[a.Stem] = a.Factor
+		}
+		for _, a := range alts {
+			if a.factor == fuzzyFactor {
+				rt.fuzzy = append(rt.fuzzy, a.p)
+			}
+		}
+		resolved = append(resolved, rt)
+		if len(alts) == 0 {
+			continue
+		}
+		var termTouched []int32
+		for _, a := range alts {
+			for i, slot := range a.p.slots {
+				tf := a.p.tfs[i]
+				norm := tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*ix.items[slot].length/avgLen))
+				v := a.factor * min(norm, 1)
+				if s.best[slot] == 0 {
+					termTouched = append(termTouched, slot)
+				}
+				if v > s.best[slot] {
+					s.best[slot] = v
+				}
+			}
+		}
+		for _, slot := range termTouched {
+			if !s.mark[slot] {
+				s.mark[slot] = true
+				s.touched = append(s.touched, slot)
+			}
+			s.acc[slot] += float32(w) * s.best[slot]
+			s.best[slot] = 0
+		}
+	}
+
+	// Candidates: the best lexical items and the nearest vectors.
+	pool := max(4*limit, 32)
+	cands := make(map[int32]struct{}, 2*pool)
+	lex := make([]scored, 0, len(s.touched))
+	for _, slot := range s.touched {
+		lex = append(lex, scored{slot, s.acc[slot]})
+	}
+	for _, c := range topK(lex, pool) {
+		cands[c.slot] = struct{}{}
+	}
+	hasVec := len(qvec) == ix.dims && !isZero(qvec)
+	if hasVec {
+		for _, c := range ix.scanLocked(qvec, pool) {
+			cands[c.slot] = struct{}{}
+		}
+	}
+	out := make([]Result, 0, len(cands))
+	where := make([]int32, 0, len(cands))
+	lo, hi := ix.opt.CosineLow, ix.opt.CosineHigh
+	for slot := range cands {
+		where = append(where, slot)
+		it := &ix.items[slot]
+		r := Result{
+			Kind: it.kind, ID: it.id, DocumentID: it.docID, Source: it.source, Page: it.page,
+			Heading: it.heading, Question: it.question, Text: it.text, Learned: it.learned,
+		}
+		if denom > 0 {
+			r.Lexical = float64(s.acc[slot]) / denom
+			if len(it.title) > 0 {
+				// A passage whose title says what the query says is the
+				// answer to it (FAQ headings, learned questions); the title
+				// match can raise the lexical score, never lower it.
+				r.Lexical = math.Max(r.Lexical, (r.Lexical+ix.titleSimLocked(resolved, it.title, n))/2)
+			}
+		}
+		if hasVec {
+			cos := float64(dot(qvec, ix.vecs[int(slot)*ix.dims:int(slot+1)*ix.dims]))
+			r.Vector = math.Max(0, math.Min(1, (cos-lo)/(hi-lo)))
+		}
+		wl := ix.opt.LexicalWeight
+		if !hasVec {
+			wl = 1
+		}
+		r.Score = wl*r.Lexical + (1-wl)*r.Vector
+		out = append(out, r)
+	}
+	ix.discountAmbiguityLocked(out, where)
+	slices.SortFunc(out, func(a, b Result) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+// ambiguityTemperature sets how close a rival must score to cast doubt: a
+// rival this much below a hit leaves it 73% of its confidence, twice as
+// far 88%, and an equal rival halves it.
+const ambiguityTemperature = 0.05
+
+// discountAmbiguityLocked turns each hit's relevance into the confidence
+// that it, rather than a rival, is the answer: the relevance times a
+// softmax share among the hit and its rivals. A vague question ("médico",
+// "COVID-19") that matches many passages about equally well is then not
+// confidently answered by any of them, while a specific one keeps its
+// score. Rivals are other passages, except the hit's neighbours in the same
+// document, which overlap with it and say the same thing.
+func (ix *Index) discountAmbiguityLocked(out []Result, slots []int32) {
+	base := make([]float64, len(out))
+	for i := range out {
+		base[i] = out[i].Score
+	}
+	for i := range out {
+		if base[i] == 0 {
+			continue
+		}
+		a := &ix.items[slots[i]]
+		sum := 1.0
+		for j := range out {
+			if j == i || base[j] == 0 {
+				continue
+			}
+			b := &ix.items[slots[j]]
+			if a.kind == KindChunk && b.kind == KindChunk && a.docID == b.docID && abs(a.ordinal-b.ordinal) <= 1 {
+				continue
+			}
+			sum += math.Exp((base[j] - base[i]) / ambiguityTemperature)
+		}
+		out[i].Score = base[i] / sum
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// resolvedTerm is a query term with its weight and the stems it matches.
+type resolvedTerm struct {
+	weight float64
+	stems  map[string]float64 // stem -> factor
+	fuzzy  []*posting
+}
+
+// titleSimLocked is the weighted Dice coefficient between the query and an
+// item's title: twice the weight they share over the sum of both weights,
+// so a title with words the query lacks scores lower than one that says
+// exactly what was asked.
+func (ix *Index) titleSimLocked(q []resolvedTerm, title []analysis.Term, n float64) float64 {
+	var qw, tw, shared float64
+	for _, t := range q {
+		qw += t.weight
+	}
+	for _, t := range title {
+		df := 0.0
+		p := ix.postings[t.Stem]
+		if p != nil {
+			df = float64(len(p.slots))
+		}
+		w := t.Weight * idf(n, df)
+		tw += w
+		best := 0.0
+		for _, qt := range q {
+			if f, ok := qt.stems[t.Stem]; ok {
+				best = math.Max(best, f*math.Min(qt.weight, w))
+				continue
+			}
+			for _, fp := range qt.fuzzy {
+				if fp == p {
+					best = math.Max(best, fuzzyFactor*math.Min(qt.weight, w))
+				}
+			}
+		}
+		shared += best
+	}
+	if qw+tw == 0 {
+		return 0
+	}
+	return 2 * shared / (qw + tw)
+}
+
+func isZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// fuzzyLocked returns the postings of indexed stems one edit (insertion,
+// deletion, substitution or transposition) away from stem, most frequent
+// first, at most three.
+func (ix *Index) fuzzyLocked(stem string) []*posting {
+	var found []*posting
+	for term, p := range ix.postings {
+		if d := len(term) - len(stem); d < -1 || d > 1 {
+			continue
+		}
+		if withinOneEdit(stem, term) {
+			found = append(found, p)
+		}
+	}
+	slices.SortFunc(found, func(a, b *posting) int { return cmp.Compare(len(b.slots), len(a.slots)) })
+	if len(found) > 3 {
+		found = found[:3]
+	}
+	return found
+}
+
+// withinOneEdit reports whether a and b differ by at most one insertion,
+// deletion, substitution or transposition of adjacent letters.
+func withinOneEdit(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > len(rb) {
+		ra, rb = rb, ra
+	}
+	if len(rb)-len(ra) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(ra) && ra[i] == rb[i] {
+		i++
+	}
+	if len(ra) == len(rb) {
+		if i+1 < len(ra) && ra[i] == rb[i+1] && ra[i+1] == rb[i] && string(ra[i+2:]) == string(rb[i+2:]) {
+			return true
+		}
+		return string(ra[i+1:]) == string(rb[i+1:])
+	}
+	return string(ra[i:]) == string(rb[i+1:])
+}

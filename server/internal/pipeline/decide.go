@@ -1,0 +1,304 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
+	"github.com/relevo/relevo/server/internal/agents"
+	"github.com/relevo/relevo/server/internal/store"
+)
+
+// Message kinds stored in store.Message.Kind.
+const (
+	KindText        = "text"
+	KindChoice      = "choice"
+	KindMedia       = "media"
+	KindAudio       = "audio"
+	KindLocation    = "location"
+	KindContacts    = "contacts"
+	KindReaction    = "reaction"
+	KindUnsupported = "unsupported"
+	KindTemplate    = "template"
+	KindMarkRead    = "mark_read"
+)
+
+// Button ids of the feedback offered after a knowledge-base answer. Channel
+// adapters return them as Choice.id when the user taps a button.
+const (
+	ChoiceFeedbackYes   = "relevo.feedback.yes"
+	ChoiceFeedbackHuman = "relevo.feedback.human"
+)
+
+// Run outcomes recorded in store.RunRecord.Outcome.
+const (
+	OutcomeFollowUp = "follow_up"
+	OutcomeSilent   = "silent"
+)
+
+// decide computes the result for a claim. It reads the store but writes
+// nothing; the caller commits the result.
+func (e *Engine) decide(ctx context.Context, claim *store.Claim) (store.RunResult, error) {
+	conv := claim.Conversation
+	msgs := claim.Messages
+	now := time.Now()
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	run := store.RunRecord{ConversationID: conv.ID, MessageIDs: ids}
+	last := msgs[len(msgs)-1]
+
+	if conv.Paused(now) {
+		run.Outcome = OutcomeSilent
+		run.Reason = fmt.Sprintf("bot paused until %s", conv.PausedUntil.Format(time.RFC3339))
+		return store.RunResult{Run: run}, nil
+	}
+
+	if conv.State == store.StateTicketOpen && conv.OpenTicketID != "" {
+		res := store.RunResult{FollowUpTicketID: conv.OpenTicketID}
+		run.Outcome = OutcomeFollowUp
+		run.TicketID = conv.OpenTicketID
+		run.Reason = "ticket " + conv.OpenTicketID + " is open: messages attached to it"
+		run.Agents = []string{e.profile.Human.Name}
+		if now.Sub(conv.LastNoticeAt) >= e.profile.Human.NoticeInterval && e.profile.Human.WaitingMessage != "" {
+			res.Replies = []store.OutboundDraft{e.reply(last, 0, e.profile.Human.WaitingMessage, e.profile.Human.Name, nil)}
+			res.NoticeSent = true
+			run.Reply = e.profile.Human.WaitingMessage
+		}
+		res.Run = run
+		return res, nil
+	}
+
+	text, fixed, fixedReason := e.render(ctx, msgs)
+	if fixed != "" {
+		run.Outcome = string(agents.OutcomeSmalltalk)
+		run.Reason = fixedReason
+		run.Reply = fixed
+		return store.RunResult{Run: run, Replies: []store.OutboundDraft{e.reply(last, 0, fixed, e.profile.Triage.Name, nil)}}, nil
+	}
+	if text == "" {
+		run.Outcome = OutcomeSilent
+		run.Reason = "nothing to answer (reactions or empty messages)"
+		return store.RunResult{Run: run}, nil
+	}
+
+	history, err := e.history(ctx, conv.ID, ids)
+	if err != nil {
+		return store.RunResult{}, err
+	}
+
+	// The feedback buttons sent with an answer come back as choices.
+	if c := choiceOf(last); c == ChoiceFeedbackYes {
+		run.Outcome = string(agents.OutcomeSmalltalk)
+		run.Reason = "user confirmed the answer helped"
+		run.Reply = e.profile.Messages.FeedbackThanks
+		return store.RunResult{Run: run, Replies: []store.OutboundDraft{e.reply(last, 0, run.Reply, e.profile.Triage.Name, nil)}}, nil
+	} else if c == ChoiceFeedbackHuman {
+		question := lastUserQuestion(history)
+		if question == "" {
+			question = text
+		}
+		return e.escalate(run, last, history, question, "user asked for a person after the bot's answer", nil), nil
+	}
+
+	in := agents.Input{
+		ConversationID: conv.ID,
+		Channel:        conv.Contact.Channel,
+		ContactName:    conv.Contact.DisplayName,
+		Text:           text,
+		History:        turns(history),
+	}
+	r := e.chain.Run(ctx, in)
+	run.Agents = r.Agents
+	run.PromptTokens = r.Usage.PromptTokens
+	run.CompletionTokens = r.Usage.CompletionTokens
+	if trace, err := json.Marshal(r.Steps); err == nil {
+		run.Trace = trace
+	}
+	if r.Outcome == agents.OutcomeEscalate {
+		return e.escalate(run, last, history, r.TicketQuestion, r.HandoffReason, r.Steps), nil
+	}
+	run.Outcome = string(r.Outcome)
+	run.Reason = reasonOf(r)
+	run.Reply = r.Reply
+	agent := e.profile.Triage.Name
+	var buttons []*relevov1.Button
+	if r.Outcome == agents.OutcomeAnswer {
+		agent = e.profile.Knowledge.Name
+		if e.profile.Knowledge.OfferFeedback && e.profile.Messages.FeedbackQuestion != "" {
+			buttons = []*relevov1.Button{
+				{Id: ChoiceFeedbackYes, Title: e.profile.Messages.FeedbackYes},
+				{Id: ChoiceFeedbackHuman, Title: e.profile.Messages.FeedbackHuman},
+			}
+		}
+	}
+	reply := r.Reply
+	if len(buttons) > 0 {
+		reply += "\n\n" + e.profile.Messages.FeedbackQuestion
+	}
+	return store.RunResult{Run: run, Replies: []store.OutboundDraft{e.reply(last, 0, reply, agent, buttons)}}, nil
+}
+
+func reasonOf(r agents.Result) string {
+	for i := len(r.Steps) - 1; i >= 0; i-- {
+		if r.Steps[i].Kind == "reply" && r.Steps[i].Detail != "" {
+			return r.Steps[i].Detail
+		}
+	}
+	return string(r.Outcome)
+}
+
+func (e *Engine) escalate(run store.RunRecord, last store.Message, history []store.Message, question, reason string, steps []agents.Step) store.RunResult {
+	run.Outcome = string(agents.OutcomeEscalate)
+	run.Reason = reason
+	run.Reply = e.profile.Human.HandoffMessage
+	if len(run.Agents) == 0 {
+		run.Agents = []string{e.profile.Human.Name}
+	}
+	if len(run.Trace) == 0 && steps != nil {
+		run.Trace, _ = json.Marshal(steps)
+	}
+	return store.RunResult{
+		Run:        run,
+		Replies:    []store.OutboundDraft{e.reply(last, 0, e.profile.Human.HandoffMessage, e.profile.Human.Name, nil)},
+		OpenTicket: &store.TicketDraft{Question: question, HandoffReason: reason, Context: history},
+		NoticeSent: true,
+	}
+}
+
+// reply builds an outbound text draft answering the inbound message last.
+// The dedupe key ties it to that message, so a re-run after a crash cannot
+// queue it twice.
+func (e *Engine) reply(last store.Message, ordinal int, text, agent string, buttons []*relevov1.Button) store.OutboundDraft {
+	d := store.OutboundDraft{
+		Kind:       KindText,
+		Text:       text,
+		AuthorName: agent,
+		Author:     store.AuthorBot,
+		DedupeKey:  fmt.Sprintf("reply:%s:%d", last.ID, ordinal),
+	}
+	if len(buttons) > 0 {
+		d.Payload, _ = protojson.Marshal(&relevov1.OutboundMessage{Buttons: buttons})
+	}
+	return d
+}
+
+// render turns a burst of inbound messages into the text the agents answer.
+// fixed is a canned reply for bursts the agents need not see (only
+// unsupported media, voice notes without transcription).
+func (e *Engine) render(ctx context.Context, msgs []store.Message) (text, fixed, reason string) {
+	var parts []string
+	unsupported, voice := 0, 0
+	for _, m := range msgs {
+		switch m.Kind {
+		case KindReaction:
+			continue
+		case KindUnsupported:
+			unsupported++
+			continue
+		case KindAudio:
+			t, ok := e.transcribe(ctx, m)
+			if !ok {
+				voice++
+				continue
+			}
+			parts = append(parts, t)
+			continue
+		case KindChoice:
+			if c := choiceOf(m); c == ChoiceFeedbackYes || c == ChoiceFeedbackHuman {
+				parts = append(parts, m.Text)
+				continue
+			}
+		}
+		if t := strings.TrimSpace(m.Text); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	if len(parts) > 0 {
+		return strings.Join(parts, "\n"), "", ""
+	}
+	switch {
+	case voice > 0:
+		return "", e.profile.Messages.VoiceNoteUnsupported, "voice note and no transcription configured"
+	case unsupported > 0:
+		return "", e.profile.Messages.Unsupported, "unsupported message type"
+	}
+	return "", "", ""
+}
+
+func (e *Engine) transcribe(ctx context.Context, m store.Message) (string, bool) {
+	if e.transcriber == nil {
+		return "", false
+	}
+	var in relevov1.InboundMessage
+	if err := protojson.Unmarshal(m.Payload, &in); err != nil || len(in.GetMedia().GetData()) == 0 {
+		return "", false
+	}
+	t, err := e.transcriber.Transcribe(ctx, in.GetMedia().GetData(), in.GetMedia().GetMimeType())
+	if err != nil {
+		e.log.Warn("transcription failed", "message", m.ID, "err", err)
+		return "", false
+	}
+	t = strings.TrimSpace(t)
+	return t, t != ""
+}
+
+func choiceOf(m store.Message) string {
+	if m.Kind != KindChoice || len(m.Payload) == 0 {
+		return ""
+	}
+	var in relevov1.InboundMessage
+	if err := protojson.Unmarshal(m.Payload, &in); err != nil {
+		return ""
+	}
+	return in.GetChoice().GetId()
+}
+
+// history returns the conversation before the claimed messages, oldest first.
+func (e *Engine) history(ctx context.Context, conversationID string, claimed []string) ([]store.Message, error) {
+	all, err := e.st.ListMessages(ctx, conversationID, e.cfg.HistoryMessages+len(claimed)+8)
+	if err != nil {
+		return nil, fmt.Errorf("load history: %w", err)
+	}
+	skip := map[string]bool{}
+	for _, id := range claimed {
+		skip[id] = true
+	}
+	var out []store.Message
+	for _, m := range all {
+		if skip[m.ID] || m.Kind == KindMarkRead || strings.TrimSpace(m.Text) == "" {
+			continue
+		}
+		out = append(out, m)
+	}
+	if len(out) > e.cfg.HistoryMessages {
+		out = out[len(out)-e.cfg.HistoryMessages:]
+	}
+	return out, nil
+}
+
+func turns(msgs []store.Message) []agents.Turn {
+	out := make([]agents.Turn, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, agents.Turn{Author: string(m.Author), Text: m.Text})
+	}
+	return out
+}
+
+// lastUserQuestion finds the user's most recent real question (not a button
+// tap) in the history.
+func lastUserQuestion(history []store.Message) string {
+	for i := len(history) - 1; i >= 0; i-- {
+		m := history[i]
+		if m.Direction == store.Inbound && m.Kind != KindChoice && strings.TrimSpace(m.Text) != "" {
+			return m.Text
+		}
+	}
+	return ""
+}

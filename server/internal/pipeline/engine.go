@@ -1,0 +1,287 @@
+// Package pipeline turns stored inbound messages into replies. Workers claim
+// one conversation at a time (in parallel across conversations, strictly in
+// order within one), run the agent chain on every message that was waiting
+// (a burst is answered together), and commit the decision — replies into the
+// outbox, a ticket, the run record — atomically with marking the messages
+// processed. A worker that dies loses its lease and another takes over, so
+// every accepted message gets exactly one answer.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/relevo/relevo/server/internal/agents"
+	"github.com/relevo/relevo/server/internal/store"
+)
+
+// Decider is the agent chain.
+type Decider interface {
+	Run(ctx context.Context, in agents.Input) agents.Result
+}
+
+// Transcriber turns a voice note into text.
+type Transcriber interface {
+	Transcribe(ctx context.Context, audio []byte, mimeType string) (string, error)
+}
+
+// Observer receives the outcome of every committed run (metrics).
+type Observer interface {
+	RunCompleted(outcome string, d time.Duration, usage agents.Usage)
+}
+
+// Config tunes the engine.
+type Config struct {
+	// Workers is the number of conversations processed at once.
+	Workers int
+	// Lease is how long a claim on a conversation lasts before another
+	// worker (or replica) may take it over. It must exceed the longest run.
+	Lease time.Duration
+	// PollInterval bounds how long an idle worker waits before looking for
+	// work it was not notified of (expired leases, other replicas without
+	// notifications).
+	PollInterval time.Duration
+	// ReadReceiptChannels lists the channels whose adapters mark messages
+	// read and show a typing indicator while the bot works.
+	ReadReceiptChannels []string
+	// HistoryMessages is how many earlier messages the agents see.
+	HistoryMessages int
+	// Owner names this process in leases (host:pid); must be unique per
+	// replica.
+	Owner string
+}
+
+// Engine runs the workers.
+type Engine struct {
+	st          store.Store
+	chain       Decider
+	profile     *agents.Profile
+	transcriber Transcriber // nil: voice notes get a polite reply
+	observer    Observer    // nil: none
+	cfg         Config
+	log         *slog.Logger
+	readReceipt map[string]bool
+
+	wake    *broadcast
+	waiters *waiters
+}
+
+// New returns an engine. transcriber and observer may be nil.
+func New(st store.Store, chain Decider, profile *agents.Profile, transcriber Transcriber, observer Observer, cfg Config, log *slog.Logger) *Engine {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.HistoryMessages <= 0 {
+		cfg.HistoryMessages = 20
+	}
+	rr := map[string]bool{}
+	for _, c := range cfg.ReadReceiptChannels {
+		rr[c] = true
+	}
+	return &Engine{
+		st: st, chain: chain, profile: profile, transcriber: transcriber, observer: observer,
+		cfg: cfg, log: log, readReceipt: rr, wake: newBroadcast(), waiters: newWaiters(),
+	}
+}
+
+// Run processes messages until ctx ends, then lets in-flight runs finish
+// (bounded by their own timeouts) and returns.
+func (e *Engine) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	notes := e.st.Subscribe(ctx, store.TopicInbox)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range notes {
+			e.wake.signal()
+		}
+	}()
+	for i := 0; i < e.cfg.Workers; i++ {
+		wg.Add(1)
+		go func(n int) {
+			defer wg.Done()
+			e.work(ctx, fmt.Sprintf("%s/w%d", e.cfg.Owner, n))
+		}(i)
+	}
+	wg.Wait()
+	return nil
+}
+
+// Kick wakes idle workers, e.g. right after this process accepted a message.
+func (e *Engine) Kick() { e.wake.signal() }
+
+func (e *Engine) work(ctx context.Context, owner string) {
+	for ctx.Err() == nil {
+		woken := e.wake.wait()
+		// Runs continue past ctx cancellation so that shutdown finishes
+		// in-flight work instead of abandoning it to the lease timeout.
+		claim, err := e.st.ClaimConversation(context.WithoutCancel(ctx), owner, e.cfg.Lease)
+		if err != nil {
+			e.log.Error("claim conversation", "err", err)
+		}
+		if claim != nil {
+			e.process(context.WithoutCancel(ctx), claim)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-woken:
+		case <-time.After(e.cfg.PollInterval):
+		}
+	}
+}
+
+func (e *Engine) process(ctx context.Context, claim *store.Claim) {
+	// The agents must finish within the lease; past it another worker may
+	// already be answering, so the result would be dropped anyway.
+	runCtx, cancel := context.WithDeadline(ctx, claim.LeaseUntil)
+	defer cancel()
+	start := time.Now()
+	e.markRead(runCtx, claim)
+	result, err := e.decide(runCtx, claim)
+	if err == nil && runCtx.Err() != nil {
+		e.log.Warn("run outlived its lease; dropped", "conversation", claim.Conversation.ID, "lease", e.cfg.Lease)
+		return
+	}
+	if err == nil {
+		result.Run.StartedAt = start
+		result.Run.Duration = time.Since(start)
+		err = e.st.CompleteRun(ctx, claim, result)
+	}
+	ids := make([]string, len(claim.Messages))
+	for i, m := range claim.Messages {
+		ids[i] = m.ID
+	}
+	switch {
+	case err == nil:
+		if e.observer != nil {
+			e.observer.RunCompleted(result.Run.Outcome, result.Run.Duration, agents.Usage{
+				PromptTokens: result.Run.PromptTokens, CompletionTokens: result.Run.CompletionTokens,
+			})
+		}
+		e.waiters.done(ids)
+	case errors.Is(err, store.ErrLeaseLost):
+		e.log.Warn("run dropped: lease taken over", "conversation", claim.Conversation.ID)
+	default:
+		e.log.Error("run failed; will retry", "conversation", claim.Conversation.ID, "err", err)
+		if rerr := e.st.ReleaseClaim(ctx, claim, 5*time.Second); rerr != nil {
+			e.log.Error("release claim", "conversation", claim.Conversation.ID, "err", rerr)
+		}
+	}
+}
+
+// markRead asks the adapter to mark the newest message read and show the
+// typing indicator while the agents work. Best effort.
+func (e *Engine) markRead(ctx context.Context, claim *store.Claim) {
+	conv := claim.Conversation
+	if !e.readReceipt[conv.Contact.Channel] || len(claim.Messages) == 0 {
+		return
+	}
+	last := claim.Messages[len(claim.Messages)-1]
+	draft := store.OutboundDraft{Kind: KindMarkRead, ReplyTo: last.ChannelMessageID, DedupeKey: "read:" + last.ID}
+	if err := e.st.EnqueueOutbound(ctx, conv.ID, []store.OutboundDraft{draft}); err != nil {
+		e.log.Warn("queue mark-read", "conversation", conv.ID, "err", err)
+	}
+}
+
+// WaitProcessed blocks until the inbound message has been processed by a run
+// (in this process or another replica) or ctx ends.
+func (e *Engine) WaitProcessed(ctx context.Context, messageID string) (replies []store.Message, err error) {
+	ch := e.waiters.add(messageID)
+	defer e.waiters.remove(messageID, ch)
+	poll := time.NewTicker(250 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		replies, processed, err := e.st.RepliesTo(ctx, messageID)
+		if err != nil {
+			return nil, err
+		}
+		if processed {
+			return replies, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-ch:
+		case <-poll.C:
+		}
+	}
+}
+
+// broadcast wakes every waiter at once: wait returns a channel closed by the
+// next signal.
+type broadcast struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func newBroadcast() *broadcast { return &broadcast{ch: make(chan struct{})} }
+
+func (b *broadcast) wait() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ch
+}
+
+func (b *broadcast) signal() {
+	b.mu.Lock()
+	close(b.ch)
+	b.ch = make(chan struct{})
+	b.mu.Unlock()
+}
+
+// waiters lets Converse calls wait for their message's run in this process.
+type waiters struct {
+	mu sync.Mutex
+	m  map[string][]chan struct{}
+}
+
+func newWaiters() *waiters { return &waiters{m: map[string][]chan struct{}{}} }
+
+func (w *waiters) add(id string) chan struct{} {
+	ch := make(chan struct{}, 1)
+	w.mu.Lock()
+	w.m[id] = append(w.m[id], ch)
+	w.mu.Unlock()
+	return ch
+}
+
+func (w *waiters) remove(id string, ch chan struct{}) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	list := w.m[id]
+	for i, c := range list {
+		if c == ch {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(w.m, id)
+	} else {
+		w.m[id] = list
+	}
+}
+
+func (w *waiters) done(ids []string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, id := range ids {
+		for _, ch := range w.m[id] {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}
+}

@@ -1,0 +1,217 @@
+// Package postgres opens Relevo's store on PostgreSQL, for running several
+// server replicas on one database. Work is claimed with row locks (SKIP
+// LOCKED) and leases, and replicas wake each other with LISTEN/NOTIFY.
+//
+// The store lives in the connection's current schema: a search_path given
+// in the URL (e.g. "?search_path=relevo") selects it.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/relevo/relevo/server/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	log      *slog.Logger
+	maxConns int
+}
+
+// WithLogger sets the store's logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithMaxConns caps the connection pool (default 16), besides the one
+// connection that listens for notifications.
+func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = n } }
+
+// Open connects to the database at url, migrates its schema and starts
+// listening for other replicas' notifications.
+func Open(ctx context.Context, url string, opts ...Option) (*sqlstore.Store, error) {
+	o := options{log: slog.Default(), maxConns: 16}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg.Copy())
+	db.SetMaxOpenConns(o.maxConns)
+	db.SetMaxIdleConns(o.maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	ok := false
+	defer func() {
+		if !ok {
+			db.Close()
+		}
+	}()
+	var schema sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if !schema.Valid {
+		return nil, errors.New("postgres: no schema of the search_path exists")
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := sqlstore.Migrate(ctx, db, goose.DialectPostgres, sub, migrationLocker{key: lockKey(schema.String, "migrate")}, o.log); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	log := o.log.With("store", "postgres", "schema", schema.String)
+	channel := notifyChannel(schema.String)
+	ok = true
+	return sqlstore.New(sqlstore.Config{
+		Dialect: sqlstore.Dialect{
+			Name:           "postgres",
+			LockSkipLocked: "FOR UPDATE SKIP LOCKED",
+			LockForUpdate:  "FOR UPDATE",
+			LockLog: func(ctx context.Context, tx *sql.Tx, name string) error {
+				_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey(schema.String, name))
+				return err
+			},
+			Notify: func(ctx context.Context, tx *sql.Tx, topics []string) error {
+				for _, t := range topics {
+					if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, channel, t); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			Retryable: retryable,
+		},
+		Writer: db,
+		Logger: log,
+		Listen: listener{cfg: cfg, channel: channel, log: log}.run,
+	}), nil
+}
+
+// notifyChannel names the NOTIFY channel of a schema. Channels are
+// database-wide, so the schema is part of the name; identifiers longer than
+// 63 bytes would be truncated, so long names are hashed.
+func notifyChannel(schema string) string {
+	name := "relevo_" + schema
+	if len(name) > 63 {
+		h := fnv.New64a()
+		h.Write([]byte(schema))
+		name = fmt.Sprintf("relevo_%x", h.Sum64())
+	}
+	return name
+}
+
+// lockKey is the advisory lock id of a named lock of a schema; advisory
+// locks are database-wide, and stores in other schemas must not contend.
+func lockKey(schema, name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("relevo\x00" + schema + "\x00" + name))
+	return int64(h.Sum64())
+}
+
+// retryable reports errors after which the whole transaction may run
+// again: serialization failures, deadlocks, and a lock wait that was
+// cancelled by the server.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case "40001", "40P01", "55P03":
+		return true
+	}
+	return false
+}
+
+// migrationLocker serializes migrations of one schema across processes
+// with a session advisory lock, waiting as long as the context allows
+// (goose's own locker polls every few seconds, which slows every start).
+type migrationLocker struct{ key int64 }
+
+func (l migrationLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, l.key)
+	return err
+}
+
+func (l migrationLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, l.key)
+	return err
+}
+
+// listener turns NOTIFY on the schema's channel into local notifications,
+// on a dedicated connection that it re-establishes when it breaks.
+type listener struct {
+	cfg     *pgx.ConnConfig
+	channel string
+	log     *slog.Logger
+}
+
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
+
+func (l listener) run(ctx context.Context, publish func(topics ...string)) {
+	backoff := minBackoff
+	for {
+		connected, err := l.listen(ctx, publish)
+		if ctx.Err() != nil {
+			return
+		}
+		if connected {
+			backoff = minBackoff
+		}
+		l.log.WarnContext(ctx, "notification listener disconnected; reconnecting", "err", err, "after", backoff)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+func (l listener) listen(ctx context.Context, publish func(topics ...string)) (connected bool, err error) {
+	conn, err := pgx.ConnectConfig(ctx, l.cfg.Copy())
+	if err != nil {
+		return false, err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = conn.Close(closeCtx)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{l.channel}.Sanitize()); err != nil {
+		return false, err
+	}
+	// Changes made while not listening went unnoticed: report them all.
+	publish(sqlstore.AllTopics()...)
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return true, err
+		}
+		publish(n.Payload)
+	}
+}

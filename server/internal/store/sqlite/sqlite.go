@@ -1,0 +1,111 @@
+// Package sqlite opens Relevo's store on an SQLite file: the embedded
+// default, created on first run, with no server to operate. It uses the
+// pure-Go modernc.org/sqlite driver, so builds need no cgo.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/relevo/relevo/server/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	log *slog.Logger
+}
+
+// WithLogger sets the store's logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// dialect: SQLite writers are serialized on one connection, so row locks
+// are neither needed nor supported, and notifications stay in process.
+var dialect = sqlstore.Dialect{Name: "sqlite", Retryable: isBusy}
+
+// Open opens (creating if needed) the database file at path and migrates it.
+//
+// Writes go through a single connection, in IMMEDIATE transactions: writers
+// queue in process instead of failing with SQLITE_BUSY, and the busy timeout
+// covers another process briefly holding the file. Reads use a pool of
+// their own, which WAL lets run beside the writer. synchronous=NORMAL in WAL
+// mode loses no committed transaction when the process crashes (only on a
+// power loss may the last commits be lost), for a much cheaper commit.
+func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, error) {
+	o := options{log: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: no database path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("sqlite: create directory: %w", err)
+		}
+	}
+	writer, err := openDB(path, "immediate")
+	if err != nil {
+		return nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	if err := writer.PingContext(ctx); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := sqlstore.Migrate(ctx, writer, goose.DialectSQLite3, sub, nil, o.log); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	reader, err := openDB(path, "deferred")
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	readers := max(4, runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
+	return sqlstore.New(sqlstore.Config{
+		Dialect: dialect,
+		Writer:  writer,
+		Reader:  reader,
+		Logger:  o.log.With("store", "sqlite"),
+	}), nil
+}
+
+func openDB(path, txlock string) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", txlock)
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, nil
+}

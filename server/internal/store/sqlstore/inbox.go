@@ -1,0 +1,518 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/relevo/relevo/server/internal/store"
+)
+
+// upsertConversation creates the contact's conversation on first contact or
+// refreshes the contact's details, and returns its id. It locks the row, so
+// that it also orders this transaction against workers completing a run in
+// the same conversation. $8 is added to message_count; $9 is the new pending
+// time (NULL for none).
+const upsertConversation = `
+INSERT INTO conversations (id, channel, address, display_name, phone, business_address, state,
+	created_at, last_activity_at, message_count, pending_at)
+VALUES ($1, $2, $3, $4, $5, $6, 'bot', $7, $7, $8, $9)
+ON CONFLICT (channel, address) DO UPDATE SET
+	display_name = CASE WHEN excluded.display_name <> '' THEN excluded.display_name ELSE conversations.display_name END,
+	phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE conversations.phone END,
+	business_address = CASE WHEN excluded.business_address <> '' THEN excluded.business_address ELSE conversations.business_address END,
+	last_activity_at = CASE WHEN excluded.last_activity_at > conversations.last_activity_at
+		THEN excluded.last_activity_at ELSE conversations.last_activity_at END,
+	message_count = conversations.message_count + excluded.message_count,
+	pending_at = COALESCE(conversations.pending_at, excluded.pending_at)
+RETURNING id`
+
+func (s *Store) upsertConversation(ctx context.Context, tx *wtx, c store.Contact, business string, now time.Time, addMessages int, pending bool) (string, error) {
+	var pendingAt any
+	if pending {
+		pendingAt = micros(now)
+	}
+	var id string
+	err := tx.QueryRowContext(ctx, upsertConversation, newID(now), c.Channel, c.Address, c.DisplayName, c.Phone,
+		business, micros(now), addMessages, pendingAt).Scan(&id)
+	if err != nil {
+		return "", fmt.Errorf("upsert conversation: %w", err)
+	}
+	return id, nil
+}
+
+func validContact(c store.Contact) error {
+	if c.Channel == "" || c.Address == "" {
+		return errors.New("contact needs a channel and an address")
+	}
+	return nil
+}
+
+// AcceptInbound stores an inbound message in one short write transaction.
+func (s *Store) AcceptInbound(ctx context.Context, in store.InboundMessage) (store.AcceptResult, error) {
+	if err := validContact(in.Contact); err != nil {
+		return store.AcceptResult{}, fmt.Errorf("accept inbound: %w", err)
+	}
+	if in.ChannelMessageID == "" {
+		return store.AcceptResult{}, errors.New("accept inbound: channel message id is required")
+	}
+	// Webhook re-deliveries are common: answer them without a write.
+	if res, ok, err := s.findInbound(ctx, in.Contact.Channel, in.ChannelMessageID); err != nil || ok {
+		return res, err
+	}
+	kind := in.Kind
+	if kind == "" {
+		kind = "text"
+	}
+	var res store.AcceptResult
+	duplicate := false
+	err := s.write(ctx, func(tx *wtx) error {
+		now := s.now()
+		sentAt := in.SentAt.UTC().Truncate(time.Microsecond)
+		if in.SentAt.IsZero() {
+			sentAt = now
+		}
+		convID, err := s.upsertConversation(ctx, tx, in.Contact, in.BusinessAddress, now, 1, true)
+		if err != nil {
+			return err
+		}
+		id := newID(now)
+		var seq int64
+		err = tx.QueryRowContext(ctx, `
+INSERT INTO messages (id, conversation_id, channel, direction, author, kind, text, payload,
+	channel_message_id, business_address, reply_to, sent_at, created_at, updated_at)
+VALUES ($1, $2, $3, 'in', 'user', $4, $5, $6, $7, $8, $9, $10, $11, $11)
+ON CONFLICT (channel, channel_message_id) WHERE direction = 'in' DO NOTHING
+RETURNING seq`,
+			id, convID, in.Contact.Channel, kind, in.Text, emptyNil(in.Payload), in.ChannelMessageID,
+			in.BusinessAddress, in.ReplyTo, micros(sentAt), micros(now)).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			// A concurrent call stored the same message first.
+			duplicate = true
+			return errRollback
+		}
+		if err != nil {
+			return fmt.Errorf("insert inbound message: %w", err)
+		}
+		res = store.AcceptResult{MessageID: id, ConversationID: convID}
+		tx.notify(store.TopicInbox)
+		return nil
+	})
+	if err != nil {
+		return store.AcceptResult{}, fmt.Errorf("accept inbound: %w", err)
+	}
+	if duplicate {
+		res, ok, err := s.findInbound(ctx, in.Contact.Channel, in.ChannelMessageID)
+		if err == nil && !ok {
+			err = errors.New("duplicate inbound message vanished")
+		}
+		return res, err
+	}
+	return res, nil
+}
+
+func (s *Store) findInbound(ctx context.Context, channel, channelMessageID string) (store.AcceptResult, bool, error) {
+	var res store.AcceptResult
+	err := s.r.QueryRowContext(ctx, `
+SELECT id, conversation_id FROM messages
+WHERE channel = $1 AND channel_message_id = $2 AND direction = 'in'`,
+		channel, channelMessageID).Scan(&res.MessageID, &res.ConversationID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AcceptResult{}, false, nil
+	}
+	if err != nil {
+		return store.AcceptResult{}, false, fmt.Errorf("find inbound message: %w", err)
+	}
+	res.Duplicate = true
+	return res, true, nil
+}
+
+func emptyNil(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// claimAttempts bounds the conversations a claim looks at when it finds
+// stale pending marks, so that one call never loops for long.
+const claimAttempts = 8
+
+// ClaimConversation leases the conversation with the oldest pending inbound
+// message among those nobody holds.
+func (s *Store) ClaimConversation(ctx context.Context, owner string, lease time.Duration) (*store.Claim, error) {
+	if owner == "" {
+		return nil, errors.New("claim conversation: owner is required")
+	}
+	if lease <= 0 {
+		return nil, fmt.Errorf("claim conversation: lease %v is not positive", lease)
+	}
+	var claim *store.Claim
+	err := s.write(ctx, func(tx *wtx) error {
+		claim = nil
+		now := s.now()
+		for range claimAttempts {
+			var id string
+			err := tx.QueryRowContext(ctx, `
+SELECT id FROM conversations
+WHERE pending_at IS NOT NULL AND lease_until <= $1
+ORDER BY pending_at, id
+LIMIT 1 `+s.d.LockSkipLocked, micros(now)).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("find work: %w", err)
+			}
+			msgs, err := queryMessages(ctx, tx, `
+SELECT `+msgCols+` FROM messages
+WHERE conversation_id = $1 AND direction = 'in' AND processed = FALSE
+ORDER BY sent_at, seq`, id)
+			if err != nil {
+				return err
+			}
+			if len(msgs) == 0 {
+				// The pending mark is stale; clear it and look again.
+				if _, err := tx.ExecContext(ctx, `UPDATE conversations SET pending_at = NULL WHERE id = $1`, id); err != nil {
+					return fmt.Errorf("clear pending mark: %w", err)
+				}
+				continue
+			}
+			until := now.Add(lease).Truncate(time.Microsecond)
+			conv, err := scanConversation(tx.QueryRowContext(ctx, `
+UPDATE conversations SET lease_owner = $1, lease_until = $2 WHERE id = $3
+RETURNING `+convCols, owner, micros(until), id))
+			if err != nil {
+				return fmt.Errorf("lease conversation: %w", err)
+			}
+			claim = &store.Claim{Conversation: conv, Messages: msgs, Owner: owner, LeaseUntil: until}
+			return nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim conversation: %w", err)
+	}
+	return claim, nil
+}
+
+// checkLease locks the claimed conversation and verifies the claim still
+// holds it. The lease is identified by owner and expiry, so a later claim by
+// a worker of the same name does not count as the old one.
+func (s *Store) checkLease(ctx context.Context, tx *wtx, claim *store.Claim) (store.Conversation, error) {
+	var owner string
+	var until int64
+	row := tx.QueryRowContext(ctx, `SELECT lease_owner, lease_until, `+convCols+` FROM conversations WHERE id = $1 `+s.d.LockForUpdate,
+		claim.Conversation.ID)
+	conv, err := scanConversation(prefixScanner{row, []any{&owner, &until}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Conversation{}, fmt.Errorf("conversation %s is gone: %w", claim.Conversation.ID, store.ErrLeaseLost)
+	}
+	if err != nil {
+		return store.Conversation{}, fmt.Errorf("check lease: %w", err)
+	}
+	if owner != claim.Owner || until != micros(claim.LeaseUntil) {
+		return store.Conversation{}, fmt.Errorf("conversation %s: %w", claim.Conversation.ID, store.ErrLeaseLost)
+	}
+	return conv, nil
+}
+
+// prefixScanner scans leading columns into extra destinations.
+type prefixScanner struct {
+	row    rowScanner
+	prefix []any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.row.Scan(append(p.prefix, dest...)...)
+}
+
+// CompleteRun commits a run's result for a claim in one transaction.
+func (s *Store) CompleteRun(ctx context.Context, claim *store.Claim, result store.RunResult) error {
+	if claim == nil {
+		return errors.New("complete run: no claim")
+	}
+	err := s.write(ctx, func(tx *wtx) error {
+		now := s.now()
+		conv, err := s.checkLease(ctx, tx, claim)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(claim.Messages))
+		for i, m := range claim.Messages {
+			ids[i] = m.ID
+		}
+		run := result.Run
+		if run.ID == "" {
+			run.ID = newID(now)
+		}
+		run.ConversationID = conv.ID
+		if len(run.MessageIDs) == 0 {
+			run.MessageIDs = ids
+		}
+		if len(ids) > 0 {
+			args := append([]any{run.ID}, anySlice(ids)...)
+			res, err := tx.ExecContext(ctx, `
+UPDATE messages SET processed = TRUE, run_id = $1
+WHERE id IN (`+placeholders(2, len(ids))+`) AND processed = FALSE`, args...)
+			if err != nil {
+				return fmt.Errorf("mark messages processed: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("mark messages processed: %w", err)
+			} else if n != int64(len(ids)) {
+				return fmt.Errorf("conversation %s: %d of %d claimed messages already processed: %w",
+					conv.ID, int64(len(ids))-n, len(ids), store.ErrLeaseLost)
+			}
+		}
+
+		var events []ticketEvent
+		state, openTicket := conv.State, conv.OpenTicketID
+		switch {
+		case result.OpenTicket != nil:
+			t, err := s.insertTicket(ctx, tx, conv, run.TicketID, *result.OpenTicket, now)
+			if err != nil {
+				return err
+			}
+			run.TicketID = t
+			state, openTicket = store.StateTicketOpen, t
+			events = append(events, ticketEvent{typ: store.EventCreated, ticketID: t})
+		case result.FollowUpTicketID != "":
+			if err := s.checkFollowUp(ctx, tx, conv.ID, result.FollowUpTicketID); err != nil {
+				return err
+			}
+			run.TicketID = result.FollowUpTicketID
+			for _, id := range ids {
+				events = append(events, ticketEvent{typ: store.EventFollowUp, ticketID: run.TicketID, messageID: id})
+			}
+		}
+		if run.TicketID != "" && len(ids) > 0 {
+			args := append([]any{run.TicketID}, anySlice(ids)...)
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET ticket_id = $1 WHERE id IN (`+placeholders(2, len(ids))+`)`, args...); err != nil {
+				return fmt.Errorf("attach messages to ticket: %w", err)
+			}
+		}
+
+		if err := insertRun(ctx, tx, run, now); err != nil {
+			return err
+		}
+		added := 0
+		for i, r := range result.Replies {
+			if r.TicketID == "" && result.OpenTicket != nil {
+				r.TicketID = run.TicketID
+			}
+			ok, err := s.insertOutbound(ctx, tx, conv, r, run.ID, now)
+			if err != nil {
+				return fmt.Errorf("reply %d: %w", i, err)
+			}
+			if ok {
+				tx.notify(store.TopicOutbox)
+				if countsAsMessage(r) {
+					added++
+				}
+			}
+		}
+
+		_, err = tx.ExecContext(ctx, `
+UPDATE conversations SET
+	lease_owner = '', lease_until = 0,
+	pending_at = (SELECT MIN(created_at) FROM messages
+		WHERE conversation_id = $1 AND direction = 'in' AND processed = FALSE),
+	message_count = message_count + $2,
+	last_activity_at = CASE WHEN $2 > 0 AND $3 > last_activity_at THEN $3 ELSE last_activity_at END,
+	last_notice_at = CASE WHEN $4 THEN $3 ELSE last_notice_at END,
+	state = $5, open_ticket_id = $6
+WHERE id = $1`, conv.ID, added, micros(now), result.NoticeSent, string(state), openTicket)
+		if err != nil {
+			return fmt.Errorf("release conversation: %w", err)
+		}
+		if err := appendTicketEvents(ctx, tx, events, now); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("complete run: %w", err)
+	}
+	return nil
+}
+
+// checkFollowUp verifies the ticket is open in this conversation. A ticket
+// answered or closed while the run was thinking is ErrConflict: the worker
+// should give the claim back so the bot handles the message instead.
+func (s *Store) checkFollowUp(ctx context.Context, tx *wtx, convID, ticketID string) error {
+	var status, ticketConv string
+	err := tx.QueryRowContext(ctx, `SELECT status, conversation_id FROM tickets WHERE id = $1 `+s.d.LockForUpdate, ticketID).
+		Scan(&status, &ticketConv)
+	if err != nil {
+		return notFound(err, "ticket", ticketID)
+	}
+	if ticketConv != convID {
+		return fmt.Errorf("ticket %s belongs to another conversation: %w", ticketID, store.ErrConflict)
+	}
+	if status != string(store.TicketOpen) {
+		return fmt.Errorf("follow-up on %s ticket %s: %w", status, ticketID, store.ErrConflict)
+	}
+	return nil
+}
+
+func insertRun(ctx context.Context, tx *wtx, run store.RunRecord, now time.Time) error {
+	ids, err := json.Marshal(nonNil(run.MessageIDs))
+	if err != nil {
+		return fmt.Errorf("run message ids: %w", err)
+	}
+	agents, err := json.Marshal(nonNil(run.Agents))
+	if err != nil {
+		return fmt.Errorf("run agents: %w", err)
+	}
+	started := run.StartedAt
+	if started.IsZero() {
+		started = now
+	}
+	_, err = tx.ExecContext(ctx, `
+INSERT INTO runs (id, conversation_id, message_ids, outcome, reason, agents, trace,
+	prompt_tokens, completion_tokens, ticket_id, reply, started_at, duration_us)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		run.ID, run.ConversationID, string(ids), run.Outcome, run.Reason, string(agents), emptyNil(run.Trace),
+		run.PromptTokens, run.CompletionTokens, run.TicketID, run.Reply, micros(started), run.Duration.Microseconds())
+	if err != nil {
+		return fmt.Errorf("insert run: %w", err)
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// ReleaseClaim gives the conversation back unprocessed; nobody can claim it
+// before retryAfter has passed.
+func (s *Store) ReleaseClaim(ctx context.Context, claim *store.Claim, retryAfter time.Duration) error {
+	if claim == nil {
+		return errors.New("release claim: no claim")
+	}
+	err := s.write(ctx, func(tx *wtx) error {
+		if _, err := s.checkLease(ctx, tx, claim); err != nil {
+			return err
+		}
+		until := s.now().Add(max(retryAfter, 0))
+		_, err := tx.ExecContext(ctx, `
+UPDATE conversations SET lease_owner = '', lease_until = $2,
+	pending_at = (SELECT MIN(created_at) FROM messages
+		WHERE conversation_id = $1 AND direction = 'in' AND processed = FALSE)
+WHERE id = $1`, claim.Conversation.ID, micros(until))
+		if err != nil {
+			return fmt.Errorf("release: %w", err)
+		}
+		tx.notify(store.TopicInbox)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("release claim: %w", err)
+	}
+	return nil
+}
+
+// RecordHumanMessage stores what a person wrote on the channel itself and
+// pauses the bot.
+func (s *Store) RecordHumanMessage(ctx context.Context, contact store.Contact, channelMessageID, businessAddress, text, authorName string, sentAt, pauseUntil time.Time) (store.Conversation, bool, error) {
+	if err := validContact(contact); err != nil {
+		return store.Conversation{}, false, fmt.Errorf("record human message: %w", err)
+	}
+	var conv store.Conversation
+	duplicate := false
+	err := s.write(ctx, func(tx *wtx) error {
+		now := s.now()
+		if sentAt.IsZero() {
+			sentAt = now
+		}
+		if channelMessageID != "" {
+			// The echo of a message we sent ourselves is not a human's.
+			var one int
+			err := tx.QueryRowContext(ctx, `
+SELECT 1 FROM messages WHERE channel = $1 AND channel_message_id = $2 AND direction = 'out'`,
+				contact.Channel, channelMessageID).Scan(&one)
+			if err == nil {
+				duplicate = true
+				return errRollback
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("find message: %w", err)
+			}
+		}
+		convID, err := s.upsertConversation(ctx, tx, contact, businessAddress, now, 1, false)
+		if err != nil {
+			return err
+		}
+		var openTicket string
+		if err := tx.QueryRowContext(ctx, `SELECT open_ticket_id FROM conversations WHERE id = $1`, convID).Scan(&openTicket); err != nil {
+			return fmt.Errorf("read conversation: %w", err)
+		}
+		var seq int64
+		err = tx.QueryRowContext(ctx, `
+INSERT INTO messages (id, conversation_id, channel, direction, author, author_name, kind, text,
+	channel_message_id, business_address, sent_at, created_at, ticket_id, status, updated_at)
+VALUES ($1, $2, $3, 'out', 'human', $4, 'text', $5, $6, $7, $8, $9, $10, 'sent', $9)
+ON CONFLICT (channel, channel_message_id) WHERE direction = 'out' AND author = 'human' AND channel_message_id <> '' DO NOTHING
+RETURNING seq`,
+			newID(now), convID, contact.Channel, authorName, text, channelMessageID, businessAddress,
+			micros(sentAt.UTC().Truncate(time.Microsecond)), micros(now), openTicket).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			duplicate = true
+			return errRollback
+		}
+		if err != nil {
+			return fmt.Errorf("insert human message: %w", err)
+		}
+		conv, err = scanConversation(tx.QueryRowContext(ctx, `
+UPDATE conversations SET paused_until = CASE WHEN $2 > paused_until THEN $2 ELSE paused_until END
+WHERE id = $1 RETURNING `+convCols, convID, micros(pauseUntil)))
+		if err != nil {
+			return fmt.Errorf("pause conversation: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Conversation{}, false, fmt.Errorf("record human message: %w", err)
+	}
+	if duplicate {
+		conv, err = s.FindConversation(ctx, contact.Channel, contact.Address)
+		return conv, true, err
+	}
+	return conv, false, nil
+}
+
+// queryMessages runs a query returning msgCols.
+func queryMessages(ctx context.Context, q queryer, query string, args ...any) ([]store.Message, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query messages: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan message: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query messages: %w", err)
+	}
+	return out, nil
+}

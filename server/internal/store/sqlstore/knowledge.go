@@ -1,0 +1,372 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/relevo/relevo/server/internal/store"
+)
+
+// appendKnowledgeChange logs a change for the replicas' indexes. Like
+// appendTicketEvents, call it at the end of a transaction.
+func appendKnowledgeChange(ctx context.Context, tx *wtx, kind, id string, deleted bool) error {
+	if err := tx.lockLog(ctx, "knowledge_changes"); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_changes (kind, item_id, deleted) VALUES ($1, $2, $3)`,
+		kind, id, deleted); err != nil {
+		return fmt.Errorf("append knowledge change: %w", err)
+	}
+	tx.notify(store.TopicKnowledge)
+	return nil
+}
+
+// chunkBatch is the number of chunks inserted per statement.
+const chunkBatch = 50
+
+// PutDocument stores a document and its chunks, replacing the document of
+// the same file name unless its content is the same.
+func (s *Store) PutDocument(ctx context.Context, doc store.Document, chunks []store.Chunk) (store.PutDocumentResult, error) {
+	if doc.Filename == "" {
+		return store.PutDocumentResult{}, errors.New("put document: file name is required")
+	}
+	var res store.PutDocumentResult
+	err := s.write(ctx, func(tx *wtx) error {
+		res = store.PutDocumentResult{}
+		now := s.now()
+		old, err := scanDocument(tx.QueryRowContext(ctx, `SELECT `+docCols+` FROM documents WHERE filename = $1 `+s.d.LockForUpdate, doc.Filename))
+		found := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("find document: %w", err)
+		}
+		if found && doc.SHA256 != "" && old.SHA256 == doc.SHA256 {
+			res = store.PutDocumentResult{Document: old, Unchanged: true}
+			return errRollback
+		}
+		d := doc
+		d.ChunkCount = len(chunks)
+		d.UpdatedAt = now
+		if found {
+			d.ID, d.CreatedAt = old.ID, old.CreatedAt
+			if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE document_id = $1`, d.ID); err != nil {
+				return fmt.Errorf("delete old chunks: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `
+UPDATE documents SET media_type = $2, sha256 = $3, size_bytes = $4, pages = $5, chunk_count = $6, updated_at = $7
+WHERE id = $1`, d.ID, d.MediaType, d.SHA256, d.SizeBytes, d.Pages, d.ChunkCount, micros(now)); err != nil {
+				return fmt.Errorf("update document: %w", err)
+			}
+		} else {
+			if d.ID == "" {
+				d.ID = newID(now)
+			}
+			d.CreatedAt = now
+			res, err := tx.ExecContext(ctx, `
+INSERT INTO documents (id, filename, media_type, sha256, size_bytes, pages, chunk_count, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+ON CONFLICT (filename) DO NOTHING`, d.ID, d.Filename, d.MediaType, d.SHA256, d.SizeBytes, d.Pages, d.ChunkCount, micros(now))
+			if err != nil {
+				return fmt.Errorf("insert document: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("insert document: %w", err)
+			} else if n == 0 {
+				return fmt.Errorf("document %q is being stored concurrently: %w", d.Filename, store.ErrConflict)
+			}
+		}
+		if err := insertChunks(ctx, tx, d.ID, chunks, now); err != nil {
+			return err
+		}
+		res = store.PutDocumentResult{Document: d, Replaced: found}
+		return appendKnowledgeChange(ctx, tx, "document", d.ID, false)
+	})
+	if err != nil {
+		return store.PutDocumentResult{}, fmt.Errorf("put document: %w", err)
+	}
+	return res, nil
+}
+
+func insertChunks(ctx context.Context, tx *wtx, docID string, chunks []store.Chunk, now time.Time) error {
+	const cols = 8
+	for start := 0; start < len(chunks); start += chunkBatch {
+		batch := chunks[start:min(start+chunkBatch, len(chunks))]
+		values := make([]string, len(batch))
+		args := make([]any, 0, cols*len(batch))
+		for i, c := range batch {
+			id := c.ID
+			if id == "" {
+				id = newID(now)
+			}
+			values[i] = "(" + placeholders(1+cols*i, cols) + ")"
+			args = append(args, id, docID, c.Ordinal, c.Page, c.Heading, c.Text, encodeEmbedding(c.Embedding), c.EmbeddingModel)
+		}
+		if _, err := tx.ExecContext(ctx, `
+INSERT INTO chunks (id, document_id, ordinal, page, heading, text, embedding, embedding_model)
+VALUES `+strings.Join(values, ", "), args...); err != nil {
+			return fmt.Errorf("insert chunks: %w", err)
+		}
+	}
+	return nil
+}
+
+// GetDocument returns one document.
+func (s *Store) GetDocument(ctx context.Context, id string) (store.Document, error) {
+	d, err := scanDocument(s.r.QueryRowContext(ctx, `SELECT `+docCols+` FROM documents WHERE id = $1`, id))
+	if err != nil {
+		return store.Document{}, notFound(err, "document", id)
+	}
+	return d, nil
+}
+
+// ListDocuments lists documents by file name.
+func (s *Store) ListDocuments(ctx context.Context, limit int, cur string) ([]store.Document, string, error) {
+	limit = pageLimit(limit)
+	c, ok, err := decodeCursor(cur)
+	if err != nil {
+		return nil, "", fmt.Errorf("list documents: %w", err)
+	}
+	query, args := `SELECT `+docCols+` FROM documents ORDER BY filename LIMIT $1`, []any{limit + 1}
+	if ok {
+		query, args = `SELECT `+docCols+` FROM documents WHERE filename > $2 ORDER BY filename LIMIT $1`, []any{limit + 1, c.Key}
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list documents: %w", err)
+	}
+	defer rows.Close()
+	var list []store.Document
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("list documents: %w", err)
+		}
+		list = append(list, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list documents: %w", err)
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		next = cursor{Key: list[limit-1].Filename}.encode()
+	}
+	return list, next, nil
+}
+
+// DocumentChunks returns a document's chunks in order.
+func (s *Store) DocumentChunks(ctx context.Context, documentID string) ([]store.Chunk, error) {
+	if _, err := s.GetDocument(ctx, documentID); err != nil {
+		return nil, fmt.Errorf("document chunks: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+chunkCols+` FROM chunks WHERE document_id = $1 ORDER BY ordinal, id`, documentID)
+	if err != nil {
+		return nil, fmt.Errorf("document chunks: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Chunk
+	for rows.Next() {
+		c, err := scanChunk(rows)
+		if err != nil {
+			return nil, fmt.Errorf("document chunks: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("document chunks: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteDocument removes a document and its chunks.
+func (s *Store) DeleteDocument(ctx context.Context, id string) error {
+	err := s.write(ctx, func(tx *wtx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE document_id = $1`, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("document %q: %w", id, store.ErrNotFound)
+		}
+		return appendKnowledgeChange(ctx, tx, "document", id, true)
+	})
+	if err != nil {
+		return fmt.Errorf("delete document: %w", err)
+	}
+	return nil
+}
+
+// insertEntry stores an entry; the caller logs the change.
+func insertEntry(ctx context.Context, tx *wtx, e store.Entry, now time.Time) (store.Entry, error) {
+	if strings.TrimSpace(e.Question) == "" || strings.TrimSpace(e.Answer) == "" {
+		return store.Entry{}, errors.New("an entry needs a question and an answer")
+	}
+	if e.ID == "" {
+		e.ID = newID(now)
+	}
+	e.CreatedAt, e.UpdatedAt = now, now
+	_, err := tx.ExecContext(ctx, `
+INSERT INTO entries (id, question, answer, source, ticket_id, learned, embedding, embedding_model, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+		e.ID, e.Question, e.Answer, e.Source, e.TicketID, e.Learned, encodeEmbedding(e.Embedding), e.EmbeddingModel, micros(now))
+	if err != nil {
+		return store.Entry{}, fmt.Errorf("insert entry: %w", err)
+	}
+	return e, nil
+}
+
+// CreateEntry adds a question/answer entry.
+func (s *Store) CreateEntry(ctx context.Context, e store.Entry) (store.Entry, error) {
+	var out store.Entry
+	err := s.write(ctx, func(tx *wtx) error {
+		var err error
+		if out, err = insertEntry(ctx, tx, e, s.now()); err != nil {
+			return err
+		}
+		return appendKnowledgeChange(ctx, tx, "entry", out.ID, false)
+	})
+	if err != nil {
+		return store.Entry{}, fmt.Errorf("create entry: %w", err)
+	}
+	return out, nil
+}
+
+// GetEntry returns one entry.
+func (s *Store) GetEntry(ctx context.Context, id string) (store.Entry, error) {
+	e, err := scanEntry(s.r.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE id = $1`, id))
+	if err != nil {
+		return store.Entry{}, notFound(err, "entry", id)
+	}
+	return e, nil
+}
+
+// UpdateEntry changes an entry's question, answer, source and embedding;
+// whether it was learned, and from which ticket, stays.
+func (s *Store) UpdateEntry(ctx context.Context, e store.Entry) (store.Entry, error) {
+	if strings.TrimSpace(e.Question) == "" || strings.TrimSpace(e.Answer) == "" {
+		return store.Entry{}, errors.New("update entry: an entry needs a question and an answer")
+	}
+	var out store.Entry
+	err := s.write(ctx, func(tx *wtx) error {
+		var err error
+		out, err = scanEntry(tx.QueryRowContext(ctx, `
+UPDATE entries SET question = $2, answer = $3, source = $4, embedding = $5, embedding_model = $6, updated_at = $7
+WHERE id = $1 RETURNING `+entryCols,
+			e.ID, e.Question, e.Answer, e.Source, encodeEmbedding(e.Embedding), e.EmbeddingModel, micros(s.now())))
+		if err != nil {
+			return notFound(err, "entry", e.ID)
+		}
+		return appendKnowledgeChange(ctx, tx, "entry", e.ID, false)
+	})
+	if err != nil {
+		return store.Entry{}, fmt.Errorf("update entry: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteEntry removes an entry.
+func (s *Store) DeleteEntry(ctx context.Context, id string) error {
+	err := s.write(ctx, func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM entries WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("entry %q: %w", id, store.ErrNotFound)
+		}
+		return appendKnowledgeChange(ctx, tx, "entry", id, true)
+	})
+	if err != nil {
+		return fmt.Errorf("delete entry: %w", err)
+	}
+	return nil
+}
+
+// ListEntries lists entries, newest first.
+func (s *Store) ListEntries(ctx context.Context, learnedOnly bool, limit int, cur string) ([]store.Entry, string, error) {
+	limit = pageLimit(limit)
+	c, ok, err := decodeCursor(cur)
+	if err != nil {
+		return nil, "", fmt.Errorf("list entries: %w", err)
+	}
+	var where []string
+	args := []any{limit + 1}
+	if learnedOnly {
+		where = append(where, "learned = TRUE")
+	}
+	if ok {
+		args = append(args, c.Seq)
+		where = append(where, "seq < $2")
+	}
+	query := `SELECT seq, ` + entryCols + ` FROM entries`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	rows, err := s.r.QueryContext(ctx, query+` ORDER BY seq DESC LIMIT $1`, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list entries: %w", err)
+	}
+	defer rows.Close()
+	var list []store.Entry
+	var seqs []int64
+	for rows.Next() {
+		var seq int64
+		e, err := scanEntry(prefixScanner{rows, []any{&seq}})
+		if err != nil {
+			return nil, "", fmt.Errorf("list entries: %w", err)
+		}
+		list = append(list, e)
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list entries: %w", err)
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		next = cursor{Seq: seqs[limit-1]}.encode()
+	}
+	return list, next, nil
+}
+
+// KnowledgeChanges returns changes after the sequence, in order.
+func (s *Store) KnowledgeChanges(ctx context.Context, afterSequence int64, limit int) ([]store.KnowledgeChange, error) {
+	rows, err := s.r.QueryContext(ctx, `
+SELECT seq, kind, item_id, deleted FROM knowledge_changes WHERE seq > $1 ORDER BY seq LIMIT $2`,
+		afterSequence, pageLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("knowledge changes: %w", err)
+	}
+	defer rows.Close()
+	var out []store.KnowledgeChange
+	for rows.Next() {
+		var c store.KnowledgeChange
+		if err := rows.Scan(&c.Sequence, &c.Kind, &c.ID, &c.Deleted); err != nil {
+			return nil, fmt.Errorf("knowledge changes: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("knowledge changes: %w", err)
+	}
+	return out, nil
+}
+
+// LastKnowledgeSequence is the newest change's sequence, 0 when none.
+func (s *Store) LastKnowledgeSequence(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM knowledge_changes`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("last knowledge sequence: %w", err)
+	}
+	return seq, nil
+}

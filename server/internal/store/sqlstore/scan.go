@@ -1,0 +1,244 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/relevo/relevo/server/internal/store"
+)
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+// columns prefixes each column with alias and a dot.
+func columns(alias string, cols []string) string {
+	if alias == "" {
+		return strings.Join(cols, ", ")
+	}
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = alias + "." + c
+	}
+	return strings.Join(out, ", ")
+}
+
+var conversationColumns = []string{
+	"id", "channel", "address", "display_name", "phone", "business_address", "state",
+	"paused_until", "open_ticket_id", "last_notice_at", "created_at", "last_activity_at", "message_count",
+}
+
+var convCols = columns("", conversationColumns)
+
+func scanConversation(row rowScanner) (store.Conversation, error) {
+	var c store.Conversation
+	var state string
+	var paused, notice, created, activity int64
+	err := row.Scan(&c.ID, &c.Contact.Channel, &c.Contact.Address, &c.Contact.DisplayName, &c.Contact.Phone,
+		&c.BusinessAddress, &state, &paused, &c.OpenTicketID, &notice, &created, &activity, &c.MessageCount)
+	if err != nil {
+		return store.Conversation{}, err
+	}
+	c.State = store.ConversationState(state)
+	c.PausedUntil = fromMicros(paused)
+	c.LastNoticeAt = fromMicros(notice)
+	c.CreatedAt = fromMicros(created)
+	c.LastActivityAt = fromMicros(activity)
+	return c, nil
+}
+
+var messageColumns = []string{
+	"id", "conversation_id", "direction", "author", "author_name", "kind", "text", "payload",
+	"channel_message_id", "business_address", "reply_to", "sent_at", "created_at", "ticket_id",
+	"processed", "run_id", "dedupe_key", "status", "attempts", "next_attempt_at",
+	"failure_code", "failure_reason", "updated_at",
+}
+
+var msgCols = columns("", messageColumns)
+
+func scanMessage(row rowScanner) (store.Message, error) {
+	var m store.Message
+	var dir, author, status string
+	var dedupe *string
+	var sent, created, next, updated int64
+	err := row.Scan(&m.ID, &m.ConversationID, &dir, &author, &m.AuthorName, &m.Kind, &m.Text, &m.Payload,
+		&m.ChannelMessageID, &m.BusinessAddress, &m.ReplyTo, &sent, &created, &m.TicketID,
+		&m.Processed, &m.RunID, &dedupe, &status, &m.Attempts, &next,
+		&m.FailureCode, &m.FailureReason, &updated)
+	if err != nil {
+		return store.Message{}, err
+	}
+	m.Direction = store.Direction(dir)
+	m.Author = store.Author(author)
+	m.Status = store.DeliveryStatus(status)
+	if dedupe != nil {
+		m.DedupeKey = *dedupe
+	}
+	m.SentAt = fromMicros(sent)
+	m.CreatedAt = fromMicros(created)
+	m.NextAttemptAt = fromMicros(next)
+	m.UpdatedAt = fromMicros(updated)
+	return m, nil
+}
+
+var runColumns = []string{
+	"id", "conversation_id", "message_ids", "outcome", "reason", "agents", "trace",
+	"prompt_tokens", "completion_tokens", "ticket_id", "reply", "started_at", "duration_us",
+}
+
+var runCols = columns("", runColumns)
+
+func scanRun(row rowScanner) (store.RunRecord, error) {
+	var r store.RunRecord
+	var ids, agents string
+	var started, dur int64
+	err := row.Scan(&r.ID, &r.ConversationID, &ids, &r.Outcome, &r.Reason, &agents, &r.Trace,
+		&r.PromptTokens, &r.CompletionTokens, &r.TicketID, &r.Reply, &started, &dur)
+	if err != nil {
+		return store.RunRecord{}, err
+	}
+	if err := json.Unmarshal([]byte(ids), &r.MessageIDs); err != nil {
+		return store.RunRecord{}, fmt.Errorf("run %s message ids: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(agents), &r.Agents); err != nil {
+		return store.RunRecord{}, fmt.Errorf("run %s agents: %w", r.ID, err)
+	}
+	r.StartedAt = fromMicros(started)
+	r.Duration = time.Duration(dur) * time.Microsecond
+	return r, nil
+}
+
+var ticketColumns = []string{
+	"id", "conversation_id", "channel", "address", "display_name", "phone", "question", "context",
+	"status", "answer", "answered_by", "external_ref", "handoff_reason", "learned_entry_id",
+	"last_error", "close_reason", "created_at", "updated_at", "resolved_at",
+}
+
+var ticketCols = columns("", ticketColumns)
+
+func scanTicket(row rowScanner) (store.Ticket, error) {
+	var t store.Ticket
+	var context []byte
+	var status string
+	var created, updated, resolved int64
+	err := row.Scan(&t.ID, &t.ConversationID, &t.Contact.Channel, &t.Contact.Address, &t.Contact.DisplayName,
+		&t.Contact.Phone, &t.Question, &context, &status, &t.Answer, &t.AnsweredBy, &t.ExternalRef,
+		&t.HandoffReason, &t.LearnedEntryID, &t.LastError, &t.CloseReason, &created, &updated, &resolved)
+	if err != nil {
+		return store.Ticket{}, err
+	}
+	t.Status = store.TicketStatus(status)
+	t.CreatedAt = fromMicros(created)
+	t.UpdatedAt = fromMicros(updated)
+	t.ResolvedAt = fromMicros(resolved)
+	if t.Context, err = decodeContext(context); err != nil {
+		return store.Ticket{}, fmt.Errorf("ticket %s context: %w", t.ID, err)
+	}
+	return t, nil
+}
+
+// contextMessage is how a ticket keeps the conversation before its
+// question: a snapshot, so the ticket reads the same whatever happens to the
+// conversation later.
+type contextMessage struct {
+	ID               string `json:"id,omitempty"`
+	Direction        string `json:"direction,omitempty"`
+	Author           string `json:"author,omitempty"`
+	AuthorName       string `json:"author_name,omitempty"`
+	Kind             string `json:"kind,omitempty"`
+	Text             string `json:"text,omitempty"`
+	Payload          []byte `json:"payload,omitempty"`
+	ChannelMessageID string `json:"channel_message_id,omitempty"`
+	ReplyTo          string `json:"reply_to,omitempty"`
+	SentAt           int64  `json:"sent_at,omitempty"`
+	CreatedAt        int64  `json:"created_at,omitempty"`
+}
+
+func encodeContext(msgs []store.Message) ([]byte, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	out := make([]contextMessage, len(msgs))
+	for i, m := range msgs {
+		out[i] = contextMessage{
+			ID: m.ID, Direction: string(m.Direction), Author: string(m.Author), AuthorName: m.AuthorName,
+			Kind: m.Kind, Text: m.Text, Payload: m.Payload, ChannelMessageID: m.ChannelMessageID,
+			ReplyTo: m.ReplyTo, SentAt: micros(m.SentAt), CreatedAt: micros(m.CreatedAt),
+		}
+	}
+	return json.Marshal(out)
+}
+
+func decodeContext(b []byte) ([]store.Message, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var in []contextMessage
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, err
+	}
+	out := make([]store.Message, len(in))
+	for i, c := range in {
+		out[i] = store.Message{
+			ID: c.ID, Direction: store.Direction(c.Direction), Author: store.Author(c.Author),
+			AuthorName: c.AuthorName, Kind: c.Kind, Text: c.Text, Payload: c.Payload,
+			ChannelMessageID: c.ChannelMessageID, ReplyTo: c.ReplyTo,
+			SentAt: fromMicros(c.SentAt), CreatedAt: fromMicros(c.CreatedAt),
+		}
+	}
+	return out, nil
+}
+
+var documentColumns = []string{
+	"id", "filename", "media_type", "sha256", "size_bytes", "pages", "chunk_count", "created_at", "updated_at",
+}
+
+var docCols = columns("", documentColumns)
+
+func scanDocument(row rowScanner) (store.Document, error) {
+	var d store.Document
+	var created, updated int64
+	err := row.Scan(&d.ID, &d.Filename, &d.MediaType, &d.SHA256, &d.SizeBytes, &d.Pages, &d.ChunkCount, &created, &updated)
+	if err != nil {
+		return store.Document{}, err
+	}
+	d.CreatedAt = fromMicros(created)
+	d.UpdatedAt = fromMicros(updated)
+	return d, nil
+}
+
+var chunkCols = "id, document_id, ordinal, page, heading, text, embedding, embedding_model"
+
+func scanChunk(row rowScanner) (store.Chunk, error) {
+	var c store.Chunk
+	var emb []byte
+	if err := row.Scan(&c.ID, &c.DocumentID, &c.Ordinal, &c.Page, &c.Heading, &c.Text, &emb, &c.EmbeddingModel); err != nil {
+		return store.Chunk{}, err
+	}
+	var err error
+	if c.Embedding, err = decodeEmbedding(emb); err != nil {
+		return store.Chunk{}, fmt.Errorf("chunk %s: %w", c.ID, err)
+	}
+	return c, nil
+}
+
+var entryCols = "id, question, answer, source, ticket_id, learned, embedding, embedding_model, created_at, updated_at"
+
+func scanEntry(row rowScanner) (store.Entry, error) {
+	var e store.Entry
+	var emb []byte
+	var created, updated int64
+	if err := row.Scan(&e.ID, &e.Question, &e.Answer, &e.Source, &e.TicketID, &e.Learned, &emb, &e.EmbeddingModel, &created, &updated); err != nil {
+		return store.Entry{}, err
+	}
+	var err error
+	if e.Embedding, err = decodeEmbedding(emb); err != nil {
+		return store.Entry{}, fmt.Errorf("entry %s: %w", e.ID, err)
+	}
+	e.CreatedAt = fromMicros(created)
+	e.UpdatedAt = fromMicros(updated)
+	return e, nil
+}

@@ -1,0 +1,244 @@
+// Package sqlstore implements store.Store on database/sql. The SQL is shared
+// by the SQLite and PostgreSQL engines; a Dialect holds the few places where
+// they differ (row locking, notifications, ordered logs, retryable errors).
+// Packages sqlite and postgres open the databases, apply their migrations
+// and build a Store from this package.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/relevo/relevo/server/internal/store"
+)
+
+// Dialect holds what differs between the database engines.
+type Dialect struct {
+	// Name of the engine, for logs and errors.
+	Name string
+	// LockSkipLocked ends a SELECT that picks work, so that concurrent
+	// transactions in other processes skip rows already being claimed
+	// ("FOR UPDATE SKIP LOCKED"). Empty where writers are serialized anyway.
+	LockSkipLocked string
+	// LockForUpdate ends a SELECT whose rows the transaction will update
+	// ("FOR UPDATE"). Empty where writers are serialized anyway.
+	LockForUpdate string
+	// LockLog, when set, runs in a write transaction right before it appends
+	// to an ordered log (ticket events, knowledge changes), so that sequence
+	// numbers become visible in commit order and a reader resuming after the
+	// last sequence it saw never skips one.
+	LockLog func(ctx context.Context, tx *sql.Tx, log string) error
+	// Notify, when set, publishes topics to other processes from inside the
+	// transaction, so that they are delivered on commit.
+	Notify func(ctx context.Context, tx *sql.Tx, topics []string) error
+	// Retryable reports whether a failed transaction may be run again
+	// (deadlock, serialization failure, busy database).
+	Retryable func(err error) bool
+}
+
+// Config is what New needs.
+type Config struct {
+	Dialect Dialect
+	// Writer runs every write transaction. SQLite gives it a single
+	// connection so that writers queue in process instead of failing busy.
+	Writer *sql.DB
+	// Reader runs reads outside transactions; nil means Writer.
+	Reader *sql.DB
+	// Logger receives the store's own logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Listen, when set, runs for the life of the store and calls publish
+	// whenever another process reports a change (PostgreSQL LISTEN).
+	Listen func(ctx context.Context, publish func(topics ...string))
+	// Close, when set, runs after the store stops, to release what the
+	// engine package opened besides Writer and Reader.
+	Close func() error
+}
+
+// Store implements store.Store.
+type Store struct {
+	d      Dialect
+	w      *sql.DB
+	r      *sql.DB
+	log    *slog.Logger
+	broker *broker
+	now    func() time.Time
+
+	stopListen context.CancelFunc
+	listenDone chan struct{}
+	closeHook  func() error
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store on the given databases; the schema must already be
+// migrated.
+func New(cfg Config) *Store {
+	s := &Store{
+		d:          cfg.Dialect,
+		w:          cfg.Writer,
+		r:          cfg.Reader,
+		log:        cfg.Logger,
+		broker:     newBroker(),
+		now:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		closeHook:  cfg.Close,
+		listenDone: make(chan struct{}),
+	}
+	if s.r == nil {
+		s.r = s.w
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopListen = cancel
+	if cfg.Listen == nil {
+		close(s.listenDone)
+	} else {
+		go func() {
+			defer close(s.listenDone)
+			cfg.Listen(ctx, s.broker.publish)
+		}()
+	}
+	return s
+}
+
+// Ping checks the database is reachable.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("%s: ping: %w", s.d.Name, err)
+	}
+	return nil
+}
+
+// Close stops the listener, closes subscriptions and releases the
+// databases. Calling it again returns the first result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.stopListen()
+		<-s.listenDone
+		s.broker.close()
+		var errs []error
+		if s.r != s.w {
+			errs = append(errs, s.r.Close())
+		}
+		errs = append(errs, s.w.Close())
+		if s.closeHook != nil {
+			errs = append(errs, s.closeHook())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// Subscribe returns a channel of topic names that may have changed; no
+// topics means all of them.
+func (s *Store) Subscribe(ctx context.Context, topics ...string) <-chan string {
+	return s.broker.subscribe(ctx, topics)
+}
+
+// wtx is a write transaction that collects the topics to notify on commit.
+type wtx struct {
+	*sql.Tx
+	d      *Dialect
+	topics []string
+}
+
+func (t *wtx) notify(topic string) {
+	for _, have := range t.topics {
+		if have == topic {
+			return
+		}
+	}
+	t.topics = append(t.topics, topic)
+}
+
+// lockLog prepares the transaction to append to an ordered log.
+func (t *wtx) lockLog(ctx context.Context, log string) error {
+	if t.d.LockLog == nil {
+		return nil
+	}
+	if err := t.d.LockLog(ctx, t.Tx, log); err != nil {
+		return fmt.Errorf("lock %s: %w", log, err)
+	}
+	return nil
+}
+
+// errRollback ends a write transaction without error after rolling back.
+var errRollback = errors.New("rollback")
+
+const maxTxAttempts = 5
+
+// write runs fn in a write transaction, commits it and then notifies local
+// subscribers. fn returning errRollback rolls back and write returns nil.
+// Transactions failing with a retryable error are run again.
+func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		var topics []string
+		topics, err = s.writeOnce(ctx, fn)
+		if err == nil {
+			s.broker.publish(topics...)
+			return nil
+		}
+		if errors.Is(err, errRollback) {
+			return nil
+		}
+		if attempt >= maxTxAttempts || s.d.Retryable == nil || !s.d.Retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		s.log.DebugContext(ctx, "retrying transaction", "engine", s.d.Name, "attempt", attempt, "err", err)
+		t := time.NewTimer(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(tx *wtx) error) (topics []string, err error) {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: begin: %w", s.d.Name, err)
+	}
+	tx := &wtx{Tx: sqlTx, d: &s.d}
+	defer func() {
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return nil, err
+	}
+	if len(tx.topics) > 0 && s.d.Notify != nil {
+		if err := s.d.Notify(ctx, sqlTx, tx.topics); err != nil {
+			return nil, fmt.Errorf("%s: notify: %w", s.d.Name, err)
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return nil, fmt.Errorf("%s: commit: %w", s.d.Name, err)
+	}
+	return tx.topics, nil
+}
+
+// queryer is what reads need: the reader pool or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// notFound maps sql.ErrNoRows to store.ErrNotFound, naming what was missing.
+func notFound(err error, what, id string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s %q: %w", what, id, store.ErrNotFound)
+	}
+	return fmt.Errorf("%s %q: %w", what, id, err)
+}

@@ -1,0 +1,98 @@
+// Package tickets answers and closes tickets and runs the learning loop:
+// a specialist's answer reaches the user on their channel and becomes a
+// knowledge-base entry, searchable at once, in one transaction.
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/relevo/relevo/server/internal/store"
+)
+
+// Learner prepares knowledge-base entries (embedding them) and brings the
+// in-memory index up to date with the store.
+type Learner interface {
+	PrepareEntry(ctx context.Context, question, answer, source string) (store.Entry, error)
+	Refresh(ctx context.Context) error
+}
+
+// Desk is the ticket desk.
+type Desk struct {
+	st      store.Store
+	learner Learner
+}
+
+// New returns a desk.
+func New(st store.Store, learner Learner) *Desk { return &Desk{st: st, learner: learner} }
+
+// AnswerInput is a specialist's answer.
+type AnswerInput struct {
+	TicketID   string
+	Answer     string
+	AnsweredBy string
+	// SkipLearning keeps the answer out of the knowledge base.
+	SkipLearning bool
+	// AlreadyDelivered: the human wrote the answer on the channel itself, so
+	// it must not be sent again.
+	AlreadyDelivered bool
+}
+
+// LearnedSource is the citation of entries learned from ticket answers.
+const LearnedSource = "learned"
+
+// Answer records the answer, queues it to the user and learns it. Answering
+// again with the same text returns already = true and sends nothing.
+func (d *Desk) Answer(ctx context.Context, in AnswerInput) (t store.Ticket, already bool, err error) {
+	t, err = d.st.GetTicket(ctx, in.TicketID)
+	if err != nil {
+		return store.Ticket{}, false, err
+	}
+	answer := strings.TrimSpace(in.Answer)
+	var learn *store.Entry
+	if !in.SkipLearning && t.Status == store.TicketOpen {
+		e, err := d.learner.PrepareEntry(ctx, LearnedQuestion(t), answer, LearnedSource)
+		if err != nil {
+			return store.Ticket{}, false, fmt.Errorf("prepare learned entry: %w", err)
+		}
+		e.Learned = true
+		e.TicketID = t.ID
+		learn = &e
+	}
+	t, already, err = d.st.AnswerTicket(ctx, store.AnswerInput{
+		TicketID:   in.TicketID,
+		Answer:     answer,
+		AnsweredBy: in.AnsweredBy,
+		Deliver:    !in.AlreadyDelivered,
+		Learn:      learn,
+	})
+	if err != nil {
+		return store.Ticket{}, false, err
+	}
+	if learn != nil && !already {
+		// The next user asking the same thing must find it now, not after
+		// the change notification comes round.
+		if err := d.learner.Refresh(ctx); err != nil {
+			return t, already, fmt.Errorf("refresh knowledge index: %w", err)
+		}
+	}
+	return t, already, nil
+}
+
+// LearnedQuestion is the question under which a ticket's answer is learned:
+// the user's question, preceded by their previous message when the question
+// alone is too short to stand on its own ("¿y eso cuánto cuesta?").
+func LearnedQuestion(t store.Ticket) string {
+	q := strings.TrimSpace(t.Question)
+	if len(strings.Fields(q)) >= 4 {
+		return q
+	}
+	for i := len(t.Context) - 1; i >= 0; i-- {
+		m := t.Context[i]
+		if m.Direction == store.Inbound && strings.TrimSpace(m.Text) != "" && m.Text != t.Question {
+			return strings.TrimSpace(m.Text) + "\n" + q
+		}
+	}
+	return q
+}
