@@ -85,14 +85,14 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, setup
 	str(&c.WebhookSecretHeader, "webhook-secret-header", webhook.DefaultSecretHeader, "name of that header")
 	str(&names.Question, "prop-question", names.Question, "title property: the question")
 	str(&names.Answer, "prop-answer", names.Answer, "rich text property: the specialist's answer")
-	str(&names.Contact, "prop-contact", names.Contact, "phone number or rich text property: the customer; empty if the database has none")
-	str(&names.TicketID, "prop-id", names.TicketID, "rich text property: the ticket id; empty if the database has none")
-	str(&names.Status, "prop-status", names.Status, "status or select property: the ticket state; empty if the database has none")
+	str(&names.Contact, "prop-contact", names.Contact, "phone number or rich text property: the customer; \"-\" if the database has none")
+	str(&names.TicketID, "prop-id", names.TicketID, "rich text property: the ticket id; \"-\" if the database has none")
+	str(&names.Status, "prop-status", names.Status, "status or select property: the ticket state; \"-\" if the database has none")
 	str(&labels.Pending, "label-pending", labels.Pending, "status option of open tickets")
 	str(&labels.Sent, "label-sent", labels.Sent, "status option of answered tickets")
 	str(&labels.Closed, "label-closed", labels.Closed, "status option of closed tickets")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
-	rate := "3"
+	var envErr error
 	if setup {
 		str(&c.ParentPage, "parent-page", "", "id or URL of the Notion page to create the database under; required")
 		str(&c.Title, "title", "Tickets de soporte", "title of the new database")
@@ -103,24 +103,42 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, setup
 		str(&c.Token, "token", "", "API key for the Relevo server (role adapter)")
 		str(&c.DatabaseID, "database-id", "", "id or URL of the Notion ticket database; required")
 		str(&c.WebhookVerificationTok, "webhook-verification-token", "", "verification token of an integration webhook subscription (signs X-Notion-Signature)")
-		str(&rate, "notion-rate", rate, "Notion requests per second, on average")
-		maxBody := "1048576"
-		str(&maxBody, "max-body", maxBody, "largest webhook body accepted, in bytes")
-		insecure := "false"
-		str(&insecure, "insecure-no-webhook-secret", insecure, "accept unauthenticated webhooks (local development only)")
+		num := func(p *float64, flagName string, def float64, usage string) {
+			if v := getenv(envName(flagName)); v != "" {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					envErr = errors.Join(envErr, &configError{flagName, "want a number"})
+				}
+				def = f
+			}
+			fs.Float64Var(p, flagName, def, usage+" ["+envName(flagName)+"]")
+		}
+		var maxBody float64
+		num(&c.NotionRate, "notion-rate", 3, "Notion requests per second, on average")
+		num(&maxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
+		insecure := false
+		if v := getenv(envName("insecure-no-webhook-secret")); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				envErr = errors.Join(envErr, &configError{"insecure-no-webhook-secret", "want true or false"})
+			}
+			insecure = b
+		}
+		fs.BoolVar(&c.InsecureNoWebhookSecret, "insecure-no-webhook-secret", insecure,
+			"accept unauthenticated webhooks (local development only) ["+envName("insecure-no-webhook-secret")+"]")
 		if err := fs.Parse(args); err != nil {
 			return nil, err
 		}
-		var err error
-		if c.NotionRate, err = strconv.ParseFloat(rate, 64); err != nil || c.NotionRate <= 0 {
+		if envErr != nil {
+			return nil, envErr
+		}
+		if c.NotionRate <= 0 {
 			return nil, &configError{"notion-rate", "want a positive number"}
 		}
-		if c.MaxBody, err = strconv.ParseInt(maxBody, 10, 64); err != nil || c.MaxBody < 1024 {
+		if maxBody < 1024 {
 			return nil, &configError{"max-body", "want a number of bytes, at least 1024"}
 		}
-		if c.InsecureNoWebhookSecret, err = strconv.ParseBool(insecure); err != nil {
-			return nil, &configError{"insecure-no-webhook-secret", "want true or false"}
-		}
+		c.MaxBody = int64(maxBody)
 	}
 	if setup {
 		if err := fs.Parse(args); err != nil {
@@ -129,6 +147,13 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, setup
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	// "-" names no property, also from the environment, where an empty
+	// value means "not set".
+	for _, p := range []*string{&names.Contact, &names.TicketID, &names.Status} {
+		if *p == "-" {
+			*p = ""
+		}
 	}
 	c.Names, c.Labels = names, labels
 	return c, c.validate(setup)
@@ -211,7 +236,3 @@ func notionID(s string) (string, bool) {
 	}
 	return hex[:8] + "-" + hex[8:12] + "-" + hex[12:16] + "-" + hex[16:20] + "-" + hex[20:], true
 }
-
-var errHelp = flag.ErrHelp
-
-func isHelp(err error) bool { return errors.Is(err, errHelp) }

@@ -217,6 +217,9 @@ func runOutboundStream(ctx context.Context, channels relevov1.ChannelServiceClie
 		for {
 			resp, err := stream.Recv()
 			if err != nil {
+				// Stop the handlers at once: their results can no longer
+				// be reported, and the main loop may be waiting for a slot.
+				cancel()
 				recvErr <- err
 				return
 			}
@@ -244,9 +247,8 @@ func runOutboundStream(ctx context.Context, channels relevov1.ChannelServiceClie
 			<-recvErr
 			return received, ctx.Err()
 		case err := <-recvErr:
-			// The server is gone: results can no longer be reported, so stop
-			// the handlers; the server re-delivers what was not acked.
-			cancel()
+			// The server is gone and the handlers were stopped; it
+			// re-delivers what was not acked.
 			d.wait()
 			return received, err
 		case m := <-msgs:
@@ -255,9 +257,9 @@ func runOutboundStream(ctx context.Context, channels relevov1.ChannelServiceClie
 				continue
 			}
 			received++
-			if !d.dispatch(ctx, streamCtx, m) {
-				continue // cancelled while waiting for a free slot
-			}
+			// A message not dispatched because of a cancel is simply not
+			// acked, and comes back on the next stream.
+			d.dispatch(ctx, streamCtx, m)
 		}
 	}
 }

@@ -80,6 +80,13 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "time given to in-flight work on SIGINT/SIGTERM")
 	fs.String("config", "", "optional YAML file with any of these settings (keys are the flag names)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: relevo [flags]\n\n"+
+			"Runs the Relevo server. Every flag can also be set with an environment variable\n"+
+			"RELEVO_<FLAG> (upper case, dashes as underscores, e.g. RELEVO_API_KEYS) or in the\n"+
+			"YAML file given with --config. Precedence: flags, then environment, then file.\n\n")
+		fs.PrintDefaults()
+	}
 
 	err := ff.Parse(fs, args,
 		ff.WithEnvVarPrefix("RELEVO"),

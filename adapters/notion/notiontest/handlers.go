@@ -218,10 +218,10 @@ func (s *Server) databaseObject(db *database) map[string]any {
 		"last_edited_by": map[string]any{"object": "user", "id": "07288573-1595-40ce-aa1b-54345a8a720b"},
 		"title":          []any{normRichText(map[string]any{"text": map[string]any{"content": db.title}})},
 		"description":    []any{}, "is_inline": false,
-		"properties":     props,
-		"parent":         map[string]any{"type": "page_id", "page_id": db.parent},
-		"url":            "https://www.notion.so/" + strings.ReplaceAll(db.id, "-", ""),
-		"public_url":     nil, "archived": false, "in_trash": false,
+		"properties": props,
+		"parent":     map[string]any{"type": "page_id", "page_id": db.parent},
+		"url":        "https://www.notion.so/" + strings.ReplaceAll(db.id, "-", ""),
+		"public_url": nil, "archived": false, "in_trash": false,
 	}
 }
 

@@ -49,7 +49,7 @@ type Result struct {
 // IndexOptions tunes the fusion of lexical and vector evidence.
 type IndexOptions struct {
 	// LexicalWeight is the weight of the lexical score in the combined
-	// confidence; the vector score gets the rest. Default 0.6.
+	// confidence; the vector score gets the rest. Default 0.5.
 	LexicalWeight float64
 	// CosineLow and CosineHigh map raw cosine to the 0..1 vector score:
 	// at or below CosineLow (unrelated texts) it is 0, at or above
@@ -302,10 +302,12 @@ func idf(n, df float64) float64 {
 }
 
 type scratch struct {
-	acc     []float32
-	best    []float32
-	touched []int32
-	mark    []bool
+	acc       []float32
+	best      []float32
+	touched   []int32
+	mark      []bool
+	termSlots []int32
+	lex       []scored
 }
 
 func (ix *Index) getScratch() *scratch {
@@ -395,7 +397,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		if len(alts) == 0 {
 			continue
 		}
-		var termTouched []int32
+		termTouched := s.termSlots[:0]
 		for _, a := range alts {
 			for i, slot := range a.p.slots {
 				tf := a.p.tfs[i]
@@ -417,15 +419,17 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 			s.acc[slot] += float32(w) * s.best[slot]
 			s.best[slot] = 0
 		}
+		s.termSlots = termTouched[:0]
 	}
 
 	// Candidates: the best lexical items and the nearest vectors.
 	pool := max(4*limit, 32)
 	cands := make(map[int32]struct{}, 2*pool)
-	lex := make([]scored, 0, len(s.touched))
+	lex := s.lex[:0]
 	for _, slot := range s.touched {
 		lex = append(lex, scored{slot, s.acc[slot]})
 	}
+	s.lex = lex[:0]
 	for _, c := range topK(lex, pool) {
 		cands[c.slot] = struct{}{}
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -372,3 +374,52 @@ func TestNetworkFailuresAreRetryable(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRequestsMatchMetasExamples compares what the sender builds with the
+// request examples of Meta's documentation, read in place when present.
+func TestRequestsMatchMetasExamples(t *testing.T) {
+	dir := sharedExamples(t)
+	tests := []struct {
+		file string
+		msg  *relevov1.OutboundMessage
+	}{
+		{file: "send_text_reply_context_request.json", msg: &relevov1.OutboundMessage{Id: "o1", To: user, BusinessAddress: number,
+			Kind: relevov1.OutboundKind_OUTBOUND_KIND_TEXT, Text: "You're welcome, Pablo!", ReplyToMessageId: "wamid.HBgLMTY0NjcwNDM1OTUVAgASGBQzQTdCNTg5RjY1MEMyRjlGMjRGNgA="}},
+		{file: "send_text_to_bsuid_request.json", msg: &relevov1.OutboundMessage{Id: "o1", To: &relevov1.Contact{Channel: "whatsapp", Address: "US.13491208655302741918"},
+			BusinessAddress: number, Kind: relevov1.OutboundKind_OUTBOUND_KIND_TEXT, Text: "Thanks for reaching out!"}},
+		{file: "mark_read_with_typing_indicator_request.json", msg: &relevov1.OutboundMessage{Id: "o1", To: user, BusinessAddress: number,
+			Kind: relevov1.OutboundKind_OUTBOUND_KIND_MARK_READ, ReplyToMessageId: "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			want, err := os.ReadFile(filepath.Join(dir, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, fake, _ := newSender(t, sender.Config{})
+			if _, err := s.Deliver(context.Background(), tt.msg); err != nil {
+				t.Fatal(err)
+			}
+			assertBodies(t, fake, string(want))
+		})
+	}
+}
+
+func sharedExamples(t *testing.T) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		if filepath.Dir(dir) == dir {
+			t.Skip("repository root not found")
+		}
+		dir = filepath.Dir(dir)
+	}
+	p := filepath.Join(dir, "..", "shared", "fixtures", "whatsapp", "api_examples")
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("%s is absent; skipping", p)
+	}
+	return p
+}

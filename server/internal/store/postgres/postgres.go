@@ -102,7 +102,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*sqlstore.Store, err
 		},
 		Writer: db,
 		Logger: log,
-		Listen: listener{cfg: cfg, channel: channel, log: log}.run,
+		Run:    listener{cfg: cfg, channel: channel, log: log}.run,
 	}), nil
 }
 

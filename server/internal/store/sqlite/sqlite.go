@@ -36,7 +36,7 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // dialect: SQLite writers are serialized on one connection, so row locks
 // are neither needed nor supported, and notifications stay in process.
-var dialect = sqlstore.Dialect{Name: "sqlite", Retryable: isBusy}
+var dialect = sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatements: true}
 
 // Open opens (creating if needed) the database file at path and migrates it.
 //

@@ -35,9 +35,12 @@ func (s *Store) upsertConversation(ctx context.Context, tx *wtx, c store.Contact
 	if pending {
 		pendingAt = micros(now)
 	}
+	row, err := tx.queryRow(ctx, upsertConversation, newID(now), c.Channel, c.Address, c.DisplayName, c.Phone,
+		business, micros(now), addMessages, pendingAt)
 	var id string
-	err := tx.QueryRowContext(ctx, upsertConversation, newID(now), c.Channel, c.Address, c.DisplayName, c.Phone,
-		business, micros(now), addMessages, pendingAt).Scan(&id)
+	if err == nil {
+		err = row.Scan(&id)
+	}
 	if err != nil {
 		return "", fmt.Errorf("upsert conversation: %w", err)
 	}
@@ -81,14 +84,12 @@ func (s *Store) AcceptInbound(ctx context.Context, in store.InboundMessage) (sto
 		}
 		id := newID(now)
 		var seq int64
-		err = tx.QueryRowContext(ctx, `
-INSERT INTO messages (id, conversation_id, channel, direction, author, kind, text, payload,
-	channel_message_id, business_address, reply_to, sent_at, created_at, updated_at)
-VALUES ($1, $2, $3, 'in', 'user', $4, $5, $6, $7, $8, $9, $10, $11, $11)
-ON CONFLICT (channel, channel_message_id) WHERE direction = 'in' DO NOTHING
-RETURNING seq`,
+		row, err := tx.queryRow(ctx, insertInbound,
 			id, convID, in.Contact.Channel, kind, in.Text, emptyNil(in.Payload), in.ChannelMessageID,
-			in.BusinessAddress, in.ReplyTo, micros(sentAt), micros(now)).Scan(&seq)
+			in.BusinessAddress, in.ReplyTo, micros(sentAt), micros(now))
+		if err == nil {
+			err = row.Scan(&seq)
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			// A concurrent call stored the same message first.
 			duplicate = true
@@ -114,12 +115,23 @@ RETURNING seq`,
 	return res, nil
 }
 
+const insertInbound = `
+INSERT INTO messages (id, conversation_id, channel, direction, author, kind, text, payload,
+	channel_message_id, business_address, reply_to, sent_at, created_at, updated_at)
+VALUES ($1, $2, $3, 'in', 'user', $4, $5, $6, $7, $8, $9, $10, $11, $11)
+ON CONFLICT (channel, channel_message_id) WHERE direction = 'in' DO NOTHING
+RETURNING seq`
+
+const findInbound = `
+SELECT id, conversation_id FROM messages
+WHERE channel = $1 AND channel_message_id = $2 AND direction = 'in'`
+
 func (s *Store) findInbound(ctx context.Context, channel, channelMessageID string) (store.AcceptResult, bool, error) {
 	var res store.AcceptResult
-	err := s.r.QueryRowContext(ctx, `
-SELECT id, conversation_id FROM messages
-WHERE channel = $1 AND channel_message_id = $2 AND direction = 'in'`,
-		channel, channelMessageID).Scan(&res.MessageID, &res.ConversationID)
+	row, err := s.queryRow(ctx, findInbound, channel, channelMessageID)
+	if err == nil {
+		err = row.Scan(&res.MessageID, &res.ConversationID)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AcceptResult{}, false, nil
 	}

@@ -27,7 +27,7 @@ func (s *Store) insertOutbound(ctx context.Context, tx *wtx, conv store.Conversa
 INSERT INTO messages (id, conversation_id, channel, direction, author, author_name, kind, text, payload,
 	business_address, reply_to, sent_at, created_at, ticket_id, run_id, dedupe_key, status, next_attempt_at, updated_at)
 VALUES ($1, $2, $3, 'out', $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, 'pending', $11, $11)
-ON CONFLICT (dedupe_key) DO NOTHING`,
+ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
 		newID(now), conv.ID, conv.Contact.Channel, string(author), d.AuthorName, kind, d.Text, emptyNil(d.Payload),
 		conv.BusinessAddress, d.ReplyTo, micros(now), d.TicketID, runID, nullable(d.DedupeKey))
 	if err != nil {

@@ -39,6 +39,9 @@ type Dialect struct {
 	// Retryable reports whether a failed transaction may be run again
 	// (deadlock, serialization failure, busy database).
 	Retryable func(err error) bool
+	// CacheStatements keeps the hot statements prepared, for drivers that
+	// do not cache them themselves (pgx does; modernc's sqlite does not).
+	CacheStatements bool
 }
 
 // Config is what New needs.
@@ -51,9 +54,10 @@ type Config struct {
 	Reader *sql.DB
 	// Logger receives the store's own logs; nil means slog.Default().
 	Logger *slog.Logger
-	// Listen, when set, runs for the life of the store and calls publish
-	// whenever another process reports a change (PostgreSQL LISTEN).
-	Listen func(ctx context.Context, publish func(topics ...string))
+	// Run, when set, runs for the life of the store: PostgreSQL's listener
+	// calls publish whenever another process reports a change; SQLite's
+	// checkpointer keeps the write-ahead log short.
+	Run func(ctx context.Context, publish func(topics ...string))
 	// Close, when set, runs after the store stops, to release what the
 	// engine package opened besides Writer and Reader.
 	Close func() error
@@ -68,8 +72,11 @@ type Store struct {
 	broker *broker
 	now    func() time.Time
 
-	stopListen context.CancelFunc
-	listenDone chan struct{}
+	stmtMu sync.Mutex
+	stmts  map[*sql.DB]map[string]*sql.Stmt
+
+	stopRun context.CancelFunc
+	runDone chan struct{}
 	closeHook  func() error
 	closeOnce  sync.Once
 	closeErr   error
@@ -88,7 +95,7 @@ func New(cfg Config) *Store {
 		broker:     newBroker(),
 		now:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		closeHook:  cfg.Close,
-		listenDone: make(chan struct{}),
+		runDone:    make(chan struct{}),
 	}
 	if s.r == nil {
 		s.r = s.w
@@ -97,13 +104,13 @@ func New(cfg Config) *Store {
 		s.log = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s.stopListen = cancel
-	if cfg.Listen == nil {
-		close(s.listenDone)
+	s.stopRun = cancel
+	if cfg.Run == nil {
+		close(s.runDone)
 	} else {
 		go func() {
-			defer close(s.listenDone)
-			cfg.Listen(ctx, s.broker.publish)
+			defer close(s.runDone)
+			cfg.Run(ctx, s.broker.publish)
 		}()
 	}
 	return s
@@ -117,14 +124,22 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the listener, closes subscriptions and releases the
+// Close stops the background work, closes subscriptions and releases the
 // databases. Calling it again returns the first result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.stopListen()
-		<-s.listenDone
+		s.stopRun()
+		<-s.runDone
 		s.broker.close()
 		var errs []error
+		s.stmtMu.Lock()
+		for _, byQuery := range s.stmts {
+			for _, st := range byQuery {
+				errs = append(errs, st.Close())
+			}
+		}
+		s.stmts = nil
+		s.stmtMu.Unlock()
 		if s.r != s.w {
 			errs = append(errs, s.r.Close())
 		}
@@ -146,6 +161,7 @@ func (s *Store) Subscribe(ctx context.Context, topics ...string) <-chan string {
 // wtx is a write transaction that collects the topics to notify on commit.
 type wtx struct {
 	*sql.Tx
+	s      *Store
 	d      *Dialect
 	topics []string
 }
@@ -209,7 +225,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *wtx) error) (topics [
 	if err != nil {
 		return nil, fmt.Errorf("%s: begin: %w", s.d.Name, err)
 	}
-	tx := &wtx{Tx: sqlTx, d: &s.d}
+	tx := &wtx{Tx: sqlTx, s: s, d: &s.d}
 	defer func() {
 		if err != nil {
 			_ = sqlTx.Rollback()
@@ -227,6 +243,57 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *wtx) error) (topics [
 		return nil, fmt.Errorf("%s: commit: %w", s.d.Name, err)
 	}
 	return tx.topics, nil
+}
+
+// stmt returns the query prepared on db when the dialect caches
+// statements, or nil.
+func (s *Store) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	if !s.d.CacheStatements {
+		return nil, nil
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st := s.stmts[db][query]; st != nil {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if s.stmts == nil {
+		s.stmts = make(map[*sql.DB]map[string]*sql.Stmt)
+	}
+	if s.stmts[db] == nil {
+		s.stmts[db] = make(map[string]*sql.Stmt)
+	}
+	s.stmts[db][query] = st
+	return st, nil
+}
+
+// queryRow runs a hot query on the reader, prepared once when the dialect
+// caches statements.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	st, err := s.stmt(ctx, s.r, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return s.r.QueryRowContext(ctx, query, args...), nil
+	}
+	return st.QueryRowContext(ctx, args...), nil
+}
+
+// queryRow runs a hot query in the transaction, prepared once when the
+// dialect caches statements.
+func (t *wtx) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	st, err := t.s.stmt(ctx, t.s.w, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return t.QueryRowContext(ctx, query, args...), nil
+	}
+	return t.StmtContext(ctx, st).QueryRowContext(ctx, args...), nil
 }
 
 // queryer is what reads need: the reader pool or a transaction.

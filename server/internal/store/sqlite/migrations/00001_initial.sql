@@ -47,7 +47,7 @@ CREATE TABLE messages (
     ticket_id          TEXT NOT NULL DEFAULT '',
     processed          INTEGER NOT NULL DEFAULT 0,
     run_id             TEXT NOT NULL DEFAULT '',
-    dedupe_key         TEXT UNIQUE,
+    dedupe_key         TEXT, -- unique when set
     status             TEXT NOT NULL DEFAULT '',
     attempts           INTEGER NOT NULL DEFAULT 0,
     -- Outbound: when the message may next be handed to an adapter (for a
@@ -62,6 +62,7 @@ CREATE UNIQUE INDEX messages_human_channel_id ON messages (channel, channel_mess
     WHERE direction = 'out' AND author = 'human' AND channel_message_id <> '';
 CREATE INDEX messages_outbound_provider_id ON messages (channel, channel_message_id)
     WHERE direction = 'out' AND channel_message_id <> '';
+CREATE UNIQUE INDEX messages_dedupe_key ON messages (dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE INDEX messages_conversation ON messages (conversation_id, seq);
 CREATE INDEX messages_unprocessed ON messages (conversation_id, sent_at, seq)
     WHERE direction = 'in' AND processed = FALSE;

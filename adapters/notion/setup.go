@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/relevo/relevo/adapters/notion/internal/ticketdb"
+)
+
+// runSetup creates a ticket database under the given page and prints what
+// to configure next.
+func runSetup(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer) error {
+	api, err := newNotionClient(cfg, log)
+	if err != nil {
+		return err
+	}
+	db, err := ticketdb.CreateDatabase(ctx, api, cfg.ParentPage, cfg.Title, cfg.Names, cfg.Labels)
+	if err != nil {
+		if code, msg, ok := ticketdb.APIError(err); ok {
+			return fmt.Errorf("--parent-page: notion answered %s: %s", code, msg)
+		}
+		return err
+	}
+	secret, generated := cfg.WebhookSecret, false
+	if secret == "" {
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return fmt.Errorf("generate webhook secret: %w", err)
+		}
+		secret, generated = hex.EncodeToString(b), true
+	}
+	hook := "https://<public host of this adapter>/notion/webhook"
+	if cfg.PublicURL != "" {
+		hook = strings.TrimSuffix(cfg.PublicURL, "/") + "/notion/webhook"
+	}
+	fmt.Fprintf(out, "Created the ticket database %q.\n\n", cfg.Title)
+	fmt.Fprintf(out, "  database id:  %s\n", db.ID)
+	if db.URL != "" {
+		fmt.Fprintf(out, "  open it at:   %s\n", db.URL)
+	}
+	fmt.Fprintf(out, "\nRun the adapter with:\n\n")
+	fmt.Fprintf(out, "  RELEVO_NOTION_DATABASE_ID=%s\n", db.ID)
+	if generated {
+		fmt.Fprintf(out, "  RELEVO_NOTION_WEBHOOK_SECRET=%s   (generated now; keep it secret)\n", secret)
+	}
+	fmt.Fprintf(out, "\nThen add the send button in Notion (the API cannot create buttons):\n\n")
+	fmt.Fprintf(out, "  1. In the database, add a property of type Button named \"Enviar\".\n")
+	fmt.Fprintf(out, "  2. Set its action to \"Send webhook\" with:\n")
+	fmt.Fprintf(out, "       URL:            %s\n", hook)
+	fmt.Fprintf(out, "       custom header:  %s: %s\n", cfg.WebhookSecretHeader, secret)
+	fmt.Fprintf(out, "  3. Optionally, add \"Edit property\" %s -> %s to the same button.\n", cfg.Names.Status, cfg.Labels.Sent)
+	fmt.Fprintf(out, "\nSpecialists write the answer in %q and press Enviar.\n", cfg.Names.Answer)
+	return nil
+}
