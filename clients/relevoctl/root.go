@@ -145,6 +145,7 @@ are printed on stderr), 2 usage error.`,
 		newTicketsCmd(g),
 		newConversationsCmd(g),
 		newChatCmd(g),
+		newEvalCmd(g),
 		newVersionCmd(),
 	)
 	return root

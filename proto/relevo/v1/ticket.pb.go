@@ -715,7 +715,9 @@ type LinkTicketRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ticket id.
 	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
-	// External reference, e.g. the Notion page id. Required.
+	// External reference, e.g. the Notion page id. Required unless last_error
+	// is set: an integration that could not create its record (e.g. Notion
+	// refused the page) reports the error alone, keeping any existing reference.
 	ExternalRef string `protobuf:"bytes,2,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
 	// Last error the integration met with this ticket, recorded on it; empty to
 	// clear.

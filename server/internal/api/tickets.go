@@ -139,8 +139,14 @@ func (s *ticketServer) LinkTicket(ctx context.Context, req *relevov1.LinkTicketR
 	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	if err := requireID("external_ref", req.GetExternalRef()); err != nil {
-		return nil, toStatus(ctx, s.log, err)
+	if req.GetExternalRef() == "" && req.GetLastError() == "" {
+		return nil, toStatus(ctx, s.log, invalid("external_ref", "required (or last_error alone, to record an integration error)"))
+	}
+	if len(req.GetExternalRef()) > maxIDBytes {
+		return nil, toStatus(ctx, s.log, invalid("external_ref", "longer than %d bytes", maxIDBytes))
+	}
+	if len(req.GetLastError()) > 4096 {
+		return nil, toStatus(ctx, s.log, invalid("last_error", "longer than 4096 bytes"))
 	}
 	t, err := s.st.LinkTicket(ctx, req.GetTicketId(), req.GetExternalRef(), req.GetLastError())
 	if err != nil {
