@@ -41,7 +41,9 @@ var apiKeys = []string{"admin:" + adminToken, "adapter:" + adapterToken}
 // run answered, in the order the run saw them.
 var tagRE = regexp.MustCompile(`\[u(\d+)-(\d+)\]`)
 
-func messageText(user, k int) string { return fmt.Sprintf("[u%02d-%d] hola, este es mi mensaje %d", user, k, k) }
+func messageText(user, k int) string {
+	return fmt.Sprintf("[u%02d-%d] hola, este es mi mensaje %d", user, k, k)
+}
 
 // echoModel starts a fake OpenAI-compatible model that answers every chat
 // completion with "eco: " and the user's last message, after latency.
@@ -113,7 +115,8 @@ func testCrash(t *testing.T, database string) {
 	t.Log("step: wait for a third of the messages to be answered")
 	eventually(t, 30*time.Second, "a third of the messages answered", func() error {
 		if n := deliveries.answered(); n < total/3 {
-			return fmt.Errorf("%d of %d answered", n, total)
+			return fmt.Errorf("%d of %d answered (%d users done, %d HandleMessage failures, last: %v)",
+				n, total, w.finished.Load(), w.failures.Load(), w.lastError())
 		}
 		return nil
 	})
@@ -237,6 +240,8 @@ type workload struct {
 	// finished counts users whose every message was accepted.
 	failures atomic.Int64
 	finished atomic.Int64
+	// lastErr is the latest failure, for the report of a stuck test.
+	lastErr atomic.Pointer[error]
 }
 
 type user struct {
@@ -253,6 +258,13 @@ func newWorkload(channel string, users, perUser int) *workload {
 		w.users = append(w.users, &user{index: i, address: fmt.Sprintf("5691000%04d", i), accepted: make([]string, perUser)})
 	}
 	return w
+}
+
+func (w *workload) lastError() error {
+	if err := w.lastErr.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 func (w *workload) total() int { return len(w.users) * w.perUser }
@@ -313,6 +325,7 @@ func (w *workload) deliver(ctx context.Context, c relevov1.ChannelServiceClient,
 			return nil, fmt.Errorf("message %s refused: %w", msg.GetChannelMessageId(), err)
 		}
 		w.failures.Add(1)
+		w.lastErr.Store(&err)
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("message %s never accepted: %w", msg.GetChannelMessageId(), err)
@@ -374,11 +387,13 @@ func (l *deliveryLog) markBroken(stream string) {
 func (l *deliveryLog) answered() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := 0
+	tags := map[string]bool{}
 	for _, v := range l.visible {
-		n += len(tagRE.FindAllString(v.text, -1))
+		for _, tag := range tagRE.FindAllString(v.text, -1) {
+			tags[tag] = true
+		}
 	}
-	return n
+	return len(tags)
 }
 
 // reoffered counts the ids offered more than once.

@@ -141,11 +141,16 @@ func RunOutbound(ctx context.Context, channels relevov1.ChannelServiceClient, ch
 		o.maxBackoff = o.minBackoff
 	}
 	log := o.logger.With("channel", channel)
+	// The provider may have accepted a message whose ack was lost with the
+	// stream (the server restarted, say); the server then offers it again.
+	// Remembering what this process sent lets it ack again instead of
+	// sending the user the same message twice.
+	sent := newSentCache(10000)
 
 	attempt := 0
 	for {
 		started := time.Now()
-		received, err := runOutboundStream(ctx, channels, channel, handle, &o, log)
+		received, err := runOutboundStream(ctx, channels, channel, handle, sent, &o, log)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -187,12 +192,13 @@ type outboundStream struct {
 	stream relevov1.ChannelService_StreamOutboundClient
 	mu     sync.Mutex
 	handle OutboundHandler
+	sent   *sentCache
 	log    *slog.Logger
 }
 
 // runOutboundStream runs one stream until it breaks or ctx is cancelled and
 // returns how many messages it received.
-func runOutboundStream(ctx context.Context, channels relevov1.ChannelServiceClient, channel string, handle OutboundHandler, o *outboundOptions, log *slog.Logger) (int, error) {
+func runOutboundStream(ctx context.Context, channels relevov1.ChannelServiceClient, channel string, handle OutboundHandler, sent *sentCache, o *outboundOptions, log *slog.Logger) (int, error) {
 	// The stream outlives ctx by the drain period so that acks of messages
 	// already handed to the provider still reach the server.
 	streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -202,7 +208,7 @@ func runOutboundStream(ctx context.Context, channels relevov1.ChannelServiceClie
 	if err != nil {
 		return 0, fmt.Errorf("open outbound stream: %w", err)
 	}
-	s := &outboundStream{stream: stream, handle: handle, log: log}
+	s := &outboundStream{stream: stream, handle: handle, sent: sent, log: log}
 	err = stream.Send(&relevov1.StreamOutboundRequest{Event: &relevov1.StreamOutboundRequest_Subscribe{
 		Subscribe: &relevov1.Subscribe{Channel: channel, MaxInFlight: int32(o.maxInFlight)},
 	}})
@@ -284,7 +290,16 @@ func drain(d *dispatcher, timeout time.Duration, cancel context.CancelFunc) {
 
 // deliver runs the handler for one message and reports its result.
 func (s *outboundStream) deliver(ctx context.Context, m *relevov1.OutboundMessage) {
-	id, err := s.safeHandle(ctx, m)
+	id, done := s.sent.get(m.GetId())
+	var err error
+	if done {
+		s.log.Info("outbound message already sent; acking again", "outbound_id", m.GetId())
+	} else {
+		id, err = s.safeHandle(ctx, m)
+		if err == nil {
+			s.sent.put(m.GetId(), id)
+		}
+	}
 	if err != nil && ctx.Err() != nil {
 		// The stream is going away; the server re-delivers the message.
 		s.log.Debug("outbound message interrupted", "outbound_id", m.GetId(), "err", err)
@@ -404,3 +419,35 @@ func (d *dispatcher) work(ctx context.Context, key string, m *relevov1.OutboundM
 
 // wait blocks until every worker has returned.
 func (d *dispatcher) wait() { d.wg.Wait() }
+
+// sentCache remembers the provider ids of the last n messages sent, oldest
+// forgotten first.
+type sentCache struct {
+	mu    sync.Mutex
+	n     int
+	ids   map[string]string
+	order []string
+}
+
+func newSentCache(n int) *sentCache { return &sentCache{n: n, ids: map[string]string{}} }
+
+func (c *sentCache) get(id string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.ids[id]
+	return p, ok
+}
+
+func (c *sentCache) put(id, providerID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.ids[id]; ok {
+		return
+	}
+	c.ids[id] = providerID
+	c.order = append(c.order, id)
+	if len(c.order) > c.n {
+		delete(c.ids, c.order[0])
+		c.order = c.order[1:]
+	}
+}

@@ -389,3 +389,27 @@ func TestDeliveryErrorUnwrapsAndDescribesTheFailure(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
+
+func TestRunOutboundAcksAgainWithoutResendingAMessageItAlreadySent(t *testing.T) {
+	fake, client := startFake(t)
+	var calls atomic.Int32
+	runOutbound(t, client, func(_ context.Context, m *relevov1.OutboundMessage) (string, error) {
+		calls.Add(1)
+		return "wamid." + m.GetId(), nil
+	})
+	first := nextStream(t, fake)
+	first.send <- &relevov1.OutboundMessage{Id: "m1", ConversationId: "c1"}
+	if got := nextResult(t, first); got.GetAck().GetProviderMessageId() != "wamid.m1" {
+		t.Fatalf("got %v, want an ack for m1", got)
+	}
+	// The server lost the ack (it restarted) and offers m1 again.
+	first.end <- status.Error(codes.Unavailable, "server restarting")
+	second := nextStream(t, fake)
+	second.send <- &relevov1.OutboundMessage{Id: "m1", ConversationId: "c1", Attempt: 2}
+	if got := nextResult(t, second); got.GetAck().GetProviderMessageId() != "wamid.m1" {
+		t.Fatalf("re-offered m1: got %v, want the same provider id", got)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("the handler sent m1 %d times, want once", n)
+	}
+}

@@ -95,11 +95,15 @@ type Index struct {
 
 	mu       sync.RWMutex
 	items    []item
-	vecs     []float32 // len(items) × dims; zero for free slots
+	vec      *vectors
+	// lens[slot] is items[slot].length, kept dense because the lexical
+	// loop reads it for every posting.
+	lens     []float32
 	free     []int32
 	live     int
 	totalLen float64
 	postings map[string]*posting
+	vocab    *vocab
 	docs     map[string][]int32
 	entries  map[string]int32
 
@@ -144,6 +148,8 @@ func NewIndex(an *analysis.Analyzer, dims int, opt IndexOptions) *Index {
 		postings: make(map[string]*posting),
 		docs:     make(map[string][]int32),
 		entries:  make(map[string]int32),
+		vec:      newVectors(dims),
+		vocab:    newVocab(),
 	}
 }
 
@@ -248,19 +254,16 @@ func (ix *Index) addLocked(it item, tf map[string]float32, vec []float32) int32 
 	} else {
 		slot = int32(len(ix.items))
 		ix.items = append(ix.items, it)
-		ix.vecs = append(ix.vecs, make([]float32, ix.dims)...)
+		ix.lens = append(ix.lens, 0)
 	}
-	v := ix.vecs[int(slot)*ix.dims : int(slot+1)*ix.dims]
-	if len(vec) == ix.dims {
-		copy(v, vec)
-	} else {
-		clear(v)
-	}
+	ix.lens[slot] = it.length
+	ix.vec.set(slot, vec)
 	for term, f := range tf {
 		p := ix.postings[term]
 		if p == nil {
 			p = &posting{}
 			ix.postings[term] = p
+			ix.vocab.add(term, p)
 		}
 		p.slots = append(p.slots, slot)
 		p.tfs = append(p.tfs, f)
@@ -287,12 +290,14 @@ func (ix *Index) removeLocked(slot int32) {
 		}
 		if len(p.slots) == 0 {
 			delete(ix.postings, term)
+			ix.vocab.remove(term)
 		}
 	}
 	ix.live--
 	ix.totalLen -= float64(it.length)
 	*it = item{}
-	clear(ix.vecs[int(slot)*ix.dims : int(slot+1)*ix.dims])
+	ix.lens[slot] = 0
+	ix.vec.clear(slot)
 	ix.free = append(ix.free, slot)
 }
 
@@ -301,6 +306,8 @@ func idf(n, df float64) float64 {
 	return math.Log(1 + (n-df+0.5)/(df+0.5))
 }
 
+// scratch is the per-search working memory, pooled so that a search
+// allocates little beyond its results.
 type scratch struct {
 	acc       []float32
 	best      []float32
@@ -308,6 +315,30 @@ type scratch struct {
 	mark      []bool
 	termSlots []int32
 	lex       []scored
+	qdims     []queryDim
+	parts     []minHeap
+	acc32     []*[blockSize]int32
+	cands     []scored
+	out       []scored
+}
+
+// heaps returns n empty heaps whose storage is reused across searches.
+func (s *scratch) heaps(n int) []minHeap {
+	for len(s.parts) < n {
+		s.parts = append(s.parts, nil)
+	}
+	for i := range n {
+		s.parts[i] = s.parts[i][:0]
+	}
+	return s.parts[:n]
+}
+
+// accs returns n blocks of vector-scan accumulators.
+func (s *scratch) accs(n int) []*[blockSize]int32 {
+	for len(s.acc32) < n {
+		s.acc32 = append(s.acc32, new([blockSize]int32))
+	}
+	return s.acc32[:n]
 }
 
 func (ix *Index) getScratch() *scratch {
@@ -359,6 +390,9 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	}
 	s := ix.getScratch()
 	defer ix.putScratch(s)
+	// BM25 length normalisation, k1 × (1 − b + b × length / avgLen), as
+	// lenA + lenB × length.
+	lenA, lenB := float32(bm25K1*(1-bm25B)), float32(bm25K1*bm25B)/avgLen
 
 	// Lexical: the IDF-weighted share of query terms each item covers.
 	var denom float64
@@ -377,7 +411,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 			}
 		}
 		if len(alts) == 0 && utf8.RuneCountInString(qt.Word) >= fuzzyMinRunes {
-			for _, p := range ix.fuzzyLocked(qt.Stem) {
+			for _, p := range ix.vocab.nearby(qt.Stem, 3, nil) {
 				alts = append(alts, alt{p, fuzzyFactor})
 				df = max(df, len(p.slots))
 			}
@@ -401,7 +435,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		for _, a := range alts {
 			for i, slot := range a.p.slots {
 				tf := a.p.tfs[i]
-				norm := tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*ix.items[slot].length/avgLen))
+				norm := tf * (bm25K1 + 1) / (tf + lenA + lenB*ix.lens[slot])
 				v := a.factor * min(norm, 1)
 				if s.best[slot] == 0 {
 					termTouched = append(termTouched, slot)
@@ -435,7 +469,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	}
 	hasVec := len(qvec) == ix.dims && !isZero(qvec)
 	if hasVec {
-		for _, c := range ix.scanLocked(qvec, pool) {
+		for _, c := range ix.vec.nearest(qvec, pool, s) {
 			cands[c.slot] = struct{}{}
 		}
 	}
@@ -459,7 +493,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 			}
 		}
 		if hasVec {
-			cos := float64(dot(qvec, ix.vecs[int(slot)*ix.dims:int(slot+1)*ix.dims]))
+			cos := float64(dot(qvec, ix.vec.row(slot)))
 			r.Vector = math.Max(0, math.Min(1, (cos-lo)/(hi-lo)))
 		}
 		wl := ix.opt.LexicalWeight
@@ -577,50 +611,4 @@ func isZero(v []float32) bool {
 		}
 	}
 	return true
-}
-
-// fuzzyLocked returns the postings of indexed stems one edit (insertion,
-// deletion, substitution or transposition) away from stem, most frequent
-// first, at most three.
-func (ix *Index) fuzzyLocked(stem string) []*posting {
-	var found []*posting
-	for term, p := range ix.postings {
-		if d := len(term) - len(stem); d < -1 || d > 1 {
-			continue
-		}
-		if withinOneEdit(stem, term) {
-			found = append(found, p)
-		}
-	}
-	slices.SortFunc(found, func(a, b *posting) int { return cmp.Compare(len(b.slots), len(a.slots)) })
-	if len(found) > 3 {
-		found = found[:3]
-	}
-	return found
-}
-
-// withinOneEdit reports whether a and b differ by at most one insertion,
-// deletion, substitution or transposition of adjacent letters.
-func withinOneEdit(a, b string) bool {
-	if a == b {
-		return true
-	}
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > len(rb) {
-		ra, rb = rb, ra
-	}
-	if len(rb)-len(ra) > 1 {
-		return false
-	}
-	i := 0
-	for i < len(ra) && ra[i] == rb[i] {
-		i++
-	}
-	if len(ra) == len(rb) {
-		if i+1 < len(ra) && ra[i] == rb[i+1] && ra[i+1] == rb[i] && string(ra[i+2:]) == string(rb[i+2:]) {
-			return true
-		}
-		return string(ra[i+1:]) == string(rb[i+1:])
-	}
-	return string(ra[i:]) == string(rb[i+1:])
 }

@@ -1,9 +1,8 @@
 package knowledge
 
 import (
-	"container/heap"
-	"runtime"
-	"sync"
+	"cmp"
+	"slices"
 )
 
 type scored struct {
@@ -11,32 +10,53 @@ type scored struct {
 	score float32
 }
 
-// minHeap keeps the k best scores seen, worst on top.
+// minHeap keeps the k best scores seen, worst on top. It is written out
+// rather than built on container/heap, whose interface boxes every value
+// pushed: the vector scan offers thousands of candidates per query.
 type minHeap []scored
 
-func (h minHeap) Len() int           { return len(h) }
-func (h minHeap) Less(i, j int) bool { return h[i].score < h[j].score }
-func (h minHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *minHeap) Push(x any)        { *h = append(*h, x.(scored)) }
-func (h *minHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
+// offer adds s if the heap holds fewer than k scores or s beats the worst.
 func (h *minHeap) offer(s scored, k int) {
-	if len(*h) < k {
-		heap.Push(h, s)
+	old := *h
+	if len(old) < k {
+		old = append(old, s)
+		// Sift up.
+		i := len(old) - 1
+		for i > 0 {
+			p := (i - 1) / 2
+			if old[p].score <= old[i].score {
+				break
+			}
+			old[p], old[i] = old[i], old[p]
+			i = p
+		}
+		*h = old
 		return
 	}
-	if s.score > (*h)[0].score {
-		(*h)[0] = s
-		heap.Fix(h, 0)
+	if k == 0 || s.score <= old[0].score {
+		return
+	}
+	old[0] = s
+	// Sift down.
+	i, n := 0, len(old)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && old[r].score < old[l].score {
+			m = r
+		}
+		if old[i].score <= old[m].score {
+			break
+		}
+		old[i], old[m] = old[m], old[i]
+		i = m
 	}
 }
 
-// topK returns the k highest scores.
+// topK returns the k highest scores of list, in no particular order.
 func topK(list []scored, k int) []scored {
 	h := make(minHeap, 0, k)
 	for _, s := range list {
@@ -45,55 +65,14 @@ func topK(list []scored, k int) []scored {
 	return h
 }
 
-// scanParallelMin is the number of vectors below which one goroutine scans
-// faster than several.
-const scanParallelMin = 4096
-
-// scanLocked returns the k live slots with the highest dot product with q,
-// by an exact scan of all vectors split across the CPUs (see
-// research/MEASURED.md: the approximate graph libraries available were
-// wrong, and an exact float32 scan of 100k × 256 fits the latency budget).
-func (ix *Index) scanLocked(q []float32, k int) []scored {
-	n := len(ix.items)
-	parts := runtime.GOMAXPROCS(0)
-	if n < scanParallelMin || parts < 2 {
-		return ix.scanRange(q, k, 0, n)
-	}
-	results := make([][]scored, parts)
-	var wg sync.WaitGroup
-	step := (n + parts - 1) / parts
-	for p := 0; p < parts; p++ {
-		lo, hi := p*step, min((p+1)*step, n)
-		if lo >= hi {
-			break
+// sortScored orders best first, ties by slot so results are stable.
+func sortScored(list []scored) {
+	slices.SortFunc(list, func(a, b scored) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[p] = ix.scanRange(q, k, lo, hi)
-		}()
-	}
-	wg.Wait()
-	var all []scored
-	for _, r := range results {
-		all = append(all, r...)
-	}
-	return topK(all, k)
-}
-
-func (ix *Index) scanRange(q []float32, k, lo, hi int) []scored {
-	h := make(minHeap, 0, k)
-	d := ix.dims
-	for i := lo; i < hi; i++ {
-		if !ix.items[i].live {
-			continue
-		}
-		s := dot(q, ix.vecs[i*d:(i+1)*d])
-		if len(h) < k || s > h[0].score {
-			h.offer(scored{int32(i), s}, k)
-		}
-	}
-	return h
+		return cmp.Compare(a.slot, b.slot)
+	})
 }
 
 // dot is the inner product, unrolled by eight with independent

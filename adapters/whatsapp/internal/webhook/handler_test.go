@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -79,9 +80,9 @@ func loadVectors(t *testing.T) signatureVectors {
 func TestSignatureTestVectors(t *testing.T) {
 	v := loadVectors(t)
 	for i, c := range v.Cases {
-		name := c.Comment
-		if name == "" {
-			name = "case " + string(rune('0'+i))
+		name := fmt.Sprintf("case %d valid=%v", i, c.Valid)
+		if c.Comment != "" {
+			name += ": " + c.Comment
 		}
 		t.Run(name, func(t *testing.T) {
 			if got := webhook.ValidSignature(v.AppSecret, []byte(c.RawBody), c.Signature); got != c.Valid {

@@ -80,8 +80,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*sqlstore.Store, err
 	}
 	log := o.log.With("store", "postgres", "schema", schema.String)
 	channel := notifyChannel(schema.String)
-	ok = true
-	return sqlstore.New(sqlstore.Config{
+	st, err := sqlstore.New(ctx, sqlstore.Config{
 		Dialect: sqlstore.Dialect{
 			Name:           "postgres",
 			LockSkipLocked: "FOR UPDATE SKIP LOCKED",
@@ -103,7 +102,12 @@ func Open(ctx context.Context, url string, opts ...Option) (*sqlstore.Store, err
 		Writer: db,
 		Logger: log,
 		Run:    listener{cfg: cfg, channel: channel, log: log}.run,
-	}), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	ok = true
+	return st, nil
 }
 
 // notifyChannel names the NOTIFY channel of a schema. Channels are

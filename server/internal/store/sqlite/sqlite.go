@@ -34,10 +34,6 @@ type options struct {
 // WithLogger sets the store's logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
-// dialect: SQLite writers are serialized on one connection, so row locks
-// are neither needed nor supported, and notifications stay in process.
-var dialect = sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatements: true}
-
 // Open opens (creating if needed) the database file at path and migrates it.
 //
 // Writes go through a single connection, in IMMEDIATE transactions: writers
@@ -45,7 +41,11 @@ var dialect = sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatement
 // covers another process briefly holding the file. Reads use a pool of
 // their own, which WAL lets run beside the writer. synchronous=NORMAL in WAL
 // mode loses no committed transaction when the process crashes (only on a
-// power loss may the last commits be lost), for a much cheaper commit.
+// power loss may the last commits be lost), for a commit without fsync.
+//
+// Checkpoints, which copy the log into the database file and fsync both,
+// run in the background on a connection of their own rather than inside a
+// writer's commit, where they stalled every write queued behind them.
 func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, error) {
 	o := options{log: slog.Default()}
 	for _, opt := range opts {
@@ -59,7 +59,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, er
 			return nil, fmt.Errorf("sqlite: create directory: %w", err)
 		}
 	}
-	writer, err := openDB(path, "immediate")
+	writer, err := openDB(path, "immediate", "wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, err
 	}
@@ -88,20 +88,43 @@ func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, er
 	readers := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(readers)
 	reader.SetMaxIdleConns(readers)
-	return sqlstore.New(sqlstore.Config{
-		Dialect: dialect,
+	background, err := openDB(path, "deferred")
+	if err != nil {
+		reader.Close()
+		writer.Close()
+		return nil, err
+	}
+	background.SetMaxOpenConns(1)
+	log := o.log.With("store", "sqlite")
+	cp := checkpointer{background: background, writer: writer, log: log, every: checkpointInterval, maxFrames: checkpointMaxFrames}
+	st, err := sqlstore.New(ctx, sqlstore.Config{
+		// Writers are serialized on one connection, so row locks are
+		// neither needed nor supported; notifications stay in process.
+		Dialect: sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatements: true},
 		Writer:  writer,
 		Reader:  reader,
-		Logger:  o.log.With("store", "sqlite"),
-	}), nil
+		Logger:  log,
+		Run:     cp.run,
+		Close:   background.Close,
+	})
+	if err != nil {
+		background.Close()
+		reader.Close()
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return st, nil
 }
 
-func openDB(path, txlock string) (*sql.DB, error) {
+func openDB(path, txlock string, pragmas ...string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
 	q.Set("_txlock", txlock)
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {

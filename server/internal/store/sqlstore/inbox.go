@@ -35,12 +35,9 @@ func (s *Store) upsertConversation(ctx context.Context, tx *wtx, c store.Contact
 	if pending {
 		pendingAt = micros(now)
 	}
-	row, err := tx.queryRow(ctx, upsertConversation, newID(now), c.Channel, c.Address, c.DisplayName, c.Phone,
-		business, micros(now), addMessages, pendingAt)
 	var id string
-	if err == nil {
-		err = row.Scan(&id)
-	}
+	err := tx.queryRow(ctx, upsertConversation, newID(now), c.Channel, c.Address, c.DisplayName, c.Phone,
+		business, micros(now), addMessages, pendingAt).Scan(&id)
 	if err != nil {
 		return "", fmt.Errorf("upsert conversation: %w", err)
 	}
@@ -84,12 +81,9 @@ func (s *Store) AcceptInbound(ctx context.Context, in store.InboundMessage) (sto
 		}
 		id := newID(now)
 		var seq int64
-		row, err := tx.queryRow(ctx, insertInbound,
+		err = tx.queryRow(ctx, insertInbound,
 			id, convID, in.Contact.Channel, kind, in.Text, emptyNil(in.Payload), in.ChannelMessageID,
-			in.BusinessAddress, in.ReplyTo, micros(sentAt), micros(now))
-		if err == nil {
-			err = row.Scan(&seq)
-		}
+			in.BusinessAddress, in.ReplyTo, micros(sentAt), micros(now)).Scan(&seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			// A concurrent call stored the same message first.
 			duplicate = true
@@ -128,10 +122,7 @@ WHERE channel = $1 AND channel_message_id = $2 AND direction = 'in'`
 
 func (s *Store) findInbound(ctx context.Context, channel, channelMessageID string) (store.AcceptResult, bool, error) {
 	var res store.AcceptResult
-	row, err := s.queryRow(ctx, findInbound, channel, channelMessageID)
-	if err == nil {
-		err = row.Scan(&res.MessageID, &res.ConversationID)
-	}
+	err := s.queryRow(ctx, findInbound, channel, channelMessageID).Scan(&res.MessageID, &res.ConversationID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AcceptResult{}, false, nil
 	}

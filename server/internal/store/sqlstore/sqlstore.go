@@ -75,27 +75,27 @@ type Store struct {
 	stmtMu sync.Mutex
 	stmts  map[*sql.DB]map[string]*sql.Stmt
 
-	stopRun context.CancelFunc
-	runDone chan struct{}
-	closeHook  func() error
-	closeOnce  sync.Once
-	closeErr   error
+	stopRun   context.CancelFunc
+	runDone   chan struct{}
+	closeHook func() error
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns a Store on the given databases; the schema must already be
-// migrated.
-func New(cfg Config) *Store {
+// migrated. On error the databases are left open.
+func New(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{
-		d:          cfg.Dialect,
-		w:          cfg.Writer,
-		r:          cfg.Reader,
-		log:        cfg.Logger,
-		broker:     newBroker(),
-		now:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
-		closeHook:  cfg.Close,
-		runDone:    make(chan struct{}),
+		d:         cfg.Dialect,
+		w:         cfg.Writer,
+		r:         cfg.Reader,
+		log:       cfg.Logger,
+		broker:    newBroker(),
+		now:       func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		closeHook: cfg.Close,
+		runDone:   make(chan struct{}),
 	}
 	if s.r == nil {
 		s.r = s.w
@@ -103,17 +103,36 @@ func New(cfg Config) *Store {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	if s.d.CacheStatements {
+		if err := s.prepare(ctx); err != nil {
+			s.closeStmts()
+			return nil, err
+		}
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
 	s.stopRun = cancel
 	if cfg.Run == nil {
 		close(s.runDone)
 	} else {
 		go func() {
 			defer close(s.runDone)
-			cfg.Run(ctx, s.broker.publish)
+			cfg.Run(runCtx, s.broker.publish)
 		}()
 	}
-	return s
+	return s, nil
+}
+
+func (s *Store) closeStmts() error {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	var errs []error
+	for _, byQuery := range s.stmts {
+		for _, st := range byQuery {
+			errs = append(errs, st.Close())
+		}
+	}
+	s.stmts = nil
+	return errors.Join(errs...)
 }
 
 // Ping checks the database is reachable.
@@ -131,15 +150,7 @@ func (s *Store) Close() error {
 		s.stopRun()
 		<-s.runDone
 		s.broker.close()
-		var errs []error
-		s.stmtMu.Lock()
-		for _, byQuery := range s.stmts {
-			for _, st := range byQuery {
-				errs = append(errs, st.Close())
-			}
-		}
-		s.stmts = nil
-		s.stmtMu.Unlock()
+		errs := []error{s.closeStmts()}
 		if s.r != s.w {
 			errs = append(errs, s.r.Close())
 		}
@@ -245,55 +256,54 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *wtx) error) (topics [
 	return tx.topics, nil
 }
 
-// stmt returns the query prepared on db when the dialect caches
-// statements, or nil.
-func (s *Store) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
-	if !s.d.CacheStatements {
-		return nil, nil
+// hotWrites and hotReads are the statements of AcceptInbound, the path
+// every webhook waits on; they are prepared once when the dialect caches
+// statements.
+var (
+	hotWrites = []string{upsertConversation, insertInbound}
+	hotReads  = []string{findInbound}
+)
+
+// prepare prepares the hot statements. It runs before the store is used:
+// preparing on the single-connection SQLite writer while a transaction holds
+// that connection would wait forever.
+func (s *Store) prepare(ctx context.Context) error {
+	s.stmts = map[*sql.DB]map[string]*sql.Stmt{s.w: {}, s.r: {}}
+	for db, queries := range map[*sql.DB][]string{s.w: hotWrites, s.r: hotReads} {
+		for _, q := range queries {
+			st, err := db.PrepareContext(ctx, q)
+			if err != nil {
+				return fmt.Errorf("%s: prepare: %w", s.d.Name, err)
+			}
+			s.stmts[db][q] = st
+		}
 	}
+	return nil
+}
+
+// stmt returns the query prepared on db, or nil.
+func (s *Store) stmt(db *sql.DB, query string) *sql.Stmt {
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()
-	if st := s.stmts[db][query]; st != nil {
-		return st, nil
-	}
-	st, err := db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
-	if s.stmts == nil {
-		s.stmts = make(map[*sql.DB]map[string]*sql.Stmt)
-	}
-	if s.stmts[db] == nil {
-		s.stmts[db] = make(map[string]*sql.Stmt)
-	}
-	s.stmts[db][query] = st
-	return st, nil
+	return s.stmts[db][query]
 }
 
 // queryRow runs a hot query on the reader, prepared once when the dialect
 // caches statements.
-func (s *Store) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
-	st, err := s.stmt(ctx, s.r, query)
-	if err != nil {
-		return nil, err
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := s.stmt(s.r, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
-	if st == nil {
-		return s.r.QueryRowContext(ctx, query, args...), nil
-	}
-	return st.QueryRowContext(ctx, args...), nil
+	return s.r.QueryRowContext(ctx, query, args...)
 }
 
 // queryRow runs a hot query in the transaction, prepared once when the
 // dialect caches statements.
-func (t *wtx) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
-	st, err := t.s.stmt(ctx, t.s.w, query)
-	if err != nil {
-		return nil, err
+func (t *wtx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.s.stmt(t.s.w, query); st != nil {
+		return t.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
-	if st == nil {
-		return t.QueryRowContext(ctx, query, args...), nil
-	}
-	return t.StmtContext(ctx, st).QueryRowContext(ctx, args...), nil
+	return t.QueryRowContext(ctx, query, args...)
 }
 
 // queryer is what reads need: the reader pool or a transaction.
