@@ -19,7 +19,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -160,15 +159,24 @@ type Proc struct {
 	incarnation int
 	exited      chan struct{}
 	exitErr     error
+	// signalled is set when the harness killed or stopped the current
+	// incarnation; an exit without it is a crash, and fails the test.
+	signalled  bool
+	unexpected []string
 }
 
 // startProc starts a process; the test's cleanup stops it and, when the
 // test failed, prints the tail of its output.
 func startProc(t testing.TB, spec ProcSpec) *Proc {
 	t.Helper()
-	p := &Proc{spec: spec, logs: &logSink{}}
+	p := &Proc{spec: spec, logs: &logSink{name: spec.Name}}
 	t.Cleanup(func() {
 		p.Stop(t)
+		p.mu.Lock()
+		for _, crash := range p.unexpected {
+			t.Errorf("%s exited unexpectedly: %s", spec.Name, crash)
+		}
+		p.mu.Unlock()
 		if t.Failed() {
 			t.Logf("---- output of %s (last %d lines) ----\n%s", spec.Name, logTail, p.logs.tail(logTail))
 		}
@@ -189,19 +197,23 @@ func (p *Proc) start(t testing.TB, args []string) {
 		}
 	}
 	p.incarnation++
+	inc := p.incarnation
 	cmd := exec.Command(p.spec.Binary, args...)
 	cmd.Env = append(environWithout("RELEVO_"), p.spec.Env...)
-	out := p.logs.writer(fmt.Sprintf("%s#%d", p.spec.Name, p.incarnation), p.incarnation)
+	out := &lineWriter{sink: p.logs, incarnation: inc}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", p.spec.Name, err)
 	}
 	exited := make(chan struct{})
-	p.cmd, p.exited = cmd, exited
+	p.cmd, p.exited, p.exitErr, p.signalled = cmd, exited, nil, false
 	go func() {
 		err := cmd.Wait()
 		p.mu.Lock()
 		p.exitErr = err
+		if !p.signalled {
+			p.unexpected = append(p.unexpected, fmt.Sprintf("incarnation %d: %v", inc, err))
+		}
 		p.mu.Unlock()
 		close(exited)
 	}()
@@ -221,7 +233,9 @@ func environWithout(prefix string) []string {
 // runs any more, no deferred cleanup, no graceful shutdown.
 func (p *Proc) Kill(t testing.TB) {
 	t.Helper()
-	p.signal(t, syscall.SIGKILL, stopTimeout)
+	if !p.signal(t, syscall.SIGKILL, stopTimeout) {
+		t.Fatalf("%s still running %s after SIGKILL", p.spec.Name, stopTimeout)
+	}
 }
 
 // Stop asks the process to shut down gracefully (SIGTERM) and kills it if
@@ -239,6 +253,7 @@ func (p *Proc) signal(t testing.TB, sig syscall.Signal, timeout time.Duration) b
 	t.Helper()
 	p.mu.Lock()
 	cmd, exited := p.cmd, p.exited
+	p.signalled = true
 	p.mu.Unlock()
 	if cmd == nil {
 		return true
@@ -302,6 +317,7 @@ func (p *Proc) waitLine(t testing.TB, timeout time.Duration, what string, match 
 
 // logSink keeps the output lines of every incarnation of a process.
 type logSink struct {
+	name    string
 	mu      sync.Mutex
 	lines   []logLine
 	changed chan struct{} // closed and replaced on every new line
@@ -310,12 +326,6 @@ type logSink struct {
 type logLine struct {
 	incarnation int
 	text        string
-}
-
-// writer returns the writer of one incarnation; lines are prefixed with
-// label when printed.
-func (s *logSink) writer(label string, incarnation int) io.Writer {
-	return &lineWriter{sink: s, label: label, incarnation: incarnation}
 }
 
 func (s *logSink) add(incarnation int, text string) {
@@ -354,15 +364,14 @@ func (s *logSink) tail(n int) string {
 	}
 	var b strings.Builder
 	for _, l := range lines {
-		fmt.Fprintf(&b, "[#%d] %s\n", l.incarnation, l.text)
+		fmt.Fprintf(&b, "[%s#%d] %s\n", s.name, l.incarnation, l.text)
 	}
 	return b.String()
 }
 
-// lineWriter splits a process's output into lines.
+// lineWriter splits the output of one incarnation into lines.
 type lineWriter struct {
 	sink        *logSink
-	label       string
 	incarnation int
 	mu          sync.Mutex
 	partial     []byte

@@ -36,6 +36,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
@@ -66,18 +67,19 @@ type options struct {
 	acceptDuration      time.Duration
 	acceptConversations int
 
-	server     string
-	token      string
-	output     string
-	logLevel   string
-	cpuProfile string
+	server       string
+	token        string
+	output       string
+	logLevel     string
+	cpuProfile   string
+	blockProfile string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("relevo-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.users, "users", 200, "simulated users (concurrent conversations)")
+	fs.IntVar(&o.users, "users", 200, "simulated users (concurrent conversations); 0 skips the conversations phases")
 	fs.IntVar(&o.messages, "messages", 5, "messages each user sends, one after the other's reply")
 	fs.DurationVar(&o.duration, "duration", 0, "run the default configuration for this long instead of until every user sent --messages (given both, --messages caps each user)")
 	fs.DurationVar(&o.latency, "latency", 500*time.Millisecond, "latency of the fake model, added to every chat completion (in-process only)")
@@ -93,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.output, "o", "text", "output: text, or json (one summary object per line; logs stay on stderr)")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "log level of the benchmark and the in-process server: debug, info, warn, error")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server included when in-process) to this file")
+	fs.StringVar(&o.blockProfile, "blockprofile", "", "write a profile of where goroutines waited (locks, channels, the database pool) to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -106,8 +109,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		o.token = os.Getenv("RELEVO_TOKEN")
 	}
 	switch {
-	case o.users < 1:
-		return o, fmt.Errorf("--users: %d is less than 1", o.users)
+	case o.users < 0:
+		return o, fmt.Errorf("--users: %d is negative", o.users)
 	case o.messages < 1:
 		return o, fmt.Errorf("--messages: %d is less than 1", o.messages)
 	case o.duration < 0 || o.singleDuration < 0 || o.acceptDuration < 0 || o.latency < 0:
@@ -125,9 +128,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case o.output != "text" && o.output != "json":
 		return o, fmt.Errorf("-o: %q is not text or json", o.output)
 	}
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(o.logLevel)); err != nil {
-		return o, fmt.Errorf("--log-level: %w", err)
+	switch o.logLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return o, fmt.Errorf("--log-level: %q is not debug, info, warn or error", o.logLevel)
 	}
 	return o, nil
 }
@@ -165,6 +169,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer pprof.StopCPUProfile()
 	}
 
+	if o.blockProfile != "" {
+		runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+		defer func() {
+			runtime.SetBlockProfileRate(0)
+			if err := writeProfile("block", o.blockProfile); err != nil {
+				fmt.Fprintln(stderr, "relevo-bench: --blockprofile:", err)
+			}
+		}()
+	}
+
 	b := &bench{o: o, log: log, stderr: stderr, runID: newRunID()}
 	summaries, err := b.all(ctx)
 	if err != nil {
@@ -181,6 +195,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func writeProfile(name, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // newRunID makes ids unique to this invocation, so a run against an
@@ -204,6 +230,27 @@ func (b *bench) all(ctx context.Context) ([]Summary, error) {
 		return b.external(ctx)
 	}
 	var out []Summary
+	if b.o.users > 0 {
+		ss, err := b.bothConfigs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ss...)
+	}
+	if b.o.acceptRate > 0 {
+		a, err := b.accept(ctx, "default", b.o.workersDefault)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, ctx.Err()
+}
+
+// bothConfigs runs the conversations phase with one worker, then with the
+// default workers, and sets the ratio of their throughputs.
+func (b *bench) bothConfigs(ctx context.Context) ([]Summary, error) {
+	var out []Summary
 	var single *Summary
 	if b.o.singleDuration > 0 {
 		s, err := b.conversations(ctx, "single-worker", 1, b.o.singleDuration)
@@ -220,15 +267,7 @@ func (b *bench) all(ctx context.Context) ([]Summary, error) {
 	if single != nil && single.RepliesPerSecond > 0 {
 		s.SpeedupVsSingleWorker = round(s.RepliesPerSecond/single.RepliesPerSecond, 1)
 	}
-	out = append(out, s)
-	if b.o.acceptRate > 0 {
-		a, err := b.accept(ctx, "default", b.o.workersDefault)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, ctx.Err()
+	return append(out, s), nil
 }
 
 // external runs the default-configuration phases against --server.
@@ -238,8 +277,10 @@ func (b *bench) external(ctx context.Context) ([]Summary, error) {
 		return nil, err
 	}
 	defer c.Close()
-	s := b.conversationsOn(ctx, c, "external", 0, b.o.duration, nil)
-	out := []Summary{s}
+	var out []Summary
+	if b.o.users > 0 {
+		out = append(out, b.conversationsOn(ctx, c, "external", 0, b.o.duration, nil))
+	}
 	if b.o.acceptRate > 0 {
 		out = append(out, b.acceptOn(ctx, c, "external", 0, nil))
 	}

@@ -37,8 +37,12 @@ type Summary struct {
 	Sent            int     `json:"sent"`
 	Errors          int     `json:"errors"`
 
-	// Conversations phase.
+	// Replies counts the bot's replies: in the conversations phase those
+	// matched to their user's message within the window, in the accept
+	// phase all those delivered while it ran.
 	Replies int `json:"replies"`
+
+	// Conversations phase.
 	// KBAnswers counts replies answered from the knowledge base.
 	KBAnswers int `json:"kb_answers"`
 	// Lost counts messages whose reply did not come within --reply-timeout.
@@ -99,9 +103,9 @@ func writeText(w io.Writer, ss []Summary) error {
 			fmt.Fprintln(tw, "config\tworkers\tusers\treplies\tlost\terrors\telapsed\treplies/s\taccept p50/p99 ms\treply−model p50/p99 ms\theap max MB\tRSS max MB\tcalls/reply")
 			header = true
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%.1fs\t%.2f\t%.2f / %.2f\t%s\t%s\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%.1fs\t%.2f\t%.2f / %.2f\t%s\t%s\t%s\t%s\t%s\n",
 			s.Config, workers(s.Workers), s.Users, s.Replies, s.Lost, s.Errors, s.ElapsedS, s.RepliesPerSecond,
-			s.Accept.P50, s.Accept.P99, pair(s.ReplyMinusModel), memHeap(s.Memory), memRSS(s.Memory), calls(s.MeasuredModelCallsPerReply))
+			s.Accept.P50, s.Accept.P99, pair(s.ReplyMinusModel), memHeap(s.Memory), memRSS(s.Memory), calls(s.MeasuredModelCallsPerReply), load(s.Memory))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -115,10 +119,10 @@ func writeText(w io.Writer, ss []Summary) error {
 		if s.Phase != "accept" {
 			continue
 		}
-		fmt.Fprintf(w, "accept (%s): target %.0f msg/s for %.1fs over %d conversations: sent %d, accepted %d (%.1f/s), errors %d\n",
-			s.Config, s.TargetRate, s.ElapsedS, s.Conversations, s.Sent, s.Sent-s.Errors, s.AcceptedPerSecond, s.Errors)
-		fmt.Fprintf(w, "  accept p50 %.2f ms, p99 %.2f ms, max %.2f ms; send lag p99 %.2f ms; replies delivered meanwhile %d; heap max %s MB, RSS max %s MB\n",
-			s.Accept.P50, s.Accept.P99, s.Accept.Max, lagP99(s.SendLag), s.Replies, memHeap(s.Memory), memRSS(s.Memory))
+		fmt.Fprintf(w, "accept (%s): target %.0f msg/s over %d conversations: sent %d, accepted %d in %.1fs (%.1f/s), errors %d\n",
+			s.Config, s.TargetRate, s.Conversations, s.Sent, s.Sent-s.Errors, s.ElapsedS, s.AcceptedPerSecond, s.Errors)
+		fmt.Fprintf(w, "  accept p50 %.2f ms, p99 %.2f ms, max %.2f ms; send lag p99 %.2f ms; replies delivered meanwhile %d; heap max %s MB, RSS max %s MB; host load %s\n",
+			s.Accept.P50, s.Accept.P99, s.Accept.Max, lagP99(s.SendLag), s.Replies, memHeap(s.Memory), memRSS(s.Memory), load(s.Memory))
 	}
 	return nil
 }
@@ -149,6 +153,13 @@ func memRSS(m *Memory) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f", m.RSSMaxMB)
+}
+
+func load(m *Memory) string {
+	if m == nil || m.LoadAvgMax == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f/%d CPUs", m.LoadAvgMax, m.CPUs)
 }
 
 func calls(v float64) string {

@@ -44,6 +44,13 @@ func startLocal(ctx context.Context, workers int, latency time.Duration, logw io
 		"--database=" + filepath.Join(dir, "relevo.db"),
 		"--workers=" + strconv.Itoa(workers),
 		"--shutdown-timeout=10s",
+		// The questions are answered from the sample knowledge base; and
+		// no RELEVO_* variable of the environment may change the set-up.
+		"--sample-kb=true",
+		"--api-keys=",
+		"--profile=",
+		"--embedding-model=",
+		"--transcription-model=",
 		"--log-level=" + logLevel,
 	}, logw)
 	if err != nil {

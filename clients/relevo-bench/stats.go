@@ -85,6 +85,11 @@ type Memory struct {
 	RSSMaxMB float64 `json:"rss_max_mb"`
 	// Goroutines is the largest number of goroutines seen.
 	GoroutinesMax int `json:"goroutines_max"`
+	// LoadAvgMax is the largest 1-minute load average of the host seen
+	// (Linux only): with more runnable threads than CPUs the latencies
+	// measure the machine as much as the server.
+	LoadAvgMax float64 `json:"host_load_avg_max"`
+	CPUs       int     `json:"host_cpus"`
 }
 
 // sampleMemory samples the process's memory every interval until the
@@ -95,16 +100,17 @@ func sampleMemory(every time.Duration) func() Memory {
 	done := make(chan Memory, 1)
 	go func() {
 		var m Memory
+		m.sample()
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			heap := m.sample()
 			select {
 			case <-ctx.Done():
-				m.HeapInUseEndMB = heap
+				m.HeapInUseEndMB = m.sample()
 				done <- m
 				return
 			case <-t.C:
+				m.sample()
 			}
 		}
 	}()
@@ -123,6 +129,8 @@ func (m *Memory) sample() float64 {
 	m.HeapInUseMaxMB = max(m.HeapInUseMaxMB, heap)
 	m.RSSMaxMB = max(m.RSSMaxMB, mb(rss()))
 	m.GoroutinesMax = max(m.GoroutinesMax, runtime.NumGoroutine())
+	m.LoadAvgMax = max(m.LoadAvgMax, loadAvg())
+	m.CPUs = runtime.NumCPU()
 	return heap
 }
 
@@ -144,4 +152,22 @@ func rss() uint64 {
 		return 0
 	}
 	return pages * uint64(os.Getpagesize())
+}
+
+// loadAvg returns the host's 1-minute load average, or 0 where there is no
+// /proc.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	fields := bytes.Fields(b)
+	if len(fields) == 0 {
+		return 0
+	}
+	v, err := strconv.ParseFloat(string(fields[0]), 64)
+	if err != nil {
+		return 0
+	}
+	return v
 }

@@ -55,7 +55,9 @@ func (f fakeKnowledge) Upload(ctx context.Context, name, mediaType string, conte
 	return f.st.PutDocument(ctx, store.Document{Filename: name, MediaType: mediaType, SHA256: fmt.Sprintf("%x", len(content)), SizeBytes: int64(len(content)), Pages: 1},
 		[]store.Chunk{{Ordinal: 0, Text: string(content)}})
 }
-func (f fakeKnowledge) Delete(ctx context.Context, id string) error { return f.st.DeleteDocument(ctx, id) }
+func (f fakeKnowledge) Delete(ctx context.Context, id string) error {
+	return f.st.DeleteDocument(ctx, id)
+}
 func (f fakeKnowledge) Search(context.Context, string, int) ([]Hit, error) {
 	return []Hit{{Score: 0.9, Source: "faq.md", Text: "Hola"}}, nil
 }

@@ -44,6 +44,17 @@ type Result struct {
 	// Vector is the cosine similarity rescaled to 0..1 with the embedder's
 	// cosine range.
 	Vector float64
+	// Margin is how far this hit's relevance leads the best hit from
+	// another document (negative when it trails).
+	Margin float64
+	// Specificity is how sharply the query's words single out passages of
+	// this knowledge base: the information of its known words (−log of the
+	// share of passages holding each) over log of the number of passages.
+	// Around 1 a query names one passage; near 0 its words are everywhere.
+	Specificity float64
+	// Unknown is the share of the query's weight in words that no passage
+	// of the knowledge base contains, even with a typo corrected.
+	Unknown float64
 }
 
 // IndexOptions tunes the fusion of lexical and vector evidence.
@@ -395,7 +406,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	lenA, lenB := float32(bm25K1*(1-bm25B)), float32(bm25K1*bm25B)/avgLen
 
 	// Lexical: the IDF-weighted share of query terms each item covers.
-	var denom float64
+	var denom, specBits, unknown float64
 	resolved := make([]resolvedTerm, 0, len(qterms))
 	for _, qt := range qterms {
 		var alts []alt
@@ -418,6 +429,11 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		}
 		w := qt.Weight * idf(n, float64(df))
 		denom += w
+		if df > 0 {
+			specBits += qt.Weight * -math.Log(float64(df)/n)
+		} else {
+			unknown += w
+		}
 		rt := resolvedTerm{weight: w, stems: map[string]float64{qt.Stem: 1}}
 		for _, a := range qt.Alts {
 			rt.stems[a.Stem] = a.Factor
@@ -503,7 +519,13 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		r.Score = wl*r.Lexical + (1-wl)*r.Vector
 		out = append(out, r)
 	}
-	ix.discountAmbiguityLocked(out, where)
+	if denom > 0 {
+		unknown /= denom
+	}
+	for i := range out {
+		out[i].Unknown = unknown
+	}
+	ix.calibrateLocked(out, where, specBits/math.Log(max(n, 2)))
 	slices.SortFunc(out, func(a, b Result) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
@@ -516,48 +538,60 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	return out
 }
 
-// ambiguityTemperature sets how close a rival must score to cast doubt: a
-// rival this much below a hit leaves it 73% of its confidence, twice as
-// far 88%, and an equal rival halves it.
-const ambiguityTemperature = 0.05
+// The confidence model: a logistic function of three measurements of the
+// best hit, fitted on 3,593 labelled searches of six FAQ knowledge bases in
+// two languages (the held-out Spanish and English sets of
+// docs/calibration.md), where "right" means the hit is from the document
+// that holds the answer. It reads as the probability that the hit is the
+// answer, on every base, whatever its size or the length of its passages.
+const (
+	confBias        = -8.41
+	confRelevance   = 4.87 // per unit of relevance over the words the base knows
+	confMargin      = 6.56 // per unit of lead over the best other document
+	confSpecificity = 5.32 // per unit of 1 − e^(−specificity)
+)
 
-// discountAmbiguityLocked turns each hit's relevance into the confidence
-// that it, rather than a rival, is the answer: the relevance times a
-// softmax share among the hit and its rivals. A vague question ("médico",
-// "COVID-19") that matches many passages about equally well is then not
-// confidently answered by any of them, while a specific one keeps its
-// score. Rivals are other passages, except the hit's neighbours in the same
-// document, which overlap with it and say the same thing.
-func (ix *Index) discountAmbiguityLocked(out []Result, slots []int32) {
-	base := make([]float64, len(out))
-	for i := range out {
-		base[i] = out[i].Score
-	}
-	for i := range out {
-		if base[i] == 0 {
-			continue
-		}
-		a := &ix.items[slots[i]]
-		sum := 1.0
-		for j := range out {
-			if j == i || base[j] == 0 {
-				continue
-			}
-			b := &ix.items[slots[j]]
-			if a.kind == KindChunk && b.kind == KindChunk && a.docID == b.docID && abs(a.ordinal-b.ordinal) <= 1 {
-				continue
-			}
-			sum += math.Exp((base[j] - base[i]) / ambiguityTemperature)
-		}
-		out[i].Score = base[i] / sum
-	}
+// confidence turns a hit's relevance, its lead over the best hit from
+// another document and the query's specificity into the probability that
+// it answers the query. The lead is what separates the answer from its
+// near-duplicates (several FAQ entries about symptoms); specificity is what
+// keeps a question made of words found everywhere ("COVID-19", "médico")
+// from being answered confidently by whichever passage says them most.
+// Relevance here counts only the query words the knowledge base contains:
+// a word it has never seen is a synonym it does not use as often as a
+// topic it lacks, and it already adds nothing to specificity.
+func confidence(relevance, margin, specificity float64) float64 {
+	z := confBias + confRelevance*relevance + confMargin*margin + confSpecificity*(1-math.Exp(-specificity))
+	return 1 / (1 + math.Exp(-z))
 }
 
-func abs(x int) int {
-	if x < 0 {
-		return -x
+// calibrateLocked turns each hit's relevance (in Score) into its
+// confidence, noting its margin over the best hit from another document
+// and the query's specificity. Chunks of one document are not each other's
+// rivals: whichever of them wins, the answer comes from that document.
+func (ix *Index) calibrateLocked(out []Result, slots []int32, specificity float64) {
+	for i := range out {
+		rival := 0.0
+		a := &ix.items[slots[i]]
+		for j := range out {
+			b := &ix.items[slots[j]]
+			if j != i && (a.kind == KindEntry || b.kind == KindEntry || a.docID != b.docID) {
+				rival = max(rival, out[j].Score)
+			}
+		}
+		out[i].Margin = out[i].Score - rival
+		out[i].Specificity = specificity
 	}
-	return x
+	wl := ix.opt.LexicalWeight
+	for i := range out {
+		r := &out[i]
+		rel := r.Score
+		if r.Unknown < 1 && r.Lexical > 0 {
+			known := min(1, r.Lexical/(1-r.Unknown))
+			rel += wl * (known - r.Lexical)
+		}
+		r.Score = confidence(rel, r.Margin, specificity)
+	}
 }
 
 // resolvedTerm is a query term with its weight and the stems it matches.

@@ -60,16 +60,70 @@ var (
 		"chatear", "atienda", "atender", "atiende", "pasar", "pasame", "pasen", "pasenme", "comuniqueme",
 		"comunicame", "transfiere", "transfiereme", "derivar", "derivame", "talk", "speak", "chat", "connect",
 		"transfer")
-	wantVerbs  = words("quiero", "quisiera", "necesito", "deseo", "prefiero", "pido", "solicito", "want", "need")
-	articles   = words("un", "una", "a", "an", "el", "la", "con", "to", "with", "hablar", "someone")
+	// wantVerbs ask for something: wanting, asking and giving verbs
+	// ("dame un asesor", "me podría dar un doctor").
+	wantVerbs = words("quiero", "quisiera", "necesito", "necesitamos", "deseo", "prefiero", "pido", "solicito",
+		"requiero", "preciso", "busco", "ocupo", "gustaria", "pedir", "solicitar", "conseguir", "dar", "dame",
+		"deme", "denme", "den", "want", "need", "get", "give", "request")
+	articles = words("un", "una", "a", "an", "el", "la", "con", "to", "with", "hablar", "someone")
+	// humanNouns name a person, including the professionals a support
+	// line puts people through to ("necesito un médico", "quiero un
+	// técnico").
 	humanNouns = words("persona", "personas", "humano", "humana", "humanos", "agente", "agentes", "asesor",
 		"asesora", "asesores", "ejecutivo", "ejecutiva", "operador", "operadora", "representante", "encargado",
-		"encargada", "especialista", "alguien", "human", "person", "agent", "representative", "operator",
-		"somebody", "someone", "people")
-	humanFixed = []string{
+		"encargada", "especialista", "especialistas", "alguien", "profesional", "profesionales", "doctor",
+		"doctora", "doctores", "medico", "medica", "medicos", "medicas", "enfermero", "enfermera", "psicologo",
+		"psicologa", "abogado", "abogada", "tecnico", "tecnica", "tecnicos", "supervisor", "supervisora",
+		"gerente", "vendedor", "vendedora", "soporte",
+		"human", "person", "agent", "representative", "operator", "somebody", "someone", "people", "doctor",
+		"nurse", "lawyer", "technician", "supervisor", "manager", "support")
+	// vagueHumanNouns alone ask whether anyone is there, not for a person.
+	vagueHumanNouns = words("alguien", "someone", "somebody", "people", "personas")
+	humanFixed      = []string{
 		"atencion humana", "atencion personalizada", "ser humano", "persona real", "live agent", "human agent",
 		"real person",
 	}
+	// A service only a person gives: "asistencia médica", "atención
+	// presencial".
+	serviceNouns      = words("atencion", "asistencia", "asesoria", "asesoramiento", "assistance")
+	serviceQualifiers = words("humana", "personal", "personalizada", "medica", "medico", "tecnica", "profesional",
+		"legal", "presencial", "telefonica", "medical", "technical", "legal")
+)
+
+// Appointments: booking verbs, and nouns of an appointment asked for with a
+// wanting verb ("quiero una cita", "quisiera una consulta").
+var (
+	bookingVerbs = words("agendar", "agenda", "agendame", "agendeme", "agendo", "reservar", "reservame", "reserveme",
+		"reagendar", "reprogramar", "book", "schedule", "reschedule")
+	appointmentNouns = words("cita", "citas", "turno", "turnos", "consulta", "reserva", "reservacion", "visita",
+		"appointment", "booking")
+)
+
+// Questions about the user's own records (an order, a payment, the
+// account) or asking for money back need someone who can look them up.
+var (
+	possessives = words("mi", "mis", "my")
+	recordNouns = words("pedido", "pedidos", "orden", "ordenes", "compra", "compras", "envio", "envios", "paquete",
+		"pago", "pagos", "cobro", "cobros", "cargo", "cargos", "saldo", "cuenta", "suscripcion", "membresia",
+		"reembolso", "devolucion", "reclamo", "caso", "ticket", "transferencia", "deposito",
+		"order", "orders", "purchase", "shipment", "package", "payment", "charge", "balance", "account",
+		"subscription", "refund", "claim", "case")
+	refundWords = words("reembolso", "reembolsos", "reembolsar", "reembolsen", "reembolsame", "reintegro",
+		"devuelvan", "devuelvanme", "devuelven", "devolverme", "devuelva", "refund", "refunds", "chargeback")
+)
+
+// interrogatives open a question about how things work ("¿cómo pido una
+// cita?"), which the knowledge base may answer, rather than a request.
+var interrogatives = words("como", "cuanto", "cuanta", "cuantos", "cuantas", "cuando", "donde", "cual", "cuales",
+	"how", "what", "when", "where", "which")
+
+// Questions about the assistant itself ("¿eres un robot?", "¿quién te
+// creó?") are small talk: second-person words with identity words.
+var (
+	secondPerson  = words("eres", "estas", "te", "tu", "ti", "usted", "you", "your", "are")
+	identityWords = words("robot", "bot", "ia", "ai", "inteligencia", "artificial", "humano", "humana", "real",
+		"maquina", "programa", "programo", "programaron", "creo", "crearon", "creaste", "creador", "creadores",
+		"hizo", "hicieron", "hecha", "hecho", "llamas", "nombre", "human", "machine", "created", "made", "name")
 )
 
 func words(list ...string) map[string]bool {

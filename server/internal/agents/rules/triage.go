@@ -16,38 +16,194 @@ import (
 
 // Triage is the rules implementation of the "Asistente Inicial".
 type Triage struct {
-	p *agents.Profile
+	p  *agents.Profile
+	an *analysis.Analyzer
 }
 
 // NewTriage returns the triage agent of the profile.
-func NewTriage(p *agents.Profile) *Triage { return &Triage{p: p} }
+func NewTriage(p *agents.Profile) *Triage {
+	return &Triage{p: p, an: analysis.New(p.Company.Language)}
+}
 
-// Act answers pure small talk with the profile's fixed texts, sends an
-// explicit request for a person to Human, and everything else — including
-// a greeting followed by a question — to Knowledge.
+// Act answers pure small talk with the profile's fixed texts and sends to
+// Human what only a person can do: an explicit request for a person or a
+// professional, booking an appointment, looking up the user's own orders,
+// payments or account, giving money back. Messages that name no topic
+// ("tengo dudas", "¿puedo llamarte?") and questions about the assistant
+// itself get a small-talk reply, because nothing in the knowledge base
+// answers them and searching for their words finds passages that merely
+// share a word. Everything else — including a greeting followed by a
+// question — goes to Knowledge.
 func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) {
 	name := t.p.Triage.Name
 	text := strings.TrimSpace(in.Text)
 	w := analysis.Words(text)
-	if AsksForHuman(w) {
-		return agents.Action{Handoff: agents.RoleHuman, Reason: "the user asked for a person"}, nil
+	if reason := needsPerson(w); reason != "" {
+		return agents.Action{
+			Handoff: agents.RoleHuman, Reason: reason,
+			Steps: []agents.Step{{Agent: name, Kind: "decision", Detail: reason}},
+		}, nil
 	}
 	kind, rest := classify(w)
 	if len(w) == 0 {
 		kind, rest = symbolsOnly(text), nil
 	}
 	if kind != talkNone && len(rest) == 0 {
-		reply := t.reply(kind)
-		return agents.Action{
-			Reply: reply, Outcome: agents.OutcomeSmalltalk, Reason: "small talk",
-			Steps: []agents.Step{{Agent: name, Kind: "decision", Detail: "small talk: " + kind.String()}},
-		}, nil
+		return t.smallTalk(t.reply(kind), "small talk: "+kind.String()), nil
 	}
 	if len(rest) == 0 {
 		// Nothing but punctuation or filler: ask what they need.
 		return agents.Action{Reply: t.p.Messages.Presence, Outcome: agents.OutcomeSmalltalk, Reason: "empty message"}, nil
 	}
+	if t.asksAboutAssistant(w, rest) {
+		return t.smallTalk(t.p.Messages.Greeting, "small talk: about the assistant"), nil
+	}
+	if !t.namesATopic(rest) {
+		return t.smallTalk(t.p.Messages.Presence, "vague: no topic named"), nil
+	}
 	return agents.Action{Handoff: agents.RoleKnowledge, Reason: "specific question"}, nil
+}
+
+func (t *Triage) smallTalk(reply, detail string) agents.Action {
+	return agents.Action{
+		Reply: reply, Outcome: agents.OutcomeSmalltalk, Reason: detail,
+		Steps: []agents.Step{{Agent: t.p.Triage.Name, Kind: "decision", Detail: detail}},
+	}
+}
+
+// namesATopic reports whether folded words hold at least one content word:
+// one that is neither a stop word nor a question-frame word ("puedo",
+// "dudas", "información").
+func (t *Triage) namesATopic(w []string) bool {
+	for _, term := range t.an.Terms(strings.Join(w, " ")) {
+		if term.Weight >= 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// needsPerson returns why folded words ask for what only a person can do,
+// or "" when they do not.
+func needsPerson(w []string) string {
+	switch {
+	case AsksForHuman(w) || onlyNamesAPerson(w):
+		return "the user asked for a person"
+	case asksForAppointment(w):
+		return "the user asked for an appointment, which a person books"
+	case asksForRefund(w):
+		return "the user asked for money back, which a person decides"
+	case asksAboutOwnRecords(w):
+		return "the user asked about their own records, which a person looks up"
+	}
+	return ""
+}
+
+// onlyNamesAPerson: a message that, courtesy aside, is just a person or a
+// professional ("Médico", "un asesor por favor"): a request for one.
+func onlyNamesAPerson(w []string) bool {
+	_, rest := classify(w)
+	named := false
+	for _, x := range rest {
+		switch {
+		case vagueHumanNouns[x]:
+			return false
+		case humanNouns[x]:
+			named = true
+		case !articles[x]:
+			return false
+		}
+	}
+	return named
+}
+
+func hasAny(w []string, set map[string]bool) bool {
+	for _, x := range w {
+		if set[x] {
+			return true
+		}
+	}
+	return false
+}
+
+// asksForAppointment: a booking verb, or a wanting verb followed by an
+// appointment ("quisiera una cita"), unless the message asks how booking
+// works ("¿cómo agendo una cita?").
+func asksForAppointment(w []string) bool {
+	if hasAny(w, interrogatives) {
+		return false
+	}
+	for i, x := range w {
+		switch {
+		case bookingVerbs[x]:
+			return true
+		case wantVerbs[x]:
+			j := i + 1
+			for j < len(w) && j <= i+3 && (articles[w[j]] || wantVerbs[w[j]]) {
+				j++
+			}
+			if j < len(w) && appointmentNouns[w[j]] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// asksForRefund: asking for money back ("reembolso", "quiero que me
+// devuelvan el dinero"), unless the message asks how refunds work ("¿cómo
+// pido un reembolso?"), which a refund policy answers.
+func asksForRefund(w []string) bool {
+	if hasAny(w, interrogatives) {
+		return false
+	}
+	if hasAny(w, refundWords) {
+		return true
+	}
+	joined := " " + strings.Join(w, " ") + " "
+	for _, f := range []string{" devolver el dinero ", " devuelvan el dinero ", " devolucion del dinero ", " money back "} {
+		if strings.Contains(joined, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// asksAboutOwnRecords: "mi pedido", "mis pagos", "my account", unless
+// the message asks how something is done ("¿cómo cambio el correo de mi
+// cuenta?"), which the knowledge base may explain.
+func asksAboutOwnRecords(w []string) bool {
+	if hasAny(w, interrogatives) {
+		return false
+	}
+	for i, x := range w {
+		if !possessives[x] {
+			continue
+		}
+		for j := i + 1; j < len(w) && j <= i+2; j++ {
+			if recordNouns[w[j]] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// asksAboutAssistant: second-person words with identity words and no other
+// topic ("¿eres un robot?", "¿quién te creó?").
+// The second-person words are looked for in all words w, since small talk
+// removal drops some ("te"); the topic in the rest.
+func (t *Triage) asksAboutAssistant(w, rest []string) bool {
+	if !hasAny(w, secondPerson) || !hasAny(rest, identityWords) {
+		return false
+	}
+	var other []string
+	for _, x := range rest {
+		if !secondPerson[x] && !identityWords[x] {
+			other = append(other, x)
+		}
+	}
+	return !t.namesATopic(other)
 }
 
 func (t *Triage) reply(k talkKind) string {
@@ -166,6 +322,11 @@ func AsksForHuman(w []string) bool {
 	}
 	for i, x := range w {
 		switch {
+		case serviceNouns[x]:
+			// "asistencia médica", "atención personalizada"
+			if i+1 < len(w) && serviceQualifiers[w[i+1]] {
+				return true
+			}
 		case contactVerbs[x]:
 			for j := i + 1; j < len(w) && j <= i+5; j++ {
 				if humanNouns[w[j]] {

@@ -2,7 +2,11 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"log/slog"
+	neturl "net/url"
+	"sync"
 	"testing"
 
 	"github.com/relevo/relevo/server/internal/store"
@@ -56,34 +60,67 @@ func TestReplicas(t *testing.T) {
 }
 
 func TestListenerReconnects(t *testing.T) {
-	rs := openReplicas(t, 2)
+	url := storetest.PostgresURL(t)
+	writer, reader := open(t, url), open(t, url)
 	ctx := t.Context()
-	ch := rs[1].Subscribe(ctx, store.TopicKnowledge)
+	ch := reader.Subscribe(ctx, store.TopicKnowledge)
 	write := func(i int) {
-		if _, err := rs[0].CreateEntry(ctx, store.Entry{Question: fmt.Sprint("q", i), Answer: "a"}); err != nil {
+		if _, err := writer.CreateEntry(ctx, store.Entry{Question: fmt.Sprint("q", i), Answer: "a"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	storetest.ExpectNotifications(t, ch, 2, write)
 
-	// Cut every listening connection of this schema, as a failover would.
-	url := storetest.PostgresURL(t) // any schema: only to reach the server
+	// Cut the listening connections of this schema, as a failover would.
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	admin, err := sql.Open("pgx", url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	var schema string
-	if _, err := rs[0].ListEntries(ctx, false, 1, ""); err != nil {
-		t.Fatal(err)
-	}
-	res, err := admin.ExecContext(ctx, `
-SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`)
+	var cut int
+	err = admin.QueryRowContext(ctx, `
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE query = 'LISTEN "relevo_' || $1 || '"'`, u.Query().Get("search_path")).Scan(&cut)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = schema
-	_ = res
-	storetest.ExpectNotifications(t, ch, 3, func(i int) { write(100 + i) })
+	if cut != 2 {
+		t.Fatalf("cut %d listening connections, want both stores'", cut)
+	}
+	// One notification may be left from before and one comes from the
+	// reconnect itself; the others prove writes are heard again.
+	storetest.ExpectNotifications(t, ch, 4, func(i int) { write(100 + i) })
+}
+
+func TestOpenRefusesAMissingSchema(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", q.Get("search_path")+"_missing")
+	u.RawQuery = q.Encode()
+	st, err := postgres.Open(t.Context(), u.String(), postgres.WithLogger(slog.New(slog.DiscardHandler)))
+	if err == nil {
+		st.Close()
+		t.Fatal("Open succeeded on a schema that does not exist")
+	}
+}
+
+func TestReopenAppliesNoMigrationTwice(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	first := open(t, url)
+	if _, err := first.CreateEntry(t.Context(), store.Entry{Question: "q", Answer: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	second := open(t, url)
+	list, _, err := second.ListEntries(t.Context(), false, 10, "")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("after reopening: %d entries, %v", len(list), err)
+	}
 }

@@ -31,7 +31,7 @@ func TestStoreContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
 
-func TestReopenKeepsDataAndSkipsApplledMigrations(t *testing.T) {
+func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "relevo.db")
 	st, err := sqlite.Open(ctx, path, sqlite.WithLogger(quietLogger()))
@@ -56,4 +56,22 @@ func TestReopenKeepsDataAndSkipsApplledMigrations(t *testing.T) {
 	if err != nil || m.Text != "hola" {
 		t.Fatalf("after reopen: %+v, %v", m, err)
 	}
+}
+
+// TestReplicas opens one file twice, as two processes would: writers of
+// different stores wait for each other through SQLite's file locks.
+func TestReplicas(t *testing.T) {
+	storetest.RunReplicas(t, func(t *testing.T, n int) []store.Store {
+		path := filepath.Join(t.TempDir(), "relevo.db")
+		out := make([]store.Store, n)
+		for i := range out {
+			st, err := sqlite.Open(context.Background(), path, sqlite.WithLogger(quietLogger()))
+			if err != nil {
+				t.Fatalf("sqlite.Open: %v", err)
+			}
+			t.Cleanup(func() { st.Close() })
+			out[i] = st
+		}
+		return out
+	}, false)
 }

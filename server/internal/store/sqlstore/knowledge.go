@@ -184,17 +184,17 @@ func (s *Store) DocumentChunks(ctx context.Context, documentID string) ([]store.
 // DeleteDocument removes a document and its chunks.
 func (s *Store) DeleteDocument(ctx context.Context, id string) error {
 	err := s.write(ctx, func(tx *wtx) error {
+		// Lock the document before its chunks, as PutDocument does.
+		var found string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM documents WHERE id = $1 `+s.d.LockForUpdate, id).Scan(&found)
+		if err != nil {
+			return notFound(err, "document", id)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE document_id = $1`, id); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE id = $1`, id)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE id = $1`, id); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return fmt.Errorf("document %q: %w", id, store.ErrNotFound)
 		}
 		return appendKnowledgeChange(ctx, tx, "document", id, true)
 	})

@@ -105,7 +105,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if s.d.CacheStatements {
 		if err := s.prepare(ctx); err != nil {
-			s.closeStmts()
+			_ = s.closeStmts()
 			return nil, err
 		}
 	}
@@ -135,9 +135,10 @@ func (s *Store) closeStmts() error {
 	return errors.Join(errs...)
 }
 
-// Ping checks the database is reachable.
+// Ping checks the database is reachable. It uses the reader, so that a
+// queue of writers does not make the store look down.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.w.PingContext(ctx); err != nil {
+	if err := s.r.PingContext(ctx); err != nil {
 		return fmt.Errorf("%s: ping: %w", s.d.Name, err)
 	}
 	return nil
@@ -268,14 +269,22 @@ var (
 // preparing on the single-connection SQLite writer while a transaction holds
 // that connection would wait forever.
 func (s *Store) prepare(ctx context.Context) error {
-	s.stmts = map[*sql.DB]map[string]*sql.Stmt{s.w: {}, s.r: {}}
-	for db, queries := range map[*sql.DB][]string{s.w: hotWrites, s.r: hotReads} {
-		for _, q := range queries {
-			st, err := db.PrepareContext(ctx, q)
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	s.stmts = make(map[*sql.DB]map[string]*sql.Stmt)
+	for _, set := range []struct {
+		db      *sql.DB
+		queries []string
+	}{{s.w, hotWrites}, {s.r, hotReads}} {
+		if s.stmts[set.db] == nil {
+			s.stmts[set.db] = make(map[string]*sql.Stmt)
+		}
+		for _, q := range set.queries {
+			st, err := set.db.PrepareContext(ctx, q)
 			if err != nil {
 				return fmt.Errorf("%s: prepare: %w", s.d.Name, err)
 			}
-			s.stmts[db][q] = st
+			s.stmts[set.db][q] = st
 		}
 	}
 	return nil

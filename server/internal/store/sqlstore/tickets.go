@@ -249,6 +249,13 @@ func (s *Store) AnswerTicket(ctx context.Context, in store.AnswerInput) (store.T
 			e := *in.Learn
 			e.TicketID = t.ID
 			e.Learned = true
+			// An entry without its own wording learns the ticket's.
+			if strings.TrimSpace(e.Question) == "" {
+				e.Question = t.Question
+			}
+			if strings.TrimSpace(e.Answer) == "" {
+				e.Answer = in.Answer
+			}
 			created, err := insertEntry(ctx, tx, e, now)
 			if err != nil {
 				return err

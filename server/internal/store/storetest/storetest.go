@@ -5,9 +5,9 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
-	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,10 +73,12 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-var seq atomic.Int64
-
-// uniq returns a string unique within the test binary.
-func uniq(prefix string) string { return fmt.Sprintf("%s-%d", prefix, seq.Add(1)) }
+// uniq returns a string that no other call returns: 64 random bits.
+func uniq(prefix string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "-" + hex.EncodeToString(b[:])
+}
 
 func contact(channel, address string) store.Contact {
 	return store.Contact{Channel: channel, Address: address, DisplayName: "User " + address, Phone: "+" + address}

@@ -77,16 +77,24 @@ var ticketTests = []test{
 			t.Errorf("events = %q", got)
 		}
 	}},
-	{"an answer given on the channel is not delivered again", func(t *testing.T, st store.Store) {
+	{"an answer given on the channel is not delivered again but may be learned", func(t *testing.T, st store.Store) {
 		ctx := testContext(t)
 		tk := openTicket(t, st, "1", "q")
-		_, _, err := st.AnswerTicket(ctx, store.AnswerInput{TicketID: tk.ID, Answer: "a", Deliver: false})
+		got, _, err := st.AnswerTicket(ctx, store.AnswerInput{TicketID: tk.ID, Answer: "a", Deliver: false, Learn: &store.Entry{}})
 		noErr(t, "AnswerTicket", err)
 		if out, _ := st.ClaimOutbound(ctx, "whatsapp", 10, time.Minute); len(out) != 0 {
 			t.Errorf("queued %q", texts(out))
 		}
-		if entries, _, _ := st.ListEntries(ctx, false, 10, ""); len(entries) != 0 {
-			t.Errorf("learned without Learn: %+v", entries)
+		e, err := st.GetEntry(ctx, got.LearnedEntryID)
+		noErr(t, "GetEntry", err)
+		if e.Question != "q" || e.Answer != "a" {
+			t.Errorf("an entry without wording learned %q / %q, want the ticket's question and answer", e.Question, e.Answer)
+		}
+		other := openTicket(t, st, "2", "q2")
+		_, _, err = st.AnswerTicket(ctx, store.AnswerInput{TicketID: other.ID, Answer: "a2"})
+		noErr(t, "AnswerTicket", err)
+		if entries, _, _ := st.ListEntries(ctx, false, 10, ""); len(entries) != 1 {
+			t.Errorf("%d entries, want only the one asked for", len(entries))
 		}
 	}},
 	{"unknown tickets are not found", func(t *testing.T, st store.Store) {

@@ -1,0 +1,81 @@
+package sqlstore
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func next(t *testing.T, ch <-chan string) string {
+	t.Helper()
+	select {
+	case topic, ok := <-ch:
+		if !ok {
+			t.Fatal("channel closed")
+		}
+		return topic
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notification")
+		return ""
+	}
+}
+
+func TestSubscriptionCoalescesUntilTaken(t *testing.T) {
+	sub := &subscription{topics: []string{"inbox", "outbox"}, wake: make(chan struct{}, 1)}
+	for range 100 {
+		sub.offer([]string{"inbox"})
+		sub.offer([]string{"outbox", "tickets"})
+	}
+	if got := sub.take(); len(got) != 2 || got[0] != "inbox" || got[1] != "outbox" {
+		t.Fatalf("pending %q, want inbox and outbox once", got)
+	}
+	if got := sub.take(); len(got) != 0 {
+		t.Errorf("pending after take %q", got)
+	}
+	select {
+	case <-sub.wake:
+	default:
+		t.Error("offers did not wake the subscription")
+	}
+}
+
+func TestBrokerDeliversPublishedTopics(t *testing.T) {
+	b := newBroker()
+	t.Cleanup(b.close)
+	ch := b.subscribe(t.Context(), []string{"outbox"})
+	b.publish("inbox")
+	b.publish("outbox")
+	if got := next(t, ch); got != "outbox" {
+		t.Errorf("received %q, want outbox", got)
+	}
+}
+
+func TestBrokerSubscriptionWithoutTopicsGetsAll(t *testing.T) {
+	b := newBroker()
+	t.Cleanup(b.close)
+	ch := b.subscribe(t.Context(), nil)
+	for _, topic := range allTopics {
+		b.publish(topic)
+		if got := next(t, ch); got != topic {
+			t.Errorf("received %q, want %q", got, topic)
+		}
+	}
+}
+
+func TestBrokerClosesSubscriptions(t *testing.T) {
+	b := newBroker()
+	ctx, cancel := context.WithCancel(t.Context())
+	byCtx := b.subscribe(ctx, nil)
+	byClose := b.subscribe(t.Context(), nil)
+	cancel()
+	for range byCtx {
+	}
+	b.close()
+	for range byClose {
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.subs) != 0 {
+		t.Errorf("%d subscriptions left registered", len(b.subs))
+	}
+}
