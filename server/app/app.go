@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		return nil, fmt.Errorf("--api-keys: %w", err)
 	}
 
-	st, err := openStore(ctx, cfg.Database)
+	st, err := openStore(ctx, cfg.Database, log.With("component", "store"))
 	if err != nil {
 		return nil, err
 	}
@@ -135,15 +135,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	return a, nil
 }
 
-func openStore(ctx context.Context, dsn string) (store.Store, error) {
+func openStore(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		st, err := postgres.Open(ctx, dsn)
+		st, err := postgres.Open(ctx, dsn, postgres.WithLogger(log))
 		if err != nil {
 			return nil, fmt.Errorf("--database: open postgres: %w", err)
 		}
 		return st, nil
 	}
-	st, err := sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite://"))
+	st, err := sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite://"), sqlite.WithLogger(log))
 	if err != nil {
 		return nil, fmt.Errorf("--database: open sqlite %s: %w", dsn, err)
 	}

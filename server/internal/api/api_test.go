@@ -315,3 +315,11 @@ func TestHandleMessageIsIdempotentOnTheChannelMessageID(t *testing.T) {
 		t.Fatalf("first %v, again %v: want the same id, duplicate only the second time", first, again)
 	}
 }
+
+func TestAMangledPageTokenIsTheCallersError(t *testing.T) {
+	ts := startServer(t)
+	_, err := relevov1.NewTicketServiceClient(ts.conn(t)).ListTickets(context.Background(), &relevov1.ListTicketsRequest{PageToken: "not-a-token"})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("got %v, want InvalidArgument", err)
+	}
+}

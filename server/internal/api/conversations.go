@@ -34,9 +34,6 @@ func (s *conversationServer) ListConversations(ctx context.Context, req *relevov
 	if req.GetChannel() != "" && !channelName.MatchString(req.GetChannel()) {
 		return nil, toStatus(ctx, s.log, invalid("channel", "must match %s", channelName))
 	}
-	if err := validCursor("page_token", req.GetPageToken()); err != nil {
-		return nil, toStatus(ctx, s.log, err)
-	}
 	list, next, err := s.st.ListConversations(ctx, store.ConversationFilter{Channel: req.GetChannel(), State: state, Limit: n, Cursor: req.GetPageToken()})
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)

@@ -80,9 +80,6 @@ func (s *knowledgeServer) ListDocuments(ctx context.Context, req *relevov1.ListD
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	if err := validCursor("page_token", req.GetPageToken()); err != nil {
-		return nil, toStatus(ctx, s.log, err)
-	}
 	list, next, err := s.st.ListDocuments(ctx, n, req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
@@ -193,9 +190,6 @@ func (s *knowledgeServer) CreateEntry(ctx context.Context, req *relevov1.CreateE
 func (s *knowledgeServer) ListEntries(ctx context.Context, req *relevov1.ListEntriesRequest) (*relevov1.ListEntriesResponse, error) {
 	n, err := pageSize("page_size", req.GetPageSize(), 100, 1000)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
-	}
-	if err := validCursor("page_token", req.GetPageToken()); err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
 	list, next, err := s.st.ListEntries(ctx, req.GetLearnedOnly(), n, req.GetPageToken())

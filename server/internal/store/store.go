@@ -24,6 +24,9 @@ var (
 	// ErrLeaseLost: the claim on a conversation expired and another worker
 	// took it; the caller must drop its result.
 	ErrLeaseLost = errors.New("lease lost")
+	// ErrInvalid: an argument the caller passed is malformed (a page cursor
+	// that did not come from the store, an unknown filter value).
+	ErrInvalid = errors.New("invalid argument")
 )
 
 // Direction of a message.

@@ -9,6 +9,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/relevo/relevo/server/internal/store"
 )
 
 // crockford is Crockford's base32 alphabet: no I, L, O or U, so ids read
@@ -131,7 +133,7 @@ func decodeCursor(s string) (c cursor, ok bool, err error) {
 		err = json.Unmarshal(b, &c)
 	}
 	if err != nil {
-		return cursor{}, false, fmt.Errorf("invalid page cursor %q", s)
+		return cursor{}, false, fmt.Errorf("page token %q did not come from this API: %w", s, store.ErrInvalid)
 	}
 	return c, true, nil
 }

@@ -51,7 +51,7 @@ func (s *Store) ListConversations(ctx context.Context, f store.ConversationFilte
 	case string(store.StateTicketOpen):
 		where = append(where, "state = 'ticket_open'")
 	default:
-		return nil, "", fmt.Errorf("list conversations: unknown state %q", f.State)
+		return nil, "", fmt.Errorf("list conversations: unknown state %q: %w", f.State, store.ErrInvalid)
 	}
 	cur, ok, err := decodeCursor(f.Cursor)
 	if err != nil {
