@@ -157,3 +157,61 @@ func TestARequestForAPersonOpensATicketAtOnce(t *testing.T) {
 		t.Fatalf("run record %v: want one escalate run with its trace", runs)
 	}
 }
+
+func TestAHumanWritingOnTheChannelAnswersTheTicketAndPausesTheBot(t *testing.T) {
+	_, c := startApp(t)
+	ctx := context.Background()
+	ch := &chatter{t: t, c: c, address: "dora"}
+	r := ch.say("necesito hablar con un asesor por mi cobro duplicado")
+	conv, err := c.Conversations.GetConversation(ctx, &relevov1.GetConversationRequest{ConversationId: r.GetConversationId()})
+	if err != nil || conv.GetConversation().GetOpenTicketId() == "" {
+		t.Fatalf("no open ticket: %v %v", conv, err)
+	}
+	ticketID := conv.GetConversation().GetOpenTicketId()
+
+	// The specialist answers from the business app on the phone.
+	resp, err := c.Channels.SendHumanMessage(ctx, &relevov1.SendHumanMessageRequest{
+		Contact:          &relevov1.Contact{Channel: "webchat", Address: "dora"},
+		ChannelMessageId: "echo-1",
+		Text:             "Hola Dora, ya revertimos el segundo cobro; lo verás en 3 días hábiles.",
+		AuthorName:       "Marta",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetAnsweredTicketId() != ticketID || resp.GetPausedUntil() == nil {
+		t.Fatalf("takeover response %v: want ticket %s answered and the bot paused", resp, ticketID)
+	}
+	again, err := c.Channels.SendHumanMessage(ctx, &relevov1.SendHumanMessageRequest{
+		Contact: &relevov1.Contact{Channel: "webchat", Address: "dora"}, ChannelMessageId: "echo-1", Text: "Hola Dora, ya revertimos el segundo cobro; lo verás en 3 días hábiles.",
+	})
+	if err != nil || !again.GetDuplicate() {
+		t.Fatalf("repeated echo: %v %v, want a duplicate", again, err)
+	}
+	tk, err := c.Tickets.GetTicket(ctx, &relevov1.GetTicketRequest{TicketId: ticketID})
+	if err != nil || tk.GetTicket().GetStatus() != relevov1.TicketStatus_TICKET_STATUS_ANSWERED {
+		t.Fatalf("ticket %v %v: want ANSWERED", tk, err)
+	}
+	// Asking for a person about one's own charge is personal: answered, not
+	// learned into the knowledge base.
+	if !tk.GetTicket().GetPersonal() || tk.GetTicket().GetLearnedEntryId() != "" {
+		t.Fatalf("ticket %v: want personal and not learned", tk.GetTicket())
+	}
+	// The human's message was already on the channel: it must not be queued
+	// to the user again, and the paused bot stays silent.
+	if got := ch.say("perfecto, gracias"); len(got.GetReplies()) != 0 {
+		t.Fatalf("paused bot answered: %q", replyText(got))
+	}
+	full, err := c.Conversations.GetConversation(ctx, &relevov1.GetConversationRequest{ConversationId: r.GetConversationId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range full.GetMessages() {
+		if m.GetAuthor() == relevov1.Author_AUTHOR_HUMAN && m.GetDeliveryStatus() == relevov1.DeliveryStatus_DELIVERY_STATUS_PENDING {
+			t.Fatalf("the human's own message was queued for delivery: %v", m)
+		}
+	}
+	if full.GetConversation().GetState() != relevov1.ConversationState_CONVERSATION_STATE_PAUSED {
+		t.Fatalf("state %v, want PAUSED", full.GetConversation().GetState())
+	}
+}

@@ -244,7 +244,11 @@ type Ticket struct {
 	// When answered or closed.
 	ResolvedAt *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=resolved_at,json=resolvedAt,proto3" json:"resolved_at,omitempty"`
 	// Why it was closed.
-	CloseReason   string `protobuf:"bytes,17,opt,name=close_reason,json=closeReason,proto3" json:"close_reason,omitempty"`
+	CloseReason string `protobuf:"bytes,17,opt,name=close_reason,json=closeReason,proto3" json:"close_reason,omitempty"`
+	// The question is personal to this user (a request for a person, their own
+	// account, orders or money): its answer reaches the user but is never
+	// learned into the knowledge base.
+	Personal      bool `protobuf:"varint,18,opt,name=personal,proto3" json:"personal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -396,6 +400,13 @@ func (x *Ticket) GetCloseReason() string {
 		return x.CloseReason
 	}
 	return ""
+}
+
+func (x *Ticket) GetPersonal() bool {
+	if x != nil {
+		return x.Personal
+	}
+	return false
 }
 
 // Request of ListTickets.
@@ -1154,7 +1165,7 @@ const file_relevo_v1_ticket_proto_rawDesc = "" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x129\n" +
 	"\n" +
-	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xd2\x05\n" +
+	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xee\x05\n" +
 	"\x06Ticket\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x12,\n" +
@@ -1179,7 +1190,8 @@ const file_relevo_v1_ticket_proto_rawDesc = "" +
 	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12;\n" +
 	"\vresolved_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"resolvedAt\x12!\n" +
-	"\fclose_reason\x18\x11 \x01(\tR\vcloseReason\"\xcd\x01\n" +
+	"\fclose_reason\x18\x11 \x01(\tR\vcloseReason\x12\x1a\n" +
+	"\bpersonal\x18\x12 \x01(\bR\bpersonal\"\xcd\x01\n" +
 	"\x12ListTicketsRequest\x12/\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x17.relevo.v1.TicketStatusR\x06status\x12'\n" +
 	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x12!\n" +

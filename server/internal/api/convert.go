@@ -144,6 +144,7 @@ func ticketPB(t store.Ticket) *relevov1.Ticket {
 		AnsweredBy:     t.AnsweredBy,
 		ExternalRef:    t.ExternalRef,
 		HandoffReason:  t.HandoffReason,
+		Personal:       t.Personal,
 		LearnedEntryId: t.LearnedEntryID,
 		LastError:      t.LastError,
 		CloseReason:    t.CloseReason,

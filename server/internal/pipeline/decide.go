@@ -122,7 +122,9 @@ func (e *Engine) decide(ctx context.Context, claim *store.Claim) (store.RunResul
 		run.Trace = trace
 	}
 	if r.Outcome == agents.OutcomeEscalate {
-		return e.escalate(run, last, history, r.TicketQuestion, r.HandoffReason, r.Steps), nil
+		res := e.escalate(run, last, history, r.TicketQuestion, r.HandoffReason, r.Steps)
+		res.OpenTicket.Personal = r.Personal
+		return res, nil
 	}
 	run.Outcome = string(r.Outcome)
 	run.Reason = reasonOf(r)

@@ -204,6 +204,10 @@ type OutboundDraft struct {
 type TicketDraft struct {
 	Question      string
 	HandoffReason string
+	// Personal marks a question only a person can answer for this user (a
+	// request for a person, their own account or money): its answer is
+	// never learned.
+	Personal bool
 	// Context is the conversation before the question, oldest first.
 	Context []Message
 }
@@ -261,6 +265,7 @@ type Ticket struct {
 	AnsweredBy     string
 	ExternalRef    string
 	HandoffReason  string
+	Personal       bool
 	LearnedEntryID string
 	LastError      string
 	CloseReason    string

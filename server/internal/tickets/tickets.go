@@ -51,7 +51,7 @@ func (d *Desk) Answer(ctx context.Context, in AnswerInput) (t store.Ticket, alre
 	}
 	answer := strings.TrimSpace(in.Answer)
 	var learn *store.Entry
-	if !in.SkipLearning && t.Status == store.TicketOpen {
+	if !in.SkipLearning && !t.Personal && t.Status == store.TicketOpen {
 		e, err := d.learner.PrepareEntry(ctx, LearnedQuestion(t), answer, LearnedSource)
 		if err != nil {
 			return store.Ticket{}, false, fmt.Errorf("prepare learned entry: %w", err)

@@ -114,7 +114,7 @@ func scanRun(row rowScanner) (store.RunRecord, error) {
 var ticketColumns = []string{
 	"id", "conversation_id", "channel", "address", "display_name", "phone", "question", "context",
 	"status", "answer", "answered_by", "external_ref", "handoff_reason", "learned_entry_id",
-	"last_error", "close_reason", "created_at", "updated_at", "resolved_at",
+	"last_error", "close_reason", "created_at", "updated_at", "resolved_at", "personal",
 }
 
 var ticketCols = columns("", ticketColumns)
@@ -126,7 +126,7 @@ func scanTicket(row rowScanner) (store.Ticket, error) {
 	var created, updated, resolved int64
 	err := row.Scan(&t.ID, &t.ConversationID, &t.Contact.Channel, &t.Contact.Address, &t.Contact.DisplayName,
 		&t.Contact.Phone, &t.Question, &context, &status, &t.Answer, &t.AnsweredBy, &t.ExternalRef,
-		&t.HandoffReason, &t.LearnedEntryID, &t.LastError, &t.CloseReason, &created, &updated, &resolved)
+		&t.HandoffReason, &t.LearnedEntryID, &t.LastError, &t.CloseReason, &created, &updated, &resolved, &t.Personal)
 	if err != nil {
 		return store.Ticket{}, err
 	}

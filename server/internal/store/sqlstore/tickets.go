@@ -30,12 +30,12 @@ func (s *Store) insertTicket(ctx context.Context, tx *wtx, conv store.Conversati
 		var seq int64
 		err := tx.QueryRowContext(ctx, `
 INSERT INTO tickets (id, conversation_id, channel, address, display_name, phone, question, context,
-	status, handoff_reason, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $10)
+	status, handoff_reason, personal, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $11, $10, $10)
 ON CONFLICT (id) DO NOTHING
 RETURNING seq`,
 			id, conv.ID, conv.Contact.Channel, conv.Contact.Address, conv.Contact.DisplayName, conv.Contact.Phone,
-			d.Question, context, d.HandoffReason, micros(now)).Scan(&seq)
+			d.Question, context, d.HandoffReason, micros(now), d.Personal).Scan(&seq)
 		switch {
 		case err == nil:
 			return id, nil

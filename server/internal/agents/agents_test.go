@@ -1,0 +1,74 @@
+package agents
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// scripted is an Agent that acts as told.
+type scripted func(ctx context.Context, in Input) (Action, error)
+
+func (f scripted) Act(ctx context.Context, in Input) (Action, error) { return f(ctx, in) }
+
+func reply(text string, o Outcome) scripted {
+	return func(context.Context, Input) (Action, error) { return Action{Reply: text, Outcome: o}, nil }
+}
+
+func handoff(to Role, reason string) scripted {
+	return func(context.Context, Input) (Action, error) { return Action{Handoff: to, Reason: reason}, nil }
+}
+
+func TestChain(t *testing.T) {
+	p := DefaultProfile()
+	p.AgentTimeout = 50 * time.Millisecond
+	boom := scripted(func(context.Context, Input) (Action, error) { return Action{}, errors.New("provider said 500") })
+	slow := scripted(func(ctx context.Context, _ Input) (Action, error) {
+		<-ctx.Done()
+		return Action{}, ctx.Err()
+	})
+	for _, tc := range []struct {
+		name             string
+		triage, know     Agent
+		outcome          Outcome
+		personal         bool
+		reasonHas, reply string
+	}{
+		{"triage answers small talk itself", reply("¡Hola!", OutcomeSmalltalk), boom, OutcomeSmalltalk, false, "", "¡Hola!"},
+		{"a question goes through knowledge to an answer", handoff(RoleKnowledge, "specific"), reply("La respuesta", OutcomeAnswer), OutcomeAnswer, false, "", "La respuesta"},
+		{"a knowledge gap escalates and is learnable", handoff(RoleKnowledge, "specific"), handoff(RoleHuman, "nothing above threshold"), OutcomeEscalate, false, "nothing above threshold", p.Human.HandoffMessage},
+		{"a request for a person escalates as personal", handoff(RoleHuman, "asked for a person"), boom, OutcomeEscalate, true, "asked for a person", p.Human.HandoffMessage},
+		{"an agent error escalates with the error", handoff(RoleKnowledge, "specific"), boom, OutcomeEscalate, false, "provider said 500", p.Human.HandoffMessage},
+		{"a timeout escalates", handoff(RoleKnowledge, "specific"), slow, OutcomeEscalate, false, "timed out", p.Human.HandoffMessage},
+		{"a hand-off loop ends with a person", handoff(RoleKnowledge, "ping"), handoff(RoleTriage, "pong"), OutcomeEscalate, false, "agent turns", p.Human.HandoffMessage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := NewChain(p, tc.triage, tc.know).Run(context.Background(), Input{Text: "¿tienen descuentos?"})
+			if res.Outcome != tc.outcome || res.Personal != tc.personal || res.Reply != tc.reply {
+				t.Fatalf("got outcome %s personal %v reply %q, want %s %v %q", res.Outcome, res.Personal, res.Reply, tc.outcome, tc.personal, tc.reply)
+			}
+			if !strings.Contains(res.HandoffReason, tc.reasonHas) {
+				t.Fatalf("hand-off reason %q lacks %q", res.HandoffReason, tc.reasonHas)
+			}
+			if tc.outcome == OutcomeEscalate && res.TicketQuestion != "¿tienen descuentos?" {
+				t.Fatalf("ticket question %q", res.TicketQuestion)
+			}
+		})
+	}
+}
+
+func TestParseProfileNamesTheInvalidSetting(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"knowledge: {answer_threshold: 1.5}\nhuman: {handoff_message: x}", "knowledge.answer_threshold"},
+		{"triage: {mode: magic}\nknowledge: {answer_threshold: 0.5}\nhuman: {handoff_message: x}", "triage.mode"},
+		{"knowledge: {answer_threshold: 0.5}\nhuman: {handoff_message: x}\ntypo_key: 1", "typo_key"},
+		{"knowledge: {answer_threshold: 0.5, mode: llm}\nhuman: {handoff_message: x}\nllm: {model: \"\"}", "llm.model"},
+	} {
+		_, err := ParseProfile([]byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want an error naming %s", tc.yaml, err, tc.want)
+		}
+	}
+}
