@@ -14,7 +14,8 @@ import (
 // acceptConfig shapes the open-loop phase: messages are sent on a fixed
 // schedule whatever the server's answers, as webhooks arrive.
 type acceptConfig struct {
-	Rate          int // messages per second
+	Questions     []string // asked in turn
+	Rate          int      // messages per second
 	Duration      time.Duration
 	Conversations int // message i goes to conversation i mod Conversations
 	// MaxOutstanding bounds the calls in flight; a server slower than that
@@ -81,7 +82,7 @@ send:
 				Contact:          &relevov1.Contact{Channel: benchChannel, Address: fmt.Sprintf("%s-c%d", runID, conv)},
 				ChannelMessageId: fmt.Sprintf("%s-a%d", runID, i),
 				Kind:             relevov1.InboundKind_INBOUND_KIND_TEXT,
-				Text:             questions[i%len(questions)],
+				Text:             cfg.Questions[i%len(cfg.Questions)],
 			}
 			t0 := time.Now()
 			_, err := channels.HandleMessage(ctx, &relevov1.HandleMessageRequest{Message: msg})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -16,11 +17,12 @@ import (
 // holds its outbound stream as an adapter would.
 const benchChannel = "bench"
 
-// questions are what the simulated users ask: each is answered by the
-// sample knowledge base, so every message costs a full Triage → Knowledge
-// run (hand-off, search, answer) and no conversation ends in a ticket, which
-// would silence the bot for the rest of it.
-var questions = []string{
+// candidateQuestions are what the simulated users may ask, about the sample
+// company's knowledge base. The run keeps those the server's knowledge base
+// answers (see answerable), so every message costs a full Triage →
+// Knowledge run (hand-off, search, answer) and no conversation ends in a
+// ticket, which would silence the bot for the rest of it.
+var candidateQuestions = []string{
 	"¿Cómo creo mi cuenta?",
 	"Olvidé mi contraseña, ¿qué hago?",
 	"¿Qué medios de pago aceptan?",
@@ -31,6 +33,36 @@ var questions = []string{
 	"¿Cuánto tiempo tengo para terminar un curso?",
 	"¿Cómo descargo mi certificado?",
 	"¿Qué es Teach1?",
+	"¿Cómo descargo la aplicación Teach1?",
+	"¿Puedo ver las lecciones sin conexión?",
+	"¿Cuál es la nota para aprobar un curso?",
+	"¿Cómo elimino mi cuenta?",
+	"Mi pago fue rechazado, ¿qué hago?",
+	"¿Cómo pido factura a nombre de mi empresa?",
+}
+
+// answerable returns the candidates whose best search hit reaches the
+// knowledge base's answer threshold. When the server does not let this
+// client search (an adapter key on an external server), it returns them
+// all. It fails when none is answerable: the run would measure tickets.
+func answerable(ctx context.Context, kb relevov1.KnowledgeServiceClient, candidates []string, log *slog.Logger) ([]string, error) {
+	var out []string
+	for _, q := range candidates {
+		resp, err := kb.Search(ctx, &relevov1.SearchRequest{Query: q, Limit: 1})
+		if err != nil {
+			log.Warn("cannot check the questions against the knowledge base; using them all", "err", err)
+			return candidates, nil
+		}
+		if hits := resp.GetResults(); len(hits) > 0 && hits[0].GetScore() >= resp.GetAnswerThreshold() {
+			out = append(out, q)
+			continue
+		}
+		log.Info("question left out: the knowledge base would hand it to a person", "question", q)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("none of the benchmark's questions is answered by the server's knowledge base (is the sample knowledge base loaded?)")
+	}
+	return out, nil
 }
 
 // reply is one bot message the outbound stream delivered to a user.
@@ -99,8 +131,10 @@ func holdOutbound(ctx context.Context, channels relevov1.ChannelServiceClient, r
 // convConfig shapes the closed-loop phase: each user sends a message, waits
 // for the bot's reply, then sends the next.
 type convConfig struct {
-	Users    int
-	Messages int // per user; with Window, the most a user sends
+	// Questions are asked in turn; user i's k-th message is question i+k.
+	Questions []string
+	Users     int
+	Messages  int // per user; with Window, the most a user sends
 	// Window, when set, ends the phase after this long; throughput is the
 	// replies received within it divided by it.
 	Window time.Duration
@@ -162,7 +196,7 @@ func runConversations(ctx context.Context, channels relevov1.ChannelServiceClien
 					Contact:          &relevov1.Contact{Channel: benchChannel, Address: addr, DisplayName: fmt.Sprintf("Bench user %d", i)},
 					ChannelMessageId: fmt.Sprintf("%s-u%d-m%d", runID, i, k),
 					Kind:             relevov1.InboundKind_INBOUND_KIND_TEXT,
-					Text:             questions[(i+k)%len(questions)],
+					Text:             cfg.Questions[(i+k)%len(cfg.Questions)],
 				}
 				t0 := time.Now()
 				resp, err := channels.HandleMessage(phaseCtx, &relevov1.HandleMessageRequest{Message: msg})

@@ -279,10 +279,18 @@ func (b *bench) external(ctx context.Context) ([]Summary, error) {
 	defer c.Close()
 	var out []Summary
 	if b.o.users > 0 {
-		out = append(out, b.conversationsOn(ctx, c, "external", 0, b.o.duration, nil))
+		s, err := b.conversationsOn(ctx, c, "external", 0, b.o.duration, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
 	if b.o.acceptRate > 0 {
-		out = append(out, b.acceptOn(ctx, c, "external", 0, nil))
+		s, err := b.acceptOn(ctx, c, "external", 0, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
 	return out, ctx.Err()
 }
@@ -293,8 +301,8 @@ func (b *bench) conversations(ctx context.Context, config string, workers int, w
 	if err != nil {
 		return Summary{}, err
 	}
-	s := b.conversationsOn(ctx, c, config, workers, window, srv)
-	return s, b.stop(srv, c)
+	s, err := b.conversationsOn(ctx, c, config, workers, window, srv)
+	return s, errors.Join(err, b.stop(srv, c))
 }
 
 // accept runs the open-loop phase on a fresh in-process server.
@@ -303,8 +311,8 @@ func (b *bench) accept(ctx context.Context, config string, workers int) (Summary
 	if err != nil {
 		return Summary{}, err
 	}
-	s := b.acceptOn(ctx, c, config, workers, srv)
-	return s, b.stop(srv, c)
+	s, err := b.acceptOn(ctx, c, config, workers, srv)
+	return s, errors.Join(err, b.stop(srv, c))
 }
 
 func (b *bench) start(ctx context.Context, workers int) (*localServer, *relevo.Client, error) {
@@ -334,7 +342,11 @@ func (b *bench) stop(srv *localServer, c *relevo.Client) error {
 
 // conversationsOn runs the closed-loop phase against c. srv is nil for an
 // external server.
-func (b *bench) conversationsOn(ctx context.Context, c *relevo.Client, config string, workers int, window time.Duration, srv *localServer) Summary {
+func (b *bench) conversationsOn(ctx context.Context, c *relevo.Client, config string, workers int, window time.Duration, srv *localServer) (Summary, error) {
+	qs, err := answerable(ctx, c.Knowledge, candidateQuestions, b.log)
+	if err != nil {
+		return Summary{}, err
+	}
 	messages := b.o.messages
 	b.log.Info("phase started", "phase", "conversations", "config", config, "workers", workers, "users", b.o.users, "messages", messages, "window", window)
 	var chat0 int64
@@ -344,7 +356,7 @@ func (b *bench) conversationsOn(ctx context.Context, c *relevo.Client, config st
 	stopMem := sampleMemory(250 * time.Millisecond)
 	modelTime := time.Duration(b.o.modelCalls) * b.o.latency
 	r := runConversations(ctx, c.Channels, b.runID+"-"+config, convConfig{
-		Users: b.o.users, Messages: messages, Window: window,
+		Questions: qs, Users: b.o.users, Messages: messages, Window: window,
 		ReplyTimeout: b.o.replyTimeout, ModelTime: modelTime,
 	}, b.log)
 	mem := stopMem()
@@ -352,7 +364,7 @@ func (b *bench) conversationsOn(ctx context.Context, c *relevo.Client, config st
 	s := Summary{
 		Phase: "conversations", Config: config, Workers: workers,
 		ModelLatencyMS: ms(b.o.latency), ModelCallsPerReply: b.o.modelCalls,
-		Users: b.o.users, MessagesPerUser: messages, ElapsedS: round(r.Elapsed.Seconds(), 3),
+		Questions: len(qs), Users: b.o.users, MessagesPerUser: messages, ElapsedS: round(r.Elapsed.Seconds(), 3),
 		Sent: r.Sent, Errors: r.Errors, Replies: r.Replies, KBAnswers: r.KBAnswers, Lost: r.Lost,
 		RepliesPerSecond: perSecond(r.Replies, r.Elapsed),
 		Accept:           summarize(r.Accept),
@@ -372,16 +384,20 @@ func (b *bench) conversationsOn(ctx context.Context, c *relevo.Client, config st
 		b.log.Warn("some replies were not knowledge-base answers (hand-offs cost other model calls)", "replies", r.Replies, "kb_answers", r.KBAnswers)
 	}
 	b.log.Info("phase done", "phase", "conversations", "config", config, "replies", r.Replies, "replies_per_s", s.RepliesPerSecond)
-	return s
+	return s, nil
 }
 
 // acceptOn runs the open-loop phase against c. srv is nil for an external
 // server.
-func (b *bench) acceptOn(ctx context.Context, c *relevo.Client, config string, workers int, srv *localServer) Summary {
+func (b *bench) acceptOn(ctx context.Context, c *relevo.Client, config string, workers int, srv *localServer) (Summary, error) {
+	qs, err := answerable(ctx, c.Knowledge, candidateQuestions, b.log)
+	if err != nil {
+		return Summary{}, err
+	}
 	b.log.Info("phase started", "phase", "accept", "config", config, "rate", b.o.acceptRate, "duration", b.o.acceptDuration)
 	stopMem := sampleMemory(250 * time.Millisecond)
 	r := runAccept(ctx, c.Channels, b.runID+"-accept", acceptConfig{
-		Rate: b.o.acceptRate, Duration: b.o.acceptDuration,
+		Questions: qs, Rate: b.o.acceptRate, Duration: b.o.acceptDuration,
 		Conversations: b.o.acceptConversations, MaxOutstanding: 4096,
 	}, b.log)
 	mem := stopMem()
@@ -389,7 +405,7 @@ func (b *bench) acceptOn(ctx context.Context, c *relevo.Client, config string, w
 	s := Summary{
 		Phase: "accept", Config: config, Workers: workers,
 		ModelLatencyMS: ms(b.o.latency), ModelCallsPerReply: b.o.modelCalls,
-		Conversations: b.o.acceptConversations, ElapsedS: round(r.Elapsed.Seconds(), 3),
+		Questions: len(qs), Conversations: b.o.acceptConversations, ElapsedS: round(r.Elapsed.Seconds(), 3),
 		Sent: r.Sent, Errors: r.Errors, Replies: int(r.Replies),
 		TargetRate: float64(b.o.acceptRate), AcceptedPerSecond: perSecond(r.Accepted, r.Elapsed),
 		SendLag: &lag, Accept: summarize(r.Accept),
@@ -398,5 +414,5 @@ func (b *bench) acceptOn(ctx context.Context, c *relevo.Client, config string, w
 		s.Memory = &mem
 	}
 	b.log.Info("phase done", "phase", "accept", "accepted_per_s", s.AcceptedPerSecond, "p99_ms", s.Accept.P99)
-	return s
+	return s, nil
 }

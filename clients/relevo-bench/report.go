@@ -30,6 +30,9 @@ type Summary struct {
 	// completions divided by the replies (in-process only).
 	MeasuredModelCallsPerReply float64 `json:"measured_model_calls_per_reply,omitempty"`
 
+	// Questions is how many different questions the users asked (those
+	// the knowledge base answers).
+	Questions       int     `json:"questions"`
 	Users           int     `json:"users,omitempty"`
 	MessagesPerUser int     `json:"messages_per_user,omitempty"`
 	Conversations   int     `json:"conversations,omitempty"`

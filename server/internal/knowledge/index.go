@@ -36,8 +36,10 @@ type Result struct {
 	// Text is the chunk's text or the entry's answer.
 	Text    string
 	Learned bool
-	// Score is the combined confidence, 0..1, comparable with the profile's
-	// answer threshold.
+	// Score is the confidence that this hit answers the query, 0..1: a
+	// calibrated estimate of the probability that it comes from the
+	// document holding the answer (docs/calibration.md), comparable with
+	// the profile's answer threshold on knowledge bases of any shape.
 	Score float64
 	// Lexical is the weighted share of the query's terms found (0..1).
 	Lexical float64
@@ -85,28 +87,30 @@ const (
 )
 
 // Index is the in-memory hybrid index of the knowledge base: an inverted
-// index for BM25-style lexical matching and a flat array of unit vectors
-// scanned exactly. It is safe for concurrent use; searches run in parallel
-// with each other and wait for writers.
+// index for BM25-style lexical matching and the vectors, scanned in int8
+// with the best candidates rescored exactly (vectors.go). It is safe for
+// concurrent use; searches run in parallel with each other and wait for
+// writers.
 //
-// Fusion: a hit's confidence is LexicalWeight × lexical + (1 −
+// Fusion: a hit's relevance is LexicalWeight × lexical + (1 −
 // LexicalWeight) × vector. The lexical score is the query's term weight
 // (IDF × word weight) that the passage covers, each term counted with BM25
 // saturation so one mention in a long passage counts less than in a short
 // one; it reads as "how much of what was asked is in the passage". The
 // vector score is the cosine rescaled by the embedder's cosine range, so
-// that both parts live on the same 0..1 scale and the sum is a confidence
-// a threshold can be calibrated on (docs/calibration.md). A weighted sum of
+// that both parts live on the same 0..1 scale. A weighted sum of
 // normalised scores, unlike rank fusion, keeps absolute evidence, which the
-// answer-or-escalate decision needs.
+// answer-or-escalate decision needs. The relevance, the hit's lead over
+// other documents and the query's specificity then make its confidence
+// (confidence).
 type Index struct {
 	an   *analysis.Analyzer
 	dims int
 	opt  IndexOptions
 
-	mu       sync.RWMutex
-	items    []item
-	vec      *vectors
+	mu    sync.RWMutex
+	items []item
+	vec   *vectors
 	// lens[slot] is items[slot].length, kept dense because the lexical
 	// loop reads it for every posting.
 	lens     []float32
@@ -328,7 +332,6 @@ type scratch struct {
 	lex       []scored
 	qdims     []queryDim
 	parts     []minHeap
-	acc32     []*[blockSize]int32
 	cands     []scored
 	out       []scored
 }
@@ -342,14 +345,6 @@ func (s *scratch) heaps(n int) []minHeap {
 		s.parts[i] = s.parts[i][:0]
 	}
 	return s.parts[:n]
-}
-
-// accs returns n blocks of vector-scan accumulators.
-func (s *scratch) accs(n int) []*[blockSize]int32 {
-	for len(s.acc32) < n {
-		s.acc32 = append(s.acc32, new([blockSize]int32))
-	}
-	return s.acc32[:n]
 }
 
 func (ix *Index) getScratch() *scratch {
@@ -445,6 +440,22 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		}
 		resolved = append(resolved, rt)
 		if len(alts) == 0 {
+			continue
+		}
+		if len(alts) == 1 {
+			// One posting list (no synonym or typo matched): add its
+			// evidence directly, without taking the best of several.
+			a := alts[0]
+			wa := float32(w) * a.factor
+			for i, slot := range a.p.slots {
+				tf := a.p.tfs[i]
+				norm := tf * (bm25K1 + 1) / (tf + lenA + lenB*ix.lens[slot])
+				if !s.mark[slot] {
+					s.mark[slot] = true
+					s.touched = append(s.touched, slot)
+				}
+				s.acc[slot] += wa * min(norm, 1)
+			}
 			continue
 		}
 		termTouched := s.termSlots[:0]

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"encoding/binary"
 	"math"
 	"runtime"
 	"sync"
@@ -18,13 +19,19 @@ const blockSize = 1024
 // traffic of the rows, and the scan reads only the dimensions where the
 // query is not zero: a query embedded by the hashing embedder touches a few
 // dozen of 256.
+//
+// Both are allocated a block at a time, so the index holds no more than
+// one block of spare room, where appending to one growing slice would hold
+// up to as much again as it uses.
 type vectors struct {
 	dims int
-	// rows holds slot s at rows[s*dims:(s+1)*dims]; zero for free slots.
-	rows []float32
-	// codes holds slot s, dimension d at
-	// codes[((s/blockSize)*dims+d)*blockSize+s%blockSize].
-	codes []int8
+	// rows[b] holds slot s = b×blockSize+i at rows[b][i*dims:(i+1)*dims];
+	// zero for free slots.
+	rows [][]float32
+	// codes[b] holds slot s = b×blockSize+i, dimension d at
+	// codes[b][d*blockSize+i], as the int8 code plus 128 so that eight of
+	// them can be multiplied at once (see scanBlocks).
+	codes [][]uint8
 	// scales[s] turns slot s's codes back into its vector: x ≈ code ×
 	// scale. Zero for free slots and slots without a vector, which the
 	// scan skips.
@@ -36,11 +43,9 @@ func newVectors(dims int) *vectors { return &vectors{dims: dims} }
 // grow makes room for slot s.
 func (v *vectors) grow(s int32) {
 	for int(s) >= len(v.scales) {
-		v.codes = append(v.codes, make([]int8, blockSize*v.dims)...)
+		v.rows = append(v.rows, make([]float32, blockSize*v.dims))
+		v.codes = append(v.codes, make([]uint8, blockSize*v.dims))
 		v.scales = append(v.scales, make([]float32, blockSize)...)
-	}
-	if n := (int(s) + 1) * v.dims; n > len(v.rows) {
-		v.rows = append(v.rows, make([]float32, n-len(v.rows))...)
 	}
 }
 
@@ -48,7 +53,7 @@ func (v *vectors) grow(s int32) {
 func (v *vectors) set(s int32, vec []float32) {
 	v.grow(s)
 	row := v.row(s)
-	base, lane := v.codeBase(s)
+	codes, lane := v.codes[s/blockSize], int(s%blockSize)
 	if len(vec) != v.dims {
 		v.clear(s)
 		return
@@ -64,57 +69,63 @@ func (v *vectors) set(s int32, vec []float32) {
 	}
 	inv := 127 / maxAbs
 	for d, x := range vec {
-		v.codes[base+d*blockSize+lane] = int8(math.Round(float64(x * inv)))
+		codes[d*blockSize+lane] = uint8(int(math.Round(float64(x*inv))) + codeBias)
 	}
 	v.scales[s] = maxAbs / 127
 }
 
 func (v *vectors) clear(s int32) {
 	clear(v.row(s))
-	base, lane := v.codeBase(s)
+	codes, lane := v.codes[s/blockSize], int(s%blockSize)
 	for d := range v.dims {
-		v.codes[base+d*blockSize+lane] = 0
+		codes[d*blockSize+lane] = codeBias
 	}
 	v.scales[s] = 0
 }
 
 func (v *vectors) row(s int32) []float32 {
-	return v.rows[int(s)*v.dims : int(s+1)*v.dims : int(s+1)*v.dims]
-}
-
-func (v *vectors) codeBase(s int32) (base, lane int) {
-	return int(s) / blockSize * v.dims * blockSize, int(s) % blockSize
+	i := int(s%blockSize) * v.dims
+	return v.rows[s/blockSize][i : i+v.dims : i+v.dims]
 }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
 
+// codeBias is added to the int8 codes to store them unsigned.
+const codeBias = 128
+
+// queryMax is the largest quantised query weight. Twelve bits keep the
+// query's own rounding error small, while a sum of 2,048 products of a
+// weight and a biased code (255) stays inside the 32-bit lanes of the scan.
+const queryMax = 2047
+
 // queryDim is one non-zero dimension of a quantised query.
 type queryDim struct {
 	offset int // d × blockSize: where the dimension starts in a block
-	weight int32
+	weight int64
 }
 
-// quantizeQuery returns the query's non-zero dimensions as 16-bit integer
-// weights, and the factor that turns an integer dot product with a slot's
-// codes into an approximate dot product (times the slot's scale). Sixteen
-// bits keep the query's own rounding error negligible; the sum of 1536
-// products of 16- and 8-bit values still fits in an int32.
-func quantizeQuery(q []float32, buf []queryDim) ([]queryDim, float32) {
+// quantizeQuery returns the query's non-zero dimensions as integer
+// weights of at most queryMax, the factor that turns an integer dot
+// product with a slot's codes into an approximate dot product (times the
+// slot's scale), and the sum of the weights, which removes the codes' bias.
+func quantizeQuery(q []float32, buf []queryDim) ([]queryDim, float32, int64) {
 	maxAbs := float32(0)
 	for _, x := range q {
 		maxAbs = max(maxAbs, abs32(x))
 	}
 	buf = buf[:0]
 	if maxAbs == 0 {
-		return buf, 0
+		return buf, 0, 0
 	}
-	inv := 32767 / maxAbs
+	inv := queryMax / maxAbs
+	var sum int64
 	for d, x := range q {
-		if w := int32(math.Round(float64(x * inv))); w != 0 {
+		if w := int64(math.Round(float64(x * inv))); w != 0 {
 			buf = append(buf, queryDim{offset: d * blockSize, weight: w})
+			sum += w
 		}
 	}
-	return buf, maxAbs / 32767
+	return buf, maxAbs / queryMax, sum
 }
 
 // scanParallelMin is the number of slots below which one goroutine scans
@@ -134,20 +145,21 @@ func (v *vectors) nearest(q []float32, k int, s *scratch) []scored {
 	if k <= 0 || len(q) != v.dims {
 		return nil
 	}
-	dims, qscale := quantizeQuery(q, s.qdims[:0])
+	dims, qscale, wsum := quantizeQuery(q, s.qdims[:0])
 	s.qdims = dims
-	if len(dims) == 0 {
-		return nil
+	if len(dims) == 0 || len(dims) > 2048 {
+		return exactScan(v, q, k, s)
 	}
+	bias := codeBias * wsum
 	pool := rescoreFactor * k
 	blocks := len(v.scales) / blockSize
 	parts := runtime.GOMAXPROCS(0)
 	var cands []scored
 	if len(v.scales) < scanParallelMin || parts < 2 {
-		cands = v.scanBlocks(dims, qscale, pool, 0, blocks, s.heaps(1)[0], s.accs(1)[0])
+		cands = v.scanBlocks(dims, qscale, bias, pool, 0, blocks, s.heaps(1)[0])
 	} else {
 		parts = min(parts, 4)
-		heaps, accs := s.heaps(parts), s.accs(parts)
+		heaps := s.heaps(parts)
 		step := (blocks + parts - 1) / parts
 		var wg sync.WaitGroup
 		for p := range parts {
@@ -159,7 +171,7 @@ func (v *vectors) nearest(q []float32, k int, s *scratch) []scored {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				heaps[p] = v.scanBlocks(dims, qscale, pool, lo, hi, heaps[p], accs[p])
+				heaps[p] = v.scanBlocks(dims, qscale, bias, pool, lo, hi, heaps[p])
 			}()
 		}
 		wg.Wait()
@@ -182,39 +194,70 @@ func (v *vectors) nearest(q []float32, k int, s *scratch) []scored {
 }
 
 // scanBlocks offers every live slot of blocks [lo, hi) to a heap of the k
-// best approximate scores, reusing h's storage and acc as the block's
-// accumulators.
-func (v *vectors) scanBlocks(dims []queryDim, qscale float32, k, lo, hi int, h minHeap, acc *[blockSize]int32) minHeap {
+// best approximate scores, reusing h's storage.
+//
+// It multiplies eight codes at a time: one 64-bit load holds the biased
+// codes of eight neighbouring slots for one dimension, and four masks
+// spread them into the two 32-bit lanes of four words, so one 64-bit
+// multiplication by the query weight does two slots' work. The lanes are
+// the two halves of one integer, lo + hi×2³², so sums of signed products
+// stay exact as long as each lane's total fits in 32 bits, which queryMax
+// ensures. Summing over the query's dimensions in the inner loop keeps the
+// four words in registers.
+func (v *vectors) scanBlocks(dims []queryDim, qscale float32, bias int64, k, lo, hi int, h minHeap) minHeap {
+	const lanes = 0x000000FF000000FF
 	h = h[:0]
-	stride := v.dims * blockSize
+	var acc [8]int64
 	for b := lo; b < hi; b++ {
-		clear(acc[:])
-		block := v.codes[b*stride : (b+1)*stride : (b+1)*stride]
-		for _, qd := range dims {
-			col := (*[blockSize]int8)(block[qd.offset : qd.offset+blockSize])
-			w := qd.weight
-			for j := 0; j < blockSize; j += 8 {
-				acc[j] += w * int32(col[j])
-				acc[j+1] += w * int32(col[j+1])
-				acc[j+2] += w * int32(col[j+2])
-				acc[j+3] += w * int32(col[j+3])
-				acc[j+4] += w * int32(col[j+4])
-				acc[j+5] += w * int32(col[j+5])
-				acc[j+6] += w * int32(col[j+6])
-				acc[j+7] += w * int32(col[j+7])
-			}
-		}
+		block := v.codes[b]
 		scales := (*[blockSize]float32)(v.scales[b*blockSize : (b+1)*blockSize])
-		for j, a := range acc {
-			sc := scales[j]
-			if sc == 0 {
-				continue
+		for g := 0; g < blockSize; g += 8 {
+			var a0, a1, a2, a3 int64
+			for _, qd := range dims {
+				x := binary.LittleEndian.Uint64(block[qd.offset+g:])
+				w := qd.weight
+				a0 += int64(x&lanes) * w
+				a1 += int64(x>>8&lanes) * w
+				a2 += int64(x>>16&lanes) * w
+				a3 += int64(x>>24&lanes) * w
 			}
-			score := float32(a) * sc * qscale
-			if len(h) < k || score > h[0].score {
-				h.offer(scored{int32(b*blockSize + j), score}, k)
+			acc[0], acc[4] = splitLanes(a0)
+			acc[1], acc[5] = splitLanes(a1)
+			acc[2], acc[6] = splitLanes(a2)
+			acc[3], acc[7] = splitLanes(a3)
+			for j, a := range acc {
+				sc := scales[g+j]
+				if sc == 0 {
+					continue
+				}
+				score := float32(a-bias) * sc * qscale
+				if len(h) < k || score > h[0].score {
+					h.offer(scored{int32(b*blockSize + g + j), score}, k)
+				}
 			}
 		}
 	}
 	return h
+}
+
+// splitLanes returns the two signed 32-bit lanes of x = lo + hi×2³².
+func splitLanes(x int64) (lo, hi int64) {
+	lo = int64(int32(x))
+	return lo, (x - lo) >> 32
+}
+
+// exactScan is the float32 scan of every row, for queries too dense to
+// quantise safely.
+func exactScan(v *vectors, q []float32, k int, s *scratch) []scored {
+	h := minHeap(s.out[:0])
+	for slot := range len(v.scales) {
+		if v.scales[slot] != 0 {
+			h.offer(scored{int32(slot), dot(q, v.row(int32(slot)))}, k)
+		}
+	}
+	s.out = h
+	res := make([]scored, len(h))
+	copy(res, h)
+	sortScored(res)
+	return res
 }

@@ -35,14 +35,10 @@ func NewTriage(p *agents.Profile) *Triage {
 // share a word. Everything else — including a greeting followed by a
 // question — goes to Knowledge.
 func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) {
-	name := t.p.Triage.Name
 	text := strings.TrimSpace(in.Text)
 	w := analysis.Words(text)
 	if reason := needsPerson(w); reason != "" {
-		return agents.Action{
-			Handoff: agents.RoleHuman, Reason: reason,
-			Steps: []agents.Step{{Agent: name, Kind: "decision", Detail: reason}},
-		}, nil
+		return agents.Action{Handoff: agents.RoleHuman, Reason: reason}, nil
 	}
 	kind, rest := classify(w)
 	if len(w) == 0 {

@@ -86,7 +86,7 @@ var synonymGroups = [][]string{
 	{"medicina", "medicinas", "medicamento", "medicamentos", "remedio", "remedios", "farmaco", "farmacos", "pastilla", "pastillas", "medicine", "medication", "drug"},
 	{"proteger", "protegerme", "proteccion", "prevenir", "prevencion", "protect", "protection", "prevent", "prevention"},
 	{"contagiar", "contagio", "contagiarse", "transmitir", "transmision", "propagar", "propagacion", "esparcir", "infectar", "infeccion", "transmit", "transmission", "spread", "infect", "infection"},
-	{"curar", "curarme", "cura", "sanar", "recuperarme", "recuperar", "recuperacion", "cure", "heal", "recover", "recovery"},
+	{"curar", "curarme", "cura", "sanar", "cure", "heal"},
 	{"morir", "muerte", "fallecer", "mortal", "die", "death"},
 	{"nino", "ninos", "nina", "ninas", "hijo", "hijos", "hija", "hijas", "menor", "menores", "infante", "child", "children", "kid", "kids"},
 	{"mascota", "mascotas", "perro", "perros", "gato", "gatos", "pet", "pets", "dog", "cat"},
