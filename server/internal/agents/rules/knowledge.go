@@ -97,7 +97,8 @@ func snippet(r knowledge.Result) string {
 // "faq.md", or the entry's source.
 func citation(r knowledge.Result, lang string) string {
 	if r.Kind == knowledge.KindEntry {
-		if r.Source != "" {
+		// Learned answers cite the specialists, not the internal source tag.
+		if r.Source != "" && !r.Learned {
 			return r.Source
 		}
 		if lang == "en" {
