@@ -138,6 +138,10 @@ type convConfig struct {
 	// Window, when set, ends the phase after this long; throughput is the
 	// replies received within it divided by it.
 	Window time.Duration
+	// Ramp spreads the users' first messages evenly over this time, so
+	// that they do not all write in the same millisecond (and, with a model
+	// of constant latency, keep doing so every answer).
+	Ramp time.Duration
 	// ReplyTimeout is how long a user waits for a reply before counting it
 	// lost and giving up.
 	ReplyTimeout time.Duration
@@ -191,6 +195,15 @@ func runConversations(ctx context.Context, channels relevov1.ChannelServiceClien
 		go func() {
 			defer wg.Done()
 			inbox := r.users[addr]
+			if cfg.Ramp > 0 {
+				t := time.NewTimer(cfg.Ramp * time.Duration(i) / time.Duration(cfg.Users))
+				select {
+				case <-t.C:
+				case <-phaseCtx.Done():
+					t.Stop()
+					return
+				}
+			}
 			for k := 0; k < cfg.Messages && phaseCtx.Err() == nil; k++ {
 				msg := &relevov1.InboundMessage{
 					Contact:          &relevov1.Contact{Channel: benchChannel, Address: addr, DisplayName: fmt.Sprintf("Bench user %d", i)},

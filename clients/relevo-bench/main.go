@@ -10,8 +10,9 @@
 //  1. conversations, single worker (--workers 1, the original design), for
 //     --single-duration;
 //  2. conversations, default configuration (--workers-default workers),
-//     each of --users users sending --messages messages (or for --duration);
-//     the throughput ratio to phase 1 is printed;
+//     each of --users users sending --messages messages (or for --duration),
+//     their first messages spread over --ramp; the throughput ratio to
+//     phase 1 is printed;
 //  3. accept: --accept-rate messages per second for --accept-duration over
 //     --accept-conversations conversations, open loop.
 //
@@ -62,6 +63,7 @@ type options struct {
 	workersDefault int
 	singleDuration time.Duration
 	replyTimeout   time.Duration
+	ramp           time.Duration
 
 	acceptRate          int
 	acceptDuration      time.Duration
@@ -86,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.modelCalls, "model-calls", 3, "chat completions one answer costs; reply−model subtracts model-calls × latency")
 	fs.IntVar(&o.workersDefault, "workers-default", 256, "workers of the default configuration (the server's --workers default)")
 	fs.DurationVar(&o.singleDuration, "single-duration", 15*time.Second, "how long the single-worker configuration runs; 0 skips it")
+	fs.DurationVar(&o.ramp, "ramp", 0, "spread the users' first messages over this time (default: one answer's model time, model-calls × latency)")
 	fs.DurationVar(&o.replyTimeout, "reply-timeout", time.Minute, "a user waiting longer than this for a reply counts it lost and stops")
 	fs.IntVar(&o.acceptRate, "accept-rate", 1000, "messages per second of the accept phase; 0 skips it")
 	fs.DurationVar(&o.acceptDuration, "accept-duration", 10*time.Second, "length of the accept phase")
@@ -105,6 +108,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.duration > 0 && !isSet(fs, "messages") {
 		o.messages = math.MaxInt // the duration alone ends the run
 	}
+	if !isSet(fs, "ramp") {
+		o.ramp = time.Duration(o.modelCalls) * o.latency
+	}
 	if o.token == "" {
 		o.token = os.Getenv("RELEVO_TOKEN")
 	}
@@ -113,7 +119,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--users: %d is negative", o.users)
 	case o.messages < 1:
 		return o, fmt.Errorf("--messages: %d is less than 1", o.messages)
-	case o.duration < 0 || o.singleDuration < 0 || o.acceptDuration < 0 || o.latency < 0:
+	case o.duration < 0 || o.singleDuration < 0 || o.acceptDuration < 0 || o.latency < 0 || o.ramp < 0:
 		return o, errors.New("durations must not be negative")
 	case o.modelCalls < 0:
 		return o, fmt.Errorf("--model-calls: %d is negative", o.modelCalls)
@@ -357,14 +363,14 @@ func (b *bench) conversationsOn(ctx context.Context, c *relevo.Client, config st
 	modelTime := time.Duration(b.o.modelCalls) * b.o.latency
 	r := runConversations(ctx, c.Channels, b.runID+"-"+config, convConfig{
 		Questions: qs, Users: b.o.users, Messages: messages, Window: window,
-		ReplyTimeout: b.o.replyTimeout, ModelTime: modelTime,
+		Ramp: b.o.ramp, ReplyTimeout: b.o.replyTimeout, ModelTime: modelTime,
 	}, b.log)
 	mem := stopMem()
 
 	s := Summary{
 		Phase: "conversations", Config: config, Workers: workers,
 		ModelLatencyMS: ms(b.o.latency), ModelCallsPerReply: b.o.modelCalls,
-		Questions: len(qs), Users: b.o.users, MessagesPerUser: messages, ElapsedS: round(r.Elapsed.Seconds(), 3),
+		Questions: len(qs), Users: b.o.users, MessagesPerUser: messages, RampS: b.o.ramp.Seconds(), ElapsedS: round(r.Elapsed.Seconds(), 3),
 		Sent: r.Sent, Errors: r.Errors, Replies: r.Replies, KBAnswers: r.KBAnswers, Lost: r.Lost,
 		RepliesPerSecond: perSecond(r.Replies, r.Elapsed),
 		Accept:           summarize(r.Accept),

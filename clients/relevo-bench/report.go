@@ -32,13 +32,15 @@ type Summary struct {
 
 	// Questions is how many different questions the users asked (those
 	// the knowledge base answers).
-	Questions       int     `json:"questions"`
-	Users           int     `json:"users,omitempty"`
-	MessagesPerUser int     `json:"messages_per_user,omitempty"`
-	Conversations   int     `json:"conversations,omitempty"`
-	ElapsedS        float64 `json:"elapsed_s"`
-	Sent            int     `json:"sent"`
-	Errors          int     `json:"errors"`
+	Questions       int `json:"questions"`
+	Users           int `json:"users,omitempty"`
+	MessagesPerUser int `json:"messages_per_user,omitempty"`
+	// RampS is the time over which the users' first messages were spread.
+	RampS         float64 `json:"ramp_s,omitempty"`
+	Conversations int     `json:"conversations,omitempty"`
+	ElapsedS      float64 `json:"elapsed_s"`
+	Sent          int     `json:"sent"`
+	Errors        int     `json:"errors"`
 
 	// Replies counts the bot's replies: in the conversations phase those
 	// matched to their user's message within the window, in the accept
