@@ -62,7 +62,11 @@ type App struct {
 // New opens the database (applying migrations), loads the knowledge base
 // and binds the listeners. Nothing is served until Run.
 func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *App, err error) {
-	o := options{httpClient: &http.Client{}, getenv: os.Getenv}
+	// Every worker may be waiting on the model at once: keep that many
+	// connections alive instead of a TLS handshake per call.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = max(cfg.Workers, 2)
+	o := options{httpClient: &http.Client{Transport: transport}, getenv: os.Getenv}
 	for _, opt := range opts {
 		opt(&o)
 	}

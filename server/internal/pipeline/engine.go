@@ -66,7 +66,7 @@ type Engine struct {
 	log         *slog.Logger
 	readReceipt map[string]bool
 
-	wake    *broadcast
+	wake    *wakeups
 	waiters *waiters
 }
 
@@ -90,20 +90,40 @@ func New(st store.Store, chain Decider, profile *agents.Profile, transcriber Tra
 	}
 	return &Engine{
 		st: st, chain: chain, profile: profile, transcriber: transcriber, observer: observer,
-		cfg: cfg, log: log, readReceipt: rr, wake: newBroadcast(), waiters: newWaiters(),
+		cfg: cfg, log: log, readReceipt: rr, wake: newWakeups(cfg.Workers), waiters: newWaiters(),
 	}
 }
 
 // Run processes messages until ctx ends, then lets in-flight runs finish
 // (bounded by their own timeouts) and returns.
+//
+// Idle workers sleep until a wake-up token arrives. A token wakes one
+// worker, not all: new messages send one each (Kick, and the store's
+// notification, which also carries other replicas' messages), one poller
+// sends one per PollInterval for work nobody announced (expired leases), and
+// a worker that found work passes a token on, so a burst fans out across
+// workers while an idle server does no claims at all.
 func (e *Engine) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	notes := e.st.Subscribe(ctx, store.TopicInbox)
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		for range notes {
 			e.wake.signal()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(e.cfg.PollInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				e.wake.signal()
+			}
 		}
 	}()
 	for i := 0; i < e.cfg.Workers; i++ {
@@ -117,26 +137,32 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
-// Kick wakes idle workers, e.g. right after this process accepted a message.
+// Kick wakes an idle worker, e.g. right after this process accepted a
+// message.
 func (e *Engine) Kick() { e.wake.signal() }
 
 func (e *Engine) work(ctx context.Context, owner string) {
-	for ctx.Err() == nil {
-		woken := e.wake.wait()
-		// Runs continue past ctx cancellation so that shutdown finishes
-		// in-flight work instead of abandoning it to the lease timeout.
-		claim, err := e.st.ClaimConversation(context.WithoutCancel(ctx), owner, e.cfg.Lease)
-		if err != nil {
-			e.log.Error("claim conversation", "err", err)
-		}
-		if claim != nil {
-			e.process(context.WithoutCancel(ctx), claim)
-			continue
-		}
+	for {
 		select {
 		case <-ctx.Done():
-		case <-woken:
-		case <-time.After(e.cfg.PollInterval):
+			return
+		case <-e.wake.tokens:
+		}
+		// Claim until there is nothing left; each claim that finds work
+		// wakes another worker for what may remain.
+		for ctx.Err() == nil {
+			// Runs continue past ctx cancellation so that shutdown finishes
+			// in-flight work instead of abandoning it to the lease timeout.
+			claim, err := e.st.ClaimConversation(context.WithoutCancel(ctx), owner, e.cfg.Lease)
+			if err != nil {
+				e.log.Error("claim conversation", "err", err)
+				break
+			}
+			if claim == nil {
+				break
+			}
+			e.wake.signal()
+			e.process(context.WithoutCancel(ctx), claim)
 		}
 	}
 }
@@ -218,26 +244,19 @@ func (e *Engine) WaitProcessed(ctx context.Context, messageID string) (replies [
 	}
 }
 
-// broadcast wakes every waiter at once: wait returns a channel closed by the
-// next signal.
-type broadcast struct {
-	mu sync.Mutex
-	ch chan struct{}
+// wakeups hands out wake-up tokens, one worker per token. Tokens beyond
+// the buffer are dropped: that many workers are being woken already.
+type wakeups struct {
+	tokens chan struct{}
 }
 
-func newBroadcast() *broadcast { return &broadcast{ch: make(chan struct{})} }
+func newWakeups(n int) *wakeups { return &wakeups{tokens: make(chan struct{}, n)} }
 
-func (b *broadcast) wait() <-chan struct{} {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.ch
-}
-
-func (b *broadcast) signal() {
-	b.mu.Lock()
-	close(b.ch)
-	b.ch = make(chan struct{})
-	b.mu.Unlock()
+func (w *wakeups) signal() {
+	select {
+	case w.tokens <- struct{}{}:
+	default:
+	}
 }
 
 // waiters lets Converse calls wait for their message's run in this process.

@@ -100,7 +100,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, er
 	st, err := sqlstore.New(ctx, sqlstore.Config{
 		// Writers are serialized on one connection, so row locks are
 		// neither needed nor supported; notifications stay in process.
-		Dialect: sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatements: true},
+		Dialect: sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatements: true, SingleWriter: true},
 		Writer:  writer,
 		Reader:  reader,
 		Logger:  log,

@@ -69,7 +69,7 @@ func (s *Store) AcceptInbound(ctx context.Context, in store.InboundMessage) (sto
 	}
 	var res store.AcceptResult
 	duplicate := false
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeUrgent(ctx, func(tx *wtx) error {
 		now := s.now()
 		sentAt := in.SentAt.UTC().Truncate(time.Microsecond)
 		if in.SentAt.IsZero() {
@@ -153,8 +153,19 @@ func (s *Store) ClaimConversation(ctx context.Context, owner string, lease time.
 	if lease <= 0 {
 		return nil, fmt.Errorf("claim conversation: lease %v is not positive", lease)
 	}
+	// Most claims by idle workers find nothing; look with a read first so
+	// that they do not queue for the writer behind real work.
+	var probe int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM conversations
+WHERE pending_at IS NOT NULL AND lease_until <= $1 LIMIT 1`, micros(s.now())).Scan(&probe)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim conversation: look for work: %w", err)
+	}
 	var claim *store.Claim
-	err := s.write(ctx, func(tx *wtx) error {
+	err = s.write(ctx, func(tx *wtx) error {
 		claim = nil
 		now := s.now()
 		for range claimAttempts {

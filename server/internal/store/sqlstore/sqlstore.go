@@ -42,6 +42,10 @@ type Dialect struct {
 	// CacheStatements keeps the hot statements prepared, for drivers that
 	// do not cache them themselves (pgx does; modernc's sqlite does not).
 	CacheStatements bool
+	// SingleWriter says the engine runs one write transaction at a time;
+	// the store then queues writers itself, the accepting of inbound
+	// messages ahead of the rest.
+	SingleWriter bool
 }
 
 // Config is what New needs.
@@ -75,6 +79,8 @@ type Store struct {
 	stmtMu sync.Mutex
 	stmts  map[*sql.DB]map[string]*sql.Stmt
 
+	gate *gate // nil unless the dialect has a single writer
+
 	stopRun   context.CancelFunc
 	runDone   chan struct{}
 	closeHook func() error
@@ -99,6 +105,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if s.r == nil {
 		s.r = s.w
+	}
+	if s.d.SingleWriter {
+		s.gate = &gate{}
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -176,6 +185,75 @@ type wtx struct {
 	s      *Store
 	d      *Dialect
 	topics []string
+	// misses are statements run unprepared; on a single writer they are
+	// prepared after the commit, for the next transactions.
+	misses []string
+}
+
+// maxCachedStatements bounds the statement cache: queries built with a
+// variable number of placeholders must not grow it without end.
+const maxCachedStatements = 256
+
+// cached returns the prepared form of query bound to the transaction, when
+// the single writer has it prepared. SQLite parses every statement it is
+// not given prepared, which on the write path costs more than running it.
+func (t *wtx) cached(ctx context.Context, query string) *sql.Stmt {
+	if t.s.gate == nil || !t.d.CacheStatements {
+		return nil
+	}
+	if st := t.s.stmt(t.s.w, query); st != nil {
+		return t.Tx.StmtContext(ctx, st)
+	}
+	t.misses = append(t.misses, query)
+	return nil
+}
+
+// ExecContext runs query in the transaction, prepared when cached.
+func (t *wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.cached(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs query in the transaction, prepared when cached.
+func (t *wtx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.cached(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs query in the transaction, prepared when cached.
+func (t *wtx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.cached(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// prepareMisses prepares, on the single writer, the statements a committed
+// transaction ran unprepared. It runs while the writer is free and ours.
+func (s *Store) prepareMisses(ctx context.Context, misses []string) {
+	for _, q := range misses {
+		s.stmtMu.Lock()
+		if s.stmts[s.w] == nil {
+			s.stmts[s.w] = make(map[string]*sql.Stmt)
+		}
+		_, have := s.stmts[s.w][q]
+		full := len(s.stmts[s.w]) >= maxCachedStatements
+		s.stmtMu.Unlock()
+		if have || full {
+			continue
+		}
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			continue // it ran fine unprepared; it will again
+		}
+		s.stmtMu.Lock()
+		s.stmts[s.w][q] = st
+		s.stmtMu.Unlock()
+	}
 }
 
 func (t *wtx) notify(topic string) {
@@ -207,10 +285,20 @@ const maxTxAttempts = 5
 // subscribers. fn returning errRollback rolls back and write returns nil.
 // Transactions failing with a retryable error are run again.
 func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
+	return s.writeWith(ctx, false, fn)
+}
+
+// writeUrgent is write for the path a caller is waiting on at the door
+// (accepting an inbound message): it goes ahead of queued background writes.
+func (s *Store) writeUrgent(ctx context.Context, fn func(tx *wtx) error) error {
+	return s.writeWith(ctx, true, fn)
+}
+
+func (s *Store) writeWith(ctx context.Context, urgent bool, fn func(tx *wtx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		var topics []string
-		topics, err = s.writeOnce(ctx, fn)
+		topics, err = s.writeOnce(ctx, urgent, fn)
 		if err == nil {
 			s.broker.publish(topics...)
 			return nil
@@ -232,7 +320,13 @@ func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
 	}
 }
 
-func (s *Store) writeOnce(ctx context.Context, fn func(tx *wtx) error) (topics []string, err error) {
+func (s *Store) writeOnce(ctx context.Context, urgent bool, fn func(tx *wtx) error) (topics []string, err error) {
+	if s.gate != nil {
+		if err := s.gate.acquire(ctx, urgent); err != nil {
+			return nil, fmt.Errorf("%s: wait for the writer: %w", s.d.Name, err)
+		}
+		defer s.gate.release()
+	}
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: begin: %w", s.d.Name, err)
@@ -253,6 +347,9 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *wtx) error) (topics [
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return nil, fmt.Errorf("%s: commit: %w", s.d.Name, err)
+	}
+	if len(tx.misses) > 0 {
+		s.prepareMisses(context.WithoutCancel(ctx), tx.misses)
 	}
 	return tx.topics, nil
 }
