@@ -211,7 +211,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		}
 		res := chain.Run(ctx, agents.Input{ConversationID: "eval", Channel: "eval", Text: q.Query})
 		r := Result{Query: q.Query, Expect: q.Expect, Doc: q.Doc, Outcome: res.Outcome, Sources: res.Sources, Reason: res.HandoffReason}
-		if res.Outcome == agents.OutcomeAnswer {
+		// What the user read: the answer or the small-talk reply. A
+		// hand-off's notice is not an answer and stays out.
+		if res.Outcome != agents.OutcomeEscalate {
 			r.Answer = res.Reply
 		}
 		for _, s := range res.Steps {
