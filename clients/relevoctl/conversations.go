@@ -2,15 +2,16 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/relevo/relevo/clients/relevo"
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 )
 
@@ -42,51 +43,23 @@ func newConversationsListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := g.dial(cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			out := cmd.OutOrStdout()
-			var tw *tabwriter.Writer
-			if !g.json() {
-				tw = newTable(out, "ID", "CONTACT", "STATE", "MESSAGES", "LAST ACTIVITY", "TICKET")
-			}
-			token := page.token
-			for {
-				ctx, cancel := g.callContext(cmd.Context())
-				resp, err := c.Conversations.ListConversations(ctx, &relevov1.ListConversationsRequest{
-					Channel:   channel,
-					State:     relevov1.ConversationState(st),
-					PageSize:  page.size,
-					PageToken: token,
-				})
-				cancel()
-				if err != nil {
-					return fmt.Errorf("list conversations: %w", err)
-				}
-				for _, cv := range resp.GetConversations() {
-					if g.json() {
-						if err := writeJSON(out, cv); err != nil {
-							return err
-						}
-						continue
-					}
-					row(tw, cv.GetId(), contactText(cv.GetContact()), stateText(cv), fmt.Sprint(cv.GetMessageCount()),
-						formatTime(cv.GetLastActivityAt()), orDash(cv.GetOpenTicketId()))
-				}
-				token = resp.GetNextPageToken()
-				if token == "" || !page.all {
-					break
-				}
-			}
-			if tw != nil {
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-			}
-			page.more(cmd, token)
-			return nil
+			return listAll(cmd, g, page, listing[*relevov1.Conversation]{
+				what:   "conversations",
+				header: []string{"ID", "CONTACT", "STATE", "MESSAGES", "LAST ACTIVITY", "TICKET"},
+				fetch: func(ctx context.Context, c *relevo.Client, token string) ([]*relevov1.Conversation, string, error) {
+					resp, err := c.Conversations.ListConversations(ctx, &relevov1.ListConversationsRequest{
+						Channel:   channel,
+						State:     relevov1.ConversationState(st),
+						PageSize:  page.size,
+						PageToken: token,
+					})
+					return resp.GetConversations(), resp.GetNextPageToken(), err
+				},
+				row: func(cv *relevov1.Conversation) []string {
+					return []string{cv.GetId(), contactText(cv.GetContact()), stateText(cv), fmt.Sprint(cv.GetMessageCount()),
+						formatTime(cv.GetLastActivityAt()), orDash(cv.GetOpenTicketId())}
+				},
+			})
 		},
 	}
 	cmd.Flags().StringVar(&channel, "channel", "", `only conversations of this channel, e.g. "whatsapp"`)
@@ -146,10 +119,7 @@ as one object, its runs carrying their full traces.`,
 				}
 				resp.Runs[i] = full.GetRun()
 			}
-			if g.json() {
-				return writeJSON(cmd.OutOrStdout(), resp)
-			}
-			return printConversation(cmd.OutOrStdout(), resp)
+			return show(cmd, g, resp, printConversation)
 		},
 	}
 	cmd.Flags().StringVar(&channel, "channel", "", "find the conversation by contact: channel")
@@ -248,16 +218,11 @@ func newConversationsPauseCmd(g *globals) *cobra.Command {
 			if d > 0 {
 				req.Duration = durationpb.New(d)
 			}
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "pause conversation "+args[0], func(ctx context.Context, c *relevo.Client) (*relevov1.PauseConversationResponse, error) {
+				return c.Conversations.PauseConversation(ctx, req)
+			})
 			if err != nil {
 				return err
-			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Conversations.PauseConversation(ctx, req)
-			if err != nil {
-				return fmt.Errorf("pause conversation %s: %w", args[0], err)
 			}
 			return g.done(cmd, resp, "paused %s until %s", args[0], formatTime(resp.GetConversation().GetPausedUntil()))
 		},
@@ -272,16 +237,11 @@ func newConversationsResumeCmd(g *globals) *cobra.Command {
 		Short: "Give a conversation back to the bot",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "resume conversation "+args[0], func(ctx context.Context, c *relevo.Client) (*relevov1.ResumeConversationResponse, error) {
+				return c.Conversations.ResumeConversation(ctx, &relevov1.ResumeConversationRequest{ConversationId: args[0]})
+			})
 			if err != nil {
 				return err
-			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Conversations.ResumeConversation(ctx, &relevov1.ResumeConversationRequest{ConversationId: args[0]})
-			if err != nil {
-				return fmt.Errorf("resume conversation %s: %w", args[0], err)
 			}
 			return g.done(cmd, resp, "resumed %s (state %s)", args[0], stateText(resp.GetConversation()))
 		},
@@ -313,16 +273,11 @@ for confirmation on stdin unless --yes is given.`,
 					return fmt.Errorf("not confirmed; nothing was erased")
 				}
 			}
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "erase "+contactText(contact), func(ctx context.Context, c *relevo.Client) (*relevov1.EraseContactResponse, error) {
+				return c.Conversations.EraseContact(ctx, &relevov1.EraseContactRequest{Contact: contact})
+			})
 			if err != nil {
 				return err
-			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Conversations.EraseContact(ctx, &relevov1.EraseContactRequest{Contact: contact})
-			if err != nil {
-				return fmt.Errorf("erase %s: %w", contactText(contact), err)
 			}
 			return g.done(cmd, resp, "erased %s: %d conversation(s), %d message(s)",
 				contactText(contact), resp.GetConversationsDeleted(), resp.GetMessagesDeleted())

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/relevo/relevo/clients/relevo"
 )
 
 func newHealthCmd(g *globals) *cobra.Command {
@@ -17,23 +21,13 @@ func newHealthCmd(g *globals) *cobra.Command {
 can gate scripts and probes.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "health check", func(ctx context.Context, c *relevo.Client) (*healthpb.HealthCheckResponse, error) {
+				return healthpb.NewHealthClient(c.Conn()).Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+			})
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := healthpb.NewHealthClient(c.Conn()).Check(ctx, &healthpb.HealthCheckRequest{Service: service})
-			if err != nil {
-				return fmt.Errorf("health check: %w", err)
-			}
-			if g.json() {
-				err = writeJSON(cmd.OutOrStdout(), resp)
-			} else {
-				_, err = fmt.Fprintln(cmd.OutOrStdout(), resp.GetStatus())
-			}
-			if err != nil {
+			if err := show(cmd, g, resp, printHealth); err != nil {
 				return err
 			}
 			if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
@@ -44,4 +38,9 @@ can gate scripts and probes.`,
 	}
 	cmd.Flags().StringVar(&service, "service", "", `service to check, e.g. "relevo.v1.TicketService"; empty for the whole server`)
 	return cmd
+}
+
+func printHealth(w io.Writer, resp *healthpb.HealthCheckResponse) error {
+	_, err := fmt.Fprintln(w, resp.GetStatus())
+	return err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -8,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -236,43 +236,19 @@ func newKBListCmd(g *globals) *cobra.Command {
 		Short: "List the documents of the knowledge base",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.dial(cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			out := cmd.OutOrStdout()
-			var tw *tabwriter.Writer
-			if !g.json() {
-				tw = newTable(out, "ID", "FILE", "TYPE", "PAGES", "CHUNKS", "BYTES", "UPDATED")
-			}
-			token := ""
-			for {
-				ctx, cancel := g.callContext(cmd.Context())
-				resp, err := c.Knowledge.ListDocuments(ctx, &relevov1.ListDocumentsRequest{PageToken: token})
-				cancel()
-				if err != nil {
-					return fmt.Errorf("list documents: %w", err)
-				}
-				for _, d := range resp.GetDocuments() {
-					if g.json() {
-						if err := writeJSON(out, d); err != nil {
-							return err
-						}
-						continue
-					}
-					row(tw, d.GetId(), d.GetFilename(), d.GetMediaType(), fmt.Sprint(d.GetPages()),
-						fmt.Sprint(d.GetChunkCount()), fmt.Sprint(d.GetSizeBytes()), formatTime(d.GetUpdatedAt()))
-				}
-				token = resp.GetNextPageToken()
-				if token == "" {
-					break
-				}
-			}
-			if tw != nil {
-				return tw.Flush()
-			}
-			return nil
+			// No paging flags: every page, from the first.
+			return listAll(cmd, g, pageFlags{all: true}, listing[*relevov1.Document]{
+				what:   "documents",
+				header: []string{"ID", "FILE", "TYPE", "PAGES", "CHUNKS", "BYTES", "UPDATED"},
+				fetch: func(ctx context.Context, c *relevo.Client, token string) ([]*relevov1.Document, string, error) {
+					resp, err := c.Knowledge.ListDocuments(ctx, &relevov1.ListDocumentsRequest{PageToken: token})
+					return resp.GetDocuments(), resp.GetNextPageToken(), err
+				},
+				row: func(d *relevov1.Document) []string {
+					return []string{d.GetId(), d.GetFilename(), d.GetMediaType(), fmt.Sprint(d.GetPages()),
+						fmt.Sprint(d.GetChunkCount()), fmt.Sprint(d.GetSizeBytes()), formatTime(d.GetUpdatedAt())}
+				},
+			})
 		},
 	}
 }
@@ -283,16 +259,11 @@ func newKBDeleteCmd(g *globals) *cobra.Command {
 		Short: "Delete a document and its chunks",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "delete document "+args[0], func(ctx context.Context, c *relevo.Client) (*relevov1.DeleteDocumentResponse, error) {
+				return c.Knowledge.DeleteDocument(ctx, &relevov1.DeleteDocumentRequest{DocumentId: args[0]})
+			})
 			if err != nil {
 				return err
-			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Knowledge.DeleteDocument(ctx, &relevov1.DeleteDocumentRequest{DocumentId: args[0]})
-			if err != nil {
-				return fmt.Errorf("delete document %s: %w", args[0], err)
 			}
 			return g.done(cmd, resp, "deleted document %s", args[0])
 		},
@@ -311,21 +282,13 @@ from, are marked with "*". With -o json it prints the SearchResponse as one
 object.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "search", func(ctx context.Context, c *relevo.Client) (*relevov1.SearchResponse, error) {
+				return c.Knowledge.Search(ctx, &relevov1.SearchRequest{Query: strings.Join(args, " "), Limit: limit})
+			})
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Knowledge.Search(ctx, &relevov1.SearchRequest{Query: strings.Join(args, " "), Limit: limit})
-			if err != nil {
-				return fmt.Errorf("search: %w", err)
-			}
-			if g.json() {
-				return writeJSON(cmd.OutOrStdout(), resp)
-			}
-			return printSearch(cmd.OutOrStdout(), resp)
+			return show(cmd, g, resp, printSearch)
 		},
 	}
 	cmd.Flags().Int32Var(&limit, "limit", 0, "maximum hits (server default 5, at most 50)")

@@ -1,13 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/relevo/relevo/clients/relevo"
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 )
 
@@ -32,43 +33,19 @@ func newEntriesListCmd(g *globals) *cobra.Command {
 		Short: "List entries, newest first",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.dial(cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			out := cmd.OutOrStdout()
-			var tw *tabwriter.Writer
-			if !g.json() {
-				tw = newTable(out, "ID", "SOURCE", "TICKET", "UPDATED", "QUESTION", "ANSWER")
-			}
-			token := ""
-			for {
-				ctx, cancel := g.callContext(cmd.Context())
-				resp, err := c.Knowledge.ListEntries(ctx, &relevov1.ListEntriesRequest{LearnedOnly: learned, PageToken: token})
-				cancel()
-				if err != nil {
-					return fmt.Errorf("list entries: %w", err)
-				}
-				for _, e := range resp.GetEntries() {
-					if g.json() {
-						if err := writeJSON(out, e); err != nil {
-							return err
-						}
-						continue
-					}
-					row(tw, e.GetId(), orDash(e.GetSource()), orDash(e.GetTicketId()), formatTime(e.GetUpdatedAt()),
-						oneLine(e.GetQuestion(), 50), oneLine(e.GetAnswer(), 60))
-				}
-				token = resp.GetNextPageToken()
-				if token == "" {
-					break
-				}
-			}
-			if g.json() {
-				return nil
-			}
-			return tw.Flush()
+			// No paging flags: every page, from the first.
+			return listAll(cmd, g, pageFlags{all: true}, listing[*relevov1.Entry]{
+				what:   "entries",
+				header: []string{"ID", "SOURCE", "TICKET", "UPDATED", "QUESTION", "ANSWER"},
+				fetch: func(ctx context.Context, c *relevo.Client, token string) ([]*relevov1.Entry, string, error) {
+					resp, err := c.Knowledge.ListEntries(ctx, &relevov1.ListEntriesRequest{LearnedOnly: learned, PageToken: token})
+					return resp.GetEntries(), resp.GetNextPageToken(), err
+				},
+				row: func(e *relevov1.Entry) []string {
+					return []string{e.GetId(), orDash(e.GetSource()), orDash(e.GetTicketId()), formatTime(e.GetUpdatedAt()),
+						oneLine(e.GetQuestion(), 50), oneLine(e.GetAnswer(), 60)}
+				},
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&learned, "learned", false, "only entries learned from ticket answers")
@@ -101,21 +78,13 @@ func newEntriesAddCmd(g *globals) *cobra.Command {
 			if strings.TrimSpace(question) == "" || strings.TrimSpace(answer) == "" {
 				return usageErrorf("--question and --answer are required")
 			}
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "add entry", func(ctx context.Context, c *relevo.Client) (*relevov1.CreateEntryResponse, error) {
+				return c.Knowledge.CreateEntry(ctx, &relevov1.CreateEntryRequest{Question: question, Answer: answer, Source: source})
+			})
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Knowledge.CreateEntry(ctx, &relevov1.CreateEntryRequest{Question: question, Answer: answer, Source: source})
-			if err != nil {
-				return fmt.Errorf("add entry: %w", err)
-			}
-			if g.json() {
-				return writeJSON(cmd.OutOrStdout(), resp.GetEntry())
-			}
-			return printEntry(cmd.OutOrStdout(), resp.GetEntry())
+			return show(cmd, g, resp.GetEntry(), printEntry)
 		},
 	}
 	cmd.Flags().StringVar(&question, "question", "", "the question (required)")
@@ -138,21 +107,13 @@ func newEntriesEditCmd(g *globals) *cobra.Command {
 			if strings.TrimSpace(question) == "" && strings.TrimSpace(answer) == "" {
 				return usageErrorf("give --question, --answer or both")
 			}
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "edit entry "+args[0], func(ctx context.Context, c *relevo.Client) (*relevov1.UpdateEntryResponse, error) {
+				return c.Knowledge.UpdateEntry(ctx, &relevov1.UpdateEntryRequest{EntryId: args[0], Question: question, Answer: answer})
+			})
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Knowledge.UpdateEntry(ctx, &relevov1.UpdateEntryRequest{EntryId: args[0], Question: question, Answer: answer})
-			if err != nil {
-				return fmt.Errorf("edit entry %s: %w", args[0], err)
-			}
-			if g.json() {
-				return writeJSON(cmd.OutOrStdout(), resp.GetEntry())
-			}
-			return printEntry(cmd.OutOrStdout(), resp.GetEntry())
+			return show(cmd, g, resp.GetEntry(), printEntry)
 		},
 	}
 	cmd.Flags().StringVar(&question, "question", "", "new question")
@@ -166,16 +127,11 @@ func newEntriesDeleteCmd(g *globals) *cobra.Command {
 		Short: "Delete an entry",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "delete entry "+args[0], func(ctx context.Context, c *relevo.Client) (*relevov1.DeleteEntryResponse, error) {
+				return c.Knowledge.DeleteEntry(ctx, &relevov1.DeleteEntryRequest{EntryId: args[0]})
+			})
 			if err != nil {
 				return err
-			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Knowledge.DeleteEntry(ctx, &relevov1.DeleteEntryRequest{EntryId: args[0]})
-			if err != nil {
-				return fmt.Errorf("delete entry %s: %w", args[0], err)
 			}
 			return g.done(cmd, resp, "deleted entry %s", args[0])
 		},

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -29,26 +28,6 @@ func newTicketsCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// pageFlags are the paging flags of list commands.
-type pageFlags struct {
-	size  int32
-	token string
-	all   bool
-}
-
-func (p *pageFlags) register(cmd *cobra.Command) {
-	cmd.Flags().Int32Var(&p.size, "page-size", 0, "items per page (server default)")
-	cmd.Flags().StringVar(&p.token, "page-token", "", "start at this page token, from a previous listing")
-	cmd.Flags().BoolVar(&p.all, "all", false, "follow page tokens to the end")
-}
-
-// more tells, on stderr, how to get the next page when one was left out.
-func (p *pageFlags) more(cmd *cobra.Command, next string) {
-	if next != "" {
-		fmt.Fprintf(cmd.ErrOrStderr(), "more results: use --all, or --page-token %s\n", next)
-	}
-}
-
 func newTicketsListCmd(g *globals) *cobra.Command {
 	var status, conversation string
 	var page pageFlags
@@ -61,51 +40,23 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := g.dial(cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			out := cmd.OutOrStdout()
-			var tw *tabwriter.Writer
-			if !g.json() {
-				tw = newTable(out, "ID", "STATUS", "CONTACT", "CREATED", "QUESTION")
-			}
-			token := page.token
-			for {
-				ctx, cancel := g.callContext(cmd.Context())
-				resp, err := c.Tickets.ListTickets(ctx, &relevov1.ListTicketsRequest{
-					Status:         relevov1.TicketStatus(st),
-					ConversationId: conversation,
-					PageSize:       page.size,
-					PageToken:      token,
-				})
-				cancel()
-				if err != nil {
-					return fmt.Errorf("list tickets: %w", err)
-				}
-				for _, t := range resp.GetTickets() {
-					if g.json() {
-						if err := writeJSON(out, t); err != nil {
-							return err
-						}
-						continue
-					}
-					row(tw, t.GetId(), enumText(t.GetStatus().String(), "TICKET_STATUS_"),
-						contactText(t.GetContact()), formatTime(t.GetCreatedAt()), oneLine(t.GetQuestion(), 60))
-				}
-				token = resp.GetNextPageToken()
-				if token == "" || !page.all {
-					break
-				}
-			}
-			if tw != nil {
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-			}
-			page.more(cmd, token)
-			return nil
+			return listAll(cmd, g, page, listing[*relevov1.Ticket]{
+				what:   "tickets",
+				header: []string{"ID", "STATUS", "CONTACT", "CREATED", "QUESTION"},
+				fetch: func(ctx context.Context, c *relevo.Client, token string) ([]*relevov1.Ticket, string, error) {
+					resp, err := c.Tickets.ListTickets(ctx, &relevov1.ListTicketsRequest{
+						Status:         relevov1.TicketStatus(st),
+						ConversationId: conversation,
+						PageSize:       page.size,
+						PageToken:      token,
+					})
+					return resp.GetTickets(), resp.GetNextPageToken(), err
+				},
+				row: func(t *relevov1.Ticket) []string {
+					return []string{t.GetId(), enumText(t.GetStatus().String(), "TICKET_STATUS_"),
+						contactText(t.GetContact()), formatTime(t.GetCreatedAt()), oneLine(t.GetQuestion(), 60)}
+				},
+			})
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only tickets in this state: open, answered or closed")
@@ -120,21 +71,13 @@ func newTicketsShowCmd(g *globals) *cobra.Command {
 		Short: "Show a ticket: question, contact, context, follow-ups, status and answer",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "get ticket "+args[0], func(ctx context.Context, c *relevo.Client) (*relevov1.GetTicketResponse, error) {
+				return c.Tickets.GetTicket(ctx, &relevov1.GetTicketRequest{TicketId: args[0]})
+			})
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Tickets.GetTicket(ctx, &relevov1.GetTicketRequest{TicketId: args[0]})
-			if err != nil {
-				return fmt.Errorf("get ticket %s: %w", args[0], err)
-			}
-			if g.json() {
-				return writeJSON(cmd.OutOrStdout(), resp.GetTicket())
-			}
-			return printTicket(cmd.OutOrStdout(), resp.GetTicket())
+			return show(cmd, g, resp.GetTicket(), printTicket)
 		},
 	}
 }
@@ -212,18 +155,13 @@ text sends nothing twice. --by defaults to $USER.`,
 			if !cmd.Flags().Changed("by") {
 				by = g.env.getenv("USER")
 			}
-			c, err := g.dial(cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Tickets.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{
-				TicketId: args[0], Answer: answer, AnsweredBy: by, SkipLearning: skipLearning,
+			resp, err := callOnce(cmd, g, "answer ticket "+args[0], func(ctx context.Context, c *relevo.Client) (*relevov1.AnswerTicketResponse, error) {
+				return c.Tickets.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{
+					TicketId: args[0], Answer: answer, AnsweredBy: by, SkipLearning: skipLearning,
+				})
 			})
 			if err != nil {
-				return fmt.Errorf("answer ticket %s: %w", args[0], err)
+				return err
 			}
 			if g.json() {
 				return writeJSON(cmd.OutOrStdout(), resp)
@@ -252,16 +190,11 @@ func newTicketsCloseCmd(g *globals) *cobra.Command {
 		Short: "Close a ticket without an answer; the bot takes the conversation back",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "close ticket "+args[0], func(ctx context.Context, c *relevo.Client) (*relevov1.CloseTicketResponse, error) {
+				return c.Tickets.CloseTicket(ctx, &relevov1.CloseTicketRequest{TicketId: args[0], Reason: reason})
+			})
 			if err != nil {
 				return err
-			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Tickets.CloseTicket(ctx, &relevov1.CloseTicketRequest{TicketId: args[0], Reason: reason})
-			if err != nil {
-				return fmt.Errorf("close ticket %s: %w", args[0], err)
 			}
 			return g.done(cmd, resp, "closed %s", args[0])
 		},
