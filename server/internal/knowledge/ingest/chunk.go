@@ -74,7 +74,7 @@ func ChunkBlocks(blocks []Block, opt ChunkOptions) []Chunk {
 			tail = lastSentences(tail, opt.OverlapChars)
 		}
 		if tail != "" {
-			parts, size = []string{tail}, len(tail)
+			parts, size = []string{tail}, len(tail)+2
 		}
 	}
 	for _, b := range blocks {
@@ -95,7 +95,9 @@ func ChunkBlocks(blocks []Block, opt ChunkOptions) []Chunk {
 		if b.Kind == ListItem {
 			text = "• " + text
 		}
-		for _, piece := range splitLong(text, opt.MaxChars-opt.OverlapChars) {
+		// A piece must fit after the overlap carried from the previous
+		// chunk and its separator.
+		for _, piece := range splitLong(text, opt.MaxChars-opt.OverlapChars-2) {
 			if size > 0 && size+len(piece)+2 > opt.MaxChars {
 				carry()
 			}
