@@ -9,31 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relevo/relevo/internal/sharedtest"
 	"github.com/relevo/relevo/server/internal/agents"
 )
 
 // sharedDir finds ../shared next to the repository root.
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skip("shared reference data not available at", shared)
-	}
-	return shared
+	return sharedtest.Dir(t)
 }
 
 func TestSeedKnowledgeBase(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/relevo/relevo/internal/sharedtest"
 	"github.com/relevo/relevo/server/internal/transcribe"
 	"github.com/relevo/relevo/server/openaitest"
 )
@@ -143,27 +144,8 @@ func TestFileName(t *testing.T) {
 	}
 }
 
-// repoRoot walks up from the package directory to go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
 func TestTheMIMETypeOfARealWhatsAppVoiceNoteIsAccepted(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "..", "shared", "fixtures", "whatsapp", "audio_voice_note.json")
+	path := filepath.Join(sharedtest.Dir(t, "fixtures", "whatsapp"), "audio_voice_note.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("WhatsApp webhook fixtures not available (%v)", err)

@@ -4,31 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/relevo/relevo/internal/sharedtest"
 )
 
 // sharedFixtures returns the directory of the Notion payload fixtures kept
 // beside the repository, or skips the test.
 func sharedFixtures(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	fixtures := filepath.Join(dir, "..", "shared", "fixtures", "notion", "payloads")
-	if _, err := os.Stat(fixtures); err != nil {
-		t.Skipf("shared Notion fixtures not available at %s: %v", fixtures, err)
-	}
-	return fixtures
+	return sharedtest.Dir(t, "fixtures", "notion", "payloads")
 }
 
 func TestParsePayloadReadsNotionsPayloads(t *testing.T) {

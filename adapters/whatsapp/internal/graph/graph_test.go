@@ -12,27 +12,14 @@ import (
 	"time"
 
 	"github.com/relevo/relevo/adapters/whatsapp/graphtest"
+	"github.com/relevo/relevo/internal/sharedtest"
 )
 
 // sharedExamples returns the directory of Meta's API examples next to the
 // repository, skipping when it is absent.
 func sharedExamples(t *testing.T) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("repository root not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "fixtures", "whatsapp", "api_examples")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s is absent; skipping", p)
-	}
-	return p
+	return sharedtest.Dir(t, "fixtures", "whatsapp", "api_examples")
 }
 
 func TestRealErrorBodiesAreDecoded(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/relevo/relevo/adapters/whatsapp/internal/graph"
 	"github.com/relevo/relevo/adapters/whatsapp/internal/sender"
 	"github.com/relevo/relevo/clients/relevo"
+	"github.com/relevo/relevo/internal/sharedtest"
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 )
 
@@ -407,19 +408,5 @@ func TestRequestsMatchMetasExamples(t *testing.T) {
 
 func sharedExamples(t *testing.T) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("repository root not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "fixtures", "whatsapp", "api_examples")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s is absent; skipping", p)
-	}
-	return p
+	return sharedtest.Dir(t, "fixtures", "whatsapp", "api_examples")
 }

@@ -4,14 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/relevo/relevo/internal/sharedtest"
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 )
 
@@ -19,25 +18,7 @@ import (
 // the repository, skipping the test when it is absent.
 func sharedDir(t testing.TB, parts ...string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(append([]string{dir, "..", "shared"}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared reference material %s is absent; skipping", p)
-	}
-	return p
+	return sharedtest.Dir(t, parts...)
 }
 
 // call is one RPC the fake server received.

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/relevo/relevo/internal/sharedtest"
 )
 
 func read(t *testing.T, name string) []byte {
@@ -139,10 +141,9 @@ func TestUnreadableFilesAreReported(t *testing.T) {
 }
 
 func TestSeedPDFKeepsPagesAndParagraphs(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "..", "..", "shared", "seed-kb", "example.pdf")
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(filepath.Join(sharedtest.Dir(t, "seed-kb"), "example.pdf"))
 	if err != nil {
-		t.Skip("shared seed-kb not available:", err)
+		t.Fatal(err)
 	}
 	p, err := Parse("example.pdf", "application/pdf", data)
 	if err != nil {
