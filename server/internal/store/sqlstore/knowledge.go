@@ -294,47 +294,13 @@ func (s *Store) DeleteEntry(ctx context.Context, id string) error {
 
 // ListEntries lists entries, newest first.
 func (s *Store) ListEntries(ctx context.Context, learnedOnly bool, limit int, cur string) ([]store.Entry, string, error) {
-	limit = pageLimit(limit)
-	c, ok, err := decodeCursor(cur)
-	if err != nil {
-		return nil, "", fmt.Errorf("list entries: %w", err)
-	}
-	var where []string
-	args := []any{limit + 1}
+	var f filter
 	if learnedOnly {
-		where = append(where, "learned = TRUE")
+		f.add("learned = $%d", true)
 	}
-	if ok {
-		args = append(args, c.Seq)
-		where = append(where, "seq < $2")
-	}
-	query := `SELECT seq, ` + entryCols + ` FROM entries`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	rows, err := s.r.QueryContext(ctx, query+` ORDER BY seq DESC LIMIT $1`, args...)
+	list, next, err := newestFirst(ctx, s.r, "entries", entryCols, f, limit, cur, scanEntry)
 	if err != nil {
 		return nil, "", fmt.Errorf("list entries: %w", err)
-	}
-	defer rows.Close()
-	var list []store.Entry
-	var seqs []int64
-	for rows.Next() {
-		var seq int64
-		e, err := scanEntry(prefixScanner{rows, []any{&seq}})
-		if err != nil {
-			return nil, "", fmt.Errorf("list entries: %w", err)
-		}
-		list = append(list, e)
-		seqs = append(seqs, seq)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list entries: %w", err)
-	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		next = cursor{Seq: seqs[limit-1]}.encode()
 	}
 	return list, next, nil
 }

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -241,4 +242,61 @@ func scanEntry(row rowScanner) (store.Entry, error) {
 	e.CreatedAt = fromMicros(created)
 	e.UpdatedAt = fromMicros(updated)
 	return e, nil
+}
+
+// filter collects the conditions of a WHERE clause and their arguments;
+// each condition has one %d where its placeholder number goes.
+type filter struct {
+	where []string
+	args  []any
+}
+
+func (f *filter) add(cond string, v any) {
+	f.args = append(f.args, v)
+	f.where = append(f.where, fmt.Sprintf(cond, len(f.args)))
+}
+
+// newestFirst reads one page of a table with a seq column, newest first,
+// resuming after the cursor of the previous page, and returns the cursor of
+// the next page ("" at the end).
+func newestFirst[T any](ctx context.Context, db queryer, table, cols string, f filter, limit int, cur string, scan func(rowScanner) (T, error)) ([]T, string, error) {
+	limit = pageLimit(limit)
+	c, ok, err := decodeCursor(cur)
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
+		f.add("seq < $%d", c.Seq)
+	}
+	query := `SELECT seq, ` + cols + ` FROM ` + table
+	if len(f.where) > 0 {
+		query += ` WHERE ` + strings.Join(f.where, " AND ")
+	}
+	f.args = append(f.args, limit+1)
+	query += fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d`, len(f.args))
+	rows, err := db.QueryContext(ctx, query, f.args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var list []T
+	var seqs []int64
+	for rows.Next() {
+		var seq int64
+		item, err := scan(prefixScanner{rows, []any{&seq}})
+		if err != nil {
+			return nil, "", err
+		}
+		list = append(list, item)
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		next = cursor{Seq: seqs[limit-1]}.encode()
+	}
+	return list, next, nil
 }

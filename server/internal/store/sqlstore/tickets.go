@@ -148,60 +148,20 @@ ORDER BY e.seq`, ids...)
 }
 
 // ListTickets lists tickets newest first.
-func (s *Store) ListTickets(ctx context.Context, f store.TicketFilter) ([]store.Ticket, string, error) {
-	limit := pageLimit(f.Limit)
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
+func (s *Store) ListTickets(ctx context.Context, tf store.TicketFilter) ([]store.Ticket, string, error) {
+	var f filter
+	if tf.Status != "" {
+		f.add("status = $%d", string(tf.Status))
 	}
-	if f.Status != "" {
-		add("status = $%d", string(f.Status))
+	if tf.ConversationID != "" {
+		f.add("conversation_id = $%d", tf.ConversationID)
 	}
-	if f.ConversationID != "" {
-		add("conversation_id = $%d", f.ConversationID)
+	if tf.ExternalRef != "" {
+		f.add("external_ref = $%d", tf.ExternalRef)
 	}
-	if f.ExternalRef != "" {
-		add("external_ref = $%d", f.ExternalRef)
-	}
-	cur, ok, err := decodeCursor(f.Cursor)
+	list, next, err := newestFirst(ctx, s.r, "tickets", ticketCols, f, tf.Limit, tf.Cursor, scanTicket)
 	if err != nil {
 		return nil, "", fmt.Errorf("list tickets: %w", err)
-	}
-	if ok {
-		add("seq < $%d", cur.Seq)
-	}
-	query := `SELECT seq, ` + ticketCols + ` FROM tickets`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	args = append(args, limit+1)
-	query += fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d`, len(args))
-	rows, err := s.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list tickets: %w", err)
-	}
-	defer rows.Close()
-	var list []store.Ticket
-	var seqs []int64
-	for rows.Next() {
-		var seq int64
-		t, err := scanTicket(prefixScanner{rows, []any{&seq}})
-		if err != nil {
-			return nil, "", fmt.Errorf("list tickets: %w", err)
-		}
-		list = append(list, t)
-		seqs = append(seqs, seq)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list tickets: %w", err)
-	}
-	rows.Close()
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		next = cursor{Seq: seqs[limit-1]}.encode()
 	}
 	ptrs := make([]*store.Ticket, len(list))
 	for i := range list {
