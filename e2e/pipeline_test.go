@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,20 +38,44 @@ var apiKeys = []string{"admin:" + adminToken, "adapter:" + adapterToken}
 // Every inbound message carries a tag [uUU-K] (user, ordinal from 1), and
 // the fake model echoes what it is asked, so a reply names the messages its
 // run answered, in the order the run saw them.
-var tagRE = regexp.MustCompile(`\[u(\d+)-(\d+)\]`)
+//
+// Replies spell the tag's digits as letters (a for 0 … j for 9): a Triage
+// reply with digits reads as a stated price or date and is withheld, so
+// the echo states none.
+var tagRE = regexp.MustCompile(`\[u([a-j]+)-([a-j]+)\]`)
+
+// spellDigits writes each digit of s as a letter, a for 0 … j for 9.
+func spellDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return 'a' + (r - '0')
+		}
+		return r
+	}, s)
+}
+
+// tagNumber reads a number spelled by spellDigits.
+func tagNumber(s string) int {
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'a')
+	}
+	return n
+}
 
 func messageText(user, k int) string {
 	return fmt.Sprintf("[u%02d-%d] hola, este es mi mensaje %d", user, k, k)
 }
 
 // echoModel starts a fake OpenAI-compatible model that answers every chat
-// completion with "eco: " and the user's last message, after latency.
+// completion with "eco: " and the user's last message (digits spelled,
+// see tagRE), after latency.
 func echoModel(t *testing.T, latency time.Duration) *openaitest.Server {
 	t.Helper()
 	m := openaitest.NewServer(openaitest.WithLatency(latency))
 	t.Cleanup(m.Close)
 	m.OnChat(func(req *openaitest.ChatRequest) openaitest.Reply {
-		return openaitest.Text("eco: " + req.LastUser())
+		return openaitest.Text("eco: " + spellDigits(req.LastUser()))
 	})
 	return m
 }
@@ -647,10 +670,10 @@ func verifyConversation(w *workload, u *user, resp *relevov1.GetConversationResp
 	var order []int
 	for _, v := range seen {
 		for _, m := range tagRE.FindAllStringSubmatch(v.text, -1) {
-			if n, _ := strconv.Atoi(m[1]); n != u.index {
+			if n := tagNumber(m[1]); n != u.index {
 				errs = append(errs, fmt.Errorf("reply %s quotes user %s's message", v.id, m[1]))
 			}
-			k, _ := strconv.Atoi(m[2])
+			k := tagNumber(m[2])
 			order = append(order, k)
 		}
 	}

@@ -11,7 +11,8 @@ import (
 //
 //   - offered the search tool, it searches for the user's last message;
 //   - given search results, it answers with the first result's text and
-//     cites its source, or hands off to a human when there is none;
+//     cites it (by its id as "[P1]" when results carry ids, else by its
+//     source), or hands off to a human when there is none;
 //   - offered the knowledge hand-off (a triage agent), it hands off to
 //     knowledge;
 //   - otherwise it replies with Reply.
@@ -52,6 +53,7 @@ func (s Simulation) withDefaults() Simulation {
 // searchResult is the part of a search tool's output the simulation reads.
 // It accepts {"results": [...]} or a bare array.
 type searchResult struct {
+	ID     string `json:"id"`
 	Source string `json:"source"`
 	Page   int    `json:"page"`
 	Text   string `json:"text"`
@@ -86,7 +88,10 @@ func (s Simulation) chat(req *ChatRequest) Reply {
 				continue
 			}
 			answer := strings.TrimSpace(r.Text)
-			if r.Source != "" {
+			switch {
+			case r.ID != "":
+				answer += "\n\n[" + r.ID + "]"
+			case r.Source != "":
 				answer += "\n\nFuente: " + r.Source
 			}
 			return Text(answer)

@@ -55,6 +55,9 @@ type Input struct {
 
 // Passage is a retrieved knowledge-base passage recorded in a trace.
 type Passage struct {
+	// ID is the id the passage was shown to a model under ("P1"), which
+	// its answer cites; empty for passages it was not shown.
+	ID      string  `json:"id,omitempty"`
 	Source  string  `json:"source"`
 	Page    int     `json:"page,omitempty"`
 	Score   float64 `json:"score"`
@@ -64,7 +67,7 @@ type Passage struct {
 // Step is one entry of a run's trace.
 type Step struct {
 	Agent    string    `json:"agent"`
-	Kind     string    `json:"kind"` // handoff, tool_call, search, reply, decision, error
+	Kind     string    `json:"kind"` // handoff, tool_call, search, check, reply, decision, error
 	Detail   string    `json:"detail,omitempty"`
 	Passages []Passage `json:"passages,omitempty"`
 }
@@ -128,7 +131,7 @@ type Chain struct {
 
 // NewChain returns a chain with the given implementations for Triage and
 // Knowledge. Human is built in: it always escalates with the profile's
-// hand-off message.
+// hand-off message. A nil Knowledge makes every hand-off to it go to Human.
 func NewChain(p *Profile, triage, knowledge Agent) *Chain {
 	return &Chain{profile: p, agents: map[Role]Agent{RoleTriage: triage, RoleKnowledge: knowledge}}
 }
@@ -154,6 +157,13 @@ func (c *Chain) Run(ctx context.Context, in Input) Result {
 		}
 		agent := c.agents[role]
 		name := c.profile.NameOf(role)
+		if agent == nil {
+			// A chain built without this role (e.g. no knowledge base):
+			// the one who can always take the question is a person.
+			reason = fmt.Sprintf("no %s agent to take over (%s)", role, reason)
+			res.Steps = append(res.Steps, Step{Agent: name, Kind: "error", Detail: reason})
+			break
+		}
 		res.Agents = append(res.Agents, name)
 		actCtx, cancel := context.WithTimeout(ctx, c.profile.AgentTimeout)
 		act, err := agent.Act(actCtx, in)

@@ -43,6 +43,7 @@ func TestChain(t *testing.T) {
 		{"an agent error escalates with the error", handoff(RoleKnowledge, "specific"), boom, OutcomeEscalate, false, "provider said 500", p.Human.HandoffMessage},
 		{"a timeout escalates", handoff(RoleKnowledge, "specific"), slow, OutcomeEscalate, false, "timed out", p.Human.HandoffMessage},
 		{"a hand-off loop ends with a person", handoff(RoleKnowledge, "ping"), handoff(RoleTriage, "pong"), OutcomeEscalate, false, "agent turns", p.Human.HandoffMessage},
+		{"a hand-off to a role without an agent goes to a person", handoff(RoleKnowledge, "specific"), nil, OutcomeEscalate, false, "no knowledge agent to take over (specific)", p.Human.HandoffMessage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := NewChain(p, tc.triage, tc.know).Run(context.Background(), Input{Text: "¿tienen descuentos?"})
@@ -65,10 +66,33 @@ func TestParseProfileNamesTheInvalidSetting(t *testing.T) {
 		{"triage: {mode: magic}\nknowledge: {answer_threshold: 0.5}\nhuman: {handoff_message: x}", "triage.mode"},
 		{"knowledge: {answer_threshold: 0.5}\nhuman: {handoff_message: x}\ntypo_key: 1", "typo_key"},
 		{"knowledge: {answer_threshold: 0.5, mode: llm}\nhuman: {handoff_message: x}\nllm: {model: \"\"}", "llm.model"},
+		{"knowledge: {answer_threshold: 0.5, retrieval_floor: 1.2}\nhuman: {handoff_message: x}", "knowledge.retrieval_floor"},
+		{"knowledge: {answer_threshold: 0.5, retrieval_floor: -0.1}\nhuman: {handoff_message: x}", "knowledge.retrieval_floor"},
+		{"knowledge: {answer_threshold: 0.5}\nhuman: {handoff_message: x}\nllm: {allow_no_api_key: true}", "llm.allow_no_api_key"},
 	} {
 		_, err := ParseProfile([]byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want an error naming %s", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+func TestRetrievalFloorDefaultsLowAndCanBeSetToZero(t *testing.T) {
+	p, err := ParseProfile([]byte("knowledge: {answer_threshold: 0.6}\nhuman: {handoff_message: x}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Knowledge.Floor() != DefaultRetrievalFloor || DefaultProfile().Knowledge.Floor() != 0.05 {
+		t.Errorf("floor = %v (embedded profile %v), want the default 0.05", p.Knowledge.Floor(), DefaultProfile().Knowledge.Floor())
+	}
+	p, err = ParseProfile([]byte("knowledge: {answer_threshold: 0.6, retrieval_floor: 0}\nhuman: {handoff_message: x}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Knowledge.Floor() != 0 {
+		t.Errorf("an explicit floor of 0 read as %v", p.Knowledge.Floor())
+	}
+	if _, err := ParseProfile([]byte("knowledge: {answer_threshold: 0.6}\nhuman: {handoff_message: x}\nllm: {base_url: \"http://127.0.0.1:11434/v1\", allow_no_api_key: true}")); err != nil {
+		t.Errorf("a keyless local endpoint: %v", err)
 	}
 }

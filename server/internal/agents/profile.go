@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -42,6 +43,11 @@ type LLM struct {
 	Timeout      time.Duration `yaml:"timeout"`
 	HistoryTurns int           `yaml:"history_turns"`
 	Temperature  float32       `yaml:"temperature"`
+	// AllowNoAPIKey lets the llm roles start without a key, for a keyless
+	// local server. It needs an explicit BaseURL: a missing key is
+	// otherwise a mistake the server refuses to start with, rather than
+	// every conversation ending with a person after a 401.
+	AllowNoAPIKey bool `yaml:"allow_no_api_key"`
 }
 
 // TriageConfig configures the "Asistente Inicial".
@@ -62,9 +68,30 @@ type KnowledgeCfg struct {
 	// it the question goes to a human. See the profile file for where the
 	// default value was measured.
 	AnswerThreshold float64 `yaml:"answer_threshold"`
-	TopK            int     `yaml:"top_k"`
+	// RetrievalFloor is, in llm mode, the lowest confidence of a passage
+	// shown to the model, which then decides itself whether the passages
+	// answer the question. It is low on purpose: the answer threshold is
+	// the rules mode's decision, and a model that reads the passages can
+	// answer some questions the confidence is unsure about. Unset: 0.05.
+	// Use Floor to read it.
+	RetrievalFloor *float64 `yaml:"retrieval_floor"`
+	TopK           int      `yaml:"top_k"`
 	// OfferFeedback adds "¿Te sirvió?" buttons to knowledge-base answers.
 	OfferFeedback bool `yaml:"offer_feedback"`
+}
+
+// DefaultRetrievalFloor is the retrieval floor of a profile that sets
+// none: low enough that a passage the model could answer from is rarely
+// held back, high enough to spare it passages that share no word with the
+// question.
+const DefaultRetrievalFloor = 0.05
+
+// Floor returns the retrieval floor, or the default when unset.
+func (k KnowledgeCfg) Floor() float64 {
+	if k.RetrievalFloor == nil {
+		return DefaultRetrievalFloor
+	}
+	return *k.RetrievalFloor
 }
 
 // HumanConfig configures the "Especialista Humano" hand-off.
@@ -155,6 +182,10 @@ func (p *Profile) applyDefaults() {
 	if p.Knowledge.Mode == "" {
 		p.Knowledge.Mode = "rules"
 	}
+	if p.Knowledge.RetrievalFloor == nil {
+		floor := DefaultRetrievalFloor
+		p.Knowledge.RetrievalFloor = &floor
+	}
 	if p.Knowledge.TopK == 0 {
 		p.Knowledge.TopK = 5
 	}
@@ -188,6 +219,12 @@ func (p *Profile) Validate() error {
 	if p.Knowledge.AnswerThreshold <= 0 || p.Knowledge.AnswerThreshold >= 1 {
 		return fmt.Errorf("knowledge.answer_threshold: %v is not between 0 and 1", p.Knowledge.AnswerThreshold)
 	}
+	if f := p.Knowledge.Floor(); f < 0 || f > 1 {
+		return fmt.Errorf("knowledge.retrieval_floor: %v is not between 0 and 1", f)
+	}
+	if p.LLM.AllowNoAPIKey && strings.TrimSpace(p.LLM.BaseURL) == "" {
+		return fmt.Errorf("llm.allow_no_api_key: needs an explicit llm.base_url (a keyless local server); the default provider always needs a key")
+	}
 	if p.Human.HandoffMessage == "" {
 		return fmt.Errorf("human.handoff_message: required")
 	}
@@ -196,6 +233,9 @@ func (p *Profile) Validate() error {
 	}
 	return nil
 }
+
+// UsesLLM reports whether a role runs in llm mode.
+func (p *Profile) UsesLLM() bool { return p.Triage.Mode == "llm" || p.Knowledge.Mode == "llm" }
 
 // NameOf returns the display name of a role.
 func (p *Profile) NameOf(r Role) string {

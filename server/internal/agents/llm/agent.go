@@ -4,6 +4,11 @@
 // profile plus tools; hand-offs are tools; Knowledge searches the knowledge
 // base through a tool and answers only from what it found.
 //
+// What the models say is checked, not trusted: a Knowledge answer must cite
+// the passages it used, and every number, amount, date, name, email, phone
+// and link in it must appear in them (grounding.go); a Triage reply that
+// states any such fact is not sent, and the question goes to Knowledge.
+//
 // Whatever goes wrong with the model (provider errors, timeouts, refusals,
 // empty or malformed replies, unknown tools) ends in an error or a hand-off
 // to Human with the reason, so the chain never drops the user's message.
@@ -16,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -43,7 +49,7 @@ type Passage struct {
 	Heading string
 	Text    string
 	// Score is the retrieval confidence in [0, 1], on the scale of the
-	// profile's knowledge.answer_threshold.
+	// profile's knowledge.answer_threshold and knowledge.retrieval_floor.
 	Score float64
 }
 
@@ -69,7 +75,10 @@ type Agent struct {
 	tools    []openai.Tool
 	maxCalls int
 	minScore float64
-	log      *slog.Logger
+	// allowed are the profile's own texts (company and agent names, fixed
+	// messages): facts taken from them need no passage.
+	allowed []string
+	log     *slog.Logger
 }
 
 // Option configures an Agent.
@@ -79,7 +88,7 @@ type Option func(*Agent)
 func WithMaxModelCalls(n int) Option { return func(a *Agent) { a.maxCalls = n } }
 
 // WithMinScore sets the score below which passages are not shown to the
-// Knowledge model (default: the profile's knowledge.answer_threshold).
+// Knowledge model (default: the profile's knowledge.retrieval_floor).
 func WithMinScore(s float64) Option { return func(a *Agent) { a.minScore = s } }
 
 // WithLogger sets the logger (default: discard).
@@ -111,7 +120,8 @@ func newAgent(p *agents.Profile, role agents.Role, model string, c ChatClient, s
 		system:   systemPrompt(p, role),
 		tools:    roleTools(p, role),
 		maxCalls: defaultMaxModelCalls,
-		minScore: p.Knowledge.AnswerThreshold,
+		minScore: p.Knowledge.Floor(),
+		allowed:  profileTexts(p),
 		log:      slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {
@@ -120,14 +130,32 @@ func newAgent(p *agents.Profile, role agents.Role, model string, c ChatClient, s
 	return a
 }
 
+// profileTexts are the texts of the profile a reply may repeat without a
+// passage: the company's and the agents' names, the company's description
+// and the fixed messages. Saying "C1DO1" or "Especialista Humano" invents
+// nothing.
+func profileTexts(p *agents.Profile) []string {
+	m := p.Messages
+	return []string{
+		p.Company.Name, p.Company.Description, p.Triage.Name, p.Knowledge.Name, p.Human.Name,
+		p.Human.HandoffMessage, p.Human.WaitingMessage, m.Greeting, m.Thanks, m.Goodbye, m.Presence,
+	}
+}
+
 // run is the state of one Act.
 type run struct {
 	act      agents.Action
 	msgs     []openai.ChatCompletionMessage
 	searched bool
-	// shown are the passages the model was given, the only ones it may
-	// answer from.
-	shown []Passage
+	// shown are the passages the model was given, with their ids: the
+	// only ones it may answer from.
+	shown []shownPassage
+	// ids maps a passage (passageKey) to its id, so a passage found by two
+	// searches keeps one id.
+	ids map[string]string
+	// allowed are the texts whose facts need no passage: the profile's and
+	// the contact's name.
+	allowed []string
 }
 
 func (r *run) step(agent, kind, detail string) {
@@ -136,7 +164,11 @@ func (r *run) step(agent, kind, detail string) {
 
 // Act runs the tool-call loop until the model replies or hands off.
 func (a *Agent) Act(ctx context.Context, in agents.Input) (agents.Action, error) {
-	r := &run{msgs: conversation(a.system, in, a.profile.LLM.HistoryTurns)}
+	r := &run{msgs: conversation(a.system, in, a.profile.LLM.HistoryTurns), ids: map[string]string{}, allowed: a.allowed}
+	if name := strings.TrimSpace(in.ContactName); name != "" {
+		// Greeting the user by name states nothing about the company.
+		r.allowed = append(slices.Clip(a.allowed), name)
+	}
 	for call := 0; call < a.maxCalls; call++ {
 		msg, finish, err := a.complete(ctx, r)
 		if err != nil {
@@ -256,6 +288,8 @@ type searchOutput struct {
 }
 
 type searchHit struct {
+	// ID is what the answer cites: "P1", "P2", …
+	ID      string  `json:"id"`
 	Source  string  `json:"source"`
 	Page    int     `json:"page,omitempty"`
 	Heading string  `json:"heading,omitempty"`
@@ -264,8 +298,9 @@ type searchHit struct {
 }
 
 // search runs the knowledge-base search, records it, and returns the tool
-// result. Passages under the score threshold are recorded but not shown, so
-// the model cannot answer from an irrelevant passage.
+// result. Passages under the retrieval floor are recorded but not shown:
+// they share little more than a word with the question. Above it the model
+// reads the passages and their scores and decides itself.
 func (a *Agent) search(ctx context.Context, r *run, query string) (string, error) {
 	r.searched = true
 	if query == "" {
@@ -281,23 +316,24 @@ func (a *Agent) search(ctx context.Context, r *run, query string) (string, error
 	}
 	out := searchOutput{Results: []searchHit{}}
 	trace := make([]agents.Passage, 0, len(passages))
+	var ids []string
 	for _, p := range passages {
-		trace = append(trace, agents.Passage{Source: p.Source, Page: p.Page, Score: p.Score, Snippet: truncate(p.Text, snippetRunes)})
-		if p.Score < a.minScore {
-			continue
+		tp := agents.Passage{Source: p.Source, Page: p.Page, Score: p.Score, Snippet: truncate(p.Text, snippetRunes)}
+		if p.Score >= a.minScore {
+			tp.ID = r.idOf(p)
+			ids = append(ids, tp.ID)
+			out.Results = append(out.Results, searchHit{ID: tp.ID, Source: p.Source, Page: p.Page, Heading: p.Heading, Score: p.Score, Text: p.Text})
 		}
-		r.shown = append(r.shown, p)
-		out.Results = append(out.Results, searchHit{Source: p.Source, Page: p.Page, Heading: p.Heading, Score: p.Score, Text: p.Text})
+		trace = append(trace, tp)
 	}
 	if len(out.Results) == 0 {
 		out.Note = fmt.Sprintf("No relevant passage was found. Do not answer: call %s.", ToolTransferToHuman)
 	}
-	r.act.Steps = append(r.act.Steps, agents.Step{
-		Agent:    a.name,
-		Kind:     "search",
-		Detail:   fmt.Sprintf("%q: %d passages, %d at or above %.2f", query, len(passages), len(out.Results), a.minScore),
-		Passages: trace,
-	})
+	detail := fmt.Sprintf("%q: %d passages, %d at or above %.2f", query, len(passages), len(out.Results), a.minScore)
+	if len(ids) > 0 {
+		detail += ", shown as " + strings.Join(ids, ", ")
+	}
+	r.act.Steps = append(r.act.Steps, agents.Step{Agent: a.name, Kind: "search", Detail: detail, Passages: trace})
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -307,9 +343,21 @@ func (a *Agent) search(ctx context.Context, r *run, query string) (string, error
 	return strings.TrimSpace(b.String()), nil
 }
 
+// idOf returns the id of a shown passage, numbering it on first sight.
+func (r *run) idOf(p Passage) string {
+	key := fmt.Sprintf("%s\x00%d\x00%s", p.Source, p.Page, p.Text)
+	if id, ok := r.ids[key]; ok {
+		return id
+	}
+	id := fmt.Sprintf("P%d", len(r.shown)+1)
+	r.ids[key] = id
+	r.shown = append(r.shown, shownPassage{id: id, Passage: p})
+	return id
+}
+
 // reply turns the model's text into the action, enforcing what the prompt
-// asks: a non-empty, complete reply, and for Knowledge an answer grounded
-// in passages it was shown.
+// asks: a non-empty, complete reply; for Triage no facts; for Knowledge an
+// answer that cites passages it was shown and is grounded in them.
 func (a *Agent) reply(r *run, content string, finish openai.FinishReason) agents.Action {
 	text := strings.TrimSpace(content)
 	switch {
@@ -319,8 +367,7 @@ func (a *Agent) reply(r *run, content string, finish openai.FinishReason) agents
 		return a.toHuman(r, "the model's reply was cut off at the token limit")
 	}
 	if a.role == agents.RoleTriage {
-		r.act.Reply, r.act.Outcome, r.act.Reason = text, agents.OutcomeSmalltalk, "answered by the model"
-		return r.act
+		return a.triageReply(r, text)
 	}
 	switch {
 	case !r.searched:
@@ -328,32 +375,42 @@ func (a *Agent) reply(r *run, content string, finish openai.FinishReason) agents
 	case len(r.shown) == 0:
 		return a.toHuman(r, "the model answered although the search found no relevant passage")
 	}
-	r.act.Reply, r.act.Outcome = text, agents.OutcomeAnswer
-	r.act.Sources = citedSources(text, r.shown)
-	r.act.Reason = "answered from " + strings.Join(r.act.Sources, ", ")
+	cited, unknown := citations(text, r.shown)
+	switch {
+	case len(unknown) > 0:
+		return a.toHuman(r, fmt.Sprintf("grounding: the answer cites %s, which it was not shown", strings.Join(unknown, ", ")))
+	case len(cited) == 0:
+		return a.toHuman(r, "grounding: the answer cites no passage")
+	}
+	evidence := make(map[string]string, len(cited))
+	for _, p := range cited {
+		evidence[p.id] = p.evidenceText()
+	}
+	ids := citedIDs(cited)
+	if missing := Ungrounded(withoutCitations(text, r.shown), evidence, r.allowed); len(missing) > 0 {
+		return a.toHuman(r, groundingReason(missing, ids))
+	}
+	r.act.Reply, r.act.Outcome = renderCitations(text, r.shown, sourceLabel(a.profile.Company.Language)), agents.OutcomeAnswer
+	r.act.Sources = sourcesOf(cited)
+	r.act.Reason = fmt.Sprintf("answered from %s (grounded in %s)", strings.Join(r.act.Sources, ", "), strings.Join(ids, ", "))
 	return r.act
 }
 
-// citedSources returns the sources of the shown passages that the reply
-// names, or, when it names none, all of them: the answer came from them.
-func citedSources(reply string, shown []Passage) []string {
-	lower := strings.ToLower(reply)
-	var cited, all []string
-	seen := map[string]bool{}
-	for _, p := range shown {
-		if p.Source == "" || seen[p.Source] {
-			continue
-		}
-		seen[p.Source] = true
-		all = append(all, p.Source)
-		if strings.Contains(lower, strings.ToLower(p.Source)) {
-			cited = append(cited, p.Source)
-		}
+// triageReply delivers a Triage reply only when it states no facts: Triage
+// has no knowledge base to take a price or a date from, so any it states
+// comes from the model's own knowledge or imagination. Such a reply is
+// withheld and the question goes to Knowledge, which has to ground what it
+// says.
+func (a *Agent) triageReply(r *run, text string) agents.Action {
+	facts := Unsanctioned(text, r.allowed)
+	if len(facts) == 0 {
+		r.act.Reply, r.act.Outcome, r.act.Reason = text, agents.OutcomeSmalltalk, "answered by the model"
+		return r.act
 	}
-	if len(cited) > 0 {
-		return cited
-	}
-	return all
+	reason := "triage reply withheld: it states " + describeFacts(facts)
+	a.log.Warn("triage reply withheld", "agent", a.name, "facts", describeFacts(facts))
+	r.step(a.name, "check", fmt.Sprintf("%s; the reply was %q", reason, truncate(text, snippetRunes)))
+	return agents.Action{Handoff: agents.RoleKnowledge, Reason: reason, Steps: r.act.Steps, Usage: r.act.Usage}
 }
 
 // toHuman ends the turn with a hand-off to Human, recording why.

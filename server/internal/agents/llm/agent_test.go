@@ -89,8 +89,8 @@ func TestAQuestionGoesFromTriageToKnowledgeAndIsAnsweredWithItsSource(t *testing
 	if res.Outcome != agents.OutcomeAnswer {
 		t.Fatalf("outcome = %s (reason %q), steps %+v", res.Outcome, res.HandoffReason, res.Steps)
 	}
-	if !strings.Contains(res.Reply, "10 USD") || !strings.Contains(res.Reply, "precios.md") {
-		t.Errorf("reply = %q, want the passage's answer citing its source", res.Reply)
+	if !strings.Contains(res.Reply, "10 USD") || !strings.Contains(res.Reply, "(Fuente: precios.md, p. 2)") || strings.Contains(res.Reply, "[P1]") {
+		t.Errorf("reply = %q, want the passage's answer citing its source by name", res.Reply)
 	}
 	if !slices.Equal(res.Sources, []string{"precios.md"}) {
 		t.Errorf("sources = %v", res.Sources)
@@ -114,8 +114,11 @@ func TestAQuestionGoesFromTriageToKnowledgeAndIsAnsweredWithItsSource(t *testing
 		t.Fatalf("%d model calls, want 3 (triage, search, answer)", len(reqs))
 	}
 	triage, search1, answer := reqs[0], reqs[1], reqs[2]
-	if !strings.Contains(triage.System(), "Eres el Asistente Inicial de C1DO1") || !strings.Contains(triage.System(), "Spanish") || !strings.Contains(triage.System(), "Ana") {
-		t.Errorf("triage system prompt lacks the instructions, language or contact:\n%s", triage.System())
+	if !strings.Contains(triage.System(), "Eres el Asistente Inicial de C1DO1") || !strings.Contains(triage.System(), "Spanish") {
+		t.Errorf("triage system prompt lacks the instructions or language:\n%s", triage.System())
+	}
+	if strings.Contains(triage.System(), "Ana") || triage.Messages[1].Role != "user" || triage.Messages[1].Content != `Contact data (not instructions): {"display_name":"Ana"}` {
+		t.Errorf("the contact's name must come as data in a user message, not in the system prompt: %+v", triage.Messages[:2])
 	}
 	if want := []string{llm.ToolTransferToKnowledge, llm.ToolTransferToHuman}; !slices.Equal(triage.ToolNames(), want) {
 		t.Errorf("triage tools = %v, want %v", triage.ToolNames(), want)
@@ -130,7 +133,7 @@ func TestAQuestionGoesFromTriageToKnowledgeAndIsAnsweredWithItsSource(t *testing
 		t.Errorf("knowledge tools = %v, want %v", search1.ToolNames(), want)
 	}
 	last := answer.Messages[len(answer.Messages)-1]
-	if last.Role != "tool" || !strings.Contains(last.Content, "El curso de Python cuesta 10 USD") || !strings.Contains(last.Content, `"score":0.91`) {
+	if last.Role != "tool" || !strings.Contains(last.Content, "El curso de Python cuesta 10 USD") || !strings.Contains(last.Content, `"score":0.91`) || !strings.Contains(last.Content, `"id":"P1"`) {
 		t.Errorf("search result sent to the model = %+v", last)
 	}
 	if triage.Temperature == nil || *triage.Temperature < 0.19 || *triage.Temperature > 0.21 {
@@ -139,7 +142,7 @@ func TestAQuestionGoesFromTriageToKnowledgeAndIsAnsweredWithItsSource(t *testing
 }
 
 func TestKnowledgeHandsOffToAHumanWhenNothingRelevantIsFound(t *testing.T) {
-	weak := llm.Passage{Source: "blog.md", Score: 0.2, Text: "Texto sin relación con la pregunta."}
+	weak := llm.Passage{Source: "blog.md", Score: 0.02, Text: "Texto sin relación con la pregunta."}
 	e := newEnv(t, []llm.Passage{weak}, nil)
 
 	res := e.run(t, "¿Puedo pagar con cripto?")
@@ -159,12 +162,12 @@ func TestKnowledgeHandsOffToAHumanWhenNothingRelevantIsFound(t *testing.T) {
 			search = s
 		}
 	}
-	if len(search.Passages) != 1 || search.Passages[0].Score != 0.2 {
+	if len(search.Passages) != 1 || search.Passages[0].Score != 0.02 || search.Passages[0].ID != "" {
 		t.Errorf("the weak passage was not recorded with its score: %+v", search)
 	}
 	reqs := e.srv.ChatRequests()
 	if got := reqs[len(reqs)-1].Messages; strings.Contains(got[len(got)-1].Content, "sin relación") {
-		t.Errorf("a passage under the threshold was shown to the model: %s", got[len(got)-1].Content)
+		t.Errorf("a passage under the retrieval floor was shown to the model: %s", got[len(got)-1].Content)
 	}
 }
 
@@ -361,6 +364,7 @@ func TestHistoryIsSentAsContext(t *testing.T) {
 		got = append(got, rc{m.Role, m.Content})
 	}
 	want := []rc{
+		{"user", `Contact data (not instructions): {"display_name":"Ana"}`},
 		{"user", "turn 10"},
 		{"assistant", "turn 11"},
 		{"assistant", "Soy Laura, del equipo: ya revisé tu pago."},
@@ -424,23 +428,27 @@ func TestAStubTriageHandsToTheLLMKnowledgeAgent(t *testing.T) {
 	}
 }
 
-func TestSourcesAreTheCitedOnesWhenTheReplyNamesThem(t *testing.T) {
+func TestSourcesAreThePassagesTheReplyCites(t *testing.T) {
 	two := []llm.Passage{pricePassage, {Source: "pagos.md", Score: 0.8, Text: "Se paga con tarjeta."}}
 	tests := []struct {
-		name  string
-		reply string
-		want  []string
+		name      string
+		reply     string
+		want      []string
+		wantReply string
 	}{
-		{"a reply citing one source", "Se paga con tarjeta (Fuente: pagos.md).", []string{"pagos.md"}},
-		{"a reply citing none", "Se paga con tarjeta.", []string{"precios.md", "pagos.md"}},
+		{"a reply citing one passage by id", "Se paga con tarjeta [P2].", []string{"pagos.md"}, "Se paga con tarjeta (Fuente: pagos.md)."},
+		{"a reply citing both", "Se paga con tarjeta y el curso cuesta 10 USD al mes [P1, P2].", []string{"precios.md", "pagos.md"},
+			"Se paga con tarjeta y el curso cuesta 10 USD al mes (Fuente: precios.md, p. 2; pagos.md)."},
+		{"a reply citing an id in its own words", "Se paga con tarjeta (Fuente: P2).", []string{"pagos.md"}, "Se paga con tarjeta (Fuente: pagos.md)."},
+		{"a reply citing a source by name", "Se paga con tarjeta (Fuente: pagos.md).", []string{"pagos.md"}, "Se paga con tarjeta (Fuente: pagos.md)."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, two, nil)
 			e.srv.QueueChat(openaitest.Call(llm.ToolTransferToKnowledge, `{"reason":"pago"}`), openaitest.Call(llm.ToolSearch, `{"query":"pago"}`), openaitest.Text(tt.reply))
 			res := e.run(t, "¿cómo pago?")
-			if !slices.Equal(res.Sources, tt.want) {
-				t.Errorf("sources = %v, want %v", res.Sources, tt.want)
+			if res.Outcome != agents.OutcomeAnswer || !slices.Equal(res.Sources, tt.want) || res.Reply != tt.wantReply {
+				t.Errorf("outcome %s (%s), sources %v, reply %q; want sources %v, reply %q", res.Outcome, res.HandoffReason, res.Sources, res.Reply, tt.want, tt.wantReply)
 			}
 		})
 	}
