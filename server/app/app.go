@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/relevo/relevo/server/internal/agents"
+	"github.com/relevo/relevo/server/internal/agents/modes"
 	"github.com/relevo/relevo/server/internal/api"
 	"github.com/relevo/relevo/server/internal/metrics"
 	"github.com/relevo/relevo/server/internal/pipeline"
@@ -80,6 +81,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 			profile = agents.DefaultProfile()
 		}
 	}
+	// A missing model key is found before anything is opened or loaded.
+	if _, err := modes.APIKey(profile, o.getenv); err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
 	keys, err := api.ParseKeys(cfg.APIKeys)
 	if err != nil {
 		return nil, fmt.Errorf("--api-keys: %w", err)
@@ -99,7 +104,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	if err != nil {
 		return nil, err
 	}
-	chain := newChain(profile, kb, o, log.With("component", "agents"))
+	chain, err := newChain(profile, kb, o, log.With("component", "agents"))
+	if err != nil {
+		return nil, err
+	}
 	transcriber := newTranscriber(cfg, profile, o)
 	m := metrics.New()
 	host, _ := os.Hostname()

@@ -18,13 +18,20 @@ import (
 // SQLite database and the sample knowledge base.
 func startApp(t *testing.T, args ...string) (*App, *relevo.Client) {
 	t.Helper()
+	return startAppWith(t, io.Discard, nil, args...)
+}
+
+// startAppWith is startApp with the server's log written to logw and
+// assembly options.
+func startAppWith(t *testing.T, logw io.Writer, opts []Option, args ...string) (*App, *relevo.Client) {
+	t.Helper()
 	base := []string{"--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", t.TempDir() + "/relevo.db"}
 	cfg, err := ParseConfig(append(base, args...), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := New(ctx, cfg, slog.New(slog.NewTextHandler(logw, nil)), opts...)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

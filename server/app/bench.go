@@ -7,7 +7,8 @@ import "github.com/relevo/relevo/server/internal/agents"
 // answer costs real model calls. It starts from the profile set by an
 // earlier WithProfile, or else the embedded sample profile (a --profile file
 // is then ignored); put it after WithProfile. The API key is read as usual
-// from the environment variable the profile names (see WithGetenv). Load
+// from the environment variable the profile names (see WithGetenv), and New
+// fails when it is empty. Load
 // benchmarks and end-to-end tests use it, since the profile type is internal.
 func WithLLM(baseURL string) Option {
 	return func(o *options) {

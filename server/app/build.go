@@ -8,11 +8,12 @@ import (
 	"log/slog"
 	"mime"
 	"path"
+	"sync/atomic"
 	"time"
 
 	"github.com/relevo/relevo/server/internal/agents"
 	"github.com/relevo/relevo/server/internal/agents/llm"
-	"github.com/relevo/relevo/server/internal/agents/rules"
+	"github.com/relevo/relevo/server/internal/agents/modes"
 	"github.com/relevo/relevo/server/internal/api"
 	"github.com/relevo/relevo/server/internal/knowledge"
 	"github.com/relevo/relevo/server/internal/knowledge/embed"
@@ -30,6 +31,9 @@ type kb struct {
 	st        store.Store
 	threshold float64
 	log       *slog.Logger
+	// sampleGone is set once no sample document is known to remain, so
+	// that uploads stop looking for them.
+	sampleGone atomic.Bool
 }
 
 func newKnowledge(ctx context.Context, cfg Config, st store.Store, p *agents.Profile, o options, log *slog.Logger) (*kb, error) {
@@ -62,7 +66,9 @@ func newKnowledge(ctx context.Context, cfg Config, st store.Store, p *agents.Pro
 }
 
 // loadSampleIfEmpty seeds a brand-new knowledge base with the sample
-// company's documents, so the quick start answers real questions.
+// company's documents, so the quick start answers real questions. They are
+// stored under sampledata.Prefix, which marks them as a demo: relevoctl
+// shows them so, and the company's first own upload removes them.
 func (k *kb) loadSampleIfEmpty(ctx context.Context) error {
 	docs, _, err := k.st.ListDocuments(ctx, 1, "")
 	if err != nil {
@@ -85,7 +91,7 @@ func (k *kb) loadSampleIfEmpty(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := k.Upload(ctx, path.Base(name), mime.TypeByExtension(path.Ext(name)), data); err != nil {
+		if _, err := k.Upload(ctx, sampledata.Prefix+path.Base(name), mime.TypeByExtension(path.Ext(name)), data); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		n++
@@ -129,7 +135,75 @@ func (k *kb) Upload(ctx context.Context, filename, mediaType string, content []b
 		}
 		res.Document.ChunkCount = len(in.Entries)
 	}
+	if !sampledata.IsSample(filename) {
+		if err := k.removeSample(ctx); err != nil {
+			// The upload is stored; failing it still tells the operator
+			// that demo answers may be mixed with theirs, and the next
+			// upload tries again.
+			return res, fmt.Errorf("%s is stored, but removing the sample knowledge base failed: %w", filename, err)
+		}
+	}
 	return res, k.Refresh(ctx)
+}
+
+// removeSample deletes the sample documents and their Q&A entries: once
+// the company has documents of its own, answers from the fictional
+// company's would be wrong answers. Learned entries stay, they are the
+// company's specialists' answers.
+func (k *kb) removeSample(ctx context.Context) error {
+	if k.sampleGone.Load() {
+		return nil
+	}
+	var docs []store.Document
+	cursor := ""
+	for {
+		list, next, err := k.st.ListDocuments(ctx, 500, cursor)
+		if err != nil {
+			return fmt.Errorf("list documents: %w", err)
+		}
+		for _, d := range list {
+			if sampledata.IsSample(d.Filename) {
+				docs = append(docs, d)
+			}
+		}
+		if next == "" || len(list) == 0 {
+			break
+		}
+		cursor = next
+	}
+	var entries []string
+	cursor = ""
+	for {
+		list, next, err := k.st.ListEntries(ctx, false, 500, cursor)
+		if err != nil {
+			return fmt.Errorf("list entries: %w", err)
+		}
+		for _, e := range list {
+			if sampledata.IsSample(e.Source) && !e.Learned {
+				entries = append(entries, e.ID)
+			}
+		}
+		if next == "" || len(list) == 0 {
+			break
+		}
+		cursor = next
+	}
+	// Another replica removing them at the same time is no error.
+	for _, d := range docs {
+		if err := k.st.DeleteDocument(ctx, d.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("delete %s: %w", d.Filename, err)
+		}
+	}
+	for _, id := range entries {
+		if err := k.st.DeleteEntry(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("delete entry %s: %w", id, err)
+		}
+	}
+	if len(docs)+len(entries) > 0 {
+		k.log.Info("sample knowledge base removed", "documents", len(docs), "entries", len(entries))
+	}
+	k.sampleGone.Store(true)
+	return nil
 }
 
 func (k *kb) deleteEntriesFrom(ctx context.Context, source string) error {
@@ -206,44 +280,14 @@ func (k *kb) Refresh(ctx context.Context) error { return k.base.Sync(ctx, k.st) 
 // AnswerThreshold implements api.Knowledge.
 func (k *kb) AnswerThreshold() float64 { return k.threshold }
 
-// passages adapts the knowledge base to the llm agents' search tool.
-type passages struct{ base *knowledge.Base }
-
-func (p passages) Search(ctx context.Context, query string, limit int) ([]llm.Passage, error) {
-	rs, err := p.base.Search(ctx, query, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]llm.Passage, len(rs))
-	for i, r := range rs {
-		text := r.Text
-		if r.Kind == knowledge.KindEntry {
-			text = "Pregunta: " + r.Question + "\nRespuesta: " + r.Text
-		}
-		out[i] = llm.Passage{Source: r.Source, Page: r.Page, Heading: r.Heading, Text: text, Score: r.Score}
-	}
-	return out, nil
-}
-
 // newChain builds the agent chain with each role in the mode its profile
-// asks for.
-func newChain(p *agents.Profile, k *kb, o options, log *slog.Logger) *agents.Chain {
-	var client *llm.Client
-	if p.Triage.Mode == "llm" || p.Knowledge.Mode == "llm" {
-		client = llm.NewClient(p.LLM.BaseURL, o.getenv(p.LLM.APIKeyEnv), o.httpClient)
+// asks for. It fails when a role runs in llm mode without an API key.
+func newChain(p *agents.Profile, k *kb, o options, log *slog.Logger) (*agents.Chain, error) {
+	chain, err := modes.Build(p, k.base, modes.Options{Getenv: o.getenv, HTTPClient: o.httpClient, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
 	}
-	var triage, know agents.Agent
-	if p.Triage.Mode == "llm" {
-		triage = llm.NewTriage(p, client, llm.WithLogger(log))
-	} else {
-		triage = rules.NewTriage(p)
-	}
-	if p.Knowledge.Mode == "llm" {
-		know = llm.NewKnowledge(p, client, passages{k.base}, llm.WithLogger(log))
-	} else {
-		know = rules.NewKnowledge(p, k.base)
-	}
-	return agents.NewChain(p, triage, know)
+	return chain, nil
 }
 
 // newTranscriber returns the voice-note transcriber, or nil when no model
