@@ -217,11 +217,19 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			r.Answer = res.Reply
 		}
 		for _, s := range res.Steps {
-			if s.Kind == "search" {
+			switch s.Kind {
+			case "search":
 				r.Searched = true
 				if len(s.Passages) > 0 {
 					r.TopScore, r.TopSource = s.Passages[0].Score, s.Passages[0].Source
 				}
+			case "decision":
+				if s.Agent != p.Knowledge.Name {
+					continue
+				}
+				// The decision's confidence is what the threshold is
+				// compared with; a sweep replays it.
+				r.TopScore = s.Confidence
 			}
 		}
 		score(&r, q)

@@ -70,6 +70,9 @@ type Step struct {
 	Kind     string    `json:"kind"` // handoff, tool_call, search, check, reply, decision, error
 	Detail   string    `json:"detail,omitempty"`
 	Passages []Passage `json:"passages,omitempty"`
+	// Confidence is a decision step's confidence that the best passage
+	// answers the question (0 when it lacks what is asked).
+	Confidence float64 `json:"confidence,omitempty"`
 }
 
 // Usage counts model tokens.

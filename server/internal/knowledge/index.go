@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/relevo/relevo/server/internal/knowledge/analysis"
+	"github.com/relevo/relevo/server/internal/knowledge/ingest"
 	"github.com/relevo/relevo/server/internal/store"
 )
 
@@ -57,6 +59,14 @@ type Result struct {
 	// Unknown is the share of the query's weight in words that no passage
 	// of the knowledge base contains, even with a typo corrected.
 	Unknown float64
+	// TitleMatch is the trigram similarity between the query and the
+	// passage's title (a heading, or an entry's question), 0..1; 0 when
+	// the passage has no title.
+	TitleMatch float64
+	// Relevance is the evidence the confidence is computed from: lexical
+	// and vector scores fused, averaged with the title match when the
+	// passage has a title. Hits are ranked by it.
+	Relevance float64
 }
 
 // IndexOptions tunes the fusion of lexical and vector evidence.
@@ -84,6 +94,18 @@ const (
 	fuzzyFactor = 0.7
 	// fuzzyMinRunes: shorter words have too many neighbours at distance 1.
 	fuzzyMinRunes = 5
+	// backgroundPassages is the number of passages assumed besides the
+	// knowledge base's own when weighing how rare a word is. A word found in
+	// the only passage of a one-chunk knowledge base is still specific
+	// (most texts in the world do not say "CEO"), and the figures of a
+	// small base do not swing with one more upload.
+	backgroundPassages = 10
+	// titleWeight is the weight of the title match against the fused
+	// lexical and vector relevance.
+	titleWeight = 2.0
+	// sentenceMatchCandidates is how many of the best candidates get their
+	// sentences matched against the query.
+	sentenceMatchCandidates = 10
 )
 
 // Index is the in-memory hybrid index of the knowledge base: an inverted
@@ -121,6 +143,8 @@ type Index struct {
 	vocab    *vocab
 	docs     map[string][]int32
 	entries  map[string]int32
+	// gramDF counts the passages holding each character trigram.
+	gramDF map[string]int32
 
 	pool sync.Pool // *scratch
 }
@@ -146,6 +170,13 @@ type item struct {
 	terms    []string
 	// title holds the analysed heading (chunks) or question (entries).
 	title []analysis.Term
+	// titleGrams are the title's character trigrams.
+	titleGrams map[string]float32
+	// titled: the title describes the passage (it shares a content word
+	// with it, or is an entry's question).
+	titled bool
+	// gramText is the text whose trigrams were counted in gramDF.
+	gramText string
 }
 
 // NewIndex returns an empty index for vectors of dims dimensions.
@@ -163,6 +194,7 @@ func NewIndex(an *analysis.Analyzer, dims int, opt IndexOptions) *Index {
 		postings: make(map[string]*posting),
 		docs:     make(map[string][]int32),
 		entries:  make(map[string]int32),
+		gramDF:   make(map[string]int32),
 		vec:      newVectors(dims),
 		vocab:    newVocab(),
 	}
@@ -187,6 +219,13 @@ func (ix *Index) PutDocument(doc store.Document, chunks []store.Chunk) {
 		prepared[i] = item{kind: KindChunk, id: c.ID, docID: doc.ID, source: doc.Filename, page: c.Page, heading: c.Heading, text: c.Text, ordinal: c.Ordinal}
 		tfs[i] = ix.termFreqs(c.Heading, c.Text, &prepared[i])
 	}
+	if len(prepared) > 1 && allSameHeading(chunks) {
+		// One heading over every passage is the document's name, not a
+		// description of each passage.
+		for i := range prepared {
+			prepared[i].titled = false
+		}
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.removeDocumentLocked(doc.ID)
@@ -195,6 +234,15 @@ func (ix *Index) PutDocument(doc store.Document, chunks []store.Chunk) {
 		slots[i] = ix.addLocked(prepared[i], tfs[i], chunks[i].Embedding)
 	}
 	ix.docs[doc.ID] = slots
+}
+
+func allSameHeading(chunks []store.Chunk) bool {
+	for _, c := range chunks[1:] {
+		if c.Heading != chunks[0].Heading {
+			return false
+		}
+	}
+	return true
 }
 
 // RemoveDocument drops a document's chunks.
@@ -213,10 +261,19 @@ func (ix *Index) removeDocumentLocked(id string) {
 
 // PutEntry indexes a question/answer entry, replacing an earlier version.
 // The question is weighted like a heading, so paraphrases of it find the
-// entry; the answer's words count too.
+// entry; the answer's words count too, except for learned entries: a
+// specialist's answer to one customer says many things besides the answer
+// ("we wrote to you", the product names of that case), and a stranger's
+// question sharing a few of those words must not find it. A learned entry
+// is found by its question alone.
 func (ix *Index) PutEntry(e store.Entry) {
 	it := item{kind: KindEntry, id: e.ID, source: e.Source, question: e.Question, text: e.Answer, learned: e.Learned}
-	tf := ix.termFreqs(e.Question, e.Answer, &it)
+	body := e.Answer
+	if e.Learned {
+		body = ""
+	}
+	tf := ix.termFreqs(e.Question, body, &it)
+	it.titled = true
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if s, ok := ix.entries[e.ID]; ok {
@@ -250,8 +307,15 @@ func (ix *Index) termFreqs(title, body string, it *item) map[string]float32 {
 	for _, t := range ix.an.Terms(body) {
 		tf[t.Stem]++
 		length++
+		if seen[t.Stem] && t.Weight == 1 {
+			it.titled = true
+		}
 	}
 	it.length = length
+	if title != "" {
+		it.titleGrams = gramCounts(title)
+	}
+	it.gramText = title + "\n" + body
 	it.terms = make([]string, 0, len(tf))
 	for s := range tf {
 		it.terms = append(it.terms, s)
@@ -273,6 +337,7 @@ func (ix *Index) addLocked(it item, tf map[string]float32, vec []float32) int32 
 	}
 	ix.lens[slot] = it.length
 	ix.vec.set(slot, vec)
+	ix.countGramsLocked(it.gramText, 1)
 	for term, f := range tf {
 		p := ix.postings[term]
 		if p == nil {
@@ -310,6 +375,7 @@ func (ix *Index) removeLocked(slot int32) {
 	}
 	ix.live--
 	ix.totalLen -= float64(it.length)
+	ix.countGramsLocked(it.gramText, -1)
 	*it = item{}
 	ix.lens[slot] = 0
 	ix.vec.clear(slot)
@@ -391,6 +457,10 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	}
 	n := float64(ix.live)
 	avgLen := float32(ix.totalLen / n)
+	// Rarity is weighed against the base plus a background of passages
+	// that hold none of the query's words (backgroundPassages).
+	nb := n + backgroundPassages
+	qgrams := gramCounts(query)
 	if avgLen <= 0 {
 		avgLen = 1
 	}
@@ -422,10 +492,10 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 				df = max(df, len(p.slots))
 			}
 		}
-		w := qt.Weight * idf(n, float64(df))
+		w := qt.Weight * idf(nb, float64(df))
 		denom += w
 		if df > 0 {
-			specBits += qt.Weight * -math.Log(float64(df)/n)
+			specBits += qt.Weight * -math.Log(float64(df)/nb)
 		} else {
 			unknown += w
 		}
@@ -516,8 +586,11 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 				// A passage whose title says what the query says is the
 				// answer to it (FAQ headings, learned questions); the title
 				// match can raise the lexical score, never lower it.
-				r.Lexical = math.Max(r.Lexical, (r.Lexical+ix.titleSimLocked(resolved, it.title, n))/2)
+				r.Lexical = math.Max(r.Lexical, (r.Lexical+ix.titleSimLocked(resolved, it.title, nb))/2)
 			}
+		}
+		if it.titleGrams != nil {
+			r.TitleMatch = ix.gramCosineLocked(qgrams, it.titleGrams, n)
 		}
 		if hasVec {
 			cos := float64(dot(qvec, ix.vec.row(slot)))
@@ -527,8 +600,35 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		if !hasVec {
 			wl = 1
 		}
-		r.Score = wl*r.Lexical + (1-wl)*r.Vector
+		r.Relevance = wl*r.Lexical + (1-wl)*r.Vector
 		out = append(out, r)
+	}
+	// The title match: a passage is also matched by its sentence closest
+	// to the query, which is where its answer would be; a heading can be a
+	// document's name ("Manual del usuario") rather than what the passage
+	// says. Only the leading candidates need it; the others cannot catch up.
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(out[b].Relevance, out[a].Relevance) })
+	for rank, i := range order {
+		it := &ix.items[where[i]]
+		if rank < sentenceMatchCandidates {
+			out[i].TitleMatch = math.Max(out[i].TitleMatch, ix.bestSentenceMatchLocked(qgrams, it.text, n))
+		}
+		// A title that says what its passage is about (a FAQ question, a
+		// section heading that shares words with its text) is evidence
+		// both ways: a passage whose title is not what was asked is
+		// probably not the answer. Otherwise (a document's name repeated
+		// over its passages, no title) the match can raise the relevance,
+		// never lower it: a long passage rarely has a sentence phrased like
+		// the question, yet it may hold the answer.
+		combined := (out[i].Relevance + titleWeight*out[i].TitleMatch) / (1 + titleWeight)
+		if !it.titled {
+			combined = math.Max(out[i].Relevance, combined)
+		}
+		out[i].Relevance = combined
 	}
 	if denom > 0 {
 		unknown /= denom
@@ -536,7 +636,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	for i := range out {
 		out[i].Unknown = unknown
 	}
-	ix.calibrateLocked(out, where, specBits/math.Log(max(n, 2)))
+	ix.calibrateLocked(out, where, resolved, specBits/math.Log(nb))
 	slices.SortFunc(out, func(a, b Result) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
@@ -549,60 +649,127 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	return out
 }
 
-// The confidence model: a logistic function of three measurements of the
-// best hit, fitted on 3,593 labelled searches of six FAQ knowledge bases in
-// two languages (the held-out Spanish and English sets of
-// docs/calibration.md), where "right" means the hit is from the document
-// that holds the answer. It reads as the probability that the hit is the
-// answer, on every base, whatever its size or the length of its passages.
+// The confidence model: a logistic function of four measurements of a
+// hit, fitted on labelled searches of six FAQ knowledge bases in two
+// languages (docs/calibration.md), where "right" means the hit is from the
+// document that holds the answer. It reads as the probability that the hit
+// is the answer, on every base, whatever its size or the length of its
+// passages.
 const (
-	confBias        = -8.41
-	confRelevance   = 4.87 // per unit of relevance over the words the base knows
-	confMargin      = 6.56 // per unit of lead over the best other document
-	confSpecificity = 5.32 // per unit of 1 − e^(−specificity)
+	confBias        = -6.47
+	confRelevance   = 5.54 // per unit of relevance
+	confMargin      = 5.22 // per unit of lead over the best rival
+	confSpecificity = 3.88 // per unit of 1 − e^(−specificity)
 )
 
-// confidence turns a hit's relevance, its lead over the best hit from
-// another document and the query's specificity into the probability that
-// it answers the query. The lead is what separates the answer from its
-// near-duplicates (several FAQ entries about symptoms); specificity is what
-// keeps a question made of words found everywhere ("COVID-19", "médico")
-// from being answered confidently by whichever passage says them most.
-// Relevance here counts only the query words the knowledge base contains:
-// a word it has never seen is a synonym it does not use as often as a
-// topic it lacks, and it already adds nothing to specificity.
+// confidence turns a hit's relevance, its lead over the best rival (a hit
+// from another document that does not say the same thing) and the query's
+// specificity into the probability that it answers the query. The lead
+// separates the answer from its near-duplicates (several FAQ entries about
+// symptoms); specificity keeps a question made of words found everywhere
+// ("COVID-19", "médico") from being answered confidently by whichever
+// passage says them most. Words the base has never seen count in the
+// relevance (the lexical part covers the whole query, not only the known
+// words), and the answer decision weighs them again (agents/rules).
 func confidence(relevance, margin, specificity float64) float64 {
 	z := confBias + confRelevance*relevance + confMargin*margin + confSpecificity*(1-math.Exp(-specificity))
 	return 1 / (1 + math.Exp(-z))
 }
 
-// calibrateLocked turns each hit's relevance (in Score) into its
-// confidence, noting its margin over the best hit from another document
-// and the query's specificity. Chunks of one document are not each other's
-// rivals: whichever of them wins, the answer comes from that document.
-func (ix *Index) calibrateLocked(out []Result, slots []int32, specificity float64) {
+// contenderGap: hits whose relevance is within this of the best one are
+// checked for agreement with their rivals; the others cannot win anyway.
+const contenderGap = 0.15
+
+// calibrateLocked turns each hit's relevance into its confidence, noting
+// its margin over the best rival and the query's specificity. A rival is a
+// hit from another document (an entry is its own document) that does not
+// agree with the hit: chunks of one document are not rivals, whichever of
+// them wins the answer comes from that document; and two passages whose
+// sentences answering the query say the same thing (a fact repeated in two
+// documents, a learned answer that restates the manual) reinforce each
+// other rather than compete.
+func (ix *Index) calibrateLocked(out []Result, slots []int32, q []resolvedTerm, specificity float64) {
+	if len(out) == 0 {
+		return
+	}
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(out[b].Relevance, out[a].Relevance) })
+	top := out[order[0]].Relevance
 	for i := range out {
-		rival := 0.0
 		a := &ix.items[slots[i]]
-		for j := range out {
+		contender := out[i].Relevance >= top-contenderGap
+		rival, checked := 0.0, 0
+		for _, j := range order {
 			b := &ix.items[slots[j]]
-			if j != i && (a.kind == KindEntry || b.kind == KindEntry || a.docID != b.docID) {
-				rival = max(rival, out[j].Score)
+			if j == i || (a.kind == KindChunk && b.kind == KindChunk && a.docID == b.docID) {
+				continue
+			}
+			if contender && checked < 3 {
+				checked++
+				if ix.agreeLocked(a, b, q) {
+					continue
+				}
+			}
+			rival = out[j].Relevance
+			break
+		}
+		out[i].Margin = out[i].Relevance - rival
+		out[i].Specificity = specificity
+		out[i].Score = confidence(out[i].Relevance, out[i].Margin, specificity)
+	}
+}
+
+// agreementJaccard is the share of content words two answer sentences must
+// have in common to count as saying the same thing.
+const agreementJaccard = 0.6
+
+// agreeLocked reports whether the sentences of a and b that answer the
+// query say the same thing.
+func (ix *Index) agreeLocked(a, b *item, q []resolvedTerm) bool {
+	sa, sb := ix.answerSentence(a.text, q), ix.answerSentence(b.text, q)
+	if len(sa) == 0 || len(sb) == 0 {
+		return false
+	}
+	shared := 0
+	for w := range sa {
+		if sb[w] {
+			shared++
+		}
+	}
+	return float64(shared) >= agreementJaccard*float64(len(sa)+len(sb)-shared)
+}
+
+// answerSentence returns the content stems of the sentence of text that
+// holds most of the query's weight, or nil when none holds any.
+func (ix *Index) answerSentence(text string, q []resolvedTerm) map[string]bool {
+	var best map[string]bool
+	bestW := 0.0
+	for _, line := range strings.Split(text, "\n") {
+		for _, sent := range ingest.Sentences(line) {
+			stems := map[string]bool{}
+			for _, t := range ix.an.Terms(sent) {
+				if t.Weight == 1 {
+					stems[t.Stem] = true
+				}
+			}
+			w := 0.0
+			for _, t := range q {
+				for st, f := range t.stems {
+					if stems[st] {
+						w += t.weight * f
+						break
+					}
+				}
+			}
+			if w > bestW {
+				best, bestW = stems, w
 			}
 		}
-		out[i].Margin = out[i].Score - rival
-		out[i].Specificity = specificity
 	}
-	wl := ix.opt.LexicalWeight
-	for i := range out {
-		r := &out[i]
-		rel := r.Score
-		if r.Unknown < 1 && r.Lexical > 0 {
-			known := min(1, r.Lexical/(1-r.Unknown))
-			rel += wl * (known - r.Lexical)
-		}
-		r.Score = confidence(rel, r.Margin, specificity)
-	}
+	return best
 }
 
 // resolvedTerm is a query term with its weight and the stems it matches.

@@ -32,6 +32,10 @@ func NewKnowledge(p *agents.Profile, s Searcher) *Knowledge {
 	return &Knowledge{p: p, s: s, an: analysis.New(p.Company.Language)}
 }
 
+// agreeGap: passages scoring within this of the best one may state the
+// same fact; any of them holding what is asked satisfies the decision.
+const agreeGap = 0.1
+
 // Maximum length of an extractive answer, in characters: a WhatsApp
 // message people read on a phone.
 const maxAnswerChars = 700
@@ -56,9 +60,21 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		return act, nil
 	}
 	top := results[0]
-	if top.Score < threshold {
+	var agreeing []knowledge.Result
+	for _, r := range results[1:] {
+		if r.Score >= top.Score-agreeGap {
+			agreeing = append(agreeing, r)
+		}
+	}
+	d := k.decide(query, top, agreeing, threshold)
+	conf := d.Confidence
+	if !d.Held {
+		conf = 0
+	}
+	act.Steps = append(act.Steps, agents.Step{Agent: name, Kind: "decision", Detail: d.String(), Confidence: round3(conf)})
+	if !d.Answer {
 		act.Handoff = agents.RoleHuman
-		act.Reason = fmt.Sprintf("best knowledge-base match %.2f (%s) is below the answer threshold %.2f", top.Score, citation(top, k.lang()), threshold)
+		act.Reason = fmt.Sprintf("best knowledge-base match (%s): %s (confidence %.2f, threshold %.2f)", citation(top, k.lang()), d.Reason, d.Confidence, threshold)
 		return act, nil
 	}
 	answer := k.extract(top, query)
@@ -73,7 +89,7 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		act.Sources = []string{cite}
 	}
 	act.Outcome = agents.OutcomeAnswer
-	act.Reason = fmt.Sprintf("answered from %s with confidence %.2f (threshold %.2f)", cite, top.Score, threshold)
+	act.Reason = fmt.Sprintf("answered from %s with confidence %.2f (threshold %.2f)", cite, d.Confidence, threshold)
 	return act, nil
 }
 

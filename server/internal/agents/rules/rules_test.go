@@ -119,8 +119,11 @@ func TestKnowledgeAnswersOnlyAboveTheThreshold(t *testing.T) {
 					t.Errorf("%q should not contain %q", text, c)
 				}
 			}
-			if len(act.Steps) != 1 || act.Steps[0].Kind != "search" || act.Steps[0].Passages[0].Score != tt.score {
+			if len(act.Steps) != 2 || act.Steps[0].Kind != "search" || act.Steps[0].Passages[0].Score != tt.score {
 				t.Errorf("search step not recorded: %+v", act.Steps)
+			}
+			if len(act.Steps) == 2 && (act.Steps[1].Kind != "decision" || !strings.Contains(act.Steps[1].Detail, "threshold")) {
+				t.Errorf("decision step not recorded: %+v", act.Steps)
 			}
 		})
 	}

@@ -53,6 +53,8 @@ var lowInfoWords = []string{
 	"ahora", "bien", "tener", "decir", "dime", "explicar", "cosa", "algo", "alguien", "existe", "existen", "sale", "salir", "aparece", "tipo", "forma", "manera", "hay", "tengo", "tiene", "tienen",
 	"can", "please", "help", "need", "want", "know", "tell", "hi", "hello", "thanks", "thank",
 	"question", "information", "get", "make", "way", "name", "called", "much", "many",
+	// The company speaking of itself: every passage is about it.
+	"empresa", "compania", "negocio", "ustedes", "company", "business",
 }
 
 // synonymGroups are words of general support vocabulary that users and
@@ -62,6 +64,7 @@ var synonymGroups = [][]string{
 	{"app", "aplicacion", "aplicaciones", "aplicativo", "application"},
 	{"celular", "movil", "moviles", "telefono", "smartphone", "mobile", "phone"},
 	{"contrasena", "clave", "password"},
+	{"recuperar", "recupero", "restablecer", "reestablecer", "resetear", "olvide", "olvidaste", "olvido", "recover", "reset", "forgot"},
 	{"correo", "email", "mail"},
 	{"ingresar", "entrar", "acceder", "acceso", "login", "loguear"},
 	{"pagar", "pago", "pagos", "abonar", "cobro", "cobrar", "payment", "pay"},

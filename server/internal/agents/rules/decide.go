@@ -1,0 +1,365 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/relevo/relevo/server/internal/knowledge"
+	"github.com/relevo/relevo/server/internal/knowledge/analysis"
+)
+
+// Retrieval finds candidates; the decision says whether the best one
+// answers. A passage can be about what the question names (the product, the
+// app, the course) without holding what it asks for (its price, a phone
+// number, who runs it): retrieval scores cannot tell the two apart, because
+// the word that says *what* is asked is common or absent from the base
+// while the name of the thing is rare. The decision therefore checks two
+// things the score does not: that the passage holds the kind of
+// information asked for, and how much of the question it leaves uncovered.
+
+// InfoKind is the kind of information a question asks for.
+type InfoKind string
+
+// Kinds of information a question can ask for. KindGeneral asks for
+// nothing the passage must hold in a recognisable form (an explanation, a
+// procedure, a yes or no about something the passage discusses).
+const (
+	InfoGeneral InfoKind = ""
+	InfoAmount  InfoKind = "amount" // price, cost, fee, whether it is free
+	InfoNumber  InfoKind = "number" // how many, an age
+	InfoTime    InfoKind = "time"   // when, how long, opening hours
+	InfoPerson  InfoKind = "person" // who holds a role
+	InfoEmail   InfoKind = "email"  // an email address
+	InfoPhone   InfoKind = "phone"  // a phone number
+	InfoURL     InfoKind = "url"    // a web address
+	InfoPlace   InfoKind = "place"  // where something is
+)
+
+// Decision explains whether the best passage answers the question. It is
+// recorded in the run's trace.
+type Decision struct {
+	Answer bool
+	// Asked is the kind of information the question asks for, and Held
+	// whether the passage holds it.
+	Asked InfoKind
+	Held  bool
+	// Covered and Uncovered are the question's content words the passage
+	// does and does not cover (by word, synonym or a one-letter typo).
+	Covered, Uncovered []string
+	// Retrieval is the search confidence, Confidence the decision's.
+	Retrieval, Confidence, Threshold float64
+	Reason                           string
+}
+
+// String is the decision in one line, for the trace.
+func (d Decision) String() string {
+	asked := string(d.Asked)
+	if asked == "" {
+		asked = "general"
+	}
+	held := "held"
+	if !d.Held {
+		held = "missing"
+	}
+	return fmt.Sprintf("asks for %s (%s); covers [%s]; misses [%s]; retrieval %.2f, confidence %.2f, threshold %.2f: %s",
+		asked, held, strings.Join(d.Covered, " "), strings.Join(d.Uncovered, " "), d.Retrieval, d.Confidence, d.Threshold, d.Reason)
+}
+
+// uncoveredPenalty is how much each content word of the question that the
+// passage does not cover lowers the confidence, in log-odds: at the default
+// threshold a passage of confidence 0.8 that misses one word still
+// answers, one that misses two does not. Words the base has never seen are
+// treated the same: they are as often what the question is really about
+// ("¿hacen envíos a Perú?") as a synonym the base does not use.
+const uncoveredPenalty = 0.4
+
+// decide judges the best result for the query.
+func (k *Knowledge) decide(query string, top knowledge.Result, agreeing []knowledge.Result, threshold float64) Decision {
+	d := Decision{Retrieval: top.Score, Threshold: threshold}
+	words := analysis.Words(query)
+	d.Asked = askedKind(words)
+	passage := top.Text
+	title := top.Heading
+	if top.Kind == knowledge.KindEntry {
+		title = top.Question
+	}
+	d.Held = holdsKind(d.Asked, passage)
+	// A fact stated in several places: any agreeing passage that holds
+	// what is asked will do for the check.
+	for _, r := range agreeing {
+		if !d.Held && holdsKind(d.Asked, r.Text) {
+			d.Held = true
+		}
+	}
+	d.Covered, d.Uncovered = k.coverage(query, title+"\n"+passage, d.Asked)
+	z := logit(top.Score) - uncoveredPenalty*float64(len(d.Uncovered))
+	d.Confidence = 1 / (1 + math.Exp(-z))
+	switch {
+	case !d.Held:
+		d.Reason = fmt.Sprintf("the question asks for %s and the passage holds none", describeKind(d.Asked))
+	case d.Confidence < threshold:
+		d.Reason = "confidence below the answer threshold"
+	default:
+		d.Answer = true
+		d.Reason = "the passage answers the question"
+	}
+	return d
+}
+
+func logit(p float64) float64 {
+	p = math.Min(math.Max(p, 1e-6), 1-1e-6)
+	return math.Log(p / (1 - p))
+}
+
+// coverage splits the query's content words into those the text covers
+// and those it does not.
+//
+// Question words ("cuántos", "quién") and the words that name the kind of
+// information asked ("precio", "horario", "teléfono") are not content: the
+// kind check answers for them, and a passage gives a price without saying
+// "precio".
+func (k *Knowledge) coverage(query, text string, asked InfoKind) (covered, uncovered []string) {
+	have := map[string]bool{}
+	var words []string
+	for _, t := range k.an.Terms(text) {
+		if !have[t.Stem] {
+			have[t.Stem] = true
+			words = append(words, t.Word)
+		}
+	}
+	for _, q := range k.an.Query(query) {
+		if q.Weight < 1 || len([]rune(q.Word)) < 3 || k.selfReference(q.Word) || questionWords[q.Word] || (asked != InfoGeneral && kindWords[q.Word]) {
+			continue
+		}
+		ok := have[q.Stem]
+		for _, a := range q.Alts {
+			ok = ok || have[a.Stem]
+		}
+		if !ok && len([]rune(q.Word)) >= 5 {
+			for _, w := range words {
+				if oneEdit(q.Word, w) {
+					ok = true
+					break
+				}
+			}
+		}
+		if ok {
+			covered = append(covered, q.Word)
+		} else {
+			uncovered = append(uncovered, q.Word)
+		}
+	}
+	return covered, uncovered
+}
+
+// selfReference reports words that name the company itself ("la empresa",
+// the company's name): the whole knowledge base is about it, so a passage
+// need not repeat them.
+func (k *Knowledge) selfReference(w string) bool {
+	if selfWords[w] {
+		return true
+	}
+	for _, n := range analysis.Words(k.p.Company.Name) {
+		if n == w {
+			return true
+		}
+	}
+	return false
+}
+
+var questionWords = setOf("como", "cuanto", "cuanta", "cuantos", "cuantas", "cuando", "donde", "cual", "cuales", "quien", "quienes", "porque", "que",
+	"how", "what", "when", "where", "which", "who", "whom", "why", "whats")
+
+// kindWords name the kind of information asked.
+var kindWords = union(phoneNouns, numberNouns, emailNouns, urlNouns, amountNouns, amountVerbs, timeNouns, placeNouns, placeVerbs,
+	setOf("tiempo", "edad", "age", "old", "time", "dias", "days", "nombre", "llama"))
+
+func union(sets ...map[string]bool) map[string]bool {
+	m := map[string]bool{}
+	for _, s := range sets {
+		for w := range s {
+			m[w] = true
+		}
+	}
+	return m
+}
+
+var selfWords = setOf("empresa", "compania", "negocio", "organizacion", "institucion", "ustedes", "vosotros",
+	"company", "business", "organization", "organisation", "firm")
+
+// oneEdit reports whether a and b are one insertion, deletion or
+// substitution apart.
+func oneEdit(a, b string) bool {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > len(rb) {
+		ra, rb = rb, ra
+	}
+	if len(rb)-len(ra) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(ra) && ra[i] == rb[i] {
+		i++
+	}
+	if len(ra) == len(rb) {
+		return i == len(ra) || string(ra[i+1:]) == string(rb[i+1:])
+	}
+	return string(ra[i:]) == string(rb[i+1:])
+}
+
+func setOf(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+var (
+	valueWords   = setOf("cual", "cuales", "que", "what", "which", "whats")
+	phoneNouns   = setOf("telefono", "telefonos", "fono", "whatsapp", "phone", "hotline", "celular")
+	numberNouns  = setOf("numero", "number")
+	contactNouns = setOf("contacto", "soporte", "atencion", "ventas", "llamar", "llamo", "contact", "support", "sales", "call", "emergencia", "emergencias", "ambulancia")
+	emailNouns   = setOf("correo", "email", "mail", "e-mail", "emails", "correos")
+	urlNouns     = setOf("web", "pagina", "sitio", "link", "enlace", "url", "website", "site", "portal")
+	amountNouns  = setOf("precio", "precios", "costo", "costos", "coste", "tarifa", "tarifas", "valor", "cuota", "mensualidad", "arancel", "gratis", "gratuito", "gratuita", "gratuitos", "gratuitas",
+		"price", "prices", "cost", "costs", "fee", "fees", "free", "charge", "pricing", "rate", "rates")
+	amountVerbs = setOf("cuesta", "cuestan", "vale", "valen", "cobran", "cobra", "pago", "pagar", "cost", "costs", "charge", "pay")
+	timeNouns   = setOf("horario", "horarios", "hora", "horas", "fecha", "fechas", "plazo", "plazos", "demora", "tarda", "tardan", "demoran", "dura", "duran", "duracion",
+		"hours", "schedule", "date", "deadline", "long", "open", "opening")
+	roleNouns = setOf("ceo", "cfo", "cto", "coo", "gerente", "director", "directora", "presidente", "presidenta", "fundador", "fundadora", "fundadores", "dueno", "duena", "duenos",
+		"jefe", "jefa", "encargado", "encargada", "responsable", "representante", "manager", "founder", "founders", "owner", "owners", "president", "head", "chief", "lider")
+	placeVerbs = setOf("queda", "quedan", "ubicado", "ubicada", "ubicados", "ubican", "ubica", "encuentra", "encuentran", "located", "located?")
+	placeNouns = setOf("direccion", "ubicacion", "oficina", "oficinas", "sucursal", "sucursales", "sede", "local", "address", "location", "office", "offices", "branch")
+)
+
+// askedKind reads the kind of information a question asks for from its
+// folded words, in Spanish or English. It errs towards InfoGeneral: a
+// kind it names must be in the passage, so naming one wrongly would hand
+// off a question the passage answers.
+func askedKind(w []string) InfoKind {
+	has := func(set map[string]bool) bool {
+		for _, x := range w {
+			if set[x] {
+				return true
+			}
+		}
+		return false
+	}
+	near := func(set map[string]bool, pred func(string) bool, span int) bool {
+		for i, x := range w {
+			if !set[x] {
+				continue
+			}
+			for j := max(0, i-span); j < len(w) && j <= i+span; j++ {
+				if j != i && pred(w[j]) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	isIn := func(set map[string]bool) func(string) bool { return func(s string) bool { return set[s] } }
+	how := has(setOf("como", "how"))
+	switch {
+	case has(emailNouns) && (has(valueWords) || has(setOf("donde", "where", "cual", "a"))) && !how:
+		return InfoEmail
+	case (has(phoneNouns) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2)) &&
+		(has(valueWords) || has(setOf("donde", "where", "llamo", "llamar", "call"))) && !how &&
+		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")):
+		return InfoPhone
+	case has(urlNouns) && (has(valueWords) || has(setOf("donde", "where"))) && !how:
+		return InfoURL
+	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name")) && has(roleNouns)):
+		return InfoPerson
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")):
+		return InfoAmount
+	case has(amountNouns) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much"))):
+		return InfoAmount
+	case has(setOf("cuanto", "cuanta", "how")) && has(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "long", "time")):
+		return InfoTime
+	case has(setOf("cuando", "when")) || (has(timeNouns) && has(setOf("que", "cual", "cuales", "what", "which", "a"))) || near(setOf("edad"), isIn(setOf("que", "cual", "minima", "maxima")), 2):
+		if has(setOf("edad", "age", "old")) {
+			return InfoNumber
+		}
+		return InfoTime
+	case has(setOf("cuantos", "cuantas", "many", "edad", "age", "old")):
+		return InfoNumber
+	case has(setOf("donde", "where")) && (has(placeVerbs) || has(placeNouns)) || has(setOf("direccion", "address")):
+		return InfoPlace
+	}
+	return InfoGeneral
+}
+
+var (
+	digitRe  = regexp.MustCompile(`\d`)
+	emailRe  = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}`)
+	phoneRe  = regexp.MustCompile(`(?:\+?\d[\d\s().-]{5,}\d)|\*\d{3,}`)
+	urlRe    = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|cl|es|mx|ar|co|pe|org|net|io|app|uy|ec|bo|py|ve|br)\b(?:/\S*)?`)
+	amountRe = regexp.MustCompile(`(?i)[$€£]\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|incluid[oa]s?|included|sin valor)\b`)
+	timeRe   = regexp.MustCompile(`(?i)\d|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|horas?|minutos?|segundos?|días?|dias?|semanas?|mes|meses|años?|anos?|inmediat[oa]|inmediatamente|al instante|mismo día|hábiles|habiles|mañana|tarde|noche|cuando|siempre|nunca|antes|después|despues|durante|hasta|monday|tuesday|wednesday|thursday|friday|saturday|sunday|hours?|minutes?|days?|weeks?|months?|years?|immediately|instantly|when|always|before|after|until|during)\b`)
+	numberRe = regexp.MustCompile(`(?i)\d|\b(?:un[oa]?|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|mil|mayores?|menores?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand|older|younger|under|over)\b`)
+	placeRe  = regexp.MustCompile(`(?i)\d|\b(?:calle|avenida|av\.|pasaje|piso|oficina|sucursal|sede|local|edificio|centro|ciudad|comuna|región|region|barrio|street|avenue|floor|office|building|online|en línea|en linea|sitio|página|pagina|app|aplicación|aplicacion|web)\b`)
+)
+
+// holdsKind reports whether text holds information of the kind.
+func holdsKind(kind InfoKind, text string) bool {
+	switch kind {
+	case InfoAmount:
+		return amountRe.MatchString(text)
+	case InfoNumber:
+		return numberRe.MatchString(text)
+	case InfoTime:
+		return timeRe.MatchString(text)
+	case InfoEmail:
+		return emailRe.MatchString(text)
+	case InfoPhone:
+		return phoneRe.MatchString(text)
+	case InfoURL:
+		return urlRe.MatchString(text)
+	case InfoPerson:
+		return hasProperName(text)
+	case InfoPlace:
+		return placeRe.MatchString(text) || hasProperName(text)
+	}
+	return true
+}
+
+// hasProperName reports a capitalised word that does not start a sentence
+// or a line, such as a person's name ("La CEO es Ana Pérez").
+func hasProperName(text string) bool {
+	start := true
+	for _, f := range strings.Fields(text) {
+		r := []rune(strings.TrimLeft(f, "¿¡\"'(«*-•"))
+		if len(r) > 1 && unicode.IsUpper(r[0]) && unicode.IsLower(r[1]) && !start {
+			return true
+		}
+		start = strings.ContainsAny(f[len(f)-1:], ".:!?")
+	}
+	return false
+}
+
+func describeKind(k InfoKind) string {
+	switch k {
+	case InfoAmount:
+		return "an amount or price"
+	case InfoNumber:
+		return "a number"
+	case InfoTime:
+		return "a date, time or duration"
+	case InfoPerson:
+		return "a person's name"
+	case InfoEmail:
+		return "an email address"
+	case InfoPhone:
+		return "a phone number"
+	case InfoURL:
+		return "a web address"
+	case InfoPlace:
+		return "a place or address"
+	}
+	return string(k)
+}
