@@ -21,6 +21,20 @@ import (
 // so that a too-large file fails here without being sent.
 const maxUploadBytes = 32 << 20
 
+// samplePrefix starts the file names of the server's sample knowledge base
+// (the server's sampledata.Prefix). API uploads cannot contain a "/", so a
+// name in this namespace is always the demo, which the server removes when
+// the first own document is uploaded.
+const samplePrefix = "sample/"
+
+// demoMark marks a sample document or entry in a listing.
+func demoMark(name string) string {
+	if strings.HasPrefix(name, samplePrefix) {
+		return name + " (demo)"
+	}
+	return name
+}
+
 // mediaTypes are the file types the knowledge base ingests, by extension.
 var mediaTypes = map[string]string{
 	".pdf":      "application/pdf",
@@ -234,7 +248,10 @@ func newKBListCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the documents of the knowledge base",
-		Args:  usageArgs(cobra.NoArgs),
+		Long: `list prints every document of the knowledge base. Documents of the sample
+knowledge base a new server loads are marked "(demo)": the server deletes them,
+with their Q&A entries, when the first document of your own is uploaded.`,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// No paging flags: every page, from the first.
 			return listAll(cmd, g, pageFlags{all: true}, listing[*relevov1.Document]{
@@ -245,7 +262,7 @@ func newKBListCmd(g *globals) *cobra.Command {
 					return resp.GetDocuments(), resp.GetNextPageToken(), err
 				},
 				row: func(d *relevov1.Document) []string {
-					return []string{d.GetId(), d.GetFilename(), d.GetMediaType(), fmt.Sprint(d.GetPages()),
+					return []string{d.GetId(), demoMark(d.GetFilename()), d.GetMediaType(), fmt.Sprint(d.GetPages()),
 						fmt.Sprint(d.GetChunkCount()), fmt.Sprint(d.GetSizeBytes()), formatTime(d.GetUpdatedAt())}
 				},
 			})

@@ -42,7 +42,7 @@ func newEntriesListCmd(g *globals) *cobra.Command {
 					return resp.GetEntries(), resp.GetNextPageToken(), err
 				},
 				row: func(e *relevov1.Entry) []string {
-					return []string{e.GetId(), orDash(e.GetSource()), orDash(e.GetTicketId()), formatTime(e.GetUpdatedAt()),
+					return []string{e.GetId(), orDash(demoMark(e.GetSource())), orDash(e.GetTicketId()), formatTime(e.GetUpdatedAt()),
 						oneLine(e.GetQuestion(), 50), oneLine(e.GetAnswer(), 60)}
 				},
 			})

@@ -253,3 +253,41 @@ func TestEntryCommandsSendTheirFlags(t *testing.T) {
 		})
 	}
 }
+
+func TestListMarksTheSampleKnowledgeBaseAsDemo(t *testing.T) {
+	f := startFake(t)
+	f.docs = []*relevov1.Document{
+		{Id: "D-1", Filename: "sample/01-cuenta-y-acceso.md", MediaType: "text/markdown"},
+		{Id: "D-2", Filename: "envios.md", MediaType: "text/markdown"},
+	}
+	f.entries = []*relevov1.Entry{{Id: "E-1", Question: "¿Tienen app?", Source: "sample/11-preguntas-rapidas.csv"}}
+
+	res := f.run(t, "", "kb", "list")
+	if res.code != 0 {
+		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+	}
+	lines := strings.Split(res.stdout, "\n")
+	var demo, own string
+	for _, l := range lines {
+		switch {
+		case strings.Contains(l, "D-1"):
+			demo = l
+		case strings.Contains(l, "D-2"):
+			own = l
+		}
+	}
+	if !strings.Contains(demo, "sample/01-cuenta-y-acceso.md (demo)") || strings.Contains(own, "(demo)") {
+		t.Errorf("kb list:\n%s\nwant only the sample document marked (demo)", res.stdout)
+	}
+
+	res = f.run(t, "", "kb", "entries", "list")
+	if res.code != 0 || !strings.Contains(res.stdout, "sample/11-preguntas-rapidas.csv (demo)") {
+		t.Errorf("kb entries list (exit %d):\n%s\nwant the sample entry marked (demo)", res.code, res.stdout)
+	}
+
+	// JSON carries the document as the server has it.
+	res = f.run(t, "", "-o", "json", "kb", "list")
+	if res.code != 0 || strings.Contains(res.stdout, "(demo)") {
+		t.Errorf("JSON output altered the file name: %s", res.stdout)
+	}
+}
