@@ -1019,10 +1019,16 @@ type EraseContactResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Conversations deleted.
 	ConversationsDeleted int32 `protobuf:"varint,1,opt,name=conversations_deleted,json=conversationsDeleted,proto3" json:"conversations_deleted,omitempty"`
-	// Messages deleted.
+	// Messages deleted, inbound and outbound (the outbox included).
 	MessagesDeleted int32 `protobuf:"varint,2,opt,name=messages_deleted,json=messagesDeleted,proto3" json:"messages_deleted,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Agent runs deleted.
+	RunsDeleted int32 `protobuf:"varint,3,opt,name=runs_deleted,json=runsDeleted,proto3" json:"runs_deleted,omitempty"`
+	// Tickets deleted; each left one TICKET_EVENT_TYPE_ERASED event.
+	TicketsDeleted int32 `protobuf:"varint,4,opt,name=tickets_deleted,json=ticketsDeleted,proto3" json:"tickets_deleted,omitempty"`
+	// Learned knowledge-base entries deleted (those learned from the tickets).
+	EntriesDeleted int32 `protobuf:"varint,5,opt,name=entries_deleted,json=entriesDeleted,proto3" json:"entries_deleted,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *EraseContactResponse) Reset() {
@@ -1065,6 +1071,27 @@ func (x *EraseContactResponse) GetConversationsDeleted() int32 {
 func (x *EraseContactResponse) GetMessagesDeleted() int32 {
 	if x != nil {
 		return x.MessagesDeleted
+	}
+	return 0
+}
+
+func (x *EraseContactResponse) GetRunsDeleted() int32 {
+	if x != nil {
+		return x.RunsDeleted
+	}
+	return 0
+}
+
+func (x *EraseContactResponse) GetTicketsDeleted() int32 {
+	if x != nil {
+		return x.TicketsDeleted
+	}
+	return 0
+}
+
+func (x *EraseContactResponse) GetEntriesDeleted() int32 {
+	if x != nil {
+		return x.EntriesDeleted
 	}
 	return 0
 }
@@ -1276,10 +1303,13 @@ const file_relevo_v1_conversation_proto_rawDesc = "" +
 	"\x19ResumeConversationRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\"C\n" +
 	"\x13EraseContactRequest\x12,\n" +
-	"\acontact\x18\x01 \x01(\v2\x12.relevo.v1.ContactR\acontact\"v\n" +
+	"\acontact\x18\x01 \x01(\v2\x12.relevo.v1.ContactR\acontact\"\xeb\x01\n" +
 	"\x14EraseContactResponse\x123\n" +
 	"\x15conversations_deleted\x18\x01 \x01(\x05R\x14conversationsDeleted\x12)\n" +
-	"\x10messages_deleted\x18\x02 \x01(\x05R\x0fmessagesDeleted\"2\n" +
+	"\x10messages_deleted\x18\x02 \x01(\x05R\x0fmessagesDeleted\x12!\n" +
+	"\fruns_deleted\x18\x03 \x01(\x05R\vrunsDeleted\x12'\n" +
+	"\x0ftickets_deleted\x18\x04 \x01(\x05R\x0eticketsDeleted\x12'\n" +
+	"\x0fentries_deleted\x18\x05 \x01(\x05R\x0eentriesDeleted\"2\n" +
 	"\x0eGetRunResponse\x12 \n" +
 	"\x03run\x18\x01 \x01(\v2\x0e.relevo.v1.RunR\x03run\"X\n" +
 	"\x19PauseConversationResponse\x12;\n" +

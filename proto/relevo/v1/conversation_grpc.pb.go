@@ -46,9 +46,22 @@ type ConversationServiceClient interface {
 	PauseConversation(ctx context.Context, in *PauseConversationRequest, opts ...grpc.CallOption) (*PauseConversationResponse, error)
 	// ResumeConversation gives the conversation back to the bot.
 	ResumeConversation(ctx context.Context, in *ResumeConversationRequest, opts ...grpc.CallOption) (*ResumeConversationResponse, error)
-	// EraseContact deletes every message, run and ticket of a contact and the
-	// contact's conversations (a data-erasure request). Learned knowledge-base
-	// entries are kept, since they hold no contact data.
+	// EraseContact erases everything stored about a contact (a data-erasure
+	// request), in one transaction: the contact's conversations, every message
+	// (inbound, and outbound in any delivery state: queued, in flight, sent,
+	// failed), agent runs, tickets with their events, and the knowledge-base
+	// entries learned from those tickets. Each erased ticket leaves one
+	// TICKET_EVENT_TYPE_ERASED event carrying only its id, external reference
+	// and status, so ticket desks (the Notion adapter) archive their copies.
+	// On SQLite, deleted content is overwritten with zeros and the write-ahead
+	// log is truncated, so neither file keeps a copy; on PostgreSQL, deleted
+	// rows stay in table pages until VACUUM reuses the space, and in WAL
+	// segments and backups until they are recycled (see the README, "Personal
+	// data: retention and erasure").
+	//
+	// Erasing a contact with nothing stored succeeds with zero counts. If the
+	// rows were deleted but the SQLite log could not be truncated (readers
+	// kept it busy), the call fails with UNAVAILABLE: call it again.
 	EraseContact(ctx context.Context, in *EraseContactRequest, opts ...grpc.CallOption) (*EraseContactResponse, error)
 }
 
@@ -139,9 +152,22 @@ type ConversationServiceServer interface {
 	PauseConversation(context.Context, *PauseConversationRequest) (*PauseConversationResponse, error)
 	// ResumeConversation gives the conversation back to the bot.
 	ResumeConversation(context.Context, *ResumeConversationRequest) (*ResumeConversationResponse, error)
-	// EraseContact deletes every message, run and ticket of a contact and the
-	// contact's conversations (a data-erasure request). Learned knowledge-base
-	// entries are kept, since they hold no contact data.
+	// EraseContact erases everything stored about a contact (a data-erasure
+	// request), in one transaction: the contact's conversations, every message
+	// (inbound, and outbound in any delivery state: queued, in flight, sent,
+	// failed), agent runs, tickets with their events, and the knowledge-base
+	// entries learned from those tickets. Each erased ticket leaves one
+	// TICKET_EVENT_TYPE_ERASED event carrying only its id, external reference
+	// and status, so ticket desks (the Notion adapter) archive their copies.
+	// On SQLite, deleted content is overwritten with zeros and the write-ahead
+	// log is truncated, so neither file keeps a copy; on PostgreSQL, deleted
+	// rows stay in table pages until VACUUM reuses the space, and in WAL
+	// segments and backups until they are recycled (see the README, "Personal
+	// data: retention and erasure").
+	//
+	// Erasing a contact with nothing stored succeeds with zero counts. If the
+	// rows were deleted but the SQLite log could not be truncated (readers
+	// kept it busy), the call fails with UNAVAILABLE: call it again.
 	EraseContact(context.Context, *EraseContactRequest) (*EraseContactResponse, error)
 	mustEmbedUnimplementedConversationServiceServer()
 }

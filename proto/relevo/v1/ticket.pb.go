@@ -95,6 +95,14 @@ const (
 	TicketEventType_TICKET_EVENT_TYPE_CLOSED TicketEventType = 4
 	// An external reference was linked.
 	TicketEventType_TICKET_EVENT_TYPE_LINKED TicketEventType = 5
+	// The ticket's personal content was erased with its contact
+	// (ConversationService.EraseContact): the ticket no longer exists and its
+	// earlier events are gone from the log. A desk holding a copy of the ticket
+	// (a Notion page, an email thread) must archive, delete or blank it. The
+	// event's ticket carries only id, external_ref and status (as it was when
+	// erased); no contact, question, answer or conversation. Emitted once per
+	// erased ticket.
+	TicketEventType_TICKET_EVENT_TYPE_ERASED TicketEventType = 6
 )
 
 // Enum value maps for TicketEventType.
@@ -106,6 +114,7 @@ var (
 		3: "TICKET_EVENT_TYPE_ANSWERED",
 		4: "TICKET_EVENT_TYPE_CLOSED",
 		5: "TICKET_EVENT_TYPE_LINKED",
+		6: "TICKET_EVENT_TYPE_ERASED",
 	}
 	TicketEventType_value = map[string]int32{
 		"TICKET_EVENT_TYPE_UNSPECIFIED": 0,
@@ -114,6 +123,7 @@ var (
 		"TICKET_EVENT_TYPE_ANSWERED":    3,
 		"TICKET_EVENT_TYPE_CLOSED":      4,
 		"TICKET_EVENT_TYPE_LINKED":      5,
+		"TICKET_EVENT_TYPE_ERASED":      6,
 	}
 )
 
@@ -795,7 +805,8 @@ type TicketEvent struct {
 	Sequence int64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// What happened.
 	Type TicketEventType `protobuf:"varint,2,opt,name=type,proto3,enum=relevo.v1.TicketEventType" json:"type,omitempty"`
-	// The ticket as it was right after the event.
+	// The ticket as it was right after the event. For ERASED, only id,
+	// external_ref and status are set.
 	Ticket *Ticket `protobuf:"bytes,3,opt,name=ticket,proto3" json:"ticket,omitempty"`
 	// The follow-up message, for FOLLOW_UP events.
 	FollowUp *TicketFollowUp `protobuf:"bytes,4,opt,name=follow_up,json=followUp,proto3" json:"follow_up,omitempty"`
@@ -1242,14 +1253,15 @@ const file_relevo_v1_ticket_proto_rawDesc = "" +
 	"\x19TICKET_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TICKET_STATUS_OPEN\x10\x01\x12\x1a\n" +
 	"\x16TICKET_STATUS_ANSWERED\x10\x02\x12\x18\n" +
-	"\x14TICKET_STATUS_CLOSED\x10\x03*\xd0\x01\n" +
+	"\x14TICKET_STATUS_CLOSED\x10\x03*\xee\x01\n" +
 	"\x0fTicketEventType\x12!\n" +
 	"\x1dTICKET_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19TICKET_EVENT_TYPE_CREATED\x10\x01\x12\x1f\n" +
 	"\x1bTICKET_EVENT_TYPE_FOLLOW_UP\x10\x02\x12\x1e\n" +
 	"\x1aTICKET_EVENT_TYPE_ANSWERED\x10\x03\x12\x1c\n" +
 	"\x18TICKET_EVENT_TYPE_CLOSED\x10\x04\x12\x1c\n" +
-	"\x18TICKET_EVENT_TYPE_LINKED\x10\x052\xf4\x03\n" +
+	"\x18TICKET_EVENT_TYPE_LINKED\x10\x05\x12\x1c\n" +
+	"\x18TICKET_EVENT_TYPE_ERASED\x10\x062\xf4\x03\n" +
 	"\rTicketService\x12L\n" +
 	"\vListTickets\x12\x1d.relevo.v1.ListTicketsRequest\x1a\x1e.relevo.v1.ListTicketsResponse\x12F\n" +
 	"\tGetTicket\x12\x1b.relevo.v1.GetTicketRequest\x1a\x1c.relevo.v1.GetTicketResponse\x12O\n" +
