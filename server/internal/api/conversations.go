@@ -12,6 +12,7 @@ import (
 type conversationServer struct {
 	relevov1.UnimplementedConversationServiceServer
 	st  store.Store
+	kb  Knowledge
 	log *slog.Logger
 }
 
@@ -133,10 +134,27 @@ func (s *conversationServer) EraseContact(ctx context.Context, req *relevov1.Era
 	if err := validateContact("contact", req.GetContact()); err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	convs, msgs, err := s.st.EraseContact(ctx, req.GetContact().GetChannel(), req.GetContact().GetAddress())
+	e, err := s.st.EraseContact(ctx, req.GetContact().GetChannel(), req.GetContact().GetAddress())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	s.log.InfoContext(ctx, "contact erased", "channel", req.GetContact().GetChannel(), "conversations", convs, "messages", msgs)
-	return &relevov1.EraseContactResponse{ConversationsDeleted: int32(convs), MessagesDeleted: int32(msgs)}, nil
+	if e.Entries > 0 {
+		// As DeleteEntry does: once the call returns, no answer cites an
+		// entry learned from the contact. Other replicas follow the change
+		// log on their own.
+		if err := s.kb.Refresh(ctx); err != nil {
+			return nil, toStatus(ctx, s.log, err)
+		}
+	}
+	// The address is the one thing the log must not keep: it names whom the
+	// erasure was about. The counts are the record that it happened.
+	s.log.InfoContext(ctx, "contact erased", "channel", req.GetContact().GetChannel(),
+		"conversations", e.Conversations, "messages", e.Messages, "runs", e.Runs, "tickets", e.Tickets, "entries", e.Entries)
+	return &relevov1.EraseContactResponse{
+		ConversationsDeleted: int32(e.Conversations),
+		MessagesDeleted:      int32(e.Messages),
+		RunsDeleted:          int32(e.Runs),
+		TicketsDeleted:       int32(e.Tickets),
+		EntriesDeleted:       int32(e.Entries),
+	}, nil
 }

@@ -167,6 +167,7 @@ var ticketEventTypes = map[store.TicketEventType]relevov1.TicketEventType{
 	store.EventAnswered: relevov1.TicketEventType_TICKET_EVENT_TYPE_ANSWERED,
 	store.EventClosed:   relevov1.TicketEventType_TICKET_EVENT_TYPE_CLOSED,
 	store.EventLinked:   relevov1.TicketEventType_TICKET_EVENT_TYPE_LINKED,
+	store.EventErased:   relevov1.TicketEventType_TICKET_EVENT_TYPE_ERASED,
 }
 
 func documentPB(d store.Document) *relevov1.Document {

@@ -51,6 +51,10 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.NotFound, err.Error())
 	case errors.Is(err, store.ErrConflict):
 		return status.Error(codes.FailedPrecondition, err.Error())
+	case errors.Is(err, store.ErrUnavailable):
+		// The cause (a database error) is for the log, not the caller.
+		log.WarnContext(ctx, "unavailable", "err", err)
+		return status.Error(codes.Unavailable, "the operation could not finish now; call again")
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):

@@ -74,7 +74,7 @@ func New(d Deps) *Server {
 	})
 	relevov1.RegisterTicketServiceServer(g, &ticketServer{st: d.Store, desk: d.Desk, poll: 2 * time.Second, log: d.Log})
 	relevov1.RegisterKnowledgeServiceServer(g, &knowledgeServer{st: d.Store, kb: d.Knowledge, log: d.Log})
-	relevov1.RegisterConversationServiceServer(g, &conversationServer{st: d.Store, log: d.Log})
+	relevov1.RegisterConversationServiceServer(g, &conversationServer{st: d.Store, kb: d.Knowledge, log: d.Log})
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
 	reflection.Register(g)

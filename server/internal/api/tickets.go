@@ -160,6 +160,13 @@ func (s *ticketServer) StreamTicketEvents(req *relevov1.StreamTicketEventsReques
 			return toStatus(ctx, s.log, err)
 		}
 		for _, ev := range events {
+			if ev.Type == store.EventErased {
+				if err := stream.Send(&relevov1.StreamTicketEventsResponse{Event: erasedEventPB(ev)}); err != nil {
+					return err
+				}
+				after = ev.Sequence
+				continue
+			}
 			t, err := s.st.GetTicket(ctx, ev.TicketID)
 			if err != nil {
 				if errors.Is(err, store.ErrNotFound) { // erased since
@@ -190,5 +197,20 @@ func (s *ticketServer) StreamTicketEvents(req *relevov1.StreamTicketEventsReques
 		case <-notes:
 		case <-poll.C:
 		}
+	}
+}
+
+// erasedEventPB is the event of an erased ticket, which no longer exists to
+// be read: only what a desk needs to find its copy, nothing personal.
+func erasedEventPB(ev store.TicketEvent) *relevov1.TicketEvent {
+	return &relevov1.TicketEvent{
+		Sequence: ev.Sequence,
+		Type:     relevov1.TicketEventType_TICKET_EVENT_TYPE_ERASED,
+		Ticket: &relevov1.Ticket{
+			Id:          ev.TicketID,
+			ExternalRef: ev.ExternalRef,
+			Status:      ticketStatuses[ev.TicketStatus],
+		},
+		CreatedAt: ts(ev.CreatedAt),
 	}
 }

@@ -27,6 +27,9 @@ var (
 	// ErrInvalid: an argument the caller passed is malformed (a page cursor
 	// that did not come from the store, an unknown filter value).
 	ErrInvalid = errors.New("invalid argument")
+	// ErrUnavailable: the operation could not finish now (e.g. the database
+	// stayed busy); calling again is safe and may succeed.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Direction of a message.
@@ -87,6 +90,10 @@ const (
 	EventAnswered TicketEventType = "answered"
 	EventClosed   TicketEventType = "closed"
 	EventLinked   TicketEventType = "linked"
+	// EventErased: the ticket's personal content was erased with its
+	// contact. The event keeps only what a desk needs to find and remove its
+	// copy (TicketEvent.ExternalRef, TicketStatus), never the content.
+	EventErased TicketEventType = "erased"
 )
 
 // Topics of change notifications (see Store.Subscribe).
@@ -280,7 +287,11 @@ type TicketEvent struct {
 	Type      TicketEventType
 	TicketID  string
 	MessageID string // follow-up message, for EventFollowUp
-	CreatedAt time.Time
+	// ExternalRef and TicketStatus are set on EventErased only: the ticket
+	// itself no longer exists to be read.
+	ExternalRef  string
+	TicketStatus TicketStatus
+	CreatedAt    time.Time
 }
 
 // TicketFilter selects tickets for ListTickets.
@@ -314,6 +325,15 @@ type ConversationFilter struct {
 	State   string // "bot", "ticket_open", "paused" or "" for any
 	Limit   int
 	Cursor  string
+}
+
+// Erasure counts what EraseContact deleted.
+type Erasure struct {
+	Conversations int
+	Messages      int // inbound and outbound, the outbox in every state included
+	Runs          int
+	Tickets       int
+	Entries       int // learned knowledge-base entries of the contact's tickets
 }
 
 // Document is an uploaded knowledge-base file.
@@ -438,9 +458,15 @@ type Store interface {
 	ListMessages(ctx context.Context, conversationID string, limit int) ([]Message, error)
 	// SetPausedUntil pauses (future time) or resumes (zero time) the bot.
 	SetPausedUntil(ctx context.Context, conversationID string, until time.Time) (Conversation, error)
-	// EraseContact deletes the contact's conversations, messages, runs and
-	// tickets.
-	EraseContact(ctx context.Context, channel, address string) (conversations, messages int, err error)
+	// EraseContact deletes everything stored about a contact, in one
+	// transaction: conversations, messages (the outbox included, whatever
+	// the delivery state), runs, tickets with their events, and the
+	// knowledge-base entries learned from those tickets. Each erased ticket
+	// leaves one EventErased in the event log, so ticket desks remove their
+	// copies. The engine then removes the copies it keeps outside its tables
+	// (SQLite's write-ahead log); when it cannot, the rows are gone but the
+	// error wraps ErrUnavailable and calling again finishes the job.
+	EraseContact(ctx context.Context, channel, address string) (Erasure, error)
 
 	// Runs.
 	GetRun(ctx context.Context, id string) (RunRecord, error)

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/relevo/relevo/server/internal/store"
 	"github.com/relevo/relevo/server/internal/store/postgres"
 	"github.com/relevo/relevo/server/internal/store/storetest"
@@ -122,5 +124,79 @@ func TestReopenAppliesNoMigrationTwice(t *testing.T) {
 	list, _, err := second.ListEntries(t.Context(), false, 10, "")
 	if err != nil || len(list) != 1 {
 		t.Fatalf("after reopening: %d entries, %v", len(list), err)
+	}
+}
+
+// rowsContaining counts, per table of the test's schema, the rows whose text
+// form contains s, or its hex form for bytea columns (payloads, contexts,
+// traces).
+func rowsContaining(t *testing.T, db *sql.DB, s string) map[string]int {
+	t.Helper()
+	ctx := t.Context()
+	rows, err := db.QueryContext(ctx, `
+SELECT table_name FROM information_schema.tables
+WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) < 9 {
+		t.Fatalf("found only tables %v", tables)
+	}
+	out := map[string]int{}
+	for _, table := range tables {
+		var n int
+		q := `SELECT count(*) FROM ` + pgx.Identifier{table}.Sanitize() + ` AS r
+WHERE r::text LIKE '%' || $1 || '%' OR r::text LIKE '%' || encode(convert_to($1, 'UTF8'), 'hex') || '%'`
+		if err := db.QueryRowContext(ctx, q, s).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
+		if n > 0 {
+			out[table] = n
+		}
+	}
+	return out
+}
+
+// TestErasureLeavesNoRowWithTheContactsData erases a contact and looks for
+// its data in every row of every table, side tables and logs included.
+func TestErasureLeavesNoRowWithTheContactsData(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	st := open(t, url)
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	x := storetest.SeedErasure(t, st)
+	for name, secret := range x.Secrets {
+		if len(rowsContaining(t, db, secret)) == 0 {
+			t.Fatalf("the contact's %s is in no row before the erasure: the scan sees nothing", name)
+		}
+	}
+
+	if _, err := st.EraseContact(t.Context(), x.Contact.Channel, x.Contact.Address); err != nil {
+		t.Fatal(err)
+	}
+	for name, secret := range x.Secrets {
+		if found := rowsContaining(t, db, secret); len(found) > 0 {
+			t.Errorf("rows still holding the erased contact's %s, by table: %v", name, found)
+		}
+	}
+	for name, kept := range x.Kept {
+		if len(rowsContaining(t, db, kept)) == 0 {
+			t.Errorf("another contact's %s is gone", name)
+		}
 	}
 }

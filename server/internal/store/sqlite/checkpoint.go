@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -15,6 +17,9 @@ const (
 	// a checkpoint on the writer (a few milliseconds of fsync) delays well
 	// under 1% of the messages.
 	checkpointMaxFrames = 32768
+	// purgeTimeout bounds a purge, which holds every write of the process
+	// back while it waits for readers to leave the log.
+	purgeTimeout = 15 * time.Second
 )
 
 // checkpointer copies the write-ahead log into the database file in the
@@ -54,4 +59,44 @@ func checkpoint(ctx context.Context, db *sql.DB) (frames int, err error) {
 	var busy, done int
 	err = db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done)
 	return frames, err
+}
+
+// errLogInUse: a truncating checkpoint could not finish because another
+// connection was checkpointing or still reading from the log.
+var errLogInUse = errors.New("the write-ahead log is still in use")
+
+// purge copies the whole log into the database file and truncates the log
+// to zero bytes. After an erasure the log still holds the erased rows as
+// they were written (a checkpoint copies only the newest version of each
+// page, and a log that starts over keeps old frames past its new end); with
+// secure_delete the database file holds only zeros where they were.
+//
+// It runs on the writer while the store holds the writer for itself, so no
+// write of this process is in progress; another process's writer, a reader
+// still on an older snapshot or the background checkpoint can still make
+// it busy, so it tries again until purgeTimeout.
+func (c checkpointer) purge(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, purgeTimeout)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		var busy, frames, done int
+		err := c.writer.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done)
+		switch {
+		case err == nil && busy == 0:
+			return nil
+		case err == nil:
+			err = errLogInUse
+		case !isBusy(err):
+			return fmt.Errorf("truncate the write-ahead log: %w", err)
+		}
+		wait := time.Duration(min(attempt, 10)) * 20 * time.Millisecond
+		c.log.DebugContext(ctx, "truncating checkpoint busy; trying again", "attempt", attempt, "wait", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("truncate the write-ahead log after %d attempts: %w (%w)", attempt, err, ctx.Err())
+		case <-t.C:
+		}
+	}
 }

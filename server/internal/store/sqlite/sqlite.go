@@ -46,6 +46,11 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 // Checkpoints, which copy the log into the database file and fsync both,
 // run in the background on a connection of their own rather than inside a
 // writer's commit, where they stalled every write queued behind them.
+//
+// Erasure: secure_delete makes SQLite overwrite deleted rows and freed pages
+// with zeros instead of leaving them readable in free space, and after an
+// erasure the log is checkpointed and truncated (see checkpointer.purge), so
+// neither file keeps a copy of what was erased.
 func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, error) {
 	o := options{log: slog.Default()}
 	for _, opt := range opts {
@@ -100,7 +105,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, er
 	st, err := sqlstore.New(ctx, sqlstore.Config{
 		// Writers are serialized on one connection, so row locks are
 		// neither needed nor supported; notifications stay in process.
-		Dialect: sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatements: true, SingleWriter: true},
+		Dialect: sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatements: true, SingleWriter: true, Purge: cp.purge},
 		Writer:  writer,
 		Reader:  reader,
 		Logger:  log,
@@ -122,6 +127,10 @@ func openDB(path, txlock string, pragmas ...string) (*sql.DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// Deleted content is zeroed, not left in free space: an erased contact
+	// must not be recoverable from the file. It is a per-connection setting,
+	// hence here for every connection.
+	q.Add("_pragma", "secure_delete(1)")
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}

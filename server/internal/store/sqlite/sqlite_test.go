@@ -1,10 +1,16 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/relevo/relevo/server/internal/store"
 	"github.com/relevo/relevo/server/internal/store/sqlite"
@@ -74,4 +80,108 @@ func TestReplicas(t *testing.T) {
 		}
 		return out
 	}, false)
+}
+
+// fileContents reads the database, its write-ahead log and its shared-memory
+// index as raw bytes, as `strings` would: what someone with the files, a
+// copy or a backup of them could recover.
+func fileContents(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		b, err := os.ReadFile(path + suffix)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		out[filepath.Base(path+suffix)] = b
+	}
+	return out
+}
+
+// TestErasureLeavesNoCopyInTheFiles erases a contact and then looks for its
+// data in the bytes of the files, where deleted rows survive in free space
+// and in old log frames unless secure_delete zeroes them and the log is
+// truncated.
+func TestErasureLeavesNoCopyInTheFiles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "relevo.db")
+	st, err := sqlite.Open(ctx, path, sqlite.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	x := storetest.SeedErasure(t, st)
+
+	files := fileContents(t, path)
+	for name, secret := range x.Secrets {
+		found := false
+		for _, b := range files {
+			found = found || bytes.Contains(b, []byte(secret))
+		}
+		if !found {
+			t.Fatalf("the contact's %s is in no file before the erasure: the scan sees nothing", name)
+		}
+	}
+
+	if _, err := st.EraseContact(ctx, x.Contact.Channel, x.Contact.Address); err != nil {
+		t.Fatal(err)
+	}
+	files = fileContents(t, path)
+	for file, b := range files {
+		for name, secret := range x.Secrets {
+			if n := bytes.Count(b, []byte(secret)); n > 0 {
+				t.Errorf("%s holds the erased contact's %s %d times", file, name, n)
+			}
+		}
+	}
+	for name, kept := range x.Kept {
+		if !bytes.Contains(files["relevo.db"], []byte(kept)) && !bytes.Contains(files["relevo.db-wal"], []byte(kept)) {
+			t.Errorf("another contact's %s is gone from the files", name)
+		}
+	}
+}
+
+// TestErasureWaitsForReadersToLeaveTheLog holds a read transaction on the
+// log while a contact is erased: truncating the log must wait for it (or try
+// again) rather than fail.
+func TestErasureWaitsForReadersToLeaveTheLog(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "relevo.db")
+	st, err := sqlite.Open(ctx, path, sqlite.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	x := storetest.SeedErasure(t, st)
+
+	reader, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	tx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{})
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_ = tx.Rollback()
+		close(released)
+	}()
+	if _, err := st.EraseContact(ctx, x.Contact.Channel, x.Contact.Address); err != nil {
+		t.Fatalf("EraseContact with a reader on the log: %v", err)
+	}
+	select {
+	case <-released:
+	default:
+		t.Fatal("the erasure returned while a reader still held the log: nothing was truncated")
+	}
+	if wal, err := os.Stat(path + "-wal"); err == nil && wal.Size() != 0 {
+		t.Errorf("the log is %d bytes after the erasure, want truncated", wal.Size())
+	}
 }

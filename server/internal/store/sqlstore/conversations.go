@@ -126,63 +126,136 @@ func (s *Store) SetPausedUntil(ctx context.Context, conversationID string, until
 	return c, nil
 }
 
-// EraseContact deletes everything stored about a contact except learned
-// knowledge-base entries, which hold no contact data.
-func (s *Store) EraseContact(ctx context.Context, channel, address string) (int, int, error) {
-	var convs, msgs int
+// EraseContact deletes everything stored about a contact, in one
+// transaction, and leaves one EventErased per erased ticket so that ticket
+// desks remove their copies. The outbox needs no step of its own: outbound
+// messages are rows of messages. An adapter holding one in flight meanwhile
+// finds it gone when it acks, which AckOutbound reports as ErrNotFound and
+// the outbound stream treats as done.
+func (s *Store) EraseContact(ctx context.Context, channel, address string) (store.Erasure, error) {
+	var out store.Erasure
 	err := s.write(ctx, func(tx *wtx) error {
-		convs, msgs = 0, 0
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM conversations WHERE channel = $1 AND address = $2 `+s.d.LockForUpdate, channel, address)
+		out = store.Erasure{}
+		now := s.now()
+		ids, err := queryStrings(ctx, tx, `SELECT id FROM conversations WHERE channel = $1 AND address = $2 `+s.d.LockForUpdate, channel, address)
 		if err != nil {
 			return err
 		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+		var erased []ticketEvent
+		var entries []string
 		for _, id := range ids {
-			steps := []string{
-				`DELETE FROM ticket_events WHERE ticket_id IN (SELECT id FROM tickets WHERE conversation_id = $1)`,
-				`DELETE FROM tickets WHERE conversation_id = $1`,
-				`DELETE FROM runs WHERE conversation_id = $1`,
-				`DELETE FROM messages WHERE conversation_id = $1`,
-				`DELETE FROM conversations WHERE id = $1`,
+			// Locking the tickets (after their conversation, the order every
+			// writer follows) waits for a desk linking one right now, so the
+			// erased event carries the reference it just linked and no event
+			// of its commit survives the deletion below.
+			rows, err := tx.QueryContext(ctx, `SELECT id, external_ref, status FROM tickets WHERE conversation_id = $1 `+s.d.LockForUpdate, id)
+			if err != nil {
+				return fmt.Errorf("erase conversation %s: tickets: %w", id, err)
 			}
-			for i, q := range steps {
-				res, err := tx.ExecContext(ctx, q, id)
+			for rows.Next() {
+				e := ticketEvent{typ: store.EventErased}
+				var st string
+				if err := rows.Scan(&e.ticketID, &e.externalRef, &st); err != nil {
+					rows.Close()
+					return fmt.Errorf("erase conversation %s: tickets: %w", id, err)
+				}
+				e.status = store.TicketStatus(st)
+				erased = append(erased, e)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("erase conversation %s: tickets: %w", id, err)
+			}
+			// Learned entries are deleted by the ticket they came from: its
+			// question is the user's own wording.
+			learned, err := queryStrings(ctx, tx, `
+DELETE FROM entries WHERE ticket_id <> '' AND ticket_id IN (SELECT id FROM tickets WHERE conversation_id = $1)
+RETURNING id`, id)
+			if err != nil {
+				return fmt.Errorf("erase conversation %s: learned entries: %w", id, err)
+			}
+			entries = append(entries, learned...)
+			steps := []struct {
+				query string
+				count *int
+			}{
+				{`DELETE FROM ticket_events WHERE ticket_id IN (SELECT id FROM tickets WHERE conversation_id = $1)`, nil},
+				{`DELETE FROM tickets WHERE conversation_id = $1`, &out.Tickets},
+				{`DELETE FROM runs WHERE conversation_id = $1`, &out.Runs},
+				{`DELETE FROM messages WHERE conversation_id = $1`, &out.Messages},
+				{`DELETE FROM conversations WHERE id = $1`, &out.Conversations},
+			}
+			for _, step := range steps {
+				res, err := tx.ExecContext(ctx, step.query, id)
 				if err != nil {
 					return fmt.Errorf("erase conversation %s: %w", id, err)
 				}
 				n, err := res.RowsAffected()
 				if err != nil {
-					return err
+					return fmt.Errorf("erase conversation %s: %w", id, err)
 				}
-				switch i {
-				case 3:
-					msgs += int(n)
-				case 4:
-					convs += int(n)
+				if step.count != nil {
+					*step.count += int(n)
 				}
+			}
+		}
+		out.Entries = len(entries)
+		// The logs come last, knowledge before tickets as in AnswerTicket:
+		// on PostgreSQL their locks are held until commit.
+		for _, id := range entries {
+			// Every replica's index drops the entry when it reads this.
+			if err := appendKnowledgeChange(ctx, tx, "entry", id, true); err != nil {
+				return err
 			}
 		}
 		if len(ids) > 0 {
 			tx.notify(store.TopicTickets)
 		}
-		return nil
+		return appendTicketEvents(ctx, tx, erased, now)
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("erase contact: %w", err)
+		return store.Erasure{}, fmt.Errorf("erase contact: %w", err)
 	}
-	return convs, msgs, nil
+	// Even when nothing was found: an erasure called again after a purge
+	// that failed must be able to finish it.
+	if err := s.purge(ctx); err != nil {
+		return out, fmt.Errorf("erase contact: rows deleted, but %s still holds copies of them; erase again: %w: %w",
+			s.d.Name, store.ErrUnavailable, err)
+	}
+	return out, nil
+}
+
+// purge runs the dialect's Purge with the writer to itself, so that no write
+// of this process lands between the erasure and the purge.
+func (s *Store) purge(ctx context.Context) error {
+	if s.d.Purge == nil {
+		return nil
+	}
+	if s.gate != nil {
+		if err := s.gate.acquire(ctx, false); err != nil {
+			return fmt.Errorf("%s: wait for the writer: %w", s.d.Name, err)
+		}
+		defer s.gate.release()
+	}
+	return s.d.Purge(ctx)
+}
+
+// queryStrings returns the first column of every row.
+func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // GetRun returns one run.

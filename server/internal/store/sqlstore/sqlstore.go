@@ -46,6 +46,10 @@ type Dialect struct {
 	// the store then queues writers itself, the accepting of inbound
 	// messages ahead of the rest.
 	SingleWriter bool
+	// Purge, when set, runs after an erasure has committed, with no write
+	// of this process in progress, to remove the copies of the erased rows
+	// the engine keeps outside its tables (SQLite's write-ahead log).
+	Purge func(ctx context.Context) error
 }
 
 // Config is what New needs.

@@ -53,6 +53,9 @@ type ticketEvent struct {
 	typ       store.TicketEventType
 	ticketID  string
 	messageID string
+	// For EventErased only.
+	externalRef string
+	status      store.TicketStatus
 }
 
 // appendTicketEvents appends to the event log. Call it last in a
@@ -66,8 +69,10 @@ func appendTicketEvents(ctx context.Context, tx *wtx, events []ticketEvent, now 
 		return err
 	}
 	for _, e := range events {
-		_, err := tx.ExecContext(ctx, `INSERT INTO ticket_events (ticket_id, type, message_id, created_at) VALUES ($1, $2, $3, $4)`,
-			e.ticketID, string(e.typ), e.messageID, micros(now))
+		_, err := tx.ExecContext(ctx, `
+INSERT INTO ticket_events (ticket_id, type, message_id, external_ref, ticket_status, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)`,
+			e.ticketID, string(e.typ), e.messageID, e.externalRef, string(e.status), micros(now))
 		if err != nil {
 			return fmt.Errorf("append ticket event: %w", err)
 		}
@@ -343,7 +348,7 @@ func (s *Store) LinkTicket(ctx context.Context, id, externalRef, lastError strin
 // TicketEvents returns events after the sequence, in order.
 func (s *Store) TicketEvents(ctx context.Context, afterSequence int64, limit int) ([]store.TicketEvent, error) {
 	rows, err := s.r.QueryContext(ctx, `
-SELECT seq, type, ticket_id, message_id, created_at FROM ticket_events
+SELECT seq, type, ticket_id, message_id, external_ref, ticket_status, created_at FROM ticket_events
 WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSequence, pageLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("ticket events: %w", err)
@@ -352,12 +357,13 @@ WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSequence, pageLimit(limit))
 	var out []store.TicketEvent
 	for rows.Next() {
 		var e store.TicketEvent
-		var typ string
+		var typ, status string
 		var created int64
-		if err := rows.Scan(&e.Sequence, &typ, &e.TicketID, &e.MessageID, &created); err != nil {
+		if err := rows.Scan(&e.Sequence, &typ, &e.TicketID, &e.MessageID, &e.ExternalRef, &status, &created); err != nil {
 			return nil, fmt.Errorf("ticket events: %w", err)
 		}
 		e.Type = store.TicketEventType(typ)
+		e.TicketStatus = store.TicketStatus(status)
 		e.CreatedAt = fromMicros(created)
 		out = append(out, e)
 	}

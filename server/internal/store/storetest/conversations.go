@@ -140,10 +140,10 @@ var conversationTests = []test{
 		events, _ := st.TicketEvents(ctx, 0, 100)
 		lastSeq := events[len(events)-1].Sequence
 
-		convs, msgs, err := st.EraseContact(ctx, "whatsapp", "1")
+		e, err := st.EraseContact(ctx, "whatsapp", "1")
 		noErr(t, "EraseContact", err)
-		if convs != 1 || msgs != 4 {
-			t.Errorf("erased %d conversations, %d messages; want 1, 4", convs, msgs)
+		if want := (store.Erasure{Conversations: 1, Messages: 4, Runs: 2, Tickets: 1, Entries: 1}); e != want {
+			t.Errorf("erased %+v, want %+v", e, want)
 		}
 		_, err = st.GetConversation(ctx, q.ConversationID)
 		wantErr(t, "GetConversation", err, store.ErrNotFound)
@@ -156,11 +156,12 @@ var conversationTests = []test{
 		if runs, _ := st.ListRuns(ctx, q.ConversationID, 10); len(runs) != 0 {
 			t.Errorf("runs left: %d", len(runs))
 		}
-		if events, _ := st.TicketEvents(ctx, 0, 100); len(events) != 0 {
-			t.Errorf("ticket events left: %+v", events)
+		events, _ = st.TicketEvents(ctx, 0, 100)
+		if len(events) != 1 || events[0].Type != store.EventErased || events[0].TicketID != conv.OpenTicketID {
+			t.Errorf("ticket events left: %+v, want only the erased event", events)
 		}
-		if learned, _, _ := st.ListEntries(ctx, true, 10, ""); len(learned) != 1 {
-			t.Errorf("learned entries = %d, want the entry kept", len(learned))
+		if learned, _, _ := st.ListEntries(ctx, true, 10, ""); len(learned) != 0 {
+			t.Errorf("learned entries = %+v, want the entry learned from the ticket erased", learned)
 		}
 		if _, err := st.GetMessage(ctx, keep.MessageID); err != nil {
 			t.Errorf("another contact's message was erased: %v", err)
@@ -169,12 +170,12 @@ var conversationTests = []test{
 		accept(t, st, inbound(contact("whatsapp", "3"), "q"))
 		complete(t, st, mustClaim(t, st, "w1"), store.RunResult{OpenTicket: &store.TicketDraft{Question: "q"}})
 		events, _ = st.TicketEvents(ctx, 0, 100)
-		if len(events) == 0 || events[0].Sequence <= lastSeq {
-			t.Errorf("new event sequence %+v, want after %d", events, lastSeq)
+		if last := events[len(events)-1]; last.Type != store.EventCreated || last.Sequence <= lastSeq+1 {
+			t.Errorf("new event %+v, want after %d and the erased event", last, lastSeq)
 		}
-		convs, msgs, err = st.EraseContact(ctx, "whatsapp", "nobody")
-		if err != nil || convs != 0 || msgs != 0 {
-			t.Errorf("erasing an unknown contact = %d, %d, %v", convs, msgs, err)
+		e, err = st.EraseContact(ctx, "whatsapp", "nobody")
+		if err != nil || e != (store.Erasure{}) {
+			t.Errorf("erasing an unknown contact = %+v, %v", e, err)
 		}
 	}},
 }

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 		{"Runs", runTests},
 		{"Outbox", outboxTests},
 		{"Conversations", conversationTests},
+		{"Erasure", erasureTests},
 		{"Tickets", ticketTests},
 		{"Knowledge", knowledgeTests},
 		{"Notifications", notificationTests},
