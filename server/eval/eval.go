@@ -1,8 +1,10 @@
-// Package eval measures how the offline agent chain answers a labelled set
-// of questions against a set of documents: whether it chats, answers or
+// Package eval measures how the agent chain answers a labelled set of
+// questions against a set of documents: whether it chats, answers or
 // escalates as expected, whether answers hold the expected facts, and how
-// many answers it gives where it should have handed off. It is what
-// `relevoctl eval` runs and what the answer threshold is calibrated with
+// many answers it gives where it should have handed off. The chain is the
+// one the profile describes, each role in its mode: the offline rules, or
+// the llm mode against the model the profile names. It is what `relevoctl
+// eval` runs and what the answer threshold is calibrated with
 // (docs/calibration.md).
 package eval
 
@@ -13,13 +15,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/relevo/relevo/server/internal/agents"
-	"github.com/relevo/relevo/server/internal/agents/rules"
+	"github.com/relevo/relevo/server/internal/agents/modes"
 	"github.com/relevo/relevo/server/internal/knowledge"
 	"github.com/relevo/relevo/server/internal/knowledge/analysis"
 )
@@ -58,6 +61,11 @@ type Options struct {
 	// LexicalWeight overrides the index's fusion weight (0: default), for
 	// calibration experiments.
 	LexicalWeight float64
+	// Getenv reads the model API key from the variable the profile names
+	// (llm.api_key_env) when a role runs in llm mode; nil means os.Getenv.
+	Getenv func(string) string
+	// HTTPClient for the model provider; nil for a default one.
+	HTTPClient *http.Client
 }
 
 // Result is the outcome of one query.
@@ -87,6 +95,8 @@ type Result struct {
 type Report struct {
 	Documents int      `json:"documents"`
 	Skipped   []string `json:"skipped,omitempty"`
+	// Modes names the mode of each role, e.g. "triage=rules knowledge=llm".
+	Modes     string   `json:"modes"`
 	Threshold float64  `json:"threshold"`
 	Results   []Result `json:"results"`
 	Totals    Totals   `json:"totals"`
@@ -185,11 +195,16 @@ func LoadDocs(ctx context.Context, base *knowledge.Base, dir string) (int, []str
 }
 
 // Run loads the documents into a fresh in-memory knowledge base, runs every
-// query through the rules chain and scores the outcomes.
+// query through the chain the profile describes and scores the outcomes. A
+// role in llm mode calls the model at the profile's llm.base_url with the
+// key from llm.api_key_env; without a key Run fails as the server would.
 func Run(ctx context.Context, opt Options) (*Report, error) {
 	p := opt.Profile
 	if p == nil {
 		p = agents.DefaultProfile()
+	}
+	if _, err := modes.APIKey(p, opt.Getenv); err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
 	}
 	queries, err := LoadQueries(opt.QueriesFile)
 	if err != nil {
@@ -203,8 +218,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("no documents in %s", opt.DocsDir)
 	}
-	chain := agents.NewChain(p, rules.NewTriage(p), rules.NewKnowledge(p, base))
-	rep := &Report{Documents: n, Skipped: skipped, Threshold: p.Knowledge.AnswerThreshold}
+	chain, err := modes.Build(p, base, modes.Options{Getenv: opt.Getenv, HTTPClient: opt.HTTPClient})
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	rep := &Report{Documents: n, Skipped: skipped, Threshold: p.Knowledge.AnswerThreshold,
+		Modes: "triage=" + p.Triage.Mode + " knowledge=" + p.Knowledge.Mode}
 	for _, q := range queries {
 		if err := ctx.Err(); err != nil {
 			return nil, err

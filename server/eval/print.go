@@ -11,7 +11,7 @@ import (
 // totals.
 func WriteText(w io.Writer, rep *Report) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "documents: %d   threshold: %.2f\n", rep.Documents, rep.Threshold)
+	fmt.Fprintf(&b, "documents: %d   threshold: %.2f   modes: %s\n", rep.Documents, rep.Threshold, rep.Modes)
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(&b, "skipped: %s\n", s)
 	}
@@ -21,6 +21,9 @@ func WriteText(w io.Writer, rep *Report) error {
 			mark = "FAIL"
 		}
 		fmt.Fprintf(&b, "%s %-9s expect=%-10s top=%.2f %-30s %q\n", mark, r.Outcome, r.Expect, r.TopScore, r.TopSource, r.Query)
+		if !r.Correct && r.Reason != "" {
+			fmt.Fprintf(&b, "     handed off: %s\n", r.Reason)
+		}
 		if r.Answer != "" && r.ContainsExpected != nil && !*r.ContainsExpected {
 			fmt.Fprintf(&b, "     answer lacks the expected facts: %q\n", r.Answer)
 		}
