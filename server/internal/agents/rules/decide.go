@@ -23,19 +23,21 @@ import (
 // InfoKind is the kind of information a question asks for.
 type InfoKind string
 
-// Kinds of information a question can ask for. KindGeneral asks for
+// Kinds of information a question can ask for. InfoGeneral asks for
 // nothing the passage must hold in a recognisable form (an explanation, a
 // procedure, a yes or no about something the passage discusses).
 const (
 	InfoGeneral InfoKind = ""
-	InfoAmount  InfoKind = "amount" // price, cost, fee, whether it is free
-	InfoNumber  InfoKind = "number" // how many, an age
-	InfoTime    InfoKind = "time"   // when, how long, opening hours
-	InfoPerson  InfoKind = "person" // who holds a role
-	InfoEmail   InfoKind = "email"  // an email address
-	InfoPhone   InfoKind = "phone"  // a phone number
-	InfoURL     InfoKind = "url"    // a web address
-	InfoPlace   InfoKind = "place"  // where something is
+	InfoAmount  InfoKind = "amount"  // price, cost, fee, whether it is free
+	InfoNumber  InfoKind = "number"  // how many
+	InfoTime    InfoKind = "time"    // when, how long, opening hours
+	InfoPerson  InfoKind = "person"  // who holds a role
+	InfoEmail   InfoKind = "email"   // an email address
+	InfoPhone   InfoKind = "phone"   // a phone number
+	InfoURL     InfoKind = "url"     // a web address
+	InfoPlace   InfoKind = "place"   // where something is
+	InfoAddress InfoKind = "address" // a street address
+	InfoAge     InfoKind = "age"     // an age or age limit
 )
 
 // Decision explains whether the best passage answers the question. It is
@@ -175,7 +177,7 @@ var questionWords = setOf("como", "cuanto", "cuanta", "cuantos", "cuantas", "cua
 
 // kindWords name the kind of information asked.
 var kindWords = union(phoneNouns, numberNouns, emailNouns, urlNouns, amountNouns, amountVerbs, timeNouns, placeNouns, placeVerbs,
-	setOf("tiempo", "edad", "age", "old", "time", "dias", "days", "nombre", "llama"))
+	setOf("tiempo", "edad", "age", "old", "time", "dias", "days", "nombre", "llama", "direccion", "address", "exacta", "exacto", "exact"))
 
 func union(sets ...map[string]bool) map[string]bool {
 	m := map[string]bool{}
@@ -225,8 +227,8 @@ var (
 	contactNouns = setOf("contacto", "soporte", "atencion", "ventas", "llamar", "llamo", "contact", "support", "sales", "call", "emergencia", "emergencias", "ambulancia")
 	emailNouns   = setOf("correo", "email", "mail", "e-mail", "emails", "correos")
 	urlNouns     = setOf("web", "pagina", "sitio", "link", "enlace", "url", "website", "site", "portal")
-	amountNouns  = setOf("precio", "precios", "costo", "costos", "coste", "tarifa", "tarifas", "valor", "cuota", "mensualidad", "arancel", "gratis", "gratuito", "gratuita", "gratuitos", "gratuitas",
-		"price", "prices", "cost", "costs", "fee", "fees", "free", "charge", "pricing", "rate", "rates")
+	amountNouns  = setOf("precio", "precios", "costo", "costos", "coste", "tarifa", "tarifas", "valor", "cuota", "mensualidad", "arancel", "gratis", "gratuito", "gratuita", "gratuitos", "gratuitas", "sueldo", "sueldos", "salario", "salarios", "gana", "ganan",
+		"price", "prices", "cost", "costs", "fee", "fees", "free", "charge", "pricing", "rate", "rates", "salary", "salaries", "earn", "earns")
 	amountVerbs = setOf("cuesta", "cuestan", "vale", "valen", "cobran", "cobra", "pago", "pagar", "cost", "costs", "charge", "pay")
 	timeNouns   = setOf("horario", "horarios", "hora", "horas", "fecha", "fechas", "plazo", "plazos", "demora", "tarda", "tardan", "demoran", "dura", "duran", "duracion",
 		"hours", "schedule", "date", "deadline", "long", "open", "opening")
@@ -281,28 +283,31 @@ func askedKind(w []string) InfoKind {
 		return InfoAmount
 	case has(setOf("cuanto", "cuanta", "how")) && has(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "long", "time")):
 		return InfoTime
-	case has(setOf("cuando", "when")) || (has(timeNouns) && has(setOf("que", "cual", "cuales", "what", "which", "a"))) || near(setOf("edad"), isIn(setOf("que", "cual", "minima", "maxima")), 2):
-		if has(setOf("edad", "age", "old")) {
-			return InfoNumber
-		}
+	case has(setOf("edad", "age")) || (has(setOf("how")) && has(setOf("old"))):
+		return InfoAge
+	case has(setOf("cuando", "when")) || (has(timeNouns) && has(setOf("que", "cual", "cuales", "what", "which", "a"))):
 		return InfoTime
-	case has(setOf("cuantos", "cuantas", "many", "edad", "age", "old")):
+	case has(setOf("cuantos", "cuantas", "many")):
 		return InfoNumber
-	case has(setOf("donde", "where")) && (has(placeVerbs) || has(placeNouns)) || has(setOf("direccion", "address")):
+	case has(setOf("direccion", "address")):
+		return InfoAddress
+	case has(setOf("donde", "where")) && (has(placeVerbs) || has(placeNouns)):
 		return InfoPlace
 	}
 	return InfoGeneral
 }
 
 var (
-	digitRe  = regexp.MustCompile(`\d`)
-	emailRe  = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}`)
-	phoneRe  = regexp.MustCompile(`(?:\+?\d[\d\s().-]{5,}\d)|\*\d{3,}`)
-	urlRe    = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|cl|es|mx|ar|co|pe|org|net|io|app|uy|ec|bo|py|ve|br)\b(?:/\S*)?`)
-	amountRe = regexp.MustCompile(`(?i)[$€£]\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|incluid[oa]s?|included|sin valor)\b`)
-	timeRe   = regexp.MustCompile(`(?i)\d|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|horas?|minutos?|segundos?|días?|dias?|semanas?|mes|meses|años?|anos?|inmediat[oa]|inmediatamente|al instante|mismo día|hábiles|habiles|mañana|tarde|noche|cuando|siempre|nunca|antes|después|despues|durante|hasta|monday|tuesday|wednesday|thursday|friday|saturday|sunday|hours?|minutes?|days?|weeks?|months?|years?|immediately|instantly|when|always|before|after|until|during)\b`)
-	numberRe = regexp.MustCompile(`(?i)\d|\b(?:un[oa]?|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|mil|mayores?|menores?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand|older|younger|under|over)\b`)
-	placeRe  = regexp.MustCompile(`(?i)\d|\b(?:calle|avenida|av\.|pasaje|piso|oficina|sucursal|sede|local|edificio|centro|ciudad|comuna|región|region|barrio|street|avenue|floor|office|building|online|en línea|en linea|sitio|página|pagina|app|aplicación|aplicacion|web)\b`)
+	digitRe   = regexp.MustCompile(`\d`)
+	emailRe   = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}`)
+	phoneRe   = regexp.MustCompile(`(?:\+?\d[\d\s().-]{5,}\d)|\*\d{3,}`)
+	urlRe     = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|cl|es|mx|ar|co|pe|org|net|io|app|uy|ec|bo|py|ve|br)\b(?:/\S*)?`)
+	amountRe  = regexp.MustCompile(`(?i)[$€£]\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|incluid[oa]s?|included|sin valor)\b`)
+	timeRe    = regexp.MustCompile(`(?i)\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b|\d+\s*(?:(?:a|y|o|-)\s*\d+\s*)?(?:h|hrs?|horas?|minutos?|min|segundos?|días?|dias?|semanas?|mes(?:es)?|años?|anos?|hours?|minutes?|days?|weeks?|months?|years?)\b|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|inmediat[oa]|inmediatamente|al instante|al momento|apenas|mismo día|mismo dia|monday|tuesday|wednesday|thursday|friday|saturday|sunday|immediately|instantly|no vence[n]?|sin límite|sin limite)\b|\b(?:un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|catorce|quince|veinte|treinta|varios|varias|pocos|pocas|algunos|algunas)\s+(?:horas?|minutos?|días?|dias?|semanas?|meses|años?)\b`)
+	ageRe     = regexp.MustCompile(`(?i)\d+\s*(?:años|anos|years)|mayor(?:es)? de edad|menor(?:es)? de edad|\bedad\b|years old|\baged?\b|mayores de \d+|menores de \d+`)
+	addressRe = regexp.MustCompile(`(?i)\b(?:calle|avenida|av\.|pasaje|psje\.?|camino|street|avenue|road|st\.|ave\.?)\s+\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*\s+#?\d+|\b\p{Lu}[\p{L}.]+(?:\s+\p{Lu}[\p{L}.]+)*\s+\d{2,5}\b,?\s*(?:piso|of\.|oficina|depto|local)`)
+	numberRe  = regexp.MustCompile(`(?i)\d|\b(?:un[oa]?|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|mil|mayores?|menores?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand|older|younger|under|over)\b`)
+	placeRe   = regexp.MustCompile(`(?i)\d|\b(?:calle|avenida|av\.|pasaje|piso|oficina|sucursal|sede|local|edificio|centro|ciudad|comuna|región|region|barrio|street|avenue|floor|office|building|online|en línea|en linea|sitio|página|pagina|app|aplicación|aplicacion|web)\b`)
 )
 
 // holdsKind reports whether text holds information of the kind.
@@ -312,6 +317,10 @@ func holdsKind(kind InfoKind, text string) bool {
 		return amountRe.MatchString(text)
 	case InfoNumber:
 		return numberRe.MatchString(text)
+	case InfoAge:
+		return ageRe.MatchString(text)
+	case InfoAddress:
+		return addressRe.MatchString(text)
 	case InfoTime:
 		return timeRe.MatchString(text)
 	case InfoEmail:
@@ -359,7 +368,11 @@ func describeKind(k InfoKind) string {
 	case InfoURL:
 		return "a web address"
 	case InfoPlace:
-		return "a place or address"
+		return "a place"
+	case InfoAddress:
+		return "a street address"
+	case InfoAge:
+		return "an age"
 	}
 	return string(k)
 }

@@ -36,6 +36,13 @@ func NewKnowledge(p *agents.Profile, s Searcher) *Knowledge {
 // same fact; any of them holding what is asked satisfies the decision.
 const agreeGap = 0.1
 
+// The decision reads at most decideCandidates results, those within
+// candidateGap of the best score.
+const (
+	decideCandidates = 5
+	candidateGap     = 0.5
+)
+
 // Maximum length of an extractive answer, in characters: a WhatsApp
 // message people read on a phone.
 const maxAnswerChars = 700
@@ -59,14 +66,26 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		act.Handoff, act.Reason = agents.RoleHuman, "no knowledge-base passage matches the question"
 		return act, nil
 	}
-	top := results[0]
-	var agreeing []knowledge.Result
-	for _, r := range results[1:] {
-		if r.Score >= top.Score-agreeGap {
-			agreeing = append(agreeing, r)
+	// Retrieval ranks by what a passage is about; the decision reads the
+	// leading candidates for what was asked and takes the one it is most
+	// confident answers (usually the first).
+	var top knowledge.Result
+	var d Decision
+	for i, r := range results[:min(len(results), decideCandidates)] {
+		if i > 0 && r.Score < results[0].Score-candidateGap {
+			break
+		}
+		var agreeing []knowledge.Result
+		for j, o := range results {
+			if j != i && o.Score >= r.Score-agreeGap {
+				agreeing = append(agreeing, o)
+			}
+		}
+		c := k.decide(query, r, agreeing, threshold)
+		if i == 0 || (c.Held && (!d.Held || c.Confidence > d.Confidence)) {
+			top, d = r, c
 		}
 	}
-	d := k.decide(query, top, agreeing, threshold)
 	conf := d.Confidence
 	if !d.Held {
 		conf = 0

@@ -1,0 +1,107 @@
+package eval
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/relevo/relevo/internal/sharedtest"
+)
+
+// TestAdversarialSets holds the answer decision on questions written to
+// break it: near misses that name a documented thing but ask for a detail
+// the documents do not give, greetings and thanks around a question, slang
+// and typos, injections, and English questions on Spanish documents; on
+// the sample knowledge base (always) and on the seed PDFs (when the shared
+// material is present).
+func TestAdversarialSets(t *testing.T) {
+	sets := []struct{ name, docs, queries string }{
+		{"sample", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample.jsonl")},
+	}
+	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
+		sets = append(sets, struct{ name, docs, queries string }{"seed", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")})
+	}
+	var pooled []Result
+	for _, s := range sets {
+		rep, err := Run(context.Background(), Options{DocsDir: s.docs, QueriesFile: s.queries})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := WriteText(&b, rep); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s:\n%s", s.name, b.String())
+		pooled = append(pooled, rep.Results...)
+	}
+	tot := Summarise(pooled)
+	t.Logf("pooled: %d queries, precision %.3f, coverage %.3f, false-answer rate %.3f (%d of %d)",
+		tot.Queries, tot.Precision, tot.Coverage, tot.FalseAnswerRate, tot.WrongAnswers, tot.MustNotAnswer)
+	if tot.FalseAnswerRate > 0.05 {
+		t.Errorf("false-answer rate %.3f; want at most 0.05", tot.FalseAnswerRate)
+	}
+	if tot.Coverage < 0.60 {
+		t.Errorf("coverage %.3f of the answerable questions; want at least 0.60", tot.Coverage)
+	}
+	if tot.WithExpectedFacts > 0 && tot.ContainingExpected < tot.WithExpectedFacts*9/10 {
+		t.Errorf("%d of %d answers hold the expected fact; want 90%%", tot.ContainingExpected, tot.WithExpectedFacts)
+	}
+}
+
+// runDocs runs queries against documents written to a temporary folder.
+func runDocs(t *testing.T, docs map[string]string, queries ...Query) *Report {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range docs {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var lines []string
+	for _, q := range queries {
+		b, err := json.Marshal(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, string(b))
+	}
+	qf := filepath.Join(t.TempDir(), "q.jsonl")
+	if err := os.WriteFile(qf, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), Options{DocsDir: dir, QueriesFile: qf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestAOneChunkKnowledgeBaseAnswers(t *testing.T) {
+	rep := runDocs(t, map[string]string{"empresa.txt": "Nombre del CEO: Julián Varas. Nombre de la CFO: Bárbara Vásquez."},
+		Query{Query: "¿Quién es el CEO?", Expect: ExpectAnswer, MustContainAny: []string{"Julián Varas"}},
+		Query{Query: "quien es la cfo de la empresa", Expect: ExpectAnswer, MustContainAny: []string{"Bárbara Vásquez"}},
+		Query{Query: "¿Cuál es el correo del CEO?", Expect: ExpectNotAnswer},
+	)
+	for _, r := range rep.Results {
+		if !r.Correct || (r.ContainsExpected != nil && !*r.ContainsExpected) {
+			t.Errorf("%q: outcome %s (score %.2f, %s), want %s", r.Query, r.Outcome, r.TopScore, r.Reason, r.Expect)
+		}
+	}
+}
+
+func TestAFactRepeatedAcrossDocumentsIsAnswered(t *testing.T) {
+	rep := runDocs(t, map[string]string{
+		"envios.md":    "# Envíos\n\nLos envíos nacionales tardan de 3 a 5 días hábiles. Los despachos salen de Santiago de lunes a viernes.\n",
+		"preguntas.md": "# Preguntas frecuentes\n\nLos envíos nacionales tardan de 3 a 5 días hábiles. Puedes pagar con tarjeta o transferencia.\n",
+		"empresa.md":   "# Sobre nosotros\n\nSomos una tienda chilena de artículos de cocina fundada en 2015.\n",
+	},
+		Query{Query: "¿cuánto tardan los envíos nacionales?", Expect: ExpectAnswer, MustContainAny: []string{"3 a 5"}},
+	)
+	r := rep.Results[0]
+	if r.Outcome != "answer" || r.ContainsExpected == nil || !*r.ContainsExpected {
+		t.Fatalf("a fact stated in two documents: outcome %s (score %.2f, %s), answer %q", r.Outcome, r.TopScore, r.Reason, r.Answer)
+	}
+}
