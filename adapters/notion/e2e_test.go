@@ -289,6 +289,37 @@ func TestAdapterEndToEnd(t *testing.T) {
 	})
 }
 
+func TestAdapterArchivesTheErasedTicketsPage(t *testing.T) {
+	h := newHarness(t, "status")
+	h.tickets.Open(&relevov1.Ticket{
+		Id:       "T-1",
+		Contact:  &relevov1.Contact{Channel: "whatsapp", Address: "5215512345678", DisplayName: "Ana", Phone: "5215512345678"},
+		Question: "¿Dónde está mi pedido 4711?",
+	})
+	h.tickets.Open(&relevov1.Ticket{Id: "T-2", Question: "¿Horario?"})
+	h.start()
+	page1, page2 := h.pageOf("T-1"), h.pageOf("T-2")
+
+	h.tickets.Erase("T-1")
+	h.waitNotion("the erased ticket's page archived", func() bool { return h.notion.Archived(page1) })
+	if h.notion.Archived(page2) {
+		t.Error("another ticket's page was archived")
+	}
+
+	// After a restart the log holds only the erased event of T-1: no page
+	// is made again and the archived one is left as it is.
+	h.stop()
+	patches := h.notion.CountRequests(http.MethodPatch, "/v1/pages/")
+	h.start()
+	h.sync("T-SYNC")
+	if got := h.notion.FindPages(testDatabaseID, "ID", "T-1"); len(got) != 0 {
+		t.Errorf("pages of the erased ticket after a restart: %v", got)
+	}
+	if n := h.notion.CountRequests(http.MethodPatch, "/v1/pages/") - patches; n != 0 {
+		t.Errorf("the replay patched pages %d times", n)
+	}
+}
+
 func countContaining(texts []string, sub string) int {
 	n := 0
 	for _, s := range texts {

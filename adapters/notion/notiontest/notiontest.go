@@ -199,6 +199,15 @@ func (s *Server) PageIDs(databaseID string) []string {
 	return ids
 }
 
+// Archived reports whether a page is archived (in Notion's trash); false
+// for a page that does not exist.
+func (s *Server) Archived(pageID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.pages[pageID]
+	return ok && p.archived
+}
+
 // FindPages returns the ids of the pages whose property prop has the text.
 func (s *Server) FindPages(databaseID, prop, text string) []string {
 	var ids []string

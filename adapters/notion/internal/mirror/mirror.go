@@ -1,6 +1,7 @@
 // Package mirror keeps the Notion ticket database in step with Relevo's
 // ticket events: a new ticket becomes a page, follow-ups are appended to
-// it, and answers and closings set its status. It keeps no state: every
+// it, answers and closings set its status, and an erased ticket's page goes
+// to Notion's trash. It keeps no state: every
 // action first looks at what exists (the ticket's external reference, the
 // page found by ticket id, the blocks already on the page), so replaying
 // the whole event log after a restart changes nothing that is already done.
@@ -8,6 +9,7 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -36,6 +38,7 @@ type Desk interface {
 	Update(ctx context.Context, pageID, statusLabel string, answer *string) error
 	HasMessage(ctx context.Context, pageID, messageID string) (bool, error)
 	Append(ctx context.Context, pageID string, blocks []notionapi.Block) error
+	Archive(ctx context.Context, pageID string) error
 }
 
 // ErrorPrefix starts every error the mirror records on a ticket, so that it
@@ -60,6 +63,8 @@ func New(tickets Tickets, desk Desk, log *slog.Logger) *Mirror {
 // does not stall the stream.
 func (m *Mirror) Handle(ctx context.Context, ev *relevov1.TicketEvent) error {
 	switch ev.GetType() {
+	case relevov1.TicketEventType_TICKET_EVENT_TYPE_ERASED:
+		return m.erase(ctx, ev.GetTicket())
 	case relevov1.TicketEventType_TICKET_EVENT_TYPE_CREATED,
 		relevov1.TicketEventType_TICKET_EVENT_TYPE_FOLLOW_UP,
 		relevov1.TicketEventType_TICKET_EVENT_TYPE_ANSWERED,
@@ -80,6 +85,9 @@ func (m *Mirror) Handle(ctx context.Context, ev *relevov1.TicketEvent) error {
 	}
 	t := resp.GetTicket()
 	pageID, err := m.ensurePage(ctx, t)
+	if errors.Is(err, errErased) {
+		return nil
+	}
 	if err == nil {
 		switch ev.GetType() {
 		case relevov1.TicketEventType_TICKET_EVENT_TYPE_FOLLOW_UP:
@@ -126,10 +134,57 @@ func (m *Mirror) ensurePage(ctx context.Context, t *relevov1.Ticket) (string, er
 		m.log.InfoContext(ctx, "ticket page created", "ticket_id", t.GetId(), "page_id", pageID)
 	}
 	if err := m.link(ctx, t.GetId(), pageID, ""); err != nil {
-		return "", err
+		if status.Code(err) != codes.NotFound {
+			return "", err
+		}
+		// The ticket was erased while its page was being made, and its
+		// erased event carries no reference to this page: it must not
+		// outlive the ticket.
+		m.log.InfoContext(ctx, "ticket erased while its page was created; archiving the page", "ticket_id", t.GetId(), "page_id", pageID)
+		if err := m.desk.Archive(ctx, pageID); err != nil {
+			return "", fmt.Errorf("archive the page of erased ticket %s: %w", t.GetId(), err)
+		}
+		return "", errErased
 	}
 	t.ExternalRef = pageID
 	return pageID, nil
+}
+
+// errErased: the ticket no longer exists in Relevo; its page was archived.
+var errErased = errors.New("ticket erased")
+
+// erase archives the page of an erased ticket. The event carries only the
+// ticket id, its external reference and status. A ticket never linked may
+// still have a page, made by a run that stopped before linking it: it is
+// looked up by ticket id. Nothing can be recorded on the ticket any more, so
+// a permanent Notion refusal is only logged.
+func (m *Mirror) erase(ctx context.Context, t *relevov1.Ticket) error {
+	pageID := t.GetExternalRef()
+	if pageID == "" {
+		found, err := m.desk.FindPage(ctx, t.GetId())
+		if err != nil {
+			return m.eraseFailed(ctx, t, "", err)
+		}
+		if found == "" {
+			return nil
+		}
+		pageID = found
+	}
+	if err := m.desk.Archive(ctx, pageID); err != nil {
+		return m.eraseFailed(ctx, t, pageID, err)
+	}
+	m.log.InfoContext(ctx, "ticket erased; its page is in Notion's trash", "ticket_id", t.GetId(), "page_id", pageID)
+	return nil
+}
+
+func (m *Mirror) eraseFailed(ctx context.Context, t *relevov1.Ticket, pageID string, err error) error {
+	if !ticketdb.Permanent(err) {
+		return err
+	}
+	code, msg, _ := ticketdb.APIError(err)
+	m.log.ErrorContext(ctx, "notion refused to archive the page of an erased ticket; archive it by hand",
+		"ticket_id", t.GetId(), "page_id", pageID, "notion_code", code, "notion_message", msg, "error", err)
+	return nil
 }
 
 func (m *Mirror) link(ctx context.Context, ticketID, pageID, lastError string) error {

@@ -116,3 +116,75 @@ func TestFollowUpsOfTicketsNoLongerOpenAreSkipped(t *testing.T) {
 		}
 	}
 }
+
+func TestErasedTicketsPageGoesToTheTrashOnce(t *testing.T) {
+	m, fake, tickets := newMirror(t)
+	ctx := context.Background()
+	tickets.Open(&relevov1.Ticket{Id: "T-1", Question: "¿Mi pedido 4711?"})
+	if err := m.Handle(ctx, event(relevov1.TicketEventType_TICKET_EVENT_TYPE_CREATED, "T-1", nil)); err != nil {
+		t.Fatal(err)
+	}
+	page := tickets.Ticket("T-1").GetExternalRef()
+	tickets.Erase("T-1")
+	erased := &relevov1.TicketEvent{Type: relevov1.TicketEventType_TICKET_EVENT_TYPE_ERASED,
+		Ticket: &relevov1.Ticket{Id: "T-1", ExternalRef: page, Status: relevov1.TicketStatus_TICKET_STATUS_OPEN}}
+	if err := m.Handle(ctx, erased); err != nil {
+		t.Fatal(err)
+	}
+	if !fake.Archived(page) {
+		t.Fatal("the erased ticket's page is not archived")
+	}
+	// A replay after a restart reads the page and writes nothing.
+	patches := fake.CountRequests(http.MethodPatch, "/v1/pages/")
+	if err := m.Handle(ctx, erased); err != nil {
+		t.Fatal(err)
+	}
+	if n := fake.CountRequests(http.MethodPatch, "/v1/pages/") - patches; n != 0 {
+		t.Errorf("replaying the erased event patched the page %d more times", n)
+	}
+}
+
+func TestErasedTicketNeverLinkedIsFoundByTicketID(t *testing.T) {
+	m, fake, tickets := newMirror(t)
+	ctx := context.Background()
+	tickets.Open(&relevov1.Ticket{Id: "T-1", Question: "¿Mi pedido 4711?"})
+	// The page is made, then the link fails: the adapter stops here.
+	tickets.FailNext("LinkTicket", codes.Unavailable)
+	if err := m.Handle(ctx, event(relevov1.TicketEventType_TICKET_EVENT_TYPE_CREATED, "T-1", nil)); err == nil {
+		t.Fatal("Handle swallowed an unavailable server")
+	}
+	pages := fake.FindPages(dbID, "ID", "T-1")
+	if len(pages) != 1 {
+		t.Fatalf("pages = %v, want the unlinked one", pages)
+	}
+	tickets.Erase("T-1")
+	if err := m.Handle(ctx, event(relevov1.TicketEventType_TICKET_EVENT_TYPE_ERASED, "T-1", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if !fake.Archived(pages[0]) {
+		t.Error("the unlinked page of the erased ticket is not archived")
+	}
+}
+
+func TestTicketErasedWhileItsPageIsMadeLeavesNoPage(t *testing.T) {
+	m, fake, tickets := newMirror(t)
+	ctx := context.Background()
+	tickets.Open(&relevov1.Ticket{Id: "T-1", Question: "¿Mi pedido 4711?"})
+	// Erased between GetTicket and LinkTicket: the link finds no ticket.
+	tickets.FailNext("LinkTicket", codes.NotFound)
+	if err := m.Handle(ctx, event(relevov1.TicketEventType_TICKET_EVENT_TYPE_CREATED, "T-1", nil)); err != nil {
+		t.Fatalf("Handle = %v, want the event done", err)
+	}
+	if got := fake.PageIDs(dbID); len(got) != 0 {
+		t.Errorf("pages left: %v, want the page archived", got)
+	}
+}
+
+func TestErasedTicketWhosePageIsGoneIsDone(t *testing.T) {
+	m, _, _ := newMirror(t)
+	ev := &relevov1.TicketEvent{Type: relevov1.TicketEventType_TICKET_EVENT_TYPE_ERASED,
+		Ticket: &relevov1.Ticket{Id: "T-1", ExternalRef: "0f0e0d0c-0000-4000-8000-000000000000"}}
+	if err := m.Handle(context.Background(), ev); err != nil {
+		t.Fatalf("Handle = %v, want a page Notion no longer has to count as archived", err)
+	}
+}

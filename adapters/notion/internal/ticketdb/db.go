@@ -130,6 +130,32 @@ func (d *DB) Update(ctx context.Context, pageID, statusLabel string, answer *str
 	return nil
 }
 
+// Archive moves a page to Notion's trash. It sends "archived": true, which
+// notionapi knows and API versions before 2026-03-11 accept as the alias of
+// "in_trash" (the adapter speaks 2022-06-28 by default). A page already
+// archived is not written again, so that replaying the event log costs one
+// read per page; a page Notion no longer has is done as well. Notion keeps
+// a trashed page for its own trash retention before deleting it for good.
+func (d *DB) Archive(ctx context.Context, pageID string) error {
+	p, err := d.api.Page.Get(ctx, notionapi.PageID(pageID))
+	if NotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get notion page %s: %w", pageID, err)
+	}
+	if p.Archived {
+		return nil
+	}
+	if _, err := d.api.Page.Update(ctx, notionapi.PageID(pageID), &notionapi.PageUpdateRequest{Archived: true}); err != nil {
+		if NotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("archive notion page %s: %w", pageID, err)
+	}
+	return nil
+}
+
 // BlockTexts returns the plain text of every top-level block of a page.
 func (d *DB) BlockTexts(ctx context.Context, pageID string) ([]string, error) {
 	var texts []string

@@ -32,6 +32,7 @@ type Server struct {
 	changed    chan struct{}
 	tickets    map[string]*relevov1.Ticket
 	events     []*relevov1.TicketEvent
+	lastSeq    int64
 	answers    []*relevov1.AnswerTicketRequest
 	links      []*relevov1.LinkTicketRequest
 	deliveries map[string]int
@@ -96,6 +97,19 @@ func (s *Server) Close(ticketID string) {
 	s.emit(relevov1.TicketEventType_TICKET_EVENT_TYPE_CLOSED, t, nil)
 }
 
+// Erase erases a ticket as ConversationService.EraseContact does: the
+// ticket and its events are deleted and one ERASED event carries only its
+// id, external reference and status.
+func (s *Server) Erase(ticketID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tickets[ticketID]
+	delete(s.tickets, ticketID)
+	s.events = slices.DeleteFunc(s.events, func(ev *relevov1.TicketEvent) bool { return ev.GetTicket().GetId() == ticketID })
+	s.emit(relevov1.TicketEventType_TICKET_EVENT_TYPE_ERASED,
+		&relevov1.Ticket{Id: ticketID, ExternalRef: t.GetExternalRef(), Status: t.GetStatus()}, nil)
+}
+
 // FailNext makes the next call of a method ("AnswerTicket", ...) fail with
 // code.
 func (s *Server) FailNext(method string, code codes.Code) {
@@ -157,9 +171,12 @@ func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
 
 // emit logs an event with a snapshot of the ticket; the caller holds mu.
 func (s *Server) emit(typ relevov1.TicketEventType, t *relevov1.Ticket, f *relevov1.TicketFollowUp) {
-	t.UpdatedAt = timestamppb.Now()
+	if typ != relevov1.TicketEventType_TICKET_EVENT_TYPE_ERASED {
+		t.UpdatedAt = timestamppb.Now()
+	}
+	s.lastSeq++
 	s.events = append(s.events, &relevov1.TicketEvent{
-		Sequence:  int64(len(s.events) + 1),
+		Sequence:  s.lastSeq,
 		Type:      typ,
 		Ticket:    proto.Clone(t).(*relevov1.Ticket),
 		FollowUp:  f,
@@ -288,7 +305,11 @@ func (s *Server) StreamTicketEvents(req *relevov1.StreamTicketEventsRequest, str
 			s.mu.Unlock()
 			return err
 		}
-		pending := slices.Clone(s.events[min(int(next), len(s.events)):])
+		// Sequences have gaps once a ticket is erased.
+		i, _ := slices.BinarySearchFunc(s.events, next+1, func(ev *relevov1.TicketEvent, seq int64) int {
+			return int(ev.GetSequence() - seq)
+		})
+		pending := slices.Clone(s.events[i:])
 		ch := s.changed
 		s.mu.Unlock()
 		for _, ev := range pending {
