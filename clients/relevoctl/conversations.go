@@ -253,10 +253,13 @@ func newConversationsEraseCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
 		Use:   "erase --channel C --address A",
-		Short: "Delete every message, run and ticket of a contact (data erasure)",
-		Long: `erase deletes every message, agent run and ticket of a contact, and the
-contact's conversations. Learned knowledge-base entries are kept. It asks
-for confirmation on stdin unless --yes is given.`,
+		Short: "Erase everything stored about a contact (data erasure)",
+		Long: `erase deletes the contact's conversations, every message (the outbox
+included, whatever its delivery state), agent runs, tickets, and the
+knowledge-base entries learned from those tickets. Ticket desks are told to
+remove their copies (the Notion adapter moves the pages to Notion's trash).
+It asks for confirmation on stdin unless --yes is given. If the server
+answers that it could not finish (UNAVAILABLE), run it again.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if channel == "" || address == "" {
@@ -264,7 +267,7 @@ for confirmation on stdin unless --yes is given.`,
 			}
 			contact := &relevov1.Contact{Channel: channel, Address: address}
 			if !yes {
-				fmt.Fprintf(cmd.ErrOrStderr(), "Erase every message, run and ticket of %s? This cannot be undone. Type yes to confirm: ", contactText(contact))
+				fmt.Fprintf(cmd.ErrOrStderr(), "Erase everything stored about %s (messages, runs, tickets, learned entries)? This cannot be undone. Type yes to confirm: ", contactText(contact))
 				answer, err := readLine(bufio.NewReader(cmd.InOrStdin()))
 				if err != nil && err != io.EOF {
 					return fmt.Errorf("read confirmation: %w", err)
@@ -279,8 +282,9 @@ for confirmation on stdin unless --yes is given.`,
 			if err != nil {
 				return err
 			}
-			return g.done(cmd, resp, "erased %s: %d conversation(s), %d message(s)",
-				contactText(contact), resp.GetConversationsDeleted(), resp.GetMessagesDeleted())
+			return g.done(cmd, resp, "erased %s: %d conversation(s), %d message(s), %d run(s), %d ticket(s), %d learned entr(ies)",
+				contactText(contact), resp.GetConversationsDeleted(), resp.GetMessagesDeleted(), resp.GetRunsDeleted(),
+				resp.GetTicketsDeleted(), resp.GetEntriesDeleted())
 		},
 	}
 	cmd.Flags().StringVar(&channel, "channel", "", "the contact's channel (required)")

@@ -158,7 +158,7 @@ func TestConversationsEraseAsksFirst(t *testing.T) {
 			if res.code != 0 || len(reqs) != 1 || !proto.Equal(reqs[0], want) {
 				t.Errorf("exit %d (stderr %q), requests %v; want 0 and %v", res.code, res.stderr, reqs, want)
 			}
-			if !strings.Contains(res.stdout, "1 conversation(s), 7 message(s)") {
+			if !strings.Contains(res.stdout, "1 conversation(s), 7 message(s), 3 run(s), 1 ticket(s), 1 learned entr(ies)") {
 				t.Errorf("stdout %q, want the counts", res.stdout)
 			}
 		})

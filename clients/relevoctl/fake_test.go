@@ -391,7 +391,7 @@ func (f *fakeRelevo) ResumeConversation(_ context.Context, req *relevov1.ResumeC
 }
 
 func (f *fakeRelevo) EraseContact(context.Context, *relevov1.EraseContactRequest) (*relevov1.EraseContactResponse, error) {
-	return &relevov1.EraseContactResponse{ConversationsDeleted: 1, MessagesDeleted: 7}, nil
+	return &relevov1.EraseContactResponse{ConversationsDeleted: 1, MessagesDeleted: 7, RunsDeleted: 3, TicketsDeleted: 1, EntriesDeleted: 1}, nil
 }
 
 // Channels.

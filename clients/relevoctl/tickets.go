@@ -248,6 +248,10 @@ func printTicketEvent(w io.Writer, ev *relevov1.TicketEvent) error {
 		detail = orDash(t.GetCloseReason())
 	case relevov1.TicketEventType_TICKET_EVENT_TYPE_LINKED:
 		detail = t.GetExternalRef()
+	case relevov1.TicketEventType_TICKET_EVENT_TYPE_ERASED:
+		// Nothing personal is left to show; the reference is what a desk
+		// removes.
+		detail = orDash(t.GetExternalRef())
 	}
 	_, err := fmt.Fprintf(w, "%d\t%s\t%-9s\t%s\t%s\n", ev.GetSequence(), formatTime(ev.GetCreatedAt()),
 		enumText(ev.GetType().String(), "TICKET_EVENT_TYPE_"), t.GetId(), detail)

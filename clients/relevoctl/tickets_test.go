@@ -230,6 +230,20 @@ func TestTicketsWatchPrintsEventsUntilInterrupted(t *testing.T) {
 	}
 }
 
+func TestTicketsWatchShowsErasedTicketsByReferenceOnly(t *testing.T) {
+	f := startFake(t)
+	f.events = []*relevov1.TicketEvent{{Sequence: 9, Type: relevov1.TicketEventType_TICKET_EVENT_TYPE_ERASED,
+		Ticket: &relevov1.Ticket{Id: "T-1", ExternalRef: "page-1", Status: relevov1.TicketStatus_TICKET_STATUS_ANSWERED}}}
+	code, stdout, stderr := watch(t, f, 1)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if fields := strings.Split(strings.TrimSpace(stdout), "\t"); len(fields) != 5 || strings.TrimSpace(fields[2]) != "erased" ||
+		fields[3] != "T-1" || fields[4] != "page-1" {
+		t.Errorf("stdout %q, want the erased ticket and its reference", stdout)
+	}
+}
+
 func TestTicketsWatchJSON(t *testing.T) {
 	f := startFake(t)
 	f.events = ticketEvents()
