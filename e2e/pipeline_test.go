@@ -624,7 +624,7 @@ func verifyConversation(w *workload, u *user, resp *relevov1.GetConversationResp
 			inRuns[id]++
 			texts = append(texts, text[id])
 		}
-		if want := "eco: " + strings.Join(texts, "\n"); r.GetReply() != want {
+		if want := "eco: " + spellDigits(strings.Join(texts, "\n")); r.GetReply() != want {
 			errs = append(errs, fmt.Errorf("run %s replied %q, want %q", r.GetId(), r.GetReply(), want))
 		}
 		replies[r.GetReply()] = true
