@@ -4,6 +4,20 @@
 //
 // The store lives in the connection's current schema: a search_path given
 // in the URL (e.g. "?search_path=relevo") selects it.
+//
+// Erasure (Store.EraseContact) deletes rows; PostgreSQL does not overwrite
+// them. A deleted row stays in its table's heap pages (and its index
+// entries in index pages) as a dead tuple until VACUUM (autovacuum, left
+// on) marks the space reusable, and its bytes may stay in the data files
+// until new rows overwrite that space; VACUUM FULL rewrites a table into
+// new files but locks it exclusively meanwhile. The WAL segments written
+// when the rows were inserted keep copies until they are recycled after
+// checkpoints, and WAL archives, base backups and replicas keep theirs for
+// as long as they are retained. The store runs no VACUUM after an erasure:
+// it would not reach those copies either, and on busy tables it competes
+// with autovacuum for little. Operations keep autovacuum on and let backups
+// and WAL archives expire with the backup retention period (see the README,
+// "Personal data: retention and erasure").
 package postgres
 
 import (
