@@ -74,7 +74,7 @@ func (k *kb) loadSampleIfEmpty(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	entries, _, err := k.st.ListEntries(ctx, false, 1, "")
+	entries, _, err := k.st.ListEntries(ctx, store.EntryFilter{Limit: 1})
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (k *kb) removeSample(ctx context.Context) error {
 	var entries []string
 	cursor = ""
 	for {
-		list, next, err := k.st.ListEntries(ctx, false, 500, cursor)
+		list, next, err := k.st.ListEntries(ctx, store.EntryFilter{Limit: 500, Cursor: cursor})
 		if err != nil {
 			return fmt.Errorf("list entries: %w", err)
 		}
@@ -210,7 +210,7 @@ func (k *kb) deleteEntriesFrom(ctx context.Context, source string) error {
 	var doomed []string
 	cursor := ""
 	for {
-		list, next, err := k.st.ListEntries(ctx, false, 500, cursor)
+		list, next, err := k.st.ListEntries(ctx, store.EntryFilter{Limit: 500, Cursor: cursor})
 		if err != nil {
 			return err
 		}

@@ -75,6 +75,64 @@ func (SourceKind) EnumDescriptor() ([]byte, []int) {
 	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{0}
 }
 
+// Where an entry stands in review.
+type EntryStatus int32
+
+const (
+	// Not set; as a filter, any status.
+	EntryStatus_ENTRY_STATUS_UNSPECIFIED EntryStatus = 0
+	// Searchable: the Knowledge agent answers from it.
+	EntryStatus_ENTRY_STATUS_LIVE EntryStatus = 1
+	// Learned under the "review" policy and waiting for ApproveEntry; answers
+	// nobody.
+	EntryStatus_ENTRY_STATUS_PENDING EntryStatus = 2
+	// Kept out by RejectEntry; answers nobody.
+	EntryStatus_ENTRY_STATUS_REJECTED EntryStatus = 3
+)
+
+// Enum value maps for EntryStatus.
+var (
+	EntryStatus_name = map[int32]string{
+		0: "ENTRY_STATUS_UNSPECIFIED",
+		1: "ENTRY_STATUS_LIVE",
+		2: "ENTRY_STATUS_PENDING",
+		3: "ENTRY_STATUS_REJECTED",
+	}
+	EntryStatus_value = map[string]int32{
+		"ENTRY_STATUS_UNSPECIFIED": 0,
+		"ENTRY_STATUS_LIVE":        1,
+		"ENTRY_STATUS_PENDING":     2,
+		"ENTRY_STATUS_REJECTED":    3,
+	}
+)
+
+func (x EntryStatus) Enum() *EntryStatus {
+	p := new(EntryStatus)
+	*p = x
+	return p
+}
+
+func (x EntryStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EntryStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_relevo_v1_knowledge_proto_enumTypes[1].Descriptor()
+}
+
+func (EntryStatus) Type() protoreflect.EnumType {
+	return &file_relevo_v1_knowledge_proto_enumTypes[1]
+}
+
+func (x EntryStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EntryStatus.Descriptor instead.
+func (EntryStatus) EnumDescriptor() ([]byte, []int) {
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{1}
+}
+
 // An uploaded document.
 type Document struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -936,7 +994,15 @@ type Entry struct {
 	// Last change.
 	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// True for entries learned from ticket answers.
-	Learned       bool `protobuf:"varint,8,opt,name=learned,proto3" json:"learned,omitempty"`
+	Learned bool `protobuf:"varint,8,opt,name=learned,proto3" json:"learned,omitempty"`
+	// Review status; only LIVE entries answer customers.
+	Status EntryStatus `protobuf:"varint,9,opt,name=status,proto3,enum=relevo.v1.EntryStatus" json:"status,omitempty"`
+	// For learned entries: the specialist who answered the ticket.
+	AnsweredBy string `protobuf:"bytes,10,opt,name=answered_by,json=answeredBy,proto3" json:"answered_by,omitempty"`
+	// For learned entries: when the answer was learned.
+	LearnedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=learned_at,json=learnedAt,proto3" json:"learned_at,omitempty"`
+	// When the entry was approved or rejected; unset if never reviewed.
+	ReviewedAt    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=reviewed_at,json=reviewedAt,proto3" json:"reviewed_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1027,6 +1093,34 @@ func (x *Entry) GetLearned() bool {
 	return false
 }
 
+func (x *Entry) GetStatus() EntryStatus {
+	if x != nil {
+		return x.Status
+	}
+	return EntryStatus_ENTRY_STATUS_UNSPECIFIED
+}
+
+func (x *Entry) GetAnsweredBy() string {
+	if x != nil {
+		return x.AnsweredBy
+	}
+	return ""
+}
+
+func (x *Entry) GetLearnedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LearnedAt
+	}
+	return nil
+}
+
+func (x *Entry) GetReviewedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReviewedAt
+	}
+	return nil
+}
+
 // Request of CreateEntry.
 type CreateEntryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1099,7 +1193,10 @@ type ListEntriesRequest struct {
 	// Page size, default 100, at most 1000.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
-	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only entries in this status; UNSPECIFIED for all. PENDING lists the
+	// review queue.
+	Status        EntryStatus `protobuf:"varint,4,opt,name=status,proto3,enum=relevo.v1.EntryStatus" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1153,6 +1250,13 @@ func (x *ListEntriesRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListEntriesRequest) GetStatus() EntryStatus {
+	if x != nil {
+		return x.Status
+	}
+	return EntryStatus_ENTRY_STATUS_UNSPECIFIED
 }
 
 // Response of ListEntries.
@@ -1495,6 +1599,210 @@ func (x *UpdateEntryResponse) GetEntry() *Entry {
 	return nil
 }
 
+// Request of ApproveEntry.
+type ApproveEntryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Entry id.
+	EntryId string `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	// The question to learn instead of the one stored; when set, it must not
+	// be blank.
+	Question *string `protobuf:"bytes,2,opt,name=question,proto3,oneof" json:"question,omitempty"`
+	// The answer to learn instead of the one stored; when set, it must not be
+	// blank.
+	Answer        *string `protobuf:"bytes,3,opt,name=answer,proto3,oneof" json:"answer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveEntryRequest) Reset() {
+	*x = ApproveEntryRequest{}
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveEntryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveEntryRequest) ProtoMessage() {}
+
+func (x *ApproveEntryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveEntryRequest.ProtoReflect.Descriptor instead.
+func (*ApproveEntryRequest) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ApproveEntryRequest) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *ApproveEntryRequest) GetQuestion() string {
+	if x != nil && x.Question != nil {
+		return *x.Question
+	}
+	return ""
+}
+
+func (x *ApproveEntryRequest) GetAnswer() string {
+	if x != nil && x.Answer != nil {
+		return *x.Answer
+	}
+	return ""
+}
+
+// Response of ApproveEntry.
+type ApproveEntryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The entry, now LIVE.
+	Entry         *Entry `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveEntryResponse) Reset() {
+	*x = ApproveEntryResponse{}
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveEntryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveEntryResponse) ProtoMessage() {}
+
+func (x *ApproveEntryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveEntryResponse.ProtoReflect.Descriptor instead.
+func (*ApproveEntryResponse) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ApproveEntryResponse) GetEntry() *Entry {
+	if x != nil {
+		return x.Entry
+	}
+	return nil
+}
+
+// Request of RejectEntry.
+type RejectEntryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Entry id.
+	EntryId       string `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectEntryRequest) Reset() {
+	*x = RejectEntryRequest{}
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectEntryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectEntryRequest) ProtoMessage() {}
+
+func (x *RejectEntryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectEntryRequest.ProtoReflect.Descriptor instead.
+func (*RejectEntryRequest) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RejectEntryRequest) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+// Response of RejectEntry.
+type RejectEntryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The entry, now REJECTED.
+	Entry         *Entry `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectEntryResponse) Reset() {
+	*x = RejectEntryResponse{}
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectEntryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectEntryResponse) ProtoMessage() {}
+
+func (x *RejectEntryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectEntryResponse.ProtoReflect.Descriptor instead.
+func (*RejectEntryResponse) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *RejectEntryResponse) GetEntry() *Entry {
+	if x != nil {
+		return x.Entry
+	}
+	return nil
+}
+
 var File_relevo_v1_knowledge_proto protoreflect.FileDescriptor
 
 const file_relevo_v1_knowledge_proto_rawDesc = "" +
@@ -1568,7 +1876,7 @@ const file_relevo_v1_knowledge_proto_rawDesc = "" +
 	"\x05limit\x18\x02 \x01(\x05R\x05limit\"n\n" +
 	"\x0eSearchResponse\x121\n" +
 	"\aresults\x18\x01 \x03(\v2\x17.relevo.v1.SearchResultR\aresults\x12)\n" +
-	"\x10answer_threshold\x18\x02 \x01(\x01R\x0fanswerThreshold\"\x90\x02\n" +
+	"\x10answer_threshold\x18\x02 \x01(\x01R\x0fanswerThreshold\"\xd9\x03\n" +
 	"\x05Entry\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bquestion\x18\x02 \x01(\tR\bquestion\x12\x16\n" +
@@ -1579,16 +1887,25 @@ const file_relevo_v1_knowledge_proto_rawDesc = "" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x18\n" +
-	"\alearned\x18\b \x01(\bR\alearned\"`\n" +
+	"\alearned\x18\b \x01(\bR\alearned\x12.\n" +
+	"\x06status\x18\t \x01(\x0e2\x16.relevo.v1.EntryStatusR\x06status\x12\x1f\n" +
+	"\vanswered_by\x18\n" +
+	" \x01(\tR\n" +
+	"answeredBy\x129\n" +
+	"\n" +
+	"learned_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tlearnedAt\x12;\n" +
+	"\vreviewed_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"reviewedAt\"`\n" +
 	"\x12CreateEntryRequest\x12\x1a\n" +
 	"\bquestion\x18\x01 \x01(\tR\bquestion\x12\x16\n" +
 	"\x06answer\x18\x02 \x01(\tR\x06answer\x12\x16\n" +
-	"\x06source\x18\x03 \x01(\tR\x06source\"s\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\"\xa3\x01\n" +
 	"\x12ListEntriesRequest\x12!\n" +
 	"\flearned_only\x18\x01 \x01(\bR\vlearnedOnly\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"i\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12.\n" +
+	"\x06status\x18\x04 \x01(\x0e2\x16.relevo.v1.EntryStatusR\x06status\"i\n" +
 	"\x13ListEntriesResponse\x12*\n" +
 	"\aentries\x18\x01 \x03(\v2\x10.relevo.v1.EntryR\aentries\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"c\n" +
@@ -1604,12 +1921,29 @@ const file_relevo_v1_knowledge_proto_rawDesc = "" +
 	"\x13CreateEntryResponse\x12&\n" +
 	"\x05entry\x18\x01 \x01(\v2\x10.relevo.v1.EntryR\x05entry\"=\n" +
 	"\x13UpdateEntryResponse\x12&\n" +
+	"\x05entry\x18\x01 \x01(\v2\x10.relevo.v1.EntryR\x05entry\"\x86\x01\n" +
+	"\x13ApproveEntryRequest\x12\x19\n" +
+	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x1f\n" +
+	"\bquestion\x18\x02 \x01(\tH\x00R\bquestion\x88\x01\x01\x12\x1b\n" +
+	"\x06answer\x18\x03 \x01(\tH\x01R\x06answer\x88\x01\x01B\v\n" +
+	"\t_questionB\t\n" +
+	"\a_answer\">\n" +
+	"\x14ApproveEntryResponse\x12&\n" +
+	"\x05entry\x18\x01 \x01(\v2\x10.relevo.v1.EntryR\x05entry\"/\n" +
+	"\x12RejectEntryRequest\x12\x19\n" +
+	"\bentry_id\x18\x01 \x01(\tR\aentryId\"=\n" +
+	"\x13RejectEntryResponse\x12&\n" +
 	"\x05entry\x18\x01 \x01(\v2\x10.relevo.v1.EntryR\x05entry*Z\n" +
 	"\n" +
 	"SourceKind\x12\x1b\n" +
 	"\x17SOURCE_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14SOURCE_KIND_DOCUMENT\x10\x01\x12\x15\n" +
-	"\x11SOURCE_KIND_ENTRY\x10\x022\xd9\x05\n" +
+	"\x11SOURCE_KIND_ENTRY\x10\x02*w\n" +
+	"\vEntryStatus\x12\x1c\n" +
+	"\x18ENTRY_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11ENTRY_STATUS_LIVE\x10\x01\x12\x18\n" +
+	"\x14ENTRY_STATUS_PENDING\x10\x02\x12\x19\n" +
+	"\x15ENTRY_STATUS_REJECTED\x10\x032\xf8\x06\n" +
 	"\x10KnowledgeService\x12U\n" +
 	"\x0eUploadDocument\x12 .relevo.v1.UploadDocumentRequest\x1a!.relevo.v1.UploadDocumentResponse\x12R\n" +
 	"\rListDocuments\x12\x1f.relevo.v1.ListDocumentsRequest\x1a .relevo.v1.ListDocumentsResponse\x12L\n" +
@@ -1618,7 +1952,9 @@ const file_relevo_v1_knowledge_proto_rawDesc = "" +
 	"\x06Search\x12\x18.relevo.v1.SearchRequest\x1a\x19.relevo.v1.SearchResponse\x12L\n" +
 	"\vCreateEntry\x12\x1d.relevo.v1.CreateEntryRequest\x1a\x1e.relevo.v1.CreateEntryResponse\x12L\n" +
 	"\vListEntries\x12\x1d.relevo.v1.ListEntriesRequest\x1a\x1e.relevo.v1.ListEntriesResponse\x12L\n" +
-	"\vUpdateEntry\x12\x1d.relevo.v1.UpdateEntryRequest\x1a\x1e.relevo.v1.UpdateEntryResponse\x12L\n" +
+	"\vUpdateEntry\x12\x1d.relevo.v1.UpdateEntryRequest\x1a\x1e.relevo.v1.UpdateEntryResponse\x12O\n" +
+	"\fApproveEntry\x12\x1e.relevo.v1.ApproveEntryRequest\x1a\x1f.relevo.v1.ApproveEntryResponse\x12L\n" +
+	"\vRejectEntry\x12\x1d.relevo.v1.RejectEntryRequest\x1a\x1e.relevo.v1.RejectEntryResponse\x12L\n" +
 	"\vDeleteEntry\x12\x1d.relevo.v1.DeleteEntryRequest\x1a\x1e.relevo.v1.DeleteEntryResponseB3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
 
 var (
@@ -1633,71 +1969,86 @@ func file_relevo_v1_knowledge_proto_rawDescGZIP() []byte {
 	return file_relevo_v1_knowledge_proto_rawDescData
 }
 
-var file_relevo_v1_knowledge_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_relevo_v1_knowledge_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_relevo_v1_knowledge_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_relevo_v1_knowledge_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_relevo_v1_knowledge_proto_goTypes = []any{
 	(SourceKind)(0),                // 0: relevo.v1.SourceKind
-	(*Document)(nil),               // 1: relevo.v1.Document
-	(*Chunk)(nil),                  // 2: relevo.v1.Chunk
-	(*UploadDocumentRequest)(nil),  // 3: relevo.v1.UploadDocumentRequest
-	(*UploadDocumentResponse)(nil), // 4: relevo.v1.UploadDocumentResponse
-	(*ListDocumentsRequest)(nil),   // 5: relevo.v1.ListDocumentsRequest
-	(*ListDocumentsResponse)(nil),  // 6: relevo.v1.ListDocumentsResponse
-	(*GetDocumentRequest)(nil),     // 7: relevo.v1.GetDocumentRequest
-	(*DeleteDocumentRequest)(nil),  // 8: relevo.v1.DeleteDocumentRequest
-	(*DeleteDocumentResponse)(nil), // 9: relevo.v1.DeleteDocumentResponse
-	(*SearchResult)(nil),           // 10: relevo.v1.SearchResult
-	(*SearchRequest)(nil),          // 11: relevo.v1.SearchRequest
-	(*SearchResponse)(nil),         // 12: relevo.v1.SearchResponse
-	(*Entry)(nil),                  // 13: relevo.v1.Entry
-	(*CreateEntryRequest)(nil),     // 14: relevo.v1.CreateEntryRequest
-	(*ListEntriesRequest)(nil),     // 15: relevo.v1.ListEntriesRequest
-	(*ListEntriesResponse)(nil),    // 16: relevo.v1.ListEntriesResponse
-	(*UpdateEntryRequest)(nil),     // 17: relevo.v1.UpdateEntryRequest
-	(*DeleteEntryRequest)(nil),     // 18: relevo.v1.DeleteEntryRequest
-	(*DeleteEntryResponse)(nil),    // 19: relevo.v1.DeleteEntryResponse
-	(*GetDocumentResponse)(nil),    // 20: relevo.v1.GetDocumentResponse
-	(*CreateEntryResponse)(nil),    // 21: relevo.v1.CreateEntryResponse
-	(*UpdateEntryResponse)(nil),    // 22: relevo.v1.UpdateEntryResponse
-	(*timestamppb.Timestamp)(nil),  // 23: google.protobuf.Timestamp
+	(EntryStatus)(0),               // 1: relevo.v1.EntryStatus
+	(*Document)(nil),               // 2: relevo.v1.Document
+	(*Chunk)(nil),                  // 3: relevo.v1.Chunk
+	(*UploadDocumentRequest)(nil),  // 4: relevo.v1.UploadDocumentRequest
+	(*UploadDocumentResponse)(nil), // 5: relevo.v1.UploadDocumentResponse
+	(*ListDocumentsRequest)(nil),   // 6: relevo.v1.ListDocumentsRequest
+	(*ListDocumentsResponse)(nil),  // 7: relevo.v1.ListDocumentsResponse
+	(*GetDocumentRequest)(nil),     // 8: relevo.v1.GetDocumentRequest
+	(*DeleteDocumentRequest)(nil),  // 9: relevo.v1.DeleteDocumentRequest
+	(*DeleteDocumentResponse)(nil), // 10: relevo.v1.DeleteDocumentResponse
+	(*SearchResult)(nil),           // 11: relevo.v1.SearchResult
+	(*SearchRequest)(nil),          // 12: relevo.v1.SearchRequest
+	(*SearchResponse)(nil),         // 13: relevo.v1.SearchResponse
+	(*Entry)(nil),                  // 14: relevo.v1.Entry
+	(*CreateEntryRequest)(nil),     // 15: relevo.v1.CreateEntryRequest
+	(*ListEntriesRequest)(nil),     // 16: relevo.v1.ListEntriesRequest
+	(*ListEntriesResponse)(nil),    // 17: relevo.v1.ListEntriesResponse
+	(*UpdateEntryRequest)(nil),     // 18: relevo.v1.UpdateEntryRequest
+	(*DeleteEntryRequest)(nil),     // 19: relevo.v1.DeleteEntryRequest
+	(*DeleteEntryResponse)(nil),    // 20: relevo.v1.DeleteEntryResponse
+	(*GetDocumentResponse)(nil),    // 21: relevo.v1.GetDocumentResponse
+	(*CreateEntryResponse)(nil),    // 22: relevo.v1.CreateEntryResponse
+	(*UpdateEntryResponse)(nil),    // 23: relevo.v1.UpdateEntryResponse
+	(*ApproveEntryRequest)(nil),    // 24: relevo.v1.ApproveEntryRequest
+	(*ApproveEntryResponse)(nil),   // 25: relevo.v1.ApproveEntryResponse
+	(*RejectEntryRequest)(nil),     // 26: relevo.v1.RejectEntryRequest
+	(*RejectEntryResponse)(nil),    // 27: relevo.v1.RejectEntryResponse
+	(*timestamppb.Timestamp)(nil),  // 28: google.protobuf.Timestamp
 }
 var file_relevo_v1_knowledge_proto_depIdxs = []int32{
-	23, // 0: relevo.v1.Document.created_at:type_name -> google.protobuf.Timestamp
-	23, // 1: relevo.v1.Document.updated_at:type_name -> google.protobuf.Timestamp
-	2,  // 2: relevo.v1.Document.chunks:type_name -> relevo.v1.Chunk
-	1,  // 3: relevo.v1.UploadDocumentResponse.document:type_name -> relevo.v1.Document
-	1,  // 4: relevo.v1.ListDocumentsResponse.documents:type_name -> relevo.v1.Document
+	28, // 0: relevo.v1.Document.created_at:type_name -> google.protobuf.Timestamp
+	28, // 1: relevo.v1.Document.updated_at:type_name -> google.protobuf.Timestamp
+	3,  // 2: relevo.v1.Document.chunks:type_name -> relevo.v1.Chunk
+	2,  // 3: relevo.v1.UploadDocumentResponse.document:type_name -> relevo.v1.Document
+	2,  // 4: relevo.v1.ListDocumentsResponse.documents:type_name -> relevo.v1.Document
 	0,  // 5: relevo.v1.SearchResult.kind:type_name -> relevo.v1.SourceKind
-	10, // 6: relevo.v1.SearchResponse.results:type_name -> relevo.v1.SearchResult
-	23, // 7: relevo.v1.Entry.created_at:type_name -> google.protobuf.Timestamp
-	23, // 8: relevo.v1.Entry.updated_at:type_name -> google.protobuf.Timestamp
-	13, // 9: relevo.v1.ListEntriesResponse.entries:type_name -> relevo.v1.Entry
-	1,  // 10: relevo.v1.GetDocumentResponse.document:type_name -> relevo.v1.Document
-	13, // 11: relevo.v1.CreateEntryResponse.entry:type_name -> relevo.v1.Entry
-	13, // 12: relevo.v1.UpdateEntryResponse.entry:type_name -> relevo.v1.Entry
-	3,  // 13: relevo.v1.KnowledgeService.UploadDocument:input_type -> relevo.v1.UploadDocumentRequest
-	5,  // 14: relevo.v1.KnowledgeService.ListDocuments:input_type -> relevo.v1.ListDocumentsRequest
-	7,  // 15: relevo.v1.KnowledgeService.GetDocument:input_type -> relevo.v1.GetDocumentRequest
-	8,  // 16: relevo.v1.KnowledgeService.DeleteDocument:input_type -> relevo.v1.DeleteDocumentRequest
-	11, // 17: relevo.v1.KnowledgeService.Search:input_type -> relevo.v1.SearchRequest
-	14, // 18: relevo.v1.KnowledgeService.CreateEntry:input_type -> relevo.v1.CreateEntryRequest
-	15, // 19: relevo.v1.KnowledgeService.ListEntries:input_type -> relevo.v1.ListEntriesRequest
-	17, // 20: relevo.v1.KnowledgeService.UpdateEntry:input_type -> relevo.v1.UpdateEntryRequest
-	18, // 21: relevo.v1.KnowledgeService.DeleteEntry:input_type -> relevo.v1.DeleteEntryRequest
-	4,  // 22: relevo.v1.KnowledgeService.UploadDocument:output_type -> relevo.v1.UploadDocumentResponse
-	6,  // 23: relevo.v1.KnowledgeService.ListDocuments:output_type -> relevo.v1.ListDocumentsResponse
-	20, // 24: relevo.v1.KnowledgeService.GetDocument:output_type -> relevo.v1.GetDocumentResponse
-	9,  // 25: relevo.v1.KnowledgeService.DeleteDocument:output_type -> relevo.v1.DeleteDocumentResponse
-	12, // 26: relevo.v1.KnowledgeService.Search:output_type -> relevo.v1.SearchResponse
-	21, // 27: relevo.v1.KnowledgeService.CreateEntry:output_type -> relevo.v1.CreateEntryResponse
-	16, // 28: relevo.v1.KnowledgeService.ListEntries:output_type -> relevo.v1.ListEntriesResponse
-	22, // 29: relevo.v1.KnowledgeService.UpdateEntry:output_type -> relevo.v1.UpdateEntryResponse
-	19, // 30: relevo.v1.KnowledgeService.DeleteEntry:output_type -> relevo.v1.DeleteEntryResponse
-	22, // [22:31] is the sub-list for method output_type
-	13, // [13:22] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	11, // 6: relevo.v1.SearchResponse.results:type_name -> relevo.v1.SearchResult
+	28, // 7: relevo.v1.Entry.created_at:type_name -> google.protobuf.Timestamp
+	28, // 8: relevo.v1.Entry.updated_at:type_name -> google.protobuf.Timestamp
+	1,  // 9: relevo.v1.Entry.status:type_name -> relevo.v1.EntryStatus
+	28, // 10: relevo.v1.Entry.learned_at:type_name -> google.protobuf.Timestamp
+	28, // 11: relevo.v1.Entry.reviewed_at:type_name -> google.protobuf.Timestamp
+	1,  // 12: relevo.v1.ListEntriesRequest.status:type_name -> relevo.v1.EntryStatus
+	14, // 13: relevo.v1.ListEntriesResponse.entries:type_name -> relevo.v1.Entry
+	2,  // 14: relevo.v1.GetDocumentResponse.document:type_name -> relevo.v1.Document
+	14, // 15: relevo.v1.CreateEntryResponse.entry:type_name -> relevo.v1.Entry
+	14, // 16: relevo.v1.UpdateEntryResponse.entry:type_name -> relevo.v1.Entry
+	14, // 17: relevo.v1.ApproveEntryResponse.entry:type_name -> relevo.v1.Entry
+	14, // 18: relevo.v1.RejectEntryResponse.entry:type_name -> relevo.v1.Entry
+	4,  // 19: relevo.v1.KnowledgeService.UploadDocument:input_type -> relevo.v1.UploadDocumentRequest
+	6,  // 20: relevo.v1.KnowledgeService.ListDocuments:input_type -> relevo.v1.ListDocumentsRequest
+	8,  // 21: relevo.v1.KnowledgeService.GetDocument:input_type -> relevo.v1.GetDocumentRequest
+	9,  // 22: relevo.v1.KnowledgeService.DeleteDocument:input_type -> relevo.v1.DeleteDocumentRequest
+	12, // 23: relevo.v1.KnowledgeService.Search:input_type -> relevo.v1.SearchRequest
+	15, // 24: relevo.v1.KnowledgeService.CreateEntry:input_type -> relevo.v1.CreateEntryRequest
+	16, // 25: relevo.v1.KnowledgeService.ListEntries:input_type -> relevo.v1.ListEntriesRequest
+	18, // 26: relevo.v1.KnowledgeService.UpdateEntry:input_type -> relevo.v1.UpdateEntryRequest
+	24, // 27: relevo.v1.KnowledgeService.ApproveEntry:input_type -> relevo.v1.ApproveEntryRequest
+	26, // 28: relevo.v1.KnowledgeService.RejectEntry:input_type -> relevo.v1.RejectEntryRequest
+	19, // 29: relevo.v1.KnowledgeService.DeleteEntry:input_type -> relevo.v1.DeleteEntryRequest
+	5,  // 30: relevo.v1.KnowledgeService.UploadDocument:output_type -> relevo.v1.UploadDocumentResponse
+	7,  // 31: relevo.v1.KnowledgeService.ListDocuments:output_type -> relevo.v1.ListDocumentsResponse
+	21, // 32: relevo.v1.KnowledgeService.GetDocument:output_type -> relevo.v1.GetDocumentResponse
+	10, // 33: relevo.v1.KnowledgeService.DeleteDocument:output_type -> relevo.v1.DeleteDocumentResponse
+	13, // 34: relevo.v1.KnowledgeService.Search:output_type -> relevo.v1.SearchResponse
+	22, // 35: relevo.v1.KnowledgeService.CreateEntry:output_type -> relevo.v1.CreateEntryResponse
+	17, // 36: relevo.v1.KnowledgeService.ListEntries:output_type -> relevo.v1.ListEntriesResponse
+	23, // 37: relevo.v1.KnowledgeService.UpdateEntry:output_type -> relevo.v1.UpdateEntryResponse
+	25, // 38: relevo.v1.KnowledgeService.ApproveEntry:output_type -> relevo.v1.ApproveEntryResponse
+	27, // 39: relevo.v1.KnowledgeService.RejectEntry:output_type -> relevo.v1.RejectEntryResponse
+	20, // 40: relevo.v1.KnowledgeService.DeleteEntry:output_type -> relevo.v1.DeleteEntryResponse
+	30, // [30:41] is the sub-list for method output_type
+	19, // [19:30] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_relevo_v1_knowledge_proto_init() }
@@ -1705,13 +2056,14 @@ func file_relevo_v1_knowledge_proto_init() {
 	if File_relevo_v1_knowledge_proto != nil {
 		return
 	}
+	file_relevo_v1_knowledge_proto_msgTypes[22].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_relevo_v1_knowledge_proto_rawDesc), len(file_relevo_v1_knowledge_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   22,
+			NumEnums:      2,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,8 @@ const (
 	KnowledgeService_CreateEntry_FullMethodName    = "/relevo.v1.KnowledgeService/CreateEntry"
 	KnowledgeService_ListEntries_FullMethodName    = "/relevo.v1.KnowledgeService/ListEntries"
 	KnowledgeService_UpdateEntry_FullMethodName    = "/relevo.v1.KnowledgeService/UpdateEntry"
+	KnowledgeService_ApproveEntry_FullMethodName   = "/relevo.v1.KnowledgeService/ApproveEntry"
+	KnowledgeService_RejectEntry_FullMethodName    = "/relevo.v1.KnowledgeService/RejectEntry"
 	KnowledgeService_DeleteEntry_FullMethodName    = "/relevo.v1.KnowledgeService/DeleteEntry"
 )
 
@@ -37,6 +39,11 @@ const (
 // KnowledgeService manages the knowledge base the Knowledge agent answers
 // from: uploaded documents and question/answer entries, including the ones
 // learned from specialists' answers. Changes are searchable at once.
+//
+// Under the profile's learning.policy "review", a learned answer waits as a
+// PENDING entry that answers nobody until ApproveEntry makes it LIVE (or
+// RejectEntry keeps it out); ListEntries with status PENDING is the review
+// queue.
 //
 // Callers need the "admin" role.
 type KnowledgeServiceClient interface {
@@ -57,10 +64,24 @@ type KnowledgeServiceClient interface {
 	Search(ctx context.Context, in *SearchRequest, opts ...grpc.CallOption) (*SearchResponse, error)
 	// CreateEntry adds a question/answer entry.
 	CreateEntry(ctx context.Context, in *CreateEntryRequest, opts ...grpc.CallOption) (*CreateEntryResponse, error)
-	// ListEntries lists question/answer entries, newest first.
+	// ListEntries lists question/answer entries, newest first, with their
+	// review status and provenance. With status PENDING it is the review
+	// queue.
 	ListEntries(ctx context.Context, in *ListEntriesRequest, opts ...grpc.CallOption) (*ListEntriesResponse, error)
-	// UpdateEntry changes the question or answer of an entry.
+	// UpdateEntry changes the question or answer of an entry. Its status
+	// stays: an edited PENDING entry still waits for approval.
 	UpdateEntry(ctx context.Context, in *UpdateEntryRequest, opts ...grpc.CallOption) (*UpdateEntryResponse, error)
+	// ApproveEntry makes a PENDING entry LIVE: customers are answered from it
+	// at once, on every replica. An edited question or answer, when given,
+	// replaces the learned one first. NOT_FOUND for an unknown id;
+	// FAILED_PRECONDITION for an entry that is already LIVE or was REJECTED;
+	// INVALID_ARGUMENT for an edit that is blank.
+	ApproveEntry(ctx context.Context, in *ApproveEntryRequest, opts ...grpc.CallOption) (*ApproveEntryResponse, error)
+	// RejectEntry keeps a PENDING entry out of the knowledge base; it stays
+	// listed as REJECTED, the record of the review. Rejecting it again
+	// changes nothing. NOT_FOUND for an unknown id; FAILED_PRECONDITION for a
+	// LIVE entry (use DeleteEntry).
+	RejectEntry(ctx context.Context, in *RejectEntryRequest, opts ...grpc.CallOption) (*RejectEntryResponse, error)
 	// DeleteEntry removes an entry.
 	DeleteEntry(ctx context.Context, in *DeleteEntryRequest, opts ...grpc.CallOption) (*DeleteEntryResponse, error)
 }
@@ -153,6 +174,26 @@ func (c *knowledgeServiceClient) UpdateEntry(ctx context.Context, in *UpdateEntr
 	return out, nil
 }
 
+func (c *knowledgeServiceClient) ApproveEntry(ctx context.Context, in *ApproveEntryRequest, opts ...grpc.CallOption) (*ApproveEntryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApproveEntryResponse)
+	err := c.cc.Invoke(ctx, KnowledgeService_ApproveEntry_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *knowledgeServiceClient) RejectEntry(ctx context.Context, in *RejectEntryRequest, opts ...grpc.CallOption) (*RejectEntryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RejectEntryResponse)
+	err := c.cc.Invoke(ctx, KnowledgeService_RejectEntry_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *knowledgeServiceClient) DeleteEntry(ctx context.Context, in *DeleteEntryRequest, opts ...grpc.CallOption) (*DeleteEntryResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeleteEntryResponse)
@@ -170,6 +211,11 @@ func (c *knowledgeServiceClient) DeleteEntry(ctx context.Context, in *DeleteEntr
 // KnowledgeService manages the knowledge base the Knowledge agent answers
 // from: uploaded documents and question/answer entries, including the ones
 // learned from specialists' answers. Changes are searchable at once.
+//
+// Under the profile's learning.policy "review", a learned answer waits as a
+// PENDING entry that answers nobody until ApproveEntry makes it LIVE (or
+// RejectEntry keeps it out); ListEntries with status PENDING is the review
+// queue.
 //
 // Callers need the "admin" role.
 type KnowledgeServiceServer interface {
@@ -190,10 +236,24 @@ type KnowledgeServiceServer interface {
 	Search(context.Context, *SearchRequest) (*SearchResponse, error)
 	// CreateEntry adds a question/answer entry.
 	CreateEntry(context.Context, *CreateEntryRequest) (*CreateEntryResponse, error)
-	// ListEntries lists question/answer entries, newest first.
+	// ListEntries lists question/answer entries, newest first, with their
+	// review status and provenance. With status PENDING it is the review
+	// queue.
 	ListEntries(context.Context, *ListEntriesRequest) (*ListEntriesResponse, error)
-	// UpdateEntry changes the question or answer of an entry.
+	// UpdateEntry changes the question or answer of an entry. Its status
+	// stays: an edited PENDING entry still waits for approval.
 	UpdateEntry(context.Context, *UpdateEntryRequest) (*UpdateEntryResponse, error)
+	// ApproveEntry makes a PENDING entry LIVE: customers are answered from it
+	// at once, on every replica. An edited question or answer, when given,
+	// replaces the learned one first. NOT_FOUND for an unknown id;
+	// FAILED_PRECONDITION for an entry that is already LIVE or was REJECTED;
+	// INVALID_ARGUMENT for an edit that is blank.
+	ApproveEntry(context.Context, *ApproveEntryRequest) (*ApproveEntryResponse, error)
+	// RejectEntry keeps a PENDING entry out of the knowledge base; it stays
+	// listed as REJECTED, the record of the review. Rejecting it again
+	// changes nothing. NOT_FOUND for an unknown id; FAILED_PRECONDITION for a
+	// LIVE entry (use DeleteEntry).
+	RejectEntry(context.Context, *RejectEntryRequest) (*RejectEntryResponse, error)
 	// DeleteEntry removes an entry.
 	DeleteEntry(context.Context, *DeleteEntryRequest) (*DeleteEntryResponse, error)
 	mustEmbedUnimplementedKnowledgeServiceServer()
@@ -229,6 +289,12 @@ func (UnimplementedKnowledgeServiceServer) ListEntries(context.Context, *ListEnt
 }
 func (UnimplementedKnowledgeServiceServer) UpdateEntry(context.Context, *UpdateEntryRequest) (*UpdateEntryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateEntry not implemented")
+}
+func (UnimplementedKnowledgeServiceServer) ApproveEntry(context.Context, *ApproveEntryRequest) (*ApproveEntryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveEntry not implemented")
+}
+func (UnimplementedKnowledgeServiceServer) RejectEntry(context.Context, *RejectEntryRequest) (*RejectEntryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectEntry not implemented")
 }
 func (UnimplementedKnowledgeServiceServer) DeleteEntry(context.Context, *DeleteEntryRequest) (*DeleteEntryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteEntry not implemented")
@@ -398,6 +464,42 @@ func _KnowledgeService_UpdateEntry_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _KnowledgeService_ApproveEntry_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveEntryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KnowledgeServiceServer).ApproveEntry(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KnowledgeService_ApproveEntry_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KnowledgeServiceServer).ApproveEntry(ctx, req.(*ApproveEntryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KnowledgeService_RejectEntry_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectEntryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KnowledgeServiceServer).RejectEntry(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KnowledgeService_RejectEntry_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KnowledgeServiceServer).RejectEntry(ctx, req.(*RejectEntryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _KnowledgeService_DeleteEntry_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(DeleteEntryRequest)
 	if err := dec(in); err != nil {
@@ -454,6 +556,14 @@ var KnowledgeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateEntry",
 			Handler:    _KnowledgeService_UpdateEntry_Handler,
+		},
+		{
+			MethodName: "ApproveEntry",
+			Handler:    _KnowledgeService_ApproveEntry_Handler,
+		},
+		{
+			MethodName: "RejectEntry",
+			Handler:    _KnowledgeService_RejectEntry_Handler,
 		},
 		{
 			MethodName: "DeleteEntry",

@@ -79,6 +79,76 @@ func (TicketStatus) EnumDescriptor() ([]byte, []int) {
 	return file_relevo_v1_ticket_proto_rawDescGZIP(), []int{0}
 }
 
+// What a specialist decided about learning an answer, for
+// AnswerTicketRequest.learn. The Notion adapter sends LEARN when the page's
+// "Aprender" box is ticked and NOT_APPROVED when it is not.
+//
+// | decision      | policy auto | policy review            | policy off  |
+// |---------------|-------------|--------------------------|-------------|
+// | UNSPECIFIED   | live        | pending, for an admin    | not learned |
+// | LEARN         | live        | live (the specialist     | not learned |
+// |               |             | approved it)             |             |
+// | NOT_APPROVED  | live        | not learned              | not learned |
+// | DO_NOT_LEARN  | not learned | not learned              | not learned |
+type LearnDecision int32
+
+const (
+	// No decision: the profile's learning.policy applies.
+	LearnDecision_LEARN_DECISION_UNSPECIFIED LearnDecision = 0
+	// Learn it: live at once, even under the policy "review", where this is
+	// the specialist's approval.
+	LearnDecision_LEARN_DECISION_LEARN LearnDecision = 1
+	// Never learn it, whatever the policy.
+	LearnDecision_LEARN_DECISION_DO_NOT_LEARN LearnDecision = 2
+	// The desk offered the specialist the approval (an unticked "Aprender"
+	// box) and it was not given: learned under "auto", as usual; not learned
+	// under "review", where only approved answers are.
+	LearnDecision_LEARN_DECISION_NOT_APPROVED LearnDecision = 3
+)
+
+// Enum value maps for LearnDecision.
+var (
+	LearnDecision_name = map[int32]string{
+		0: "LEARN_DECISION_UNSPECIFIED",
+		1: "LEARN_DECISION_LEARN",
+		2: "LEARN_DECISION_DO_NOT_LEARN",
+		3: "LEARN_DECISION_NOT_APPROVED",
+	}
+	LearnDecision_value = map[string]int32{
+		"LEARN_DECISION_UNSPECIFIED":  0,
+		"LEARN_DECISION_LEARN":        1,
+		"LEARN_DECISION_DO_NOT_LEARN": 2,
+		"LEARN_DECISION_NOT_APPROVED": 3,
+	}
+)
+
+func (x LearnDecision) Enum() *LearnDecision {
+	p := new(LearnDecision)
+	*p = x
+	return p
+}
+
+func (x LearnDecision) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LearnDecision) Descriptor() protoreflect.EnumDescriptor {
+	return file_relevo_v1_ticket_proto_enumTypes[1].Descriptor()
+}
+
+func (LearnDecision) Type() protoreflect.EnumType {
+	return &file_relevo_v1_ticket_proto_enumTypes[1]
+}
+
+func (x LearnDecision) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LearnDecision.Descriptor instead.
+func (LearnDecision) EnumDescriptor() ([]byte, []int) {
+	return file_relevo_v1_ticket_proto_rawDescGZIP(), []int{1}
+}
+
 // Kind of ticket event.
 type TicketEventType int32
 
@@ -138,11 +208,11 @@ func (x TicketEventType) String() string {
 }
 
 func (TicketEventType) Descriptor() protoreflect.EnumDescriptor {
-	return file_relevo_v1_ticket_proto_enumTypes[1].Descriptor()
+	return file_relevo_v1_ticket_proto_enumTypes[2].Descriptor()
 }
 
 func (TicketEventType) Type() protoreflect.EnumType {
-	return &file_relevo_v1_ticket_proto_enumTypes[1]
+	return &file_relevo_v1_ticket_proto_enumTypes[2]
 }
 
 func (x TicketEventType) Number() protoreflect.EnumNumber {
@@ -151,7 +221,7 @@ func (x TicketEventType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TicketEventType.Descriptor instead.
 func (TicketEventType) EnumDescriptor() ([]byte, []int) {
-	return file_relevo_v1_ticket_proto_rawDescGZIP(), []int{1}
+	return file_relevo_v1_ticket_proto_rawDescGZIP(), []int{2}
 }
 
 // A message the user sent while the ticket was open.
@@ -243,7 +313,8 @@ type Ticket struct {
 	ExternalRef string `protobuf:"bytes,10,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
 	// Why the bot handed off (e.g. "no relevant passage above threshold").
 	HandoffReason string `protobuf:"bytes,11,opt,name=handoff_reason,json=handoffReason,proto3" json:"handoff_reason,omitempty"`
-	// Learned knowledge-base entry created from the answer.
+	// Learned knowledge-base entry created from the answer; it may be waiting
+	// for review (KnowledgeService.ListEntries, status PENDING).
 	LearnedEntryId string `protobuf:"bytes,12,opt,name=learned_entry_id,json=learnedEntryId,proto3" json:"learned_entry_id,omitempty"`
 	// Last error reported for this ticket by an integration, if any.
 	LastError string `protobuf:"bytes,13,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
@@ -258,9 +329,13 @@ type Ticket struct {
 	// The question is personal to this user (a request for a person, their own
 	// account, orders or money): its answer reaches the user but is never
 	// learned into the knowledge base.
-	Personal      bool `protobuf:"varint,18,opt,name=personal,proto3" json:"personal,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Personal bool `protobuf:"varint,18,opt,name=personal,proto3" json:"personal,omitempty"`
+	// Why the answer was not learned, once answered without a learned entry:
+	// e.g. the learning policy is off, the specialist chose not to, or the
+	// answer is about this user's own case.
+	NotLearnedReason string `protobuf:"bytes,19,opt,name=not_learned_reason,json=notLearnedReason,proto3" json:"not_learned_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Ticket) Reset() {
@@ -417,6 +492,13 @@ func (x *Ticket) GetPersonal() bool {
 		return x.Personal
 	}
 	return false
+}
+
+func (x *Ticket) GetNotLearnedReason() string {
+	if x != nil {
+		return x.NotLearnedReason
+	}
+	return ""
 }
 
 // Request of ListTickets.
@@ -612,8 +694,13 @@ type AnswerTicketRequest struct {
 	// Who answered (name or email of the specialist), for the record.
 	AnsweredBy string `protobuf:"bytes,3,opt,name=answered_by,json=answeredBy,proto3" json:"answered_by,omitempty"`
 	// Do not learn the answer into the knowledge base (e.g. it is personal to
-	// this user).
-	SkipLearning  bool `protobuf:"varint,4,opt,name=skip_learning,json=skipLearning,proto3" json:"skip_learning,omitempty"`
+	// this user). The same as learn DO_NOT_LEARN; refused with
+	// INVALID_ARGUMENT together with any other learn decision.
+	SkipLearning bool `protobuf:"varint,4,opt,name=skip_learning,json=skipLearning,proto3" json:"skip_learning,omitempty"`
+	// The specialist's decision on learning the answer; UNSPECIFIED leaves it
+	// to the profile's learning.policy. A personal answer is never learned,
+	// and under the policy "off" nothing is, whatever the decision.
+	Learn         LearnDecision `protobuf:"varint,5,opt,name=learn,proto3,enum=relevo.v1.LearnDecision" json:"learn,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -674,6 +761,13 @@ func (x *AnswerTicketRequest) GetSkipLearning() bool {
 		return x.SkipLearning
 	}
 	return false
+}
+
+func (x *AnswerTicketRequest) GetLearn() LearnDecision {
+	if x != nil {
+		return x.Learn
+	}
+	return LearnDecision_LEARN_DECISION_UNSPECIFIED
 }
 
 // Request of CloseTicket.
@@ -1176,7 +1270,7 @@ const file_relevo_v1_ticket_proto_rawDesc = "" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x129\n" +
 	"\n" +
-	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xee\x05\n" +
+	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x9c\x06\n" +
 	"\x06Ticket\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x12,\n" +
@@ -1202,7 +1296,8 @@ const file_relevo_v1_ticket_proto_rawDesc = "" +
 	"\vresolved_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"resolvedAt\x12!\n" +
 	"\fclose_reason\x18\x11 \x01(\tR\vcloseReason\x12\x1a\n" +
-	"\bpersonal\x18\x12 \x01(\bR\bpersonal\"\xcd\x01\n" +
+	"\bpersonal\x18\x12 \x01(\bR\bpersonal\x12,\n" +
+	"\x12not_learned_reason\x18\x13 \x01(\tR\x10notLearnedReason\"\xcd\x01\n" +
 	"\x12ListTicketsRequest\x12/\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x17.relevo.v1.TicketStatusR\x06status\x12'\n" +
 	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x12!\n" +
@@ -1214,13 +1309,14 @@ const file_relevo_v1_ticket_proto_rawDesc = "" +
 	"\atickets\x18\x01 \x03(\v2\x11.relevo.v1.TicketR\atickets\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"/\n" +
 	"\x10GetTicketRequest\x12\x1b\n" +
-	"\tticket_id\x18\x01 \x01(\tR\bticketId\"\x90\x01\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\"\xc0\x01\n" +
 	"\x13AnswerTicketRequest\x12\x1b\n" +
 	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x16\n" +
 	"\x06answer\x18\x02 \x01(\tR\x06answer\x12\x1f\n" +
 	"\vanswered_by\x18\x03 \x01(\tR\n" +
 	"answeredBy\x12#\n" +
-	"\rskip_learning\x18\x04 \x01(\bR\fskipLearning\"I\n" +
+	"\rskip_learning\x18\x04 \x01(\bR\fskipLearning\x12.\n" +
+	"\x05learn\x18\x05 \x01(\x0e2\x18.relevo.v1.LearnDecisionR\x05learn\"I\n" +
 	"\x12CloseTicketRequest\x12\x1b\n" +
 	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"r\n" +
@@ -1253,7 +1349,12 @@ const file_relevo_v1_ticket_proto_rawDesc = "" +
 	"\x19TICKET_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TICKET_STATUS_OPEN\x10\x01\x12\x1a\n" +
 	"\x16TICKET_STATUS_ANSWERED\x10\x02\x12\x18\n" +
-	"\x14TICKET_STATUS_CLOSED\x10\x03*\xee\x01\n" +
+	"\x14TICKET_STATUS_CLOSED\x10\x03*\x8b\x01\n" +
+	"\rLearnDecision\x12\x1e\n" +
+	"\x1aLEARN_DECISION_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14LEARN_DECISION_LEARN\x10\x01\x12\x1f\n" +
+	"\x1bLEARN_DECISION_DO_NOT_LEARN\x10\x02\x12\x1f\n" +
+	"\x1bLEARN_DECISION_NOT_APPROVED\x10\x03*\xee\x01\n" +
 	"\x0fTicketEventType\x12!\n" +
 	"\x1dTICKET_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19TICKET_EVENT_TYPE_CREATED\x10\x01\x12\x1f\n" +
@@ -1283,67 +1384,69 @@ func file_relevo_v1_ticket_proto_rawDescGZIP() []byte {
 	return file_relevo_v1_ticket_proto_rawDescData
 }
 
-var file_relevo_v1_ticket_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_relevo_v1_ticket_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_relevo_v1_ticket_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_relevo_v1_ticket_proto_goTypes = []any{
 	(TicketStatus)(0),                  // 0: relevo.v1.TicketStatus
-	(TicketEventType)(0),               // 1: relevo.v1.TicketEventType
-	(*TicketFollowUp)(nil),             // 2: relevo.v1.TicketFollowUp
-	(*Ticket)(nil),                     // 3: relevo.v1.Ticket
-	(*ListTicketsRequest)(nil),         // 4: relevo.v1.ListTicketsRequest
-	(*ListTicketsResponse)(nil),        // 5: relevo.v1.ListTicketsResponse
-	(*GetTicketRequest)(nil),           // 6: relevo.v1.GetTicketRequest
-	(*AnswerTicketRequest)(nil),        // 7: relevo.v1.AnswerTicketRequest
-	(*CloseTicketRequest)(nil),         // 8: relevo.v1.CloseTicketRequest
-	(*LinkTicketRequest)(nil),          // 9: relevo.v1.LinkTicketRequest
-	(*TicketEvent)(nil),                // 10: relevo.v1.TicketEvent
-	(*StreamTicketEventsRequest)(nil),  // 11: relevo.v1.StreamTicketEventsRequest
-	(*GetTicketResponse)(nil),          // 12: relevo.v1.GetTicketResponse
-	(*AnswerTicketResponse)(nil),       // 13: relevo.v1.AnswerTicketResponse
-	(*CloseTicketResponse)(nil),        // 14: relevo.v1.CloseTicketResponse
-	(*LinkTicketResponse)(nil),         // 15: relevo.v1.LinkTicketResponse
-	(*StreamTicketEventsResponse)(nil), // 16: relevo.v1.StreamTicketEventsResponse
-	(*timestamppb.Timestamp)(nil),      // 17: google.protobuf.Timestamp
-	(*Contact)(nil),                    // 18: relevo.v1.Contact
-	(*ConversationMessage)(nil),        // 19: relevo.v1.ConversationMessage
+	(LearnDecision)(0),                 // 1: relevo.v1.LearnDecision
+	(TicketEventType)(0),               // 2: relevo.v1.TicketEventType
+	(*TicketFollowUp)(nil),             // 3: relevo.v1.TicketFollowUp
+	(*Ticket)(nil),                     // 4: relevo.v1.Ticket
+	(*ListTicketsRequest)(nil),         // 5: relevo.v1.ListTicketsRequest
+	(*ListTicketsResponse)(nil),        // 6: relevo.v1.ListTicketsResponse
+	(*GetTicketRequest)(nil),           // 7: relevo.v1.GetTicketRequest
+	(*AnswerTicketRequest)(nil),        // 8: relevo.v1.AnswerTicketRequest
+	(*CloseTicketRequest)(nil),         // 9: relevo.v1.CloseTicketRequest
+	(*LinkTicketRequest)(nil),          // 10: relevo.v1.LinkTicketRequest
+	(*TicketEvent)(nil),                // 11: relevo.v1.TicketEvent
+	(*StreamTicketEventsRequest)(nil),  // 12: relevo.v1.StreamTicketEventsRequest
+	(*GetTicketResponse)(nil),          // 13: relevo.v1.GetTicketResponse
+	(*AnswerTicketResponse)(nil),       // 14: relevo.v1.AnswerTicketResponse
+	(*CloseTicketResponse)(nil),        // 15: relevo.v1.CloseTicketResponse
+	(*LinkTicketResponse)(nil),         // 16: relevo.v1.LinkTicketResponse
+	(*StreamTicketEventsResponse)(nil), // 17: relevo.v1.StreamTicketEventsResponse
+	(*timestamppb.Timestamp)(nil),      // 18: google.protobuf.Timestamp
+	(*Contact)(nil),                    // 19: relevo.v1.Contact
+	(*ConversationMessage)(nil),        // 20: relevo.v1.ConversationMessage
 }
 var file_relevo_v1_ticket_proto_depIdxs = []int32{
-	17, // 0: relevo.v1.TicketFollowUp.created_at:type_name -> google.protobuf.Timestamp
-	18, // 1: relevo.v1.Ticket.contact:type_name -> relevo.v1.Contact
-	19, // 2: relevo.v1.Ticket.context:type_name -> relevo.v1.ConversationMessage
-	2,  // 3: relevo.v1.Ticket.follow_ups:type_name -> relevo.v1.TicketFollowUp
+	18, // 0: relevo.v1.TicketFollowUp.created_at:type_name -> google.protobuf.Timestamp
+	19, // 1: relevo.v1.Ticket.contact:type_name -> relevo.v1.Contact
+	20, // 2: relevo.v1.Ticket.context:type_name -> relevo.v1.ConversationMessage
+	3,  // 3: relevo.v1.Ticket.follow_ups:type_name -> relevo.v1.TicketFollowUp
 	0,  // 4: relevo.v1.Ticket.status:type_name -> relevo.v1.TicketStatus
-	17, // 5: relevo.v1.Ticket.created_at:type_name -> google.protobuf.Timestamp
-	17, // 6: relevo.v1.Ticket.updated_at:type_name -> google.protobuf.Timestamp
-	17, // 7: relevo.v1.Ticket.resolved_at:type_name -> google.protobuf.Timestamp
+	18, // 5: relevo.v1.Ticket.created_at:type_name -> google.protobuf.Timestamp
+	18, // 6: relevo.v1.Ticket.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 7: relevo.v1.Ticket.resolved_at:type_name -> google.protobuf.Timestamp
 	0,  // 8: relevo.v1.ListTicketsRequest.status:type_name -> relevo.v1.TicketStatus
-	3,  // 9: relevo.v1.ListTicketsResponse.tickets:type_name -> relevo.v1.Ticket
-	1,  // 10: relevo.v1.TicketEvent.type:type_name -> relevo.v1.TicketEventType
-	3,  // 11: relevo.v1.TicketEvent.ticket:type_name -> relevo.v1.Ticket
-	2,  // 12: relevo.v1.TicketEvent.follow_up:type_name -> relevo.v1.TicketFollowUp
-	17, // 13: relevo.v1.TicketEvent.created_at:type_name -> google.protobuf.Timestamp
-	3,  // 14: relevo.v1.GetTicketResponse.ticket:type_name -> relevo.v1.Ticket
-	3,  // 15: relevo.v1.AnswerTicketResponse.ticket:type_name -> relevo.v1.Ticket
-	3,  // 16: relevo.v1.CloseTicketResponse.ticket:type_name -> relevo.v1.Ticket
-	3,  // 17: relevo.v1.LinkTicketResponse.ticket:type_name -> relevo.v1.Ticket
-	10, // 18: relevo.v1.StreamTicketEventsResponse.event:type_name -> relevo.v1.TicketEvent
-	4,  // 19: relevo.v1.TicketService.ListTickets:input_type -> relevo.v1.ListTicketsRequest
-	6,  // 20: relevo.v1.TicketService.GetTicket:input_type -> relevo.v1.GetTicketRequest
-	7,  // 21: relevo.v1.TicketService.AnswerTicket:input_type -> relevo.v1.AnswerTicketRequest
-	8,  // 22: relevo.v1.TicketService.CloseTicket:input_type -> relevo.v1.CloseTicketRequest
-	9,  // 23: relevo.v1.TicketService.LinkTicket:input_type -> relevo.v1.LinkTicketRequest
-	11, // 24: relevo.v1.TicketService.StreamTicketEvents:input_type -> relevo.v1.StreamTicketEventsRequest
-	5,  // 25: relevo.v1.TicketService.ListTickets:output_type -> relevo.v1.ListTicketsResponse
-	12, // 26: relevo.v1.TicketService.GetTicket:output_type -> relevo.v1.GetTicketResponse
-	13, // 27: relevo.v1.TicketService.AnswerTicket:output_type -> relevo.v1.AnswerTicketResponse
-	14, // 28: relevo.v1.TicketService.CloseTicket:output_type -> relevo.v1.CloseTicketResponse
-	15, // 29: relevo.v1.TicketService.LinkTicket:output_type -> relevo.v1.LinkTicketResponse
-	16, // 30: relevo.v1.TicketService.StreamTicketEvents:output_type -> relevo.v1.StreamTicketEventsResponse
-	25, // [25:31] is the sub-list for method output_type
-	19, // [19:25] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	4,  // 9: relevo.v1.ListTicketsResponse.tickets:type_name -> relevo.v1.Ticket
+	1,  // 10: relevo.v1.AnswerTicketRequest.learn:type_name -> relevo.v1.LearnDecision
+	2,  // 11: relevo.v1.TicketEvent.type:type_name -> relevo.v1.TicketEventType
+	4,  // 12: relevo.v1.TicketEvent.ticket:type_name -> relevo.v1.Ticket
+	3,  // 13: relevo.v1.TicketEvent.follow_up:type_name -> relevo.v1.TicketFollowUp
+	18, // 14: relevo.v1.TicketEvent.created_at:type_name -> google.protobuf.Timestamp
+	4,  // 15: relevo.v1.GetTicketResponse.ticket:type_name -> relevo.v1.Ticket
+	4,  // 16: relevo.v1.AnswerTicketResponse.ticket:type_name -> relevo.v1.Ticket
+	4,  // 17: relevo.v1.CloseTicketResponse.ticket:type_name -> relevo.v1.Ticket
+	4,  // 18: relevo.v1.LinkTicketResponse.ticket:type_name -> relevo.v1.Ticket
+	11, // 19: relevo.v1.StreamTicketEventsResponse.event:type_name -> relevo.v1.TicketEvent
+	5,  // 20: relevo.v1.TicketService.ListTickets:input_type -> relevo.v1.ListTicketsRequest
+	7,  // 21: relevo.v1.TicketService.GetTicket:input_type -> relevo.v1.GetTicketRequest
+	8,  // 22: relevo.v1.TicketService.AnswerTicket:input_type -> relevo.v1.AnswerTicketRequest
+	9,  // 23: relevo.v1.TicketService.CloseTicket:input_type -> relevo.v1.CloseTicketRequest
+	10, // 24: relevo.v1.TicketService.LinkTicket:input_type -> relevo.v1.LinkTicketRequest
+	12, // 25: relevo.v1.TicketService.StreamTicketEvents:input_type -> relevo.v1.StreamTicketEventsRequest
+	6,  // 26: relevo.v1.TicketService.ListTickets:output_type -> relevo.v1.ListTicketsResponse
+	13, // 27: relevo.v1.TicketService.GetTicket:output_type -> relevo.v1.GetTicketResponse
+	14, // 28: relevo.v1.TicketService.AnswerTicket:output_type -> relevo.v1.AnswerTicketResponse
+	15, // 29: relevo.v1.TicketService.CloseTicket:output_type -> relevo.v1.CloseTicketResponse
+	16, // 30: relevo.v1.TicketService.LinkTicket:output_type -> relevo.v1.LinkTicketResponse
+	17, // 31: relevo.v1.TicketService.StreamTicketEvents:output_type -> relevo.v1.StreamTicketEventsResponse
+	26, // [26:32] is the sub-list for method output_type
+	20, // [20:26] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_relevo_v1_ticket_proto_init() }
@@ -1357,7 +1460,7 @@ func file_relevo_v1_ticket_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_relevo_v1_ticket_proto_rawDesc), len(file_relevo_v1_ticket_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,

@@ -45,7 +45,8 @@ type TicketServiceClient interface {
 	// GetTicket returns one ticket with its follow-up messages.
 	GetTicket(ctx context.Context, in *GetTicketRequest, opts ...grpc.CallOption) (*GetTicketResponse, error)
 	// AnswerTicket sends the specialist's answer to the user, learns it into the
-	// knowledge base and marks the ticket answered. Answering again with the
+	// knowledge base (as the profile's learning.policy and the request's learn
+	// decision say) and marks the ticket answered. Answering again with the
 	// same text is a no-op (a double click delivers once); a different text on
 	// an answered ticket is refused with FAILED_PRECONDITION.
 	AnswerTicket(ctx context.Context, in *AnswerTicketRequest, opts ...grpc.CallOption) (*AnswerTicketResponse, error)
@@ -157,7 +158,8 @@ type TicketServiceServer interface {
 	// GetTicket returns one ticket with its follow-up messages.
 	GetTicket(context.Context, *GetTicketRequest) (*GetTicketResponse, error)
 	// AnswerTicket sends the specialist's answer to the user, learns it into the
-	// knowledge base and marks the ticket answered. Answering again with the
+	// knowledge base (as the profile's learning.policy and the request's learn
+	// decision say) and marks the ticket answered. Answering again with the
 	// same text is a no-op (a double click delivers once); a different text on
 	// an answered ticket is refused with FAILED_PRECONDITION.
 	AnswerTicket(context.Context, *AnswerTicketRequest) (*AnswerTicketResponse, error)

@@ -146,6 +146,7 @@ func ticketPB(t store.Ticket) *relevov1.Ticket {
 		HandoffReason:  t.HandoffReason,
 		Personal:       t.Personal,
 		LearnedEntryId: t.LearnedEntryID,
+		NotLearnedReason: t.NotLearnedReason,
 		LastError:      t.LastError,
 		CloseReason:    t.CloseReason,
 		CreatedAt:      ts(t.CreatedAt),
@@ -177,10 +178,17 @@ func documentPB(d store.Document) *relevov1.Document {
 	}
 }
 
+var entryStatuses = map[store.EntryStatus]relevov1.EntryStatus{
+	store.EntryLive:     relevov1.EntryStatus_ENTRY_STATUS_LIVE,
+	store.EntryPending:  relevov1.EntryStatus_ENTRY_STATUS_PENDING,
+	store.EntryRejected: relevov1.EntryStatus_ENTRY_STATUS_REJECTED,
+}
+
 func entryPB(e store.Entry) *relevov1.Entry {
 	return &relevov1.Entry{
 		Id: e.ID, Question: e.Question, Answer: e.Answer, Source: e.Source, TicketId: e.TicketID,
 		CreatedAt: ts(e.CreatedAt), UpdatedAt: ts(e.UpdatedAt), Learned: e.Learned,
+		Status: entryStatuses[e.Status], AnsweredBy: e.AnsweredBy, LearnedAt: ts(e.LearnedAt), ReviewedAt: ts(e.ReviewedAt),
 	}
 }
 

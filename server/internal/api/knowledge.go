@@ -187,12 +187,25 @@ func (s *knowledgeServer) CreateEntry(ctx context.Context, req *relevov1.CreateE
 	return &relevov1.CreateEntryResponse{Entry: entryPB(e)}, nil
 }
 
+var entryStatusFilter = map[relevov1.EntryStatus]store.EntryStatus{
+	relevov1.EntryStatus_ENTRY_STATUS_UNSPECIFIED: "",
+	relevov1.EntryStatus_ENTRY_STATUS_LIVE:        store.EntryLive,
+	relevov1.EntryStatus_ENTRY_STATUS_PENDING:     store.EntryPending,
+	relevov1.EntryStatus_ENTRY_STATUS_REJECTED:    store.EntryRejected,
+}
+
 func (s *knowledgeServer) ListEntries(ctx context.Context, req *relevov1.ListEntriesRequest) (*relevov1.ListEntriesResponse, error) {
 	n, err := pageSize("page_size", req.GetPageSize(), 100, 1000)
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	list, next, err := s.st.ListEntries(ctx, req.GetLearnedOnly(), n, req.GetPageToken())
+	st, ok := entryStatusFilter[req.GetStatus()]
+	if !ok {
+		return nil, toStatus(ctx, s.log, invalid("status", "unknown status %d", req.GetStatus()))
+	}
+	list, next, err := s.st.ListEntries(ctx, store.EntryFilter{
+		LearnedOnly: req.GetLearnedOnly(), Status: st, Limit: n, Cursor: req.GetPageToken(),
+	})
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -251,4 +264,66 @@ func (s *knowledgeServer) DeleteEntry(ctx context.Context, req *relevov1.DeleteE
 		return nil, toStatus(ctx, s.log, err)
 	}
 	return &relevov1.DeleteEntryResponse{}, nil
+}
+
+func (s *knowledgeServer) ApproveEntry(ctx context.Context, req *relevov1.ApproveEntryRequest) (*relevov1.ApproveEntryResponse, error) {
+	if err := requireID("entry_id", req.GetEntryId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	// An edit that is present but blank is a mistake, not "keep the
+	// learned text": approving an entry without a question or an answer
+	// would teach nothing.
+	if req.Question != nil && strings.TrimSpace(req.GetQuestion()) == "" {
+		return nil, toStatus(ctx, s.log, invalid("question", "must not be blank when given; leave it out to keep the learned question"))
+	}
+	if req.Answer != nil && strings.TrimSpace(req.GetAnswer()) == "" {
+		return nil, toStatus(ctx, s.log, invalid("answer", "must not be blank when given; leave it out to keep the learned answer"))
+	}
+	if err := validateEntry(req.GetQuestion(), req.GetAnswer(), false); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	var edit *store.EntryEdit
+	if req.Question != nil || req.Answer != nil {
+		cur, err := s.st.GetEntry(ctx, req.GetEntryId())
+		if err != nil {
+			return nil, toStatus(ctx, s.log, err)
+		}
+		q, a := cur.Question, cur.Answer
+		if req.Question != nil {
+			q = strings.TrimSpace(req.GetQuestion())
+		}
+		if req.Answer != nil {
+			a = strings.TrimSpace(req.GetAnswer())
+		}
+		// The question is what customers' questions are matched against,
+		// so an edited entry is embedded again before it goes live.
+		prepared, err := s.kb.PrepareEntry(ctx, q, a, cur.Source)
+		if err != nil {
+			return nil, toStatus(ctx, s.log, err)
+		}
+		edit = &store.EntryEdit{Question: q, Answer: a, Embedding: prepared.Embedding, EmbeddingModel: prepared.EmbeddingModel}
+	}
+	e, err := s.st.ApproveEntry(ctx, req.GetEntryId(), edit)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	// The next customer must be answered from it now, not when the change
+	// notification comes round.
+	if err := s.kb.Refresh(ctx); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	s.log.InfoContext(ctx, "entry approved", "entry_id", e.ID, "ticket_id", e.TicketID, "edited", edit != nil)
+	return &relevov1.ApproveEntryResponse{Entry: entryPB(e)}, nil
+}
+
+func (s *knowledgeServer) RejectEntry(ctx context.Context, req *relevov1.RejectEntryRequest) (*relevov1.RejectEntryResponse, error) {
+	if err := requireID("entry_id", req.GetEntryId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	e, err := s.st.RejectEntry(ctx, req.GetEntryId())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	s.log.InfoContext(ctx, "entry rejected", "entry_id", e.ID, "ticket_id", e.TicketID)
+	return &relevov1.RejectEntryResponse{Entry: entryPB(e)}, nil
 }

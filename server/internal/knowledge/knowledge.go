@@ -53,7 +53,7 @@ type Source interface {
 	ListDocuments(ctx context.Context, limit int, cursor string) ([]store.Document, string, error)
 	DocumentChunks(ctx context.Context, documentID string) ([]store.Chunk, error)
 	GetEntry(ctx context.Context, id string) (store.Entry, error)
-	ListEntries(ctx context.Context, learnedOnly bool, limit int, cursor string) ([]store.Entry, string, error)
+	ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, string, error)
 	KnowledgeChanges(ctx context.Context, afterSequence int64, limit int) ([]store.KnowledgeChange, error)
 	LastKnowledgeSequence(ctx context.Context) (int64, error)
 }
@@ -228,8 +228,15 @@ func (b *Base) PutDocument(ctx context.Context, doc store.Document, chunks []sto
 	return nil
 }
 
-// PutEntry indexes an entry, embedding its question when needed.
+// PutEntry indexes an entry, embedding its question when needed. An entry
+// that is not live (waiting for review, or rejected) must answer nobody: it
+// is taken out of the index instead, so that a change of status is applied
+// like any other change.
 func (b *Base) PutEntry(ctx context.Context, e store.Entry) error {
+	if !e.Live() {
+		b.index.RemoveEntry(e.ID)
+		return nil
+	}
 	if !b.current(e.Embedding, e.EmbeddingModel) {
 		vecs, err := b.emb.Embed(ctx, []string{e.Question})
 		if err != nil {
@@ -274,7 +281,7 @@ func (b *Base) Search(ctx context.Context, query string, limit int) ([]Result, e
 const pageSize = 200
 
 // Load rebuilds the index from the store: every document's chunks and every
-// entry. Changes that happen while it runs are caught by the next Sync,
+// live entry. Changes that happen while it runs are caught by the next Sync,
 // because Load notes the change sequence before reading.
 func (b *Base) Load(ctx context.Context, src Source) error {
 	b.syncMu.Lock()
@@ -304,7 +311,7 @@ func (b *Base) Load(ctx context.Context, src Source) error {
 	}
 	cursor = ""
 	for {
-		list, next, err := src.ListEntries(ctx, false, pageSize, cursor)
+		list, next, err := src.ListEntries(ctx, store.EntryFilter{Status: store.EntryLive, Limit: pageSize, Cursor: cursor})
 		if err != nil {
 			return fmt.Errorf("list entries: %w", err)
 		}

@@ -215,10 +215,12 @@ func (f *fakeSource) GetEntry(_ context.Context, id string) (store.Entry, error)
 	return e, nil
 }
 
-func (f *fakeSource) ListEntries(_ context.Context, _ bool, limit int, cursor string) ([]store.Entry, string, error) {
+func (f *fakeSource) ListEntries(_ context.Context, ef store.EntryFilter) ([]store.Entry, string, error) {
 	var out []store.Entry
 	for _, e := range f.entries {
-		out = append(out, e)
+		if ef.Status == "" || e.Status == ef.Status || (ef.Status == store.EntryLive && e.Status == "") {
+			out = append(out, e)
+		}
 	}
 	return out, "", nil
 }
@@ -278,6 +280,51 @@ func TestLoadAndSyncFollowTheStore(t *testing.T) {
 	// Replaying the log changes nothing.
 	if err := b.Apply(ctx, src, src.log); err != nil || b.Index().Len() != 1 {
 		t.Fatalf("replay: err=%v len=%d", err, b.Index().Len())
+	}
+}
+
+func TestEntriesAnswerOnlyWhileLive(t *testing.T) {
+	ctx := context.Background()
+	src := newFakeSource()
+	question := "¿Puedo pagar la matrícula desde Perú con transferencia?"
+	src.entries["e1"] = store.Entry{ID: "e1", Question: question, Answer: "Sí, con transferencia internacional.", Status: store.EntryPending}
+	src.change("entry", "e1", false)
+	src.entries["e2"] = store.Entry{ID: "e2", Question: "¿Emiten certificados?", Answer: "Sí.", Status: store.EntryRejected}
+	src.change("entry", "e2", false)
+
+	b := New(Options{})
+	if err := b.Load(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Index().Len(); n != 0 {
+		t.Fatalf("loaded %d items from a pending and a rejected entry, want none", n)
+	}
+	// A change that leaves the entry pending (an edit) keeps it out.
+	if err := b.Apply(ctx, src, src.log); err != nil || b.Index().Len() != 0 {
+		t.Fatalf("apply of pending entries: err=%v len=%d", err, b.Index().Len())
+	}
+
+	// Approval is a change like any other: the entry answers from then on.
+	e := src.entries["e1"]
+	e.Status = store.EntryLive
+	src.entries["e1"] = e
+	src.change("entry", "e1", false)
+	if err := b.Sync(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if r := top(t, b, "pagar matrícula desde Perú por transferencia"); r.ID != "e1" {
+		t.Fatalf("approved entry not searchable: %+v", r)
+	}
+
+	// An entry put back under review (or rejected) leaves the index.
+	e.Status = store.EntryRejected
+	src.entries["e1"] = e
+	src.change("entry", "e1", false)
+	if err := b.Sync(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Index().Len(); n != 0 {
+		t.Fatalf("rejected entry still indexed (%d items)", n)
 	}
 }
 

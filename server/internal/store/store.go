@@ -274,7 +274,11 @@ type Ticket struct {
 	HandoffReason  string
 	Personal       bool
 	LearnedEntryID string
-	LastError      string
+	// NotLearnedReason says why the answer was not learned (the learning
+	// policy is off, the specialist chose not to, the answer is personal);
+	// empty when it was learned or the ticket is not answered.
+	NotLearnedReason string
+	LastError        string
 	CloseReason    string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -313,8 +317,12 @@ type AnswerInput struct {
 	// wrote it on the channel (WhatsApp Business app echo).
 	Deliver bool
 	// Learn, when not nil, is stored as a learned entry in the same
-	// transaction (Entry.TicketID is set).
+	// transaction (Entry.TicketID is set; Entry.AnsweredBy defaults to
+	// AnsweredBy). Its Status says whether it is live at once or waits for
+	// review.
 	Learn *Entry
+	// NotLearnedReason is recorded on the ticket when Learn is nil.
+	NotLearnedReason string
 	// ReplyPayload is the payload of the outbound answer message.
 	ReplyPayload []byte
 }
@@ -363,6 +371,22 @@ type Chunk struct {
 	EmbeddingModel string
 }
 
+// EntryStatus is where an entry stands in review. Only live entries are
+// searched: a learned answer under the review policy waits as pending until
+// an admin approves it (live) or rejects it.
+type EntryStatus string
+
+const (
+	EntryLive     EntryStatus = "live"
+	EntryPending  EntryStatus = "pending"
+	EntryRejected EntryStatus = "rejected"
+)
+
+// Valid reports whether s is one of the statuses.
+func (s EntryStatus) Valid() bool {
+	return s == EntryLive || s == EntryPending || s == EntryRejected
+}
+
 // Entry is a question/answer pair of the knowledge base.
 type Entry struct {
 	ID             string
@@ -373,8 +397,39 @@ type Entry struct {
 	Learned        bool
 	Embedding      []float32
 	EmbeddingModel string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Status is EntryLive when empty on creation.
+	Status EntryStatus
+	// Provenance of learned entries: the specialist who answered the
+	// ticket and when the answer was learned (set by the store when zero).
+	AnsweredBy string
+	LearnedAt  time.Time
+	// ReviewedAt is when an admin approved or rejected the entry; zero
+	// for entries that never waited for review.
+	ReviewedAt time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Live reports whether the entry may answer customers. An entry that never
+// went through a store (a store-less knowledge base) has no status and is
+// live.
+func (e Entry) Live() bool { return e.Status == EntryLive || e.Status == "" }
+
+// EntryFilter selects entries for ListEntries.
+type EntryFilter struct {
+	LearnedOnly bool
+	Status      EntryStatus // "" for any
+	Limit       int
+	// Cursor is the opaque position returned as next by the previous page.
+	Cursor string
+}
+
+// EntryEdit is a new wording of an entry, embedded by the caller.
+type EntryEdit struct {
+	Question       string
+	Answer         string
+	Embedding      []float32
+	EmbeddingModel string
 }
 
 // KnowledgeChange is an entry of the knowledge change log, which replicas
@@ -498,9 +553,22 @@ type Store interface {
 	DeleteDocument(ctx context.Context, id string) error
 	CreateEntry(ctx context.Context, e Entry) (Entry, error)
 	GetEntry(ctx context.Context, id string) (Entry, error)
+	// UpdateEntry changes an entry's question, answer, source and
+	// embedding; its status (a pending entry stays pending) and provenance
+	// stay.
 	UpdateEntry(ctx context.Context, e Entry) (Entry, error)
 	DeleteEntry(ctx context.Context, id string) error
-	ListEntries(ctx context.Context, learnedOnly bool, limit int, cursor string) (list []Entry, next string, err error)
+	// ListEntries lists entries newest first; an unknown status in the
+	// filter is ErrInvalid.
+	ListEntries(ctx context.Context, f EntryFilter) (list []Entry, next string, err error)
+	// ApproveEntry makes a pending entry live, with the edited wording when
+	// edit is not nil, and logs a knowledge change so every replica's index
+	// takes it in. A live or rejected entry is ErrConflict.
+	ApproveEntry(ctx context.Context, id string, edit *EntryEdit) (Entry, error)
+	// RejectEntry keeps a pending entry out of the knowledge base for good
+	// (it stays listed, as a record of the review). Rejecting a rejected
+	// entry changes nothing; a live one is ErrConflict (delete it instead).
+	RejectEntry(ctx context.Context, id string) (Entry, error)
 	// KnowledgeChanges returns up to limit changes after the sequence.
 	KnowledgeChanges(ctx context.Context, afterSequence int64, limit int) ([]KnowledgeChange, error)
 	// LastKnowledgeSequence is the newest change's sequence (0 when none).

@@ -121,7 +121,7 @@ func TestReopenAppliesNoMigrationTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := open(t, url)
-	list, _, err := second.ListEntries(t.Context(), false, 10, "")
+	list, _, err := second.ListEntries(t.Context(), store.EntryFilter{Limit: 10})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("after reopening: %d entries, %v", len(list), err)
 	}

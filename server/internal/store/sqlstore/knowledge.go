@@ -209,14 +209,25 @@ func insertEntry(ctx context.Context, tx *wtx, e store.Entry, now time.Time) (st
 	if strings.TrimSpace(e.Question) == "" || strings.TrimSpace(e.Answer) == "" {
 		return store.Entry{}, errors.New("an entry needs a question and an answer")
 	}
+	if e.Status == "" {
+		e.Status = store.EntryLive
+	}
+	if !e.Status.Valid() {
+		return store.Entry{}, fmt.Errorf("entry status %q: %w", e.Status, store.ErrInvalid)
+	}
 	if e.ID == "" {
 		e.ID = newID(now)
 	}
+	if e.Learned && e.LearnedAt.IsZero() {
+		e.LearnedAt = now
+	}
 	e.CreatedAt, e.UpdatedAt = now, now
 	_, err := tx.ExecContext(ctx, `
-INSERT INTO entries (id, question, answer, source, ticket_id, learned, embedding, embedding_model, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-		e.ID, e.Question, e.Answer, e.Source, e.TicketID, e.Learned, encodeEmbedding(e.Embedding), e.EmbeddingModel, micros(now))
+INSERT INTO entries (id, question, answer, source, ticket_id, learned, embedding, embedding_model, created_at, updated_at,
+	status, answered_by, learned_at, reviewed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13)`,
+		e.ID, e.Question, e.Answer, e.Source, e.TicketID, e.Learned, encodeEmbedding(e.Embedding), e.EmbeddingModel, micros(now),
+		string(e.Status), e.AnsweredBy, micros(e.LearnedAt), micros(e.ReviewedAt))
 	if err != nil {
 		return store.Entry{}, fmt.Errorf("insert entry: %w", err)
 	}
@@ -249,7 +260,8 @@ func (s *Store) GetEntry(ctx context.Context, id string) (store.Entry, error) {
 }
 
 // UpdateEntry changes an entry's question, answer, source and embedding;
-// whether it was learned, and from which ticket, stays.
+// whether it was learned, from which ticket, by whom, and its review status
+// stay: editing a pending entry leaves it pending.
 func (s *Store) UpdateEntry(ctx context.Context, e store.Entry) (store.Entry, error) {
 	if strings.TrimSpace(e.Question) == "" || strings.TrimSpace(e.Answer) == "" {
 		return store.Entry{}, errors.New("update entry: an entry needs a question and an answer")
@@ -292,13 +304,97 @@ func (s *Store) DeleteEntry(ctx context.Context, id string) error {
 	return nil
 }
 
+// ApproveEntry makes a pending entry live, with an edited wording.
+func (s *Store) ApproveEntry(ctx context.Context, id string, edit *store.EntryEdit) (store.Entry, error) {
+	if edit != nil && (strings.TrimSpace(edit.Question) == "" || strings.TrimSpace(edit.Answer) == "") {
+		return store.Entry{}, fmt.Errorf("approve entry: an entry needs a question and an answer: %w", store.ErrInvalid)
+	}
+	var out store.Entry
+	err := s.write(ctx, func(tx *wtx) error {
+		now := micros(s.now())
+		cur, err := s.lockEntry(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch cur.Status {
+		case store.EntryLive:
+			return fmt.Errorf("entry %s is already live: %w", id, store.ErrConflict)
+		case store.EntryRejected:
+			return fmt.Errorf("entry %s was rejected; create a new entry instead: %w", id, store.ErrConflict)
+		}
+		q, a, emb, model := cur.Question, cur.Answer, cur.Embedding, cur.EmbeddingModel
+		if edit != nil {
+			q, a, emb, model = edit.Question, edit.Answer, edit.Embedding, edit.EmbeddingModel
+		}
+		out, err = scanEntry(tx.QueryRowContext(ctx, `
+UPDATE entries SET status = 'live', question = $2, answer = $3, embedding = $4, embedding_model = $5,
+	reviewed_at = $6, updated_at = $6
+WHERE id = $1 RETURNING `+entryCols, id, q, a, encodeEmbedding(emb), model, now))
+		if err != nil {
+			return fmt.Errorf("approve: %w", err)
+		}
+		// The change log is how every replica's index learns that the
+		// entry may now answer customers.
+		return appendKnowledgeChange(ctx, tx, "entry", id, false)
+	})
+	if err != nil {
+		return store.Entry{}, fmt.Errorf("approve entry: %w", err)
+	}
+	return out, nil
+}
+
+// RejectEntry keeps a pending entry out of the knowledge base.
+func (s *Store) RejectEntry(ctx context.Context, id string) (store.Entry, error) {
+	var out store.Entry
+	err := s.write(ctx, func(tx *wtx) error {
+		cur, err := s.lockEntry(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch cur.Status {
+		case store.EntryRejected:
+			out = cur
+			return errRollback
+		case store.EntryLive:
+			return fmt.Errorf("entry %s is live; delete it to take it out of the knowledge base: %w", id, store.ErrConflict)
+		}
+		now := micros(s.now())
+		out, err = scanEntry(tx.QueryRowContext(ctx, `
+UPDATE entries SET status = 'rejected', reviewed_at = $2, updated_at = $2 WHERE id = $1 RETURNING `+entryCols, id, now))
+		if err != nil {
+			return fmt.Errorf("reject: %w", err)
+		}
+		// No change is logged: a pending entry was never in any index.
+		return nil
+	})
+	if err != nil {
+		return store.Entry{}, fmt.Errorf("reject entry: %w", err)
+	}
+	return out, nil
+}
+
+// lockEntry reads an entry for a change that depends on its status.
+func (s *Store) lockEntry(ctx context.Context, tx *wtx, id string) (store.Entry, error) {
+	e, err := scanEntry(tx.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE id = $1 `+s.d.LockForUpdate, id))
+	if err != nil {
+		return store.Entry{}, notFound(err, "entry", id)
+	}
+	return e, nil
+}
+
 // ListEntries lists entries, newest first.
-func (s *Store) ListEntries(ctx context.Context, learnedOnly bool, limit int, cur string) ([]store.Entry, string, error) {
+func (s *Store) ListEntries(ctx context.Context, ef store.EntryFilter) ([]store.Entry, string, error) {
 	var f filter
-	if learnedOnly {
+	if ef.LearnedOnly {
 		f.add("learned = $%d", true)
 	}
-	list, next, err := newestFirst(ctx, s.r, "entries", entryCols, f, limit, cur, scanEntry)
+	if ef.Status != "" {
+		if !ef.Status.Valid() {
+			return nil, "", fmt.Errorf("list entries: status %q: %w", ef.Status, store.ErrInvalid)
+		}
+		f.add("status = $%d", string(ef.Status))
+	}
+	list, next, err := newestFirst(ctx, s.r, "entries", entryCols, f, ef.Limit, ef.Cursor, scanEntry)
 	if err != nil {
 		return nil, "", fmt.Errorf("list entries: %w", err)
 	}

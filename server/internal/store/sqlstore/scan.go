@@ -115,7 +115,7 @@ func scanRun(row rowScanner) (store.RunRecord, error) {
 var ticketColumns = []string{
 	"id", "conversation_id", "channel", "address", "display_name", "phone", "question", "context",
 	"status", "answer", "answered_by", "external_ref", "handoff_reason", "learned_entry_id",
-	"last_error", "close_reason", "created_at", "updated_at", "resolved_at", "personal",
+	"last_error", "close_reason", "created_at", "updated_at", "resolved_at", "personal", "not_learned_reason",
 }
 
 var ticketCols = columns("", ticketColumns)
@@ -127,7 +127,7 @@ func scanTicket(row rowScanner) (store.Ticket, error) {
 	var created, updated, resolved int64
 	err := row.Scan(&t.ID, &t.ConversationID, &t.Contact.Channel, &t.Contact.Address, &t.Contact.DisplayName,
 		&t.Contact.Phone, &t.Question, &context, &status, &t.Answer, &t.AnsweredBy, &t.ExternalRef,
-		&t.HandoffReason, &t.LearnedEntryID, &t.LastError, &t.CloseReason, &created, &updated, &resolved, &t.Personal)
+		&t.HandoffReason, &t.LearnedEntryID, &t.LastError, &t.CloseReason, &created, &updated, &resolved, &t.Personal, &t.NotLearnedReason)
 	if err != nil {
 		return store.Ticket{}, err
 	}
@@ -226,15 +226,21 @@ func scanChunk(row rowScanner) (store.Chunk, error) {
 	return c, nil
 }
 
-var entryCols = "id, question, answer, source, ticket_id, learned, embedding, embedding_model, created_at, updated_at"
+var entryCols = "id, question, answer, source, ticket_id, learned, embedding, embedding_model, created_at, updated_at, " +
+	"status, answered_by, learned_at, reviewed_at"
 
 func scanEntry(row rowScanner) (store.Entry, error) {
 	var e store.Entry
 	var emb []byte
-	var created, updated int64
-	if err := row.Scan(&e.ID, &e.Question, &e.Answer, &e.Source, &e.TicketID, &e.Learned, &emb, &e.EmbeddingModel, &created, &updated); err != nil {
+	var status string
+	var created, updated, learned, reviewed int64
+	if err := row.Scan(&e.ID, &e.Question, &e.Answer, &e.Source, &e.TicketID, &e.Learned, &emb, &e.EmbeddingModel, &created, &updated,
+		&status, &e.AnsweredBy, &learned, &reviewed); err != nil {
 		return store.Entry{}, err
 	}
+	e.Status = store.EntryStatus(status)
+	e.LearnedAt = fromMicros(learned)
+	e.ReviewedAt = fromMicros(reviewed)
 	var err error
 	if e.Embedding, err = decodeEmbedding(emb); err != nil {
 		return store.Entry{}, fmt.Errorf("entry %s: %w", e.ID, err)

@@ -210,7 +210,9 @@ func (s *Store) AnswerTicket(ctx context.Context, in store.AnswerInput) (store.T
 			return notFound(err, "conversation", t.ConversationID)
 		}
 		var entryID string
+		notLearned := in.NotLearnedReason
 		if in.Learn != nil {
+			notLearned = ""
 			e := *in.Learn
 			e.TicketID = t.ID
 			e.Learned = true
@@ -221,6 +223,9 @@ func (s *Store) AnswerTicket(ctx context.Context, in store.AnswerInput) (store.T
 			if strings.TrimSpace(e.Answer) == "" {
 				e.Answer = in.Answer
 			}
+			if e.AnsweredBy == "" {
+				e.AnsweredBy = in.AnsweredBy
+			}
 			created, err := insertEntry(ctx, tx, e, now)
 			if err != nil {
 				return err
@@ -229,8 +234,8 @@ func (s *Store) AnswerTicket(ctx context.Context, in store.AnswerInput) (store.T
 		}
 		_, err = tx.ExecContext(ctx, `
 UPDATE tickets SET status = 'answered', answer = $2, answered_by = $3, learned_entry_id = $4,
-	updated_at = $5, resolved_at = $5
-WHERE id = $1`, t.ID, in.Answer, in.AnsweredBy, entryID, micros(now))
+	not_learned_reason = $6, updated_at = $5, resolved_at = $5
+WHERE id = $1`, t.ID, in.Answer, in.AnsweredBy, entryID, micros(now), notLearned)
 		if err != nil {
 			return fmt.Errorf("answer: %w", err)
 		}

@@ -160,7 +160,7 @@ var conversationTests = []test{
 		if len(events) != 1 || events[0].Type != store.EventErased || events[0].TicketID != conv.OpenTicketID {
 			t.Errorf("ticket events left: %+v, want only the erased event", events)
 		}
-		if learned, _, _ := st.ListEntries(ctx, true, 10, ""); len(learned) != 0 {
+		if learned, _, _ := st.ListEntries(ctx, store.EntryFilter{LearnedOnly: true, Limit: 10}); len(learned) != 0 {
 			t.Errorf("learned entries = %+v, want the entry learned from the ticket erased", learned)
 		}
 		if _, err := st.GetMessage(ctx, keep.MessageID); err != nil {

@@ -284,7 +284,7 @@ var erasureTests = []test{
 		if _, err := st.GetEntry(ctx, x.OtherEntry); err != nil {
 			t.Errorf("the entry learned from another contact's ticket was erased: %v", err)
 		}
-		learned, _, err := st.ListEntries(ctx, true, 100, "")
+		learned, _, err := st.ListEntries(ctx, store.EntryFilter{LearnedOnly: true, Limit: 100})
 		noErr(t, "ListEntries", err)
 		if len(learned) != 1 || learned[0].ID != x.OtherEntry {
 			t.Errorf("learned entries after the erasure = %+v, want only the other contact's", learned)

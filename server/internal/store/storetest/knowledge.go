@@ -121,7 +121,7 @@ var knowledgeTests = []test{
 		var learned []string
 		cursor := ""
 		for range 5 {
-			page, next, err := st.ListEntries(ctx, true, 2, cursor)
+			page, next, err := st.ListEntries(ctx, store.EntryFilter{LearnedOnly: true, Limit: 2, Cursor: cursor})
 			noErr(t, "ListEntries", err)
 			for _, e := range page {
 				learned = append(learned, e.ID)
@@ -133,7 +133,7 @@ var knowledgeTests = []test{
 		if !equalStrings(learned, []string{ids[4], ids[2], ids[0]}) {
 			t.Errorf("learned entries %v, want newest first %v", learned, []string{ids[4], ids[2], ids[0]})
 		}
-		all, _, err := st.ListEntries(ctx, false, 0, "")
+		all, _, err := st.ListEntries(ctx, store.EntryFilter{})
 		noErr(t, "ListEntries(all)", err)
 		if len(all) != 5 {
 			t.Errorf("%d entries, want 5", len(all))

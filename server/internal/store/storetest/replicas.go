@@ -25,6 +25,7 @@ func RunReplicas(t *testing.T, open ReplicaOpener, sharedNotifications bool) {
 		{"replicas never process a message twice", replicaClaims},
 		{"replicas never deliver an outbound message twice", replicaOutbound},
 		{"a follower of the ticket events misses none written concurrently", replicaTicketEvents},
+		{"an entry approved through one replica answers from the other's index", replicaApproval},
 	}
 	if sharedNotifications {
 		tests = append(tests, struct {

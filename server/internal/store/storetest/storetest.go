@@ -31,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"Erasure", erasureTests},
 		{"Tickets", ticketTests},
 		{"Knowledge", knowledgeTests},
+		{"Review", reviewTests},
 		{"Notifications", notificationTests},
 	}
 	for _, g := range groups {

@@ -63,7 +63,7 @@ var ticketTests = []test{
 		if !already || again.LearnedEntryID != got.LearnedEntryID {
 			t.Errorf("second answer: already %v, ticket %+v", already, again)
 		}
-		if entries, _, _ := st.ListEntries(ctx, false, 10, ""); len(entries) != 1 {
+		if entries, _, _ := st.ListEntries(ctx, store.EntryFilter{Limit: 10}); len(entries) != 1 {
 			t.Errorf("%d entries, want 1", len(entries))
 		}
 		msgs, _ := st.ListMessages(ctx, tk.ConversationID, 100)
@@ -93,7 +93,7 @@ var ticketTests = []test{
 		other := openTicket(t, st, "2", "q2")
 		_, _, err = st.AnswerTicket(ctx, store.AnswerInput{TicketID: other.ID, Answer: "a2"})
 		noErr(t, "AnswerTicket", err)
-		if entries, _, _ := st.ListEntries(ctx, false, 10, ""); len(entries) != 1 {
+		if entries, _, _ := st.ListEntries(ctx, store.EntryFilter{Limit: 10}); len(entries) != 1 {
 			t.Errorf("%d entries, want only the one asked for", len(entries))
 		}
 	}},
