@@ -279,10 +279,10 @@ type Ticket struct {
 	// empty when it was learned or the ticket is not answered.
 	NotLearnedReason string
 	LastError        string
-	CloseReason    string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	ResolvedAt     time.Time
+	CloseReason      string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	ResolvedAt       time.Time
 }
 
 // TicketEvent is an entry of the ticket event log.
