@@ -315,7 +315,7 @@ func (f *fakeRelevo) ListEntries(_ context.Context, req *relevov1.ListEntriesReq
 	defer f.mu.Unlock()
 	var match []*relevov1.Entry
 	for _, e := range f.entries {
-		if !req.GetLearnedOnly() || e.GetLearned() {
+		if (!req.GetLearnedOnly() || e.GetLearned()) && (req.GetStatus() == 0 || e.GetStatus() == req.GetStatus()) {
 			match = append(match, e)
 		}
 	}
@@ -345,6 +345,49 @@ func (f *fakeRelevo) UpdateEntry(_ context.Context, req *relevov1.UpdateEntryReq
 
 func (f *fakeRelevo) DeleteEntry(context.Context, *relevov1.DeleteEntryRequest) (*relevov1.DeleteEntryResponse, error) {
 	return &relevov1.DeleteEntryResponse{}, nil
+}
+
+func (f *fakeRelevo) entry(id string) (*relevov1.Entry, error) {
+	for _, e := range f.entries {
+		if e.GetId() == id {
+			return e, nil
+		}
+	}
+	return nil, status.Errorf(codes.NotFound, "entry %q: not found", id)
+}
+
+func (f *fakeRelevo) ApproveEntry(_ context.Context, req *relevov1.ApproveEntryRequest) (*relevov1.ApproveEntryResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, err := f.entry(req.GetEntryId())
+	if err != nil {
+		return nil, err
+	}
+	if e.GetStatus() != relevov1.EntryStatus_ENTRY_STATUS_PENDING {
+		return nil, status.Errorf(codes.FailedPrecondition, "entry %s is %s", e.GetId(), e.GetStatus())
+	}
+	if req.Question != nil {
+		e.Question = req.GetQuestion()
+	}
+	if req.Answer != nil {
+		e.Answer = req.GetAnswer()
+	}
+	e.Status = relevov1.EntryStatus_ENTRY_STATUS_LIVE
+	return &relevov1.ApproveEntryResponse{Entry: e}, nil
+}
+
+func (f *fakeRelevo) RejectEntry(_ context.Context, req *relevov1.RejectEntryRequest) (*relevov1.RejectEntryResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, err := f.entry(req.GetEntryId())
+	if err != nil {
+		return nil, err
+	}
+	if e.GetStatus() == relevov1.EntryStatus_ENTRY_STATUS_LIVE {
+		return nil, status.Errorf(codes.FailedPrecondition, "entry %s is live; delete it to take it out of the knowledge base", e.GetId())
+	}
+	e.Status = relevov1.EntryStatus_ENTRY_STATUS_REJECTED
+	return &relevov1.RejectEntryResponse{Entry: e}, nil
 }
 
 // Conversations.
