@@ -14,12 +14,9 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,10 +26,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/relevo/relevo/clients/relevo"
+	"github.com/relevo/relevo/internal/pgtest"
 )
 
 // Timeouts of the harness: generous, because two cores are shared by every
@@ -514,54 +511,11 @@ func (s *Server) Dial(t testing.TB, token string) *relevo.Client {
 	return c
 }
 
-// postgresEnv names the variable with the URL of a PostgreSQL database the
-// tests may use, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
-const postgresEnv = "RELEVO_TEST_POSTGRES_URL"
-
-// postgresURL returns a URL of the test database whose search_path is a
-// new schema of this test, dropped when the test ends (after the processes
-// using it stopped: cleanups run in reverse). Without the database the test
-// is skipped, or fails when CI=true.
+// postgresURL returns a URL of a PostgreSQL schema of this test
+// (pgtest.URL).
 func postgresURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set; CI must run the PostgreSQL tests", postgresEnv)
-		}
-		t.Skipf("%s is not set; skipping the PostgreSQL test", postgresEnv)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "e2e_" + hex.EncodeToString(b[:])
-	quoted := pgx.Identifier{schema}.Sanitize()
-	run := func(sql string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := run("CREATE SCHEMA " + quoted); err != nil {
-		t.Fatalf("create schema %s: %v", schema, err)
-	}
-	t.Cleanup(func() {
-		if err := run("DROP SCHEMA " + quoted + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" {
-		t.Fatalf("%s must be a postgres:// URL: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.URL(t, "e2e")
 }
 
 // llmProfile writes a company profile whose Triage and Knowledge agents run

@@ -116,10 +116,6 @@ type Result struct {
 	HandoffReason string
 	// TicketQuestion is the question to put in the ticket.
 	TicketQuestion string
-	// Personal is set when Triage sent the user straight to a person (they
-	// asked for one, or for something about their own account or money):
-	// the answer is for this user only and is not learned.
-	Personal bool
 	// Agents visited, in order, by their display names.
 	Agents []string
 	Steps  []Step
@@ -147,7 +143,6 @@ func (c *Chain) Profile() *Profile { return c.profile }
 func (c *Chain) Run(ctx context.Context, in Input) Result {
 	var res Result
 	role := RoleTriage
-	from := RoleTriage
 	reason := ""
 	for turn := 0; ; turn++ {
 		if role == RoleHuman {
@@ -194,13 +189,12 @@ func (c *Chain) Run(ctx context.Context, in Input) Result {
 		}
 		res.Steps = append(res.Steps, Step{Agent: name, Kind: "handoff", Detail: fmt.Sprintf("→ %s: %s", c.profile.NameOf(act.Handoff), act.Reason)})
 		reason = act.Reason
-		from, role = role, act.Handoff
+		role = act.Handoff
 	}
 	res.Agents = append(res.Agents, c.profile.NameOf(RoleHuman))
 	res.Outcome = OutcomeEscalate
 	res.HandoffReason = reason
 	res.TicketQuestion = in.Text
-	res.Personal = role == RoleHuman && from == RoleTriage
 	res.Reply = c.profile.Human.HandoffMessage
 	res.Steps = append(res.Steps, Step{Agent: c.profile.NameOf(RoleHuman), Kind: "decision", Detail: "ticket: " + reason})
 	return res

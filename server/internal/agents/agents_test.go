@@ -33,22 +33,21 @@ func TestChain(t *testing.T) {
 		name             string
 		triage, know     Agent
 		outcome          Outcome
-		personal         bool
 		reasonHas, reply string
 	}{
-		{"triage answers small talk itself", reply("¡Hola!", OutcomeSmalltalk), boom, OutcomeSmalltalk, false, "", "¡Hola!"},
-		{"a question goes through knowledge to an answer", handoff(RoleKnowledge, "specific"), reply("La respuesta", OutcomeAnswer), OutcomeAnswer, false, "", "La respuesta"},
-		{"a knowledge gap escalates and is learnable", handoff(RoleKnowledge, "specific"), handoff(RoleHuman, "nothing above threshold"), OutcomeEscalate, false, "nothing above threshold", p.Human.HandoffMessage},
-		{"a request for a person escalates as personal", handoff(RoleHuman, "asked for a person"), boom, OutcomeEscalate, true, "asked for a person", p.Human.HandoffMessage},
-		{"an agent error escalates with the error", handoff(RoleKnowledge, "specific"), boom, OutcomeEscalate, false, "provider said 500", p.Human.HandoffMessage},
-		{"a timeout escalates", handoff(RoleKnowledge, "specific"), slow, OutcomeEscalate, false, "timed out", p.Human.HandoffMessage},
-		{"a hand-off loop ends with a person", handoff(RoleKnowledge, "ping"), handoff(RoleTriage, "pong"), OutcomeEscalate, false, "agent turns", p.Human.HandoffMessage},
-		{"a hand-off to a role without an agent goes to a person", handoff(RoleKnowledge, "specific"), nil, OutcomeEscalate, false, "no knowledge agent to take over (specific)", p.Human.HandoffMessage},
+		{"triage answers small talk itself", reply("¡Hola!", OutcomeSmalltalk), boom, OutcomeSmalltalk, "", "¡Hola!"},
+		{"a question goes through knowledge to an answer", handoff(RoleKnowledge, "specific"), reply("La respuesta", OutcomeAnswer), OutcomeAnswer, "", "La respuesta"},
+		{"a knowledge gap escalates and is learnable", handoff(RoleKnowledge, "specific"), handoff(RoleHuman, "nothing above threshold"), OutcomeEscalate, "nothing above threshold", p.Human.HandoffMessage},
+		{"a request for a person escalates", handoff(RoleHuman, "asked for a person"), boom, OutcomeEscalate, "asked for a person", p.Human.HandoffMessage},
+		{"an agent error escalates with the error", handoff(RoleKnowledge, "specific"), boom, OutcomeEscalate, "provider said 500", p.Human.HandoffMessage},
+		{"a timeout escalates", handoff(RoleKnowledge, "specific"), slow, OutcomeEscalate, "timed out", p.Human.HandoffMessage},
+		{"a hand-off loop ends with a person", handoff(RoleKnowledge, "ping"), handoff(RoleTriage, "pong"), OutcomeEscalate, "agent turns", p.Human.HandoffMessage},
+		{"a hand-off to a role without an agent goes to a person", handoff(RoleKnowledge, "specific"), nil, OutcomeEscalate, "no knowledge agent to take over (specific)", p.Human.HandoffMessage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := NewChain(p, tc.triage, tc.know).Run(context.Background(), Input{Text: "¿tienen descuentos?"})
-			if res.Outcome != tc.outcome || res.Personal != tc.personal || res.Reply != tc.reply {
-				t.Fatalf("got outcome %s personal %v reply %q, want %s %v %q", res.Outcome, res.Personal, res.Reply, tc.outcome, tc.personal, tc.reply)
+			if res.Outcome != tc.outcome || res.Reply != tc.reply {
+				t.Fatalf("got outcome %s reply %q, want %s %q", res.Outcome, res.Reply, tc.outcome, tc.reply)
 			}
 			if !strings.Contains(res.HandoffReason, tc.reasonHas) {
 				t.Fatalf("hand-off reason %q lacks %q", res.HandoffReason, tc.reasonHas)

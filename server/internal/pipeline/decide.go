@@ -11,6 +11,7 @@ import (
 
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 	"github.com/relevo/relevo/server/internal/agents"
+	"github.com/relevo/relevo/server/internal/agents/rules"
 	"github.com/relevo/relevo/server/internal/store"
 )
 
@@ -123,7 +124,10 @@ func (e *Engine) decide(ctx context.Context, claim *store.Claim) (store.RunResul
 	}
 	if r.Outcome == agents.OutcomeEscalate {
 		res := e.escalate(run, last, history, r.TicketQuestion, r.HandoffReason, r.Steps)
-		res.OpenTicket.Personal = r.Personal
+		// One rule decides whether a ticket is personal, whatever route
+		// the run took to a person (triage, a low-confidence search, a
+		// failing model).
+		res.OpenTicket.Personal, _ = rules.Personal(r.TicketQuestion, "")
 		return res, nil
 	}
 	run.Outcome = string(r.Outcome)

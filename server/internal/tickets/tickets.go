@@ -6,8 +6,11 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
+	"github.com/relevo/relevo/server/internal/agents/rules"
+	"github.com/relevo/relevo/server/internal/privacy"
 	"github.com/relevo/relevo/server/internal/store"
 )
 
@@ -22,10 +25,16 @@ type Learner interface {
 type Desk struct {
 	st      store.Store
 	learner Learner
+	log     *slog.Logger
 }
 
-// New returns a desk.
-func New(st store.Store, learner Learner) *Desk { return &Desk{st: st, learner: learner} }
+// New returns a desk; log may be nil.
+func New(st store.Store, learner Learner, log *slog.Logger) *Desk {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Desk{st: st, learner: learner, log: log}
+}
 
 // AnswerInput is a specialist's answer.
 type AnswerInput struct {
@@ -51,14 +60,19 @@ func (d *Desk) Answer(ctx context.Context, in AnswerInput) (t store.Ticket, alre
 	}
 	answer := strings.TrimSpace(in.Answer)
 	var learn *store.Entry
-	if !in.SkipLearning && !t.Personal && t.Status == store.TicketOpen {
-		e, err := d.learner.PrepareEntry(ctx, LearnedQuestion(t), answer, LearnedSource)
-		if err != nil {
-			return store.Ticket{}, false, fmt.Errorf("prepare learned entry: %w", err)
+	if !in.SkipLearning && t.Status == store.TicketOpen {
+		l := Learnable(t, answer, in.AnsweredBy)
+		if l.Reason != "" {
+			d.log.InfoContext(ctx, "answer not learned", "ticket", t.ID, "reason", l.Reason)
+		} else {
+			e, err := d.learner.PrepareEntry(ctx, l.Question, l.Answer, LearnedSource)
+			if err != nil {
+				return store.Ticket{}, false, fmt.Errorf("prepare learned entry: %w", err)
+			}
+			e.Learned = true
+			e.TicketID = t.ID
+			learn = &e
 		}
-		e.Learned = true
-		e.TicketID = t.ID
-		learn = &e
 	}
 	t, already, err = d.st.AnswerTicket(ctx, store.AnswerInput{
 		TicketID:   in.TicketID,
@@ -78,6 +92,49 @@ func (d *Desk) Answer(ctx context.Context, in AnswerInput) (t store.Ticket, alre
 		}
 	}
 	return t, already, nil
+}
+
+// Learning is what a ticket's answer teaches the knowledge base: the
+// general question and the general answer, or, when nothing is to be
+// learned, the reason.
+type Learning struct {
+	Question, Answer string
+	Reason           string
+}
+
+// Learnable decides what a ticket's answer teaches. A learned answer is
+// shown to other customers, so it holds only what is general: the
+// customer's question without their personal details and pleasantries,
+// and the specialist's answer without greetings, signature and every
+// sentence carrying personal data (privacy.General). An answer about one
+// customer's own case is not learned at all (rules.Personal), whatever
+// route the conversation took to a person.
+func Learnable(t store.Ticket, answer, answeredBy string) Learning {
+	if personal, why := rules.Personal(t.Question, answer); personal {
+		return Learning{Reason: "personal: " + why}
+	}
+	customer := privacy.Contact{DisplayName: t.Contact.DisplayName, Phone: firstNonEmpty(t.Contact.Phone, t.Contact.Address)}
+	q := privacy.General(rules.StripSmallTalk(LearnedQuestion(t)), customer)
+	if strings.TrimSpace(q) == "" {
+		q = privacy.General(LearnedQuestion(t), customer)
+	}
+	a := privacy.General(privacy.General(answer, customer), privacy.Contact{Name: answeredBy})
+	switch {
+	case strings.TrimSpace(q) == "":
+		return Learning{Reason: "nothing general is left of the question once personal data is removed"}
+	case strings.TrimSpace(a) == "":
+		return Learning{Reason: "nothing general is left of the answer once personal data is removed"}
+	}
+	return Learning{Question: q, Answer: a}
+}
+
+func firstNonEmpty(xs ...string) string {
+	for _, x := range xs {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
 }
 
 // LearnedQuestion is the question under which a ticket's answer is learned:
