@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 	"github.com/relevo/relevo/internal/pgtest"
+	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 )
 
 // The identifiers of the first customer and of the specialist, none of
