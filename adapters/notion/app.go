@@ -41,7 +41,10 @@ func serve(ctx context.Context, cfg *config, ln net.Listener, log *slog.Logger) 
 		return err
 	}
 	s := desk.Schema()
-	log.Info("notion database ready", "database_id", cfg.DatabaseID, "status_type", s.StatusType, "contact_type", s.ContactType)
+	for _, name := range desk.Added() {
+		log.Info("added a property to the notion database", "database_id", cfg.DatabaseID, "property", name)
+	}
+	log.Info("notion database ready", "database_id", cfg.DatabaseID, "status_type", s.StatusType, "contact_type", s.ContactType, "learn_property", s.Names.Learn)
 
 	client, err := relevo.Dial(ctx, cfg.Server, relevo.WithToken(cfg.Token))
 	if err != nil {

@@ -88,6 +88,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, setup
 	str(&names.Contact, "prop-contact", names.Contact, "phone number or rich text property: the customer; \"-\" if the database has none")
 	str(&names.TicketID, "prop-id", names.TicketID, "rich text property: the ticket id; \"-\" if the database has none")
 	str(&names.Status, "prop-status", names.Status, "status or select property: the ticket state; \"-\" if the database has none")
+	str(&names.Learn, "prop-learn", names.Learn, "checkbox property the specialist ticks to have the answer learned (added when missing); \"-\" to let the server's learning policy alone decide")
 	str(&labels.Pending, "label-pending", labels.Pending, "status option of open tickets")
 	str(&labels.Sent, "label-sent", labels.Sent, "status option of answered tickets")
 	str(&labels.Closed, "label-closed", labels.Closed, "status option of closed tickets")
@@ -150,7 +151,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, setup
 	}
 	// "-" names no property, also from the environment, where an empty
 	// value means "not set".
-	for _, p := range []*string{&names.Contact, &names.TicketID, &names.Status} {
+	for _, p := range []*string{&names.Contact, &names.TicketID, &names.Status, &names.Learn} {
 		if *p == "-" {
 			*p = ""
 		}

@@ -65,11 +65,11 @@ func TestConfigNamesTheSettingThatStopsTheStart(t *testing.T) {
 
 func TestConfigLetsADashDisableOptionalProperties(t *testing.T) {
 	env := map[string]string{"RELEVO_NOTION_TOKEN": "x", "RELEVO_NOTION_DATABASE_ID": "8c1e4f5a2b3d4e6f9a1b3c5d7e9f1a2b", "RELEVO_NOTION_PROP_CONTACT": "-"}
-	cfg, err := parseConfig([]string{"--insecure-no-webhook-secret", "--prop-status", "-", "--prop-id", "Ticket"}, func(k string) string { return env[k] }, io.Discard, false)
+	cfg, err := parseConfig([]string{"--insecure-no-webhook-secret", "--prop-status", "-", "--prop-id", "Ticket", "--prop-learn", "-"}, func(k string) string { return env[k] }, io.Discard, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Names.Contact != "" || cfg.Names.Status != "" || cfg.Names.TicketID != "Ticket" {
+	if cfg.Names.Contact != "" || cfg.Names.Status != "" || cfg.Names.TicketID != "Ticket" || cfg.Names.Learn != "" {
 		t.Errorf("names = %+v", cfg.Names)
 	}
 }
@@ -103,12 +103,12 @@ func TestSetupCreatesTheDatabaseAndPrintsTheButtonSettings(t *testing.T) {
 			created = string(r.Body)
 		}
 	}
-	for _, prop := range []string{`"Pregunta"`, `"Respuesta"`, `"Celular"`, `"ID"`, `"Estado"`, `"Enviado"`, `98ad959b-2b6a-4774-80ee-00246fb0ea9b`} {
+	for _, prop := range []string{`"Pregunta"`, `"Respuesta"`, `"Celular"`, `"ID"`, `"Estado"`, `"Enviado"`, `"Aprender":{"type":"checkbox"`, `98ad959b-2b6a-4774-80ee-00246fb0ea9b`} {
 		if !strings.Contains(created, prop) {
 			t.Errorf("database create request lacks %s: %s", prop, created)
 		}
 	}
-	for _, want := range []string{"database id:", "https://relevo.example.com/notion/webhook", "X-Relevo-Secret: ", "RELEVO_NOTION_WEBHOOK_SECRET="} {
+	for _, want := range []string{"database id:", "https://relevo.example.com/notion/webhook", "X-Relevo-Secret: ", "RELEVO_NOTION_WEBHOOK_SECRET=", `Ticking "Aprender"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("setup output lacks %q:\n%s", want, out.String())
 		}

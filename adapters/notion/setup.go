@@ -55,5 +55,10 @@ func runSetup(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer)
 	fmt.Fprintf(out, "       custom header:  %s: %s\n", cfg.WebhookSecretHeader, secret)
 	fmt.Fprintf(out, "  3. Optionally, add \"Edit property\" %s -> %s to the same button.\n", cfg.Names.Status, cfg.Labels.Sent)
 	fmt.Fprintf(out, "\nSpecialists write the answer in %q and press Enviar.\n", cfg.Names.Answer)
+	if cfg.Names.Learn != "" {
+		fmt.Fprintf(out, "Ticking %q before Enviar has the answer learned at once, even when the server's\n", cfg.Names.Learn)
+		fmt.Fprintf(out, "learning.policy is review; unticked, it is learned only under the policy auto.\n")
+		fmt.Fprintf(out, "If the button sends only some properties, include %q (else the page is read back).\n", cfg.Names.Learn)
+	}
 	return nil
 }

@@ -133,6 +133,8 @@ func (s *Server) route(r *http.Request, in map[string]any) (any, error) {
 	switch {
 	case r.Method == http.MethodPost && len(parts) == 2 && parts[1] == "databases":
 		return s.createDatabase(in)
+	case r.Method == http.MethodPatch && len(parts) == 3 && parts[1] == "databases":
+		return s.updateDatabase(parts[2], in)
 	case r.Method == http.MethodGet && len(parts) == 3 && parts[1] == "databases":
 		db, ok := s.dbs[parts[2]]
 		if !ok {
@@ -177,25 +179,9 @@ func (s *Server) createDatabase(in map[string]any) (any, error) {
 	}
 	titles := 0
 	for name, v := range props {
-		conf, _ := v.(map[string]any)
-		typ, _ := conf["type"].(string)
-		if typ == "" {
-			// The API also accepts {"<type>": {...}} without "type".
-			for k := range conf {
-				typ = k
-			}
-		}
-		p := Prop{Type: typ}
-		if typ == "title" {
+		p := propIn(v)
+		if p.Type == "title" {
 			titles++
-		}
-		if sel, ok := conf[typ].(map[string]any); ok {
-			opts, _ := sel["options"].([]any)
-			for _, o := range opts {
-				om, _ := o.(map[string]any)
-				name, _ := om["name"].(string)
-				p.Options = append(p.Options, name)
-			}
 		}
 		db.props[name] = s.schemaObject(name, p)
 	}
@@ -203,6 +189,55 @@ func (s *Server) createDatabase(in map[string]any) (any, error) {
 		return nil, validation("body failed validation: a database must have exactly one title property.")
 	}
 	s.dbs[db.id] = db
+	return s.databaseObject(db), nil
+}
+
+// propIn reads a property schema object of a request.
+func propIn(v any) Prop {
+	conf, _ := v.(map[string]any)
+	typ, _ := conf["type"].(string)
+	if typ == "" {
+		// The API also accepts {"<type>": {...}} without "type".
+		for k := range conf {
+			typ = k
+		}
+	}
+	p := Prop{Type: typ}
+	if sel, ok := conf[typ].(map[string]any); ok {
+		opts, _ := sel["options"].([]any)
+		for _, o := range opts {
+			om, _ := o.(map[string]any)
+			name, _ := om["name"].(string)
+			p.Options = append(p.Options, name)
+		}
+	}
+	return p
+}
+
+// updateDatabase adds the properties of the request that the database
+// lacks; every page gets them empty, as Notion shows a new column. Changing
+// or removing an existing property is beyond what the adapter does.
+func (s *Server) updateDatabase(id string, in map[string]any) (any, error) {
+	db, ok := s.dbs[id]
+	if !ok {
+		return nil, notFound("database", id)
+	}
+	props, _ := in["properties"].(map[string]any)
+	for name, v := range props {
+		if _, exists := db.props[name]; exists {
+			return nil, validation("the fake does not change existing properties (%s)", name)
+		}
+		p := propIn(v)
+		if p.Type == "" || p.Type == "title" {
+			return nil, validation("body failed validation: body.properties.%s should define a type other than title.", name)
+		}
+		db.props[name] = s.schemaObject(name, p)
+		for _, pg := range s.pages {
+			if pg.db == id {
+				pg.props[name] = emptyValue(p.Type)
+			}
+		}
+	}
 	return s.databaseObject(db), nil
 }
 
@@ -342,6 +377,12 @@ func (s *Server) values(db *database, props map[string]any) (map[string]any, err
 				conf["options"] = append(options, found)
 			}
 			out[name] = map[string]any{"id": found["id"], "name": found["name"], "color": found["color"]}
+		case "checkbox":
+			b, ok := val.(bool)
+			if !ok {
+				return nil, validation("body failed validation: %s should be a boolean, instead was `%v`.", path, val)
+			}
+			out[name] = b
 		default:
 			return nil, validation("the fake does not write %s properties", typ)
 		}
@@ -566,6 +607,8 @@ func emptyValue(typ string) any {
 	switch typ {
 	case "title", "rich_text":
 		return []any{}
+	case "checkbox":
+		return false
 	}
 	return nil
 }
@@ -585,6 +628,8 @@ func textValue(typ, text string) any {
 		return f
 	case "select", "status":
 		return map[string]any{"id": "opt-" + text, "name": text, "color": "default"}
+	case "checkbox":
+		return text == "true"
 	}
 	return text
 }
@@ -601,6 +646,8 @@ func valueText(v any) string {
 		return v
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
 	case map[string]any:
 		name, _ := v["name"].(string)
 		return name

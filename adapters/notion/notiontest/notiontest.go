@@ -1,6 +1,7 @@
 // Package notiontest is a fake of the Notion API for tests: an httptest
 // server that speaks Notion's wire format (API version 2022-06-28) for the
-// calls the Relevo adapter makes — retrieve/create/query databases,
+// calls the Relevo adapter makes — retrieve/create/query databases, add
+// properties to a database,
 // create/retrieve/update pages, append/list block children — validates
 // requests against Notion's documented limits, records every request and
 // can be scripted to fail (a 429 with Retry-After, a 5xx, ...).
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -44,7 +46,7 @@ type Failure struct {
 
 // Prop is a property of a database schema.
 type Prop struct {
-	Type    string   // title, rich_text, phone_number, number, select, status
+	Type    string   // title, rich_text, phone_number, number, select, status, checkbox
 	Options []string // select and status options
 }
 
@@ -220,7 +222,7 @@ func (s *Server) FindPages(databaseID, prop, text string) []string {
 }
 
 // Text returns the text of a page property: rich text joined, a phone
-// number, a number, an option name.
+// number, a number, an option name, "true" or "false" for a checkbox.
 func (s *Server) Text(pageID, prop string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -310,6 +312,24 @@ func (s *Server) SetText(pageID, prop string, parts ...string) {
 	}
 	p.edited = now()
 	s.notify()
+}
+
+// SetChecked ticks or clears a checkbox of a page, as a specialist would.
+func (s *Server) SetChecked(pageID, prop string, checked bool) {
+	s.SetText(pageID, prop, strconv.FormatBool(checked))
+}
+
+// HasProperty reports whether a database has a property of that name and
+// type.
+func (s *Server) HasProperty(databaseID, name, typ string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	db, ok := s.dbs[databaseID]
+	if !ok {
+		return false
+	}
+	p, ok := db.props[name]
+	return ok && p["type"] == typ
 }
 
 // PageJSON returns a page object as GET /v1/pages/{id} returns it.

@@ -16,9 +16,13 @@ type DB struct {
 	api    *notionapi.Client
 	id     notionapi.DatabaseID
 	schema Schema
+	added  []string
 }
 
 // Open reads the database's schema and checks it against names and labels.
+// A database created before the Learn checkbox existed gets it added, so
+// that every specialist has the choice without touching the database by
+// hand.
 func Open(ctx context.Context, api *notionapi.Client, databaseID string, names Names, labels Labels) (*DB, error) {
 	if databaseID == "" {
 		return nil, errors.New("database id is empty")
@@ -27,12 +31,30 @@ func Open(ctx context.Context, api *notionapi.Client, databaseID string, names N
 	if err != nil {
 		return nil, fmt.Errorf("get notion database %s: %w", databaseID, err)
 	}
+	var added []string
+	if names.Learn != "" && db.Properties[names.Learn] == nil {
+		db, err = api.Database.Update(ctx, notionapi.DatabaseID(databaseID), &notionapi.DatabaseUpdateRequest{
+			Properties: notionapi.PropertyConfigs{names.Learn: LearnPropertyConfig()},
+		})
+		if err != nil {
+			problem := "does not exist and could not be added"
+			if code, msg, ok := APIError(err); ok {
+				problem += fmt.Sprintf(" (notion answered %s: %s)", code, msg)
+			}
+			return nil, &SchemaError{Setting: SettingLearn, Property: names.Learn,
+				Problem: problem + `; add a checkbox property of that name in Notion, or set it to "-" to let the learning policy alone decide`}
+		}
+		added = append(added, names.Learn)
+	}
 	s, err := DetectSchema(db, names, labels)
 	if err != nil {
 		return nil, err
 	}
-	return &DB{api: api, id: notionapi.DatabaseID(databaseID), schema: s}, nil
+	return &DB{api: api, id: notionapi.DatabaseID(databaseID), schema: s, added: added}, nil
 }
+
+// Added returns the properties Open added to the database.
+func (d *DB) Added() []string { return d.added }
 
 // Schema returns the detected schema.
 func (d *DB) Schema() Schema { return d.schema }

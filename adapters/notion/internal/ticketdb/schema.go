@@ -14,7 +14,7 @@ import (
 )
 
 // Names are the property names of the ticket database. Question and Answer
-// are required; an empty Contact, TicketID or Status name means the
+// are required; an empty Contact, TicketID, Status or Learn name means the
 // database has no such property.
 type Names struct {
 	Question string // title: the user's question
@@ -22,11 +22,14 @@ type Names struct {
 	Contact  string // phone number or rich text: who asked
 	TicketID string // rich text: the Relevo ticket id
 	Status   string // status or select: Labels
+	// Learn is a checkbox the specialist ticks to have the answer learned
+	// (AnswerTicketRequest.learn); Open adds it to a database that lacks it.
+	Learn string
 }
 
 // DefaultNames are the names the setup command creates.
 func DefaultNames() Names {
-	return Names{Question: "Pregunta", Answer: "Respuesta", Contact: "Celular", TicketID: "ID", Status: "Estado"}
+	return Names{Question: "Pregunta", Answer: "Respuesta", Contact: "Celular", TicketID: "ID", Status: "Estado", Learn: "Aprender"}
 }
 
 // Labels are the options of the status property.
@@ -82,10 +85,12 @@ const (
 	SettingContact  = "prop-contact"
 	SettingTicketID = "prop-id"
 	SettingStatus   = "prop-status"
+	SettingLearn    = "prop-learn"
 )
 
 // DetectSchema checks the configured names against a database's properties
-// and detects the variable types.
+// and detects the variable types. A missing Learn checkbox is an error like
+// any other missing property: Open adds it before detecting.
 func DetectSchema(db *notionapi.Database, names Names, labels Labels) (Schema, error) {
 	s := Schema{Names: names, Labels: labels}
 	typeOf := func(setting, name string, allowed ...notionapi.PropertyConfigType) (notionapi.PropertyConfig, error) {
@@ -118,6 +123,11 @@ func DetectSchema(db *notionapi.Database, names Names, labels Labels) (Schema, e
 	if names.TicketID != "" {
 		// Ticket ids are text ("T-7F3K2Q"), so a number column cannot hold them.
 		if _, err := typeOf(SettingTicketID, names.TicketID, notionapi.PropertyConfigTypeRichText); err != nil {
+			return s, err
+		}
+	}
+	if names.Learn != "" {
+		if _, err := typeOf(SettingLearn, names.Learn, notionapi.PropertyConfigTypeCheckbox); err != nil {
 			return s, err
 		}
 	}
@@ -155,6 +165,9 @@ func DatabaseProperties(names Names, labels Labels) notionapi.PropertyConfigs {
 	if names.TicketID != "" {
 		props[names.TicketID] = &notionapi.RichTextPropertyConfig{Type: notionapi.PropertyConfigTypeRichText}
 	}
+	if names.Learn != "" {
+		props[names.Learn] = LearnPropertyConfig()
+	}
 	if names.Status != "" {
 		props[names.Status] = &notionapi.SelectPropertyConfig{
 			Type: notionapi.PropertyConfigTypeSelect,
@@ -166,6 +179,11 @@ func DatabaseProperties(names Names, labels Labels) notionapi.PropertyConfigs {
 		}
 	}
 	return props
+}
+
+// LearnPropertyConfig is the schema of the Learn checkbox.
+func LearnPropertyConfig() notionapi.PropertyConfig {
+	return &notionapi.CheckboxPropertyConfig{Type: notionapi.PropertyConfigTypeCheckbox}
 }
 
 // ContactText is how a specialist should see the customer: the phone number
@@ -276,6 +294,35 @@ func (s Schema) TicketIDOf(v Values) (string, bool) {
 func (s Schema) AnswerOf(v Values) (string, bool) {
 	val, ok := v[s.Names.Answer]
 	return val.Text, ok
+}
+
+// LearnOf returns whether a page's Learn box is ticked; ok is false when
+// the database has no such property or the values do not include it.
+func (s Schema) LearnOf(v Values) (ticked, ok bool) {
+	if s.Names.Learn == "" {
+		return false, false
+	}
+	val, ok := v[s.Names.Learn]
+	if !ok {
+		return false, false
+	}
+	return val.Text == "true", true
+}
+
+// LearnDecision is what a page's Learn box tells the server: a ticked box
+// is the specialist's approval (learned at once, even when the company
+// reviews learned answers); an unticked one is an approval not given, which
+// the company's learning policy weighs (learned under "auto", not under
+// "review"). Without the property the policy alone decides.
+func (s Schema) LearnDecision(v Values) relevov1.LearnDecision {
+	ticked, ok := s.LearnOf(v)
+	switch {
+	case !ok:
+		return relevov1.LearnDecision_LEARN_DECISION_UNSPECIFIED
+	case ticked:
+		return relevov1.LearnDecision_LEARN_DECISION_LEARN
+	}
+	return relevov1.LearnDecision_LEARN_DECISION_NOT_APPROVED
 }
 
 // StatusOf returns a page's status label.

@@ -90,11 +90,17 @@ func openFake(t *testing.T, schema notiontest.Schema, names Names) (*notiontest.
 	t.Helper()
 	fake := notiontest.New(t)
 	fake.AddDatabase(dbID, schema)
+	db, err := open(t, fake, names)
+	return fake, db, err
+}
+
+// open opens the fake's ticket database.
+func open(t *testing.T, fake *notiontest.Server, names Names) (*DB, error) {
+	t.Helper()
 	u, _ := url.Parse(fake.URL)
 	api := notionapi.NewClient(notiontest.Token, notionapi.WithRetry(1),
 		notionapi.WithHTTPClient(&http.Client{Transport: notionhttp.New(notionhttp.Options{BaseURL: u})}))
-	db, err := Open(context.Background(), api, dbID, names, DefaultLabels())
-	return fake, db, err
+	return Open(context.Background(), api, dbID, names, DefaultLabels())
 }
 
 func TestOpenChecksTheDatabaseAgainstTheSettings(t *testing.T) {

@@ -9,7 +9,8 @@ import (
 )
 
 // Value is a page property reduced to what the adapter reads: its type and
-// its text (rich text joined, a phone number, a number, an option name).
+// its text (rich text joined, a phone number, a number, an option name,
+// "true" or "false" for a checkbox).
 type Value struct {
 	Type string
 	Text string
@@ -37,6 +38,8 @@ func ValuesFromProperties(props notionapi.Properties) Values {
 			v = Value{"select", p.Select.Name}
 		case *notionapi.StatusProperty:
 			v = Value{"status", p.Status.Name}
+		case *notionapi.CheckboxProperty:
+			v = Value{"checkbox", strconv.FormatBool(p.Checkbox)}
 		default:
 			v = Value{Type: string(p.GetType())}
 		}
@@ -59,6 +62,7 @@ func ParseValues(raw map[string]json.RawMessage) Values {
 			Number      json.RawMessage `json:"number"`
 			Select      *rawOption      `json:"select"`
 			Status      *rawOption      `json:"status"`
+			Checkbox    *bool           `json:"checkbox"`
 		}
 		if err := json.Unmarshal(msg, &p); err != nil || p.Type == "" {
 			continue
@@ -87,6 +91,8 @@ func ParseValues(raw map[string]json.RawMessage) Values {
 			if p.Status != nil {
 				v.Text = p.Status.Name
 			}
+		case "checkbox":
+			v.Text = strconv.FormatBool(p.Checkbox != nil && *p.Checkbox)
 		}
 		out[name] = v
 	}

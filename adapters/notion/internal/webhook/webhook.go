@@ -3,7 +3,8 @@
 // secret header configured on both sides) and integration webhook events
 // (the verification handshake, then X-Notion-Signature on every event). It
 // finds the ticket by the page it is linked to, or by the page's ticket id
-// property, reads the answer from the page and calls AnswerTicket.
+// property, reads the answer and the "Aprender" box from the page and calls
+// AnswerTicket with both.
 package webhook
 
 import (
@@ -226,6 +227,10 @@ func (h *Handler) answer(ctx context.Context, pageID string, values ticketdb.Val
 	}
 	_, hasAnswer := s.AnswerOf(values)
 	_, hasID := s.TicketIDOf(values)
+	// A "Send webhook" action may leave the Learn box out of its payload;
+	// the specialist's choice is then read from the page.
+	_, hasLearn := s.LearnOf(values)
+	hasLearn = hasLearn || s.Names.Learn == ""
 	fetch := func() error {
 		if page != nil {
 			return nil
@@ -253,7 +258,7 @@ func (h *Handler) answer(ctx context.Context, pageID string, values ticketdb.Val
 		}
 	}
 	res := Result{TicketID: t.GetId()}
-	if !hasAnswer {
+	if !hasAnswer || !hasLearn {
 		if err := fetch(); err != nil {
 			return res, err
 		}
@@ -267,7 +272,8 @@ func (h *Handler) answer(ctx context.Context, pageID string, values ticketdb.Val
 	if userID != "" {
 		answeredBy = "notion:" + userID
 	}
-	resp, err := h.tickets.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{TicketId: t.GetId(), Answer: answer, AnsweredBy: answeredBy})
+	learn := s.LearnDecision(values)
+	resp, err := h.tickets.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{TicketId: t.GetId(), Answer: answer, AnsweredBy: answeredBy, Learn: learn})
 	if err != nil {
 		herr := fromStatus(err, "answer ticket "+t.GetId())
 		if herr.code == http.StatusConflict {
@@ -279,7 +285,7 @@ func (h *Handler) answer(ctx context.Context, pageID string, values ticketdb.Val
 	if resp.GetAlreadyAnswered() {
 		res.Status = "already_answered"
 	}
-	h.log.InfoContext(ctx, "notion answer handled", "ticket_id", t.GetId(), "page_id", pageID, "status", res.Status)
+	h.log.InfoContext(ctx, "notion answer handled", "ticket_id", t.GetId(), "page_id", pageID, "status", res.Status, "learn", learn.String())
 	// Mark the page at once so the specialist sees it; if this fails the
 	// event stream's ANSWERED event marks it later.
 	if err := h.desk.Update(ctx, pageID, s.Labels.Sent, nil); err != nil {
