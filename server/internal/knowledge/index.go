@@ -105,7 +105,7 @@ const (
 	titleWeight = 2.0
 	// sentenceMatchCandidates is how many of the best candidates get their
 	// sentences matched against the query.
-	sentenceMatchCandidates = 10
+	sentenceMatchCandidates = 5
 )
 
 // Index is the in-memory hybrid index of the knowledge base: an inverted
