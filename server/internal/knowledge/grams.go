@@ -36,30 +36,53 @@ func gramCounts(text string) map[string]float32 {
 // term IDF so that a trigram no passage has weighs most.
 func gramIDF(n, df float64) float64 { return math.Log(1 + n/(df+1)) }
 
-// gramCosineLocked is the IDF-weighted cosine between two trigram count
-// vectors.
-func (ix *Index) gramCosineLocked(q, t map[string]float32, n float64) float64 {
-	if len(q) == 0 || len(t) == 0 {
+// gramQuery is a query's trigrams weighted once per search, with a cache
+// of the IDF of the other trigrams met while matching titles and sentences.
+type gramQuery struct {
+	w    map[string]float64 // trigram -> count × IDF
+	norm float64
+	idf  map[string]float64
+	n    float64
+}
+
+func (ix *Index) newGramQueryLocked(text string, n float64) *gramQuery {
+	q := &gramQuery{w: map[string]float64{}, idf: map[string]float64{}, n: n}
+	for g, c := range gramCounts(text) {
+		x := float64(c) * ix.gramIDFLocked(q, g)
+		q.w[g] = x
+		q.norm += x * x
+	}
+	q.norm = math.Sqrt(q.norm)
+	return q
+}
+
+func (ix *Index) gramIDFLocked(q *gramQuery, g string) float64 {
+	w, ok := q.idf[g]
+	if !ok {
+		w = gramIDF(q.n, float64(ix.gramDF[g]))
+		q.idf[g] = w
+	}
+	return w
+}
+
+// gramCosineLocked is the IDF-weighted cosine between the query's trigrams
+// and a text's trigram counts.
+func (ix *Index) gramCosineLocked(q *gramQuery, t map[string]float32) float64 {
+	if q.norm == 0 || len(t) == 0 {
 		return 0
 	}
-	var dotp, nq, nt float64
+	var dotp, nt float64
 	for g, c := range t {
-		w := gramIDF(n, float64(ix.gramDF[g]))
-		x := float64(c) * w
+		x := float64(c) * ix.gramIDFLocked(q, g)
 		nt += x * x
-		if qc, ok := q[g]; ok {
-			dotp += x * float64(qc) * w
+		if qx, ok := q.w[g]; ok {
+			dotp += x * qx
 		}
 	}
-	for g, c := range q {
-		w := gramIDF(n, float64(ix.gramDF[g]))
-		x := float64(c) * w
-		nq += x * x
-	}
-	if nq == 0 || nt == 0 {
+	if nt == 0 {
 		return 0
 	}
-	return dotp / math.Sqrt(nq*nt)
+	return dotp / (q.norm * math.Sqrt(nt))
 }
 
 func (ix *Index) countGramsLocked(text string, delta int32) {
@@ -73,11 +96,11 @@ func (ix *Index) countGramsLocked(text string, delta int32) {
 
 // bestSentenceMatchLocked is the best trigram cosine between the query and
 // one sentence (or line) of text.
-func (ix *Index) bestSentenceMatchLocked(q map[string]float32, text string, n float64) float64 {
+func (ix *Index) bestSentenceMatchLocked(q *gramQuery, text string) float64 {
 	best := 0.0
 	for _, line := range strings.Split(text, "\n") {
 		for _, sent := range ingest.Sentences(line) {
-			best = math.Max(best, ix.gramCosineLocked(q, gramCounts(sent), n))
+			best = math.Max(best, ix.gramCosineLocked(q, gramCounts(sent)))
 		}
 	}
 	return best

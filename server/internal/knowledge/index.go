@@ -460,7 +460,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	// Rarity is weighed against the base plus a background of passages
 	// that hold none of the query's words (backgroundPassages).
 	nb := n + backgroundPassages
-	qgrams := gramCounts(query)
+	qgrams := ix.newGramQueryLocked(query, n)
 	if avgLen <= 0 {
 		avgLen = 1
 	}
@@ -590,7 +590,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 			}
 		}
 		if it.titleGrams != nil {
-			r.TitleMatch = ix.gramCosineLocked(qgrams, it.titleGrams, n)
+			r.TitleMatch = ix.gramCosineLocked(qgrams, it.titleGrams)
 		}
 		if hasVec {
 			cos := float64(dot(qvec, ix.vec.row(slot)))
@@ -615,7 +615,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	for rank, i := range order {
 		it := &ix.items[where[i]]
 		if rank < sentenceMatchCandidates {
-			out[i].TitleMatch = math.Max(out[i].TitleMatch, ix.bestSentenceMatchLocked(qgrams, it.text, n))
+			out[i].TitleMatch = math.Max(out[i].TitleMatch, ix.bestSentenceMatchLocked(qgrams, it.text))
 		}
 		// A title that says what its passage is about (a FAQ question, a
 		// section heading that shares words with its text) is evidence
@@ -676,9 +676,9 @@ func confidence(relevance, margin, specificity float64) float64 {
 	return 1 / (1 + math.Exp(-z))
 }
 
-// contenderGap: hits whose relevance is within this of the best one are
-// checked for agreement with their rivals; the others cannot win anyway.
-const contenderGap = 0.15
+// contenders is how many of the best hits are checked for agreement with
+// their rivals; the others cannot win anyway, and the check reads texts.
+const contenders = 3
 
 // calibrateLocked turns each hit's relevance into its confidence, noting
 // its margin over the best rival and the query's specificity. A rival is a
@@ -697,19 +697,26 @@ func (ix *Index) calibrateLocked(out []Result, slots []int32, q []resolvedTerm, 
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(out[b].Relevance, out[a].Relevance) })
-	top := out[order[0]].Relevance
-	for i := range out {
+	sentences := map[int32]map[string]bool{}
+	sentenceOf := func(slot int32) map[string]bool {
+		s, ok := sentences[slot]
+		if !ok {
+			s = ix.answerSentence(ix.items[slot].text, q)
+			sentences[slot] = s
+		}
+		return s
+	}
+	for rank, i := range order {
 		a := &ix.items[slots[i]]
-		contender := out[i].Relevance >= top-contenderGap
 		rival, checked := 0.0, 0
 		for _, j := range order {
 			b := &ix.items[slots[j]]
 			if j == i || (a.kind == KindChunk && b.kind == KindChunk && a.docID == b.docID) {
 				continue
 			}
-			if contender && checked < 3 {
+			if rank < contenders && checked < contenders {
 				checked++
-				if ix.agreeLocked(a, b, q) {
+				if agree(sentenceOf(slots[i]), sentenceOf(slots[j])) {
 					continue
 				}
 			}
@@ -726,10 +733,9 @@ func (ix *Index) calibrateLocked(out []Result, slots []int32, q []resolvedTerm, 
 // have in common to count as saying the same thing.
 const agreementJaccard = 0.6
 
-// agreeLocked reports whether the sentences of a and b that answer the
-// query say the same thing.
-func (ix *Index) agreeLocked(a, b *item, q []resolvedTerm) bool {
-	sa, sb := ix.answerSentence(a.text, q), ix.answerSentence(b.text, q)
+// agree reports whether two answer sentences (content stems) say the same
+// thing.
+func agree(sa, sb map[string]bool) bool {
 	if len(sa) == 0 || len(sb) == 0 {
 		return false
 	}
