@@ -76,7 +76,9 @@ func step(t *testing.T, n int, what string) {
 	t.Logf("step %d: %s", n, what)
 }
 
-func journey(t *testing.T, database string) {
+// startJourney starts the server, both adapters and the fakes of WhatsApp
+// and Notion on loopback ports.
+func startJourney(t *testing.T, database string) *journeyRig {
 	r := &journeyRig{t: t}
 	r.graph = graphtest.New(t)
 	r.notion = notiontest.New(t)
@@ -107,6 +109,11 @@ func journey(t *testing.T, database string) {
 	r.admin = &Client{tickets: c.Tickets, convs: c.Conversations, kb: c.Knowledge}
 	r.waitHTTP(r.waURL + "?hub.mode=subscribe&hub.verify_token=" + journeyVerify + "&hub.challenge=ready")
 
+	return r
+}
+
+func journey(t *testing.T, database string) {
+	r := startJourney(t, database)
 	ana := "56911112222"
 	// 1. A greeting: answered, and the message marked read with the typing
 	// indicator.
