@@ -246,9 +246,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 				if s.Agent != p.Knowledge.Name {
 					continue
 				}
-				// The decision's confidence is what the threshold is
-				// compared with; a sweep replays it.
+				// The decision's confidence, for the passage it chose, is
+				// what the threshold is compared with; a sweep replays it.
 				r.TopScore = s.Confidence
+				if len(s.Passages) > 0 {
+					r.TopSource = s.Passages[0].Source
+				}
 			}
 		}
 		score(&r, q)
@@ -270,7 +273,10 @@ func score(r *Result, q Query) {
 	case ExpectAnswer:
 		r.Correct = answered
 		if answered && q.Doc != "" {
-			right := slices.ContainsFunc(r.Sources, func(s string) bool { return sourceIs(s, q.Doc) }) || sourceIs(r.TopSource, q.Doc)
+			right := slices.ContainsFunc(r.Sources, func(s string) bool { return sourceIs(s, q.Doc) })
+			if len(r.Sources) == 0 {
+				right = sourceIs(r.TopSource, q.Doc)
+			}
 			r.RightDoc = &right
 			r.Correct = right
 		}
