@@ -143,3 +143,12 @@ func TestApproveAndRejectRefuseMistakes(t *testing.T) {
 		t.Errorf("reject request %v", req[len(req)-1])
 	}
 }
+
+func TestTicketsAnswerRefusesContradictoryLearningFlags(t *testing.T) {
+	f := startFake(t)
+	f.tickets = []*relevov1.Ticket{openTicket("T-1")}
+	res := f.run(t, "", "tickets", "answer", "T-1", "--text", "Sí.", "--learn", "--skip-learning")
+	if res.code != 2 || !strings.Contains(res.stderr, "--learn and --skip-learning") || len(f.requests("AnswerTicket")) != 0 {
+		t.Errorf("exit %d, stderr %q, %d calls; want a usage error and no call", res.code, res.stderr, len(f.requests("AnswerTicket")))
+	}
+}

@@ -135,13 +135,15 @@ func authorText(m *relevov1.ConversationMessage) string {
 
 func newTicketsAnswerCmd(g *globals) *cobra.Command {
 	var text, by string
-	var skipLearning bool
+	var skipLearning, learn bool
 	cmd := &cobra.Command{
 		Use:   "answer ID --text TEXT",
 		Short: "Answer a ticket: the answer goes to the user and into the knowledge base",
 		Long: `answer sends the specialist's answer to the user on their channel, learns it
-into the knowledge base (unless --skip-learning) and marks the ticket
-answered. --text - reads the answer from stdin. Answering again with the same
+into the knowledge base as the server's learning.policy says (unless
+--skip-learning) and marks the ticket answered. --learn approves it yourself:
+it answers customers at once even when the policy is review (never when it is
+off). --text - reads the answer from stdin. Answering again with the same
 text sends nothing twice. --by defaults to $USER.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -152,13 +154,18 @@ text sends nothing twice. --by defaults to $USER.`,
 			if strings.TrimSpace(answer) == "" {
 				return usageErrorf("--text is required (use --text - to read it from stdin)")
 			}
+			if skipLearning && learn {
+				return usageErrorf("--learn and --skip-learning contradict each other; give one")
+			}
 			if !cmd.Flags().Changed("by") {
 				by = g.env.getenv("USER")
 			}
+			req := &relevov1.AnswerTicketRequest{TicketId: args[0], Answer: answer, AnsweredBy: by, SkipLearning: skipLearning}
+			if learn {
+				req.Learn = relevov1.LearnDecision_LEARN_DECISION_LEARN
+			}
 			resp, err := callOnce(cmd, g, "answer ticket "+args[0], func(ctx context.Context, c *relevo.Client) (*relevov1.AnswerTicketResponse, error) {
-				return c.Tickets.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{
-					TicketId: args[0], Answer: answer, AnsweredBy: by, SkipLearning: skipLearning,
-				})
+				return c.Tickets.AnswerTicket(ctx, req)
 			})
 			if err != nil {
 				return err
@@ -172,6 +179,8 @@ text sends nothing twice. --by defaults to $USER.`,
 				msg = fmt.Sprintf("%s already had this answer; nothing was sent again", args[0])
 			case resp.GetTicket().GetLearnedEntryId() != "":
 				msg += "; learned as entry " + resp.GetTicket().GetLearnedEntryId()
+			case resp.GetTicket().GetNotLearnedReason() != "":
+				msg += "; not learned: " + resp.GetTicket().GetNotLearnedReason()
 			}
 			_, err = fmt.Fprintln(cmd.OutOrStdout(), msg)
 			return err
@@ -180,6 +189,7 @@ text sends nothing twice. --by defaults to $USER.`,
 	cmd.Flags().StringVar(&text, "text", "", `the answer (required); "-" reads it from stdin`)
 	cmd.Flags().StringVar(&by, "by", "", "who answered, for the record (default $USER)")
 	cmd.Flags().BoolVar(&skipLearning, "skip-learning", false, "do not learn the answer into the knowledge base")
+	cmd.Flags().BoolVar(&learn, "learn", false, "learn the answer at once, even when the server's learning.policy is review")
 	return cmd
 }
 

@@ -44,6 +44,11 @@ func TestTicketsAnswerSendsTheAnswer(t *testing.T) {
 			want:  &relevov1.AnswerTicketRequest{TicketId: "T-1", Answer: "Sí.\nEscríbenos el pedido.", AnsweredBy: "Marta"},
 		},
 		{
+			name: "--learn approves the answer for the knowledge base",
+			args: []string{"--text", "Sí.", "--by", "Marta", "--learn"},
+			want: &relevov1.AnswerTicketRequest{TicketId: "T-1", Answer: "Sí.", AnsweredBy: "Marta", Learn: relevov1.LearnDecision_LEARN_DECISION_LEARN},
+		},
+		{
 			name: "--by defaults to the user",
 			args: []string{"--text", "Sí."},
 			want: &relevov1.AnswerTicketRequest{TicketId: "T-1", Answer: "Sí.", AnsweredBy: "ana"},

@@ -121,7 +121,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	server := api.New(api.Deps{
 		Store:       st,
 		Engine:      engine,
-		Desk:        tickets.New(st, kb, log.With("component", "tickets")),
+		Desk:        tickets.New(st, kb, tickets.Policy(profile.Learning.Policy), log.With("component", "tickets")),
 		Knowledge:   kb,
 		Keys:        keys,
 		Metrics:     m,

@@ -24,6 +24,7 @@ type Profile struct {
 	Knowledge    KnowledgeCfg   `yaml:"knowledge"`
 	Human        HumanConfig    `yaml:"human"`
 	Messages     MessagesConfig `yaml:"messages"`
+	Learning     LearningConfig `yaml:"learning"`
 }
 
 // Company describes the business the bot speaks for.
@@ -106,6 +107,25 @@ type HumanConfig struct {
 	// TakeoverPause is how long the bot stays silent after a human writes on
 	// the channel itself.
 	TakeoverPause time.Duration `yaml:"takeover_pause"`
+}
+
+// Learning policies: what becomes of a specialist's answer to a ticket.
+const (
+	// LearnAuto: the answer is learned and answers the next customer at once.
+	LearnAuto = "auto"
+	// LearnReview: the answer is stored as a candidate entry that no customer
+	// sees until an admin approves it (relevoctl kb entries review).
+	LearnReview = "review"
+	// LearnOff: nothing is learned; the ticket records why.
+	LearnOff = "off"
+)
+
+// LearningConfig configures the learning loop.
+type LearningConfig struct {
+	// Policy is auto, review or off (default auto). A ticket desk may let
+	// the specialist decide per answer (the Notion "Aprender" box): see
+	// AnswerTicketRequest.learn.
+	Policy string `yaml:"policy"`
 }
 
 // MessagesConfig holds fixed texts the bot sends.
@@ -204,6 +224,9 @@ func (p *Profile) applyDefaults() {
 	if p.Human.TakeoverPause == 0 {
 		p.Human.TakeoverPause = 12 * time.Hour
 	}
+	if p.Learning.Policy == "" {
+		p.Learning.Policy = LearnAuto
+	}
 }
 
 // Validate reports the first invalid setting, naming it.
@@ -227,6 +250,11 @@ func (p *Profile) Validate() error {
 	}
 	if p.Human.HandoffMessage == "" {
 		return fmt.Errorf("human.handoff_message: required")
+	}
+	switch p.Learning.Policy {
+	case LearnAuto, LearnReview, LearnOff:
+	default:
+		return fmt.Errorf("learning.policy: %q is not auto, review or off", p.Learning.Policy)
 	}
 	if (p.Triage.Mode == "llm" || p.Knowledge.Mode == "llm") && p.LLM.Model == "" && p.Triage.Model == "" && p.Knowledge.Model == "" {
 		return fmt.Errorf("llm.model: required when a role runs in llm mode")

@@ -89,7 +89,7 @@ func startServer(t *testing.T, keySpecs ...string) *testServer {
 	kb := fakeKnowledge{st: st}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := New(Deps{
-		Store: st, Engine: nopEngine{}, Desk: tickets.New(st, kb, nil), Knowledge: kb, Keys: keys, Metrics: nopMetrics{},
+		Store: st, Engine: nopEngine{}, Desk: tickets.New(st, kb, tickets.PolicyAuto, nil), Knowledge: kb, Keys: keys, Metrics: nopMetrics{},
 		Outbox:        OutboxPolicy{AckTimeout: time.Minute, MaxAttempts: 3, BackoffBase: time.Second, BackoffMax: time.Minute},
 		TakeoverPause: time.Hour, Log: log,
 	})

@@ -40,7 +40,7 @@ func startOutboxServer(t *testing.T, policy OutboxPolicy) *testServer {
 	}
 	kb := fakeKnowledge{st: st}
 	srv := New(Deps{
-		Store: st, Engine: nopEngine{}, Desk: tickets.New(st, kb, nil), Knowledge: kb, Keys: keys, Metrics: nopMetrics{},
+		Store: st, Engine: nopEngine{}, Desk: tickets.New(st, kb, tickets.PolicyAuto, nil), Knowledge: kb, Keys: keys, Metrics: nopMetrics{},
 		Outbox: policy, TakeoverPause: time.Hour, Log: log,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

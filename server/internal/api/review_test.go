@@ -192,3 +192,47 @@ func TestReviewOverRESTIsForAdminsOnly(t *testing.T) {
 		t.Errorf("entry approved over REST = %+v, %v", e, err)
 	}
 }
+
+func TestAnswerTicketTakesTheSpecialistsLearnDecision(t *testing.T) {
+	ts := startServer(t)
+	tc := relevov1.NewTicketServiceClient(ts.conn(t))
+	ctx := context.Background()
+
+	learned := openTicket(t, ts.st, "1", "¿Abren los domingos por la mañana?")
+	resp, err := tc.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{TicketId: learned, Answer: "Sí, de 10 a 14.", AnsweredBy: "Carla",
+		Learn: relevov1.LearnDecision_LEARN_DECISION_LEARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetTicket().GetLearnedEntryId() == "" || resp.GetTicket().GetNotLearnedReason() != "" {
+		t.Fatalf("ticket answered with LEARN = %v", resp.GetTicket())
+	}
+	e, err := ts.st.GetEntry(ctx, resp.GetTicket().GetLearnedEntryId())
+	if err != nil || e.Status != store.EntryLive || e.AnsweredBy != "Carla" || e.LearnedAt.IsZero() {
+		t.Errorf("learned entry = %+v, %v; want it live with its provenance", e, err)
+	}
+
+	declined := openTicket(t, ts.st, "2", "¿Abren los sábados por la tarde?")
+	resp, err = tc.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{TicketId: declined, Answer: "No.",
+		Learn: relevov1.LearnDecision_LEARN_DECISION_DO_NOT_LEARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetTicket().GetLearnedEntryId() != "" || !strings.Contains(resp.GetTicket().GetNotLearnedReason(), "specialist") {
+		t.Errorf("ticket answered with DO_NOT_LEARN = %v, want no entry and the reason", resp.GetTicket())
+	}
+
+	contradicted := openTicket(t, ts.st, "3", "¿Tienen estacionamiento?")
+	for _, req := range []*relevov1.AnswerTicketRequest{
+		{TicketId: contradicted, Answer: "Sí.", SkipLearning: true, Learn: relevov1.LearnDecision_LEARN_DECISION_LEARN},
+		{TicketId: contradicted, Answer: "Sí.", Learn: 9},
+	} {
+		_, err := tc.AnswerTicket(ctx, req)
+		if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "learn") {
+			t.Errorf("AnswerTicket(%v) = %v, want InvalidArgument naming learn", req, err)
+		}
+	}
+	if tk, _ := ts.st.GetTicket(ctx, contradicted); tk.Status != store.TicketOpen {
+		t.Errorf("a refused answer changed the ticket: %+v", tk)
+	}
+}

@@ -87,6 +87,13 @@ func (s *ticketServer) GetTicket(ctx context.Context, req *relevov1.GetTicketReq
 	return &relevov1.GetTicketResponse{Ticket: ticketPB(t)}, nil
 }
 
+var learnDecisions = map[relevov1.LearnDecision]tickets.Decision{
+	relevov1.LearnDecision_LEARN_DECISION_UNSPECIFIED:  tickets.DecideByPolicy,
+	relevov1.LearnDecision_LEARN_DECISION_LEARN:        tickets.Learn,
+	relevov1.LearnDecision_LEARN_DECISION_DO_NOT_LEARN: tickets.DoNotLearn,
+	relevov1.LearnDecision_LEARN_DECISION_NOT_APPROVED: tickets.NotApproved,
+}
+
 func (s *ticketServer) AnswerTicket(ctx context.Context, req *relevov1.AnswerTicketRequest) (*relevov1.AnswerTicketResponse, error) {
 	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
 		return nil, toStatus(ctx, s.log, err)
@@ -97,8 +104,18 @@ func (s *ticketServer) AnswerTicket(ctx context.Context, req *relevov1.AnswerTic
 	case len(req.GetAnswer()) > maxAnswerBytes:
 		return nil, toStatus(ctx, s.log, invalid("answer", "longer than %d bytes", maxAnswerBytes))
 	}
+	learn, ok := learnDecisions[req.GetLearn()]
+	switch {
+	case !ok:
+		return nil, toStatus(ctx, s.log, invalid("learn", "unknown decision %d", req.GetLearn()))
+	case req.GetSkipLearning() && learn != tickets.DecideByPolicy && learn != tickets.DoNotLearn:
+		// Two contradicting instructions: guessing which one the caller
+		// meant could put an answer in front of customers against their will.
+		return nil, toStatus(ctx, s.log, invalid("learn", "%s contradicts skip_learning; send one of them", req.GetLearn()))
+	}
 	t, already, err := s.desk.Answer(ctx, tickets.AnswerInput{
-		TicketID: req.GetTicketId(), Answer: req.GetAnswer(), AnsweredBy: req.GetAnsweredBy(), SkipLearning: req.GetSkipLearning(),
+		TicketID: req.GetTicketId(), Answer: req.GetAnswer(), AnsweredBy: req.GetAnsweredBy(),
+		SkipLearning: req.GetSkipLearning(), Learn: learn,
 	})
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)

@@ -1,6 +1,8 @@
 // Package tickets answers and closes tickets and runs the learning loop:
 // a specialist's answer reaches the user on their channel and becomes a
-// knowledge-base entry, searchable at once, in one transaction.
+// knowledge-base entry in the same transaction: searchable at once, or
+// waiting for an admin's approval, as the company's learning policy and the
+// specialist's decision say.
 package tickets
 
 import (
@@ -21,19 +23,52 @@ type Learner interface {
 	Refresh(ctx context.Context) error
 }
 
+// Policy is the company's learning policy (the profile's learning.policy).
+type Policy string
+
+const (
+	// PolicyAuto learns answers live at once; the zero Policy is auto.
+	PolicyAuto Policy = "auto"
+	// PolicyReview stores answers as pending entries that answer nobody
+	// until an admin approves them, unless the specialist approved.
+	PolicyReview Policy = "review"
+	// PolicyOff learns nothing.
+	PolicyOff Policy = "off"
+)
+
+// Decision is a specialist's decision on learning one answer
+// (AnswerTicketRequest.learn).
+type Decision int
+
+const (
+	// DecideByPolicy: no decision; the policy applies.
+	DecideByPolicy Decision = iota
+	// Learn: the specialist approves; live at once unless the policy is off.
+	Learn
+	// DoNotLearn: never learned.
+	DoNotLearn
+	// NotApproved: the desk offered approval and it was not given: learned
+	// under auto, not under review.
+	NotApproved
+)
+
 // Desk is the ticket desk.
 type Desk struct {
 	st      store.Store
 	learner Learner
+	policy  Policy
 	log     *slog.Logger
 }
 
-// New returns a desk; log may be nil.
-func New(st store.Store, learner Learner, log *slog.Logger) *Desk {
+// New returns a desk learning under policy ("" is auto); log may be nil.
+func New(st store.Store, learner Learner, policy Policy, log *slog.Logger) *Desk {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Desk{st: st, learner: learner, log: log}
+	if policy == "" {
+		policy = PolicyAuto
+	}
+	return &Desk{st: st, learner: learner, policy: policy, log: log}
 }
 
 // AnswerInput is a specialist's answer.
@@ -41,11 +76,45 @@ type AnswerInput struct {
 	TicketID   string
 	Answer     string
 	AnsweredBy string
-	// SkipLearning keeps the answer out of the knowledge base.
+	// SkipLearning keeps the answer out of the knowledge base, as
+	// Learn: DoNotLearn does.
 	SkipLearning bool
+	// Learn is the specialist's decision on learning the answer.
+	Learn Decision
 	// AlreadyDelivered: the human wrote the answer on the channel itself, so
 	// it must not be sent again.
 	AlreadyDelivered bool
+}
+
+// Reasons recorded on a ticket whose answer was not learned.
+const (
+	ReasonSpecialist  = "the specialist chose not to learn it"
+	ReasonPolicyOff   = "learning.policy is off"
+	ReasonNotApproved = "not approved by the specialist, and learning.policy is review"
+)
+
+// entryStatus applies the policy to the specialist's decision: the status
+// the learned entry gets, or why nothing is learned.
+func (d *Desk) entryStatus(in AnswerInput) (store.EntryStatus, string) {
+	decision := in.Learn
+	if in.SkipLearning {
+		decision = DoNotLearn
+	}
+	switch {
+	case decision == DoNotLearn:
+		return "", ReasonSpecialist
+	case d.policy == PolicyOff:
+		// A company that switched learning off is not overruled by one
+		// specialist's tick.
+		return "", ReasonPolicyOff
+	case decision == Learn:
+		return store.EntryLive, ""
+	case d.policy == PolicyReview && decision == NotApproved:
+		return "", ReasonNotApproved
+	case d.policy == PolicyReview:
+		return store.EntryPending, ""
+	}
+	return store.EntryLive, ""
 }
 
 // LearnedSource is the citation of entries learned from ticket answers.
@@ -60,31 +129,49 @@ func (d *Desk) Answer(ctx context.Context, in AnswerInput) (t store.Ticket, alre
 	}
 	answer := strings.TrimSpace(in.Answer)
 	var learn *store.Entry
-	if !in.SkipLearning && t.Status == store.TicketOpen {
-		l := Learnable(t, answer, in.AnsweredBy)
-		if l.Reason != "" {
-			d.log.InfoContext(ctx, "answer not learned", "ticket", t.ID, "reason", l.Reason)
-		} else {
-			e, err := d.learner.PrepareEntry(ctx, l.Question, l.Answer, LearnedSource)
-			if err != nil {
-				return store.Ticket{}, false, fmt.Errorf("prepare learned entry: %w", err)
+	var reason string
+	// An answered or closed ticket learns nothing new: the store returns
+	// it as it is (the same answer again) or refuses the answer.
+	if t.Status == store.TicketOpen {
+		var status store.EntryStatus
+		status, reason = d.entryStatus(in)
+		if reason == "" {
+			l := Learnable(t, answer, in.AnsweredBy)
+			reason = l.Reason
+			if reason == "" {
+				e, err := d.learner.PrepareEntry(ctx, l.Question, l.Answer, LearnedSource)
+				if err != nil {
+					return store.Ticket{}, false, fmt.Errorf("prepare learned entry: %w", err)
+				}
+				e.Learned = true
+				e.TicketID = t.ID
+				e.Status = status
+				e.AnsweredBy = in.AnsweredBy
+				learn = &e
 			}
-			e.Learned = true
-			e.TicketID = t.ID
-			learn = &e
 		}
 	}
 	t, already, err = d.st.AnswerTicket(ctx, store.AnswerInput{
-		TicketID:   in.TicketID,
-		Answer:     answer,
-		AnsweredBy: in.AnsweredBy,
-		Deliver:    !in.AlreadyDelivered,
-		Learn:      learn,
+		TicketID:         in.TicketID,
+		Answer:           answer,
+		AnsweredBy:       in.AnsweredBy,
+		Deliver:          !in.AlreadyDelivered,
+		Learn:            learn,
+		NotLearnedReason: reason,
 	})
 	if err != nil {
 		return store.Ticket{}, false, err
 	}
-	if learn != nil && !already {
+	if already {
+		return t, already, nil
+	}
+	switch {
+	case reason != "":
+		d.log.InfoContext(ctx, "answer not learned", "ticket", t.ID, "reason", reason)
+	case learn != nil && learn.Status == store.EntryPending:
+		d.log.InfoContext(ctx, "answer learned for review", "ticket", t.ID, "entry", t.LearnedEntryID)
+	}
+	if learn != nil && learn.Status == store.EntryLive {
 		// The next user asking the same thing must find it now, not after
 		// the change notification comes round.
 		if err := d.learner.Refresh(ctx); err != nil {
