@@ -152,3 +152,14 @@ func TestTicketsAnswerRefusesContradictoryLearningFlags(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, %d calls; want a usage error and no call", res.code, res.stderr, len(f.requests("AnswerTicket")))
 	}
 }
+
+func TestTicketsShowSaysWhyAnAnswerWasNotLearned(t *testing.T) {
+	f := startFake(t)
+	tk := openTicket("T-8")
+	tk.Status, tk.Answer, tk.NotLearnedReason = relevov1.TicketStatus_TICKET_STATUS_ANSWERED, "No.", "learning.policy is off"
+	f.tickets = []*relevov1.Ticket{tk}
+	res := f.run(t, "", "tickets", "show", "T-8")
+	if res.code != 0 || !strings.Contains(res.stdout, "Not learned: learning.policy is off") || strings.Contains(res.stdout, "Learned as entry") {
+		t.Errorf("exit %d, stdout:\n%s\nwant the reason and no learned entry", res.code, res.stdout)
+	}
+}

@@ -119,6 +119,9 @@ func printTicket(w io.Writer, t *relevov1.Ticket) error {
 		if t.GetLearnedEntryId() != "" {
 			fmt.Fprintf(w, "Learned as entry %s\n", t.GetLearnedEntryId())
 		}
+		if t.GetNotLearnedReason() != "" {
+			fmt.Fprintf(w, "Not learned: %s\n", t.GetNotLearnedReason())
+		}
 	case relevov1.TicketStatus_TICKET_STATUS_CLOSED:
 		fmt.Fprintf(w, "\nClosed %s: %s\n", formatTime(t.GetResolvedAt()), orDash(t.GetCloseReason()))
 	}
