@@ -37,6 +37,9 @@ func TestAdversarialSets(t *testing.T) {
 		t.Logf("%s:\n%s", s.name, b.String())
 		pooled = append(pooled, rep.Results...)
 	}
+	for _, p := range Sweep(pooled, []float64{0.4, 0.5, 0.6, 0.7}) {
+		t.Logf("at %.2f: precision %.3f coverage %.3f false-answer rate %.3f", p.Threshold, p.Precision, p.Coverage, p.FalseAnswerRate)
+	}
 	tot := Summarise(pooled)
 	t.Logf("pooled: %d queries, precision %.3f, coverage %.3f, false-answer rate %.3f (%d of %d)",
 		tot.Queries, tot.Precision, tot.Coverage, tot.FalseAnswerRate, tot.WrongAnswers, tot.MustNotAnswer)

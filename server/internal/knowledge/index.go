@@ -59,6 +59,8 @@ type Result struct {
 	// Unknown is the share of the query's weight in words that no passage
 	// of the knowledge base contains, even with a typo corrected.
 	Unknown float64
+	// UnknownWords are the query's words no passage contains (folded).
+	UnknownWords []string
 	// TitleMatch is the trigram similarity between the query and the
 	// passage's title (a heading, or an entry's question), 0..1; 0 when
 	// the passage has no title.
@@ -236,6 +238,25 @@ func (ix *Index) PutDocument(doc store.Document, chunks []store.Chunk) {
 	ix.docs[doc.ID] = slots
 }
 
+// isQuestion reports a title phrased as a question, as FAQ headings are,
+// with or without question marks.
+func isQuestion(title string) bool {
+	t := strings.TrimSpace(title)
+	if strings.HasSuffix(t, "?") || strings.HasPrefix(t, "¿") {
+		return true
+	}
+	w := analysis.Words(t)
+	return len(w) > 1 && questionOpeners[w[0]]
+}
+
+var questionOpeners = map[string]bool{
+	"como": true, "que": true, "cual": true, "cuales": true, "cuando": true, "donde": true, "quien": true, "quienes": true,
+	"cuanto": true, "cuanta": true, "cuantos": true, "cuantas": true, "por": true, "porque": true, "puedo": true, "puede": true,
+	"pueden": true, "se": true, "es": true, "hay": true, "existe": true, "debo": true, "tengo": true,
+	"how": true, "what": true, "when": true, "where": true, "who": true, "why": true, "which": true, "can": true,
+	"do": true, "does": true, "is": true, "are": true, "should": true, "will": true,
+}
+
 func allSameHeading(chunks []store.Chunk) bool {
 	for _, c := range chunks[1:] {
 		if c.Heading != chunks[0].Heading {
@@ -312,6 +333,9 @@ func (ix *Index) termFreqs(title, body string, it *item) map[string]float32 {
 		}
 	}
 	it.length = length
+	if isQuestion(title) {
+		it.titled = true
+	}
 	if title != "" {
 		it.titleGrams = gramCounts(title)
 	}
@@ -472,6 +496,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 
 	// Lexical: the IDF-weighted share of query terms each item covers.
 	var denom, specBits, unknown float64
+	var unknownWords []string
 	resolved := make([]resolvedTerm, 0, len(qterms))
 	for _, qt := range qterms {
 		var alts []alt
@@ -498,6 +523,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 			specBits += qt.Weight * -math.Log(float64(df)/nb)
 		} else {
 			unknown += w
+			unknownWords = append(unknownWords, qt.Word)
 		}
 		rt := resolvedTerm{weight: w, stems: map[string]float64{qt.Stem: 1}}
 		for _, a := range qt.Alts {
@@ -635,6 +661,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	}
 	for i := range out {
 		out[i].Unknown = unknown
+		out[i].UnknownWords = unknownWords
 	}
 	ix.calibrateLocked(out, where, resolved, specBits/math.Log(nb))
 	slices.SortFunc(out, func(a, b Result) int {
@@ -656,10 +683,10 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 // is the answer, on every base, whatever its size or the length of its
 // passages.
 const (
-	confBias        = -6.47
-	confRelevance   = 5.54 // per unit of relevance
-	confMargin      = 5.22 // per unit of lead over the best rival
-	confSpecificity = 3.88 // per unit of 1 − e^(−specificity)
+	confBias        = -5.68
+	confRelevance   = 4.80 // per unit of relevance
+	confMargin      = 6.93 // per unit of lead over the best rival
+	confSpecificity = 2.95 // per unit of 1 − e^(−specificity)
 )
 
 // confidence turns a hit's relevance, its lead over the best rival (a hit

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -71,12 +72,15 @@ func (d Decision) String() string {
 }
 
 // uncoveredPenalty is how much each content word of the question that the
-// passage does not cover lowers the confidence, in log-odds: at the default
-// threshold a passage of confidence 0.8 that misses one word still
-// answers, one that misses two does not. Words the base has never seen are
-// treated the same: they are as often what the question is really about
-// ("¿hacen envíos a Perú?") as a synonym the base does not use.
-const uncoveredPenalty = 0.4
+// passage does not cover lowers the confidence, in log-odds; unknownPenalty
+// is the same for a word the whole knowledge base has never seen, which is
+// more often what the question is really about ("¿quién es el gerente de
+// marketing?" in a base that never says "marketing") than a synonym the
+// base does not use.
+const (
+	uncoveredPenalty = 0.4
+	unknownPenalty   = 1.0
+)
 
 // decide judges the best result for the query.
 func (k *Knowledge) decide(query string, top knowledge.Result, agreeing []knowledge.Result, threshold float64) Decision {
@@ -97,7 +101,13 @@ func (k *Knowledge) decide(query string, top knowledge.Result, agreeing []knowle
 		}
 	}
 	d.Covered, d.Uncovered = k.coverage(query, title+"\n"+passage, d.Asked)
-	z := logit(top.Score) - uncoveredPenalty*float64(len(d.Uncovered))
+	unknown := 0
+	for _, w := range d.Uncovered {
+		if slices.Contains(top.UnknownWords, w) {
+			unknown++
+		}
+	}
+	z := logit(top.Score) - uncoveredPenalty*float64(len(d.Uncovered)-unknown) - unknownPenalty*float64(unknown)
 	d.Confidence = 1 / (1 + math.Exp(-z))
 	switch {
 	case !d.Held:
