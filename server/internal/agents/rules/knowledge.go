@@ -97,7 +97,7 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		act.Reason = fmt.Sprintf("best knowledge-base match (%s): %s (confidence %.2f, threshold %.2f)", citation(top, k.lang()), d.Reason, d.Confidence, threshold)
 		return act, nil
 	}
-	answer := k.extract(top, query)
+	answer := k.extract(top, query, d.Asked)
 	cite := citation(top, k.lang())
 	act.Reply = answer
 	if cite != "" {
@@ -154,7 +154,7 @@ func citation(r knowledge.Result, lang string) string {
 // followed by the next block when the best one is a short lead-in (a
 // question, a "Problema:" line) whose answer comes after it, trimmed to
 // whole sentences.
-func (k *Knowledge) extract(r knowledge.Result, query string) string {
+func (k *Knowledge) extract(r knowledge.Result, query string, asked InfoKind) string {
 	if r.Kind == knowledge.KindEntry {
 		return strings.TrimSpace(r.Text)
 	}
@@ -166,7 +166,13 @@ func (k *Knowledge) extract(r knowledge.Result, query string) string {
 	q := k.an.Query(query)
 	best, bestScore := 0, -1.0
 	for i, b := range blocks {
-		if s := overlap(k.an, q, b); s > bestScore {
+		s := overlap(k.an, q, b)
+		if asked != InfoGeneral && holdsKind(asked, b) {
+			// The block that holds what was asked (the price, the phone)
+			// beats one that merely names the topic.
+			s += 1
+		}
+		if s > bestScore {
 			best, bestScore = i, s
 		}
 	}
@@ -175,14 +181,28 @@ func (k *Knowledge) extract(r knowledge.Result, query string) string {
 		answer += "\n\n" + blocks[best+1]
 	}
 	if len(answer) > maxAnswerChars {
-		answer = bestSentences(k.an, q, answer, maxAnswerChars)
+		answer = bestSentences(k.an, q, answer, maxAnswerChars, asked)
 	}
 	return answer
 }
 
+// isLeadIn reports a block that introduces its answer rather than giving
+// it: a question, a line ending in a colon, or a short label without a
+// full stop, or a short labelled line ("Problema: No puedo iniciar
+// sesión."). A short sentence that ends in a full stop is an answer on its
+// own, and appending the next block would add an unrelated paragraph.
 func isLeadIn(b string) bool {
 	b = strings.TrimSpace(b)
-	return len(b) < 200 || strings.HasSuffix(b, "?") || strings.HasSuffix(b, ":")
+	if strings.HasSuffix(b, "?") || strings.HasSuffix(b, ":") {
+		return true
+	}
+	if len(b) >= 200 {
+		return false
+	}
+	if label, _, ok := strings.Cut(b, ":"); ok && len(strings.Fields(label)) <= 2 {
+		return true
+	}
+	return !strings.HasSuffix(b, ".") && !strings.HasSuffix(b, "!")
 }
 
 // overlap is the query weight a text covers.
@@ -209,7 +229,7 @@ func overlap(an *analysis.Analyzer, q []analysis.QueryTerm, text string) float64
 
 // bestSentences returns the window of consecutive sentences, within limit
 // characters, that covers most of the query.
-func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, limit int) string {
+func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, limit int, asked InfoKind) string {
 	ss := ingest.Sentences(text)
 	if len(ss) == 0 {
 		return text
@@ -222,7 +242,11 @@ func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, l
 			if size > limit && j > i {
 				break
 			}
-			s := overlap(an, q, strings.Join(ss[i:j+1], " "))
+			window := strings.Join(ss[i:j+1], " ")
+			s := overlap(an, q, window)
+			if asked != InfoGeneral && holdsKind(asked, window) {
+				s++
+			}
 			if s > bestScore {
 				bestStart, bestEnd, bestScore = i, j+1, s
 			}

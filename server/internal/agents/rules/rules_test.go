@@ -8,6 +8,7 @@ import (
 
 	"github.com/relevo/relevo/server/internal/agents"
 	"github.com/relevo/relevo/server/internal/knowledge"
+	"github.com/relevo/relevo/server/internal/knowledge/analysis"
 )
 
 func TestTriageRoutesMessages(t *testing.T) {
@@ -157,5 +158,49 @@ func TestKnowledgeNeverSaysItFoundNothing(t *testing.T) {
 	s.err = errors.New("index down")
 	if _, err := NewKnowledge(p, s).Act(context.Background(), agents.Input{Text: "becas"}); err == nil {
 		t.Fatal("search errors must reach the chain, which hands off")
+	}
+}
+
+func TestTheAnswerIsThePartOfThePassageThatHoldsWhatWasAsked(t *testing.T) {
+	p := agents.DefaultProfile()
+	k := NewKnowledge(p, nil)
+	passage := knowledge.Result{Kind: knowledge.KindChunk, Source: "contacto.md", Text: strings.Join([]string{
+		"Nuestro equipo de soporte atiende consultas sobre cuentas, pagos y cursos, y responde por correo y por teléfono a todos los clientes de la plataforma.",
+		"El soporte por correo se atiende en soporte@example.com y responde en un día hábil, incluso en temporada alta, cuando el volumen de consultas se duplica.",
+		"El teléfono de soporte es +56 2 2345 6789, de lunes a viernes de 9:00 a 18:00.",
+		"La oficina central está en Santiago y recibe visitas solo con cita previa, que se agenda desde la sección de contacto del sitio web de la empresa.",
+	}, "\n\n")}
+	got := k.extract(passage, "¿cuál es el teléfono de soporte?", InfoPhone)
+	if !strings.Contains(got, "+56 2 2345 6789") || strings.Contains(got, "oficina central") {
+		t.Errorf("extract = %q, want the block with the phone number alone", got)
+	}
+	if got := k.extract(passage, "¿cuál es el correo de soporte?", InfoEmail); !strings.Contains(got, "soporte@example.com") || strings.Contains(got, "+56") {
+		t.Errorf("extract = %q, want the block with the email alone", got)
+	}
+}
+
+func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
+	for q, want := range map[string]InfoKind{
+		"¿cuánto cuesta el plan anual?":          InfoAmount,
+		"¿el certificado es gratis?":             InfoAmount,
+		"How much does the course cost?":         InfoAmount,
+		"¿cuál es el teléfono de soporte?":       InfoPhone,
+		"What is your phone number?":             InfoPhone,
+		"¿cuál es el correo para pagos?":         InfoEmail,
+		"¿quién es el CEO?":                      InfoPerson,
+		"Who is the founder?":                    InfoPerson,
+		"¿cuánto tarda el envío?":                InfoTime,
+		"¿cuándo abren?":                         InfoTime,
+		"¿qué edad hay que tener?":               InfoAge,
+		"¿cuántos cursos hay?":                   InfoNumber,
+		"¿cuál es la dirección de la oficina?":   InfoAddress,
+		"¿dónde queda la oficina?":               InfoPlace,
+		"¿cómo recupero mi contraseña?":          InfoGeneral,
+		"¿cómo actualizo la app en mi teléfono?": InfoGeneral,
+		"¿puedo pagar desde Perú?":               InfoGeneral,
+	} {
+		if got := askedKind(analysis.Words(q)); got != want {
+			t.Errorf("askedKind(%q) = %q, want %q", q, got, want)
+		}
 	}
 }
