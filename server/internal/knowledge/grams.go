@@ -16,19 +16,31 @@ import (
 // Word stems alone miss both: the frame words weigh little and the
 // stemmer keeps roots of one family apart.
 
-// gramCounts returns the trigram counts of text, each word padded with a
+// gram is a character trigram packed in an integer (21 bits per rune), so
+// that counting and looking trigrams up allocates no strings.
+type gram uint64
+
+// eachGram calls f with every trigram of text, each word padded with a
 // space on both sides so that word starts and ends are features too.
-func gramCounts(text string) map[string]float32 {
-	m := make(map[string]float32)
-	buf := make([]rune, 0, 32)
+func eachGram(text string, f func(gram)) {
 	for _, w := range analysis.Words(text) {
-		buf = append(buf[:0], ' ')
-		buf = append(buf, []rune(w)...)
-		buf = append(buf, ' ')
-		for i := 0; i+3 <= len(buf); i++ {
-			m[string(buf[i:i+3])]++
+		a, b := rune(' '), rune(-1)
+		for _, r := range w + " " {
+			if b >= 0 {
+				f(gram(a)<<42 | gram(b)<<21 | gram(r))
+			}
+			a, b = b, r
+			if a < 0 {
+				a = ' '
+			}
 		}
 	}
+}
+
+// gramCounts returns the trigram counts of text.
+func gramCounts(text string) map[gram]float32 {
+	m := make(map[gram]float32)
+	eachGram(text, func(g gram) { m[g]++ })
 	return m
 }
 
@@ -39,14 +51,16 @@ func gramIDF(n, df float64) float64 { return math.Log(1 + n/(df+1)) }
 // gramQuery is a query's trigrams weighted once per search, with a cache
 // of the IDF of the other trigrams met while matching titles and sentences.
 type gramQuery struct {
-	w    map[string]float64 // trigram -> count × IDF
+	w    map[gram]float64 // trigram -> count × IDF
 	norm float64
-	idf  map[string]float64
+	idf  map[gram]float64
 	n    float64
+	// sentence is reused for the trigrams of each sentence matched.
+	sentence map[gram]float32
 }
 
 func (ix *Index) newGramQueryLocked(text string, n float64) *gramQuery {
-	q := &gramQuery{w: map[string]float64{}, idf: map[string]float64{}, n: n}
+	q := &gramQuery{w: map[gram]float64{}, idf: map[gram]float64{}, n: n}
 	for g, c := range gramCounts(text) {
 		x := float64(c) * ix.gramIDFLocked(q, g)
 		q.w[g] = x
@@ -56,7 +70,7 @@ func (ix *Index) newGramQueryLocked(text string, n float64) *gramQuery {
 	return q
 }
 
-func (ix *Index) gramIDFLocked(q *gramQuery, g string) float64 {
+func (ix *Index) gramIDFLocked(q *gramQuery, g gram) float64 {
 	w, ok := q.idf[g]
 	if !ok {
 		w = gramIDF(q.n, float64(ix.gramDF[g]))
@@ -67,7 +81,7 @@ func (ix *Index) gramIDFLocked(q *gramQuery, g string) float64 {
 
 // gramCosineLocked is the IDF-weighted cosine between the query's trigrams
 // and a text's trigram counts.
-func (ix *Index) gramCosineLocked(q *gramQuery, t map[string]float32) float64 {
+func (ix *Index) gramCosineLocked(q *gramQuery, t map[gram]float32) float64 {
 	if q.norm == 0 || len(t) == 0 {
 		return 0
 	}
@@ -98,9 +112,15 @@ func (ix *Index) countGramsLocked(text string, delta int32) {
 // one sentence (or line) of text.
 func (ix *Index) bestSentenceMatchLocked(q *gramQuery, text string) float64 {
 	best := 0.0
+	if q.sentence == nil {
+		q.sentence = make(map[gram]float32, 256)
+	}
+	add := func(g gram) { q.sentence[g]++ }
 	for _, line := range strings.Split(text, "\n") {
 		for _, sent := range ingest.Sentences(line) {
-			best = math.Max(best, ix.gramCosineLocked(q, gramCounts(sent)))
+			clear(q.sentence)
+			eachGram(sent, add)
+			best = math.Max(best, ix.gramCosineLocked(q, q.sentence))
 		}
 	}
 	return best

@@ -146,7 +146,7 @@ type Index struct {
 	docs     map[string][]int32
 	entries  map[string]int32
 	// gramDF counts the passages holding each character trigram.
-	gramDF map[string]int32
+	gramDF map[gram]int32
 
 	pool sync.Pool // *scratch
 }
@@ -173,7 +173,7 @@ type item struct {
 	// title holds the analysed heading (chunks) or question (entries).
 	title []analysis.Term
 	// titleGrams are the title's character trigrams.
-	titleGrams map[string]float32
+	titleGrams map[gram]float32
 	// titled: the title describes the passage (it shares a content word
 	// with it, or is an entry's question).
 	titled bool
@@ -196,7 +196,7 @@ func NewIndex(an *analysis.Analyzer, dims int, opt IndexOptions) *Index {
 		postings: make(map[string]*posting),
 		docs:     make(map[string][]int32),
 		entries:  make(map[string]int32),
-		gramDF:   make(map[string]int32),
+		gramDF:   make(map[gram]int32),
 		vec:      newVectors(dims),
 		vocab:    newVocab(),
 	}
@@ -707,6 +707,10 @@ func confidence(relevance, margin, specificity float64) float64 {
 // their rivals; the others cannot win anyway, and the check reads texts.
 const contenders = 3
 
+// agreementRange: rivals whose relevance trails by more than this are not
+// read for agreement.
+const agreementRange = 0.2
+
 // calibrateLocked turns each hit's relevance into its confidence, noting
 // its margin over the best rival and the query's specificity. A rival is a
 // hit from another document (an entry is its own document) that does not
@@ -741,7 +745,9 @@ func (ix *Index) calibrateLocked(out []Result, slots []int32, q []resolvedTerm, 
 			if j == i || (a.kind == KindChunk && b.kind == KindChunk && a.docID == b.docID) {
 				continue
 			}
-			if rank < contenders && checked < contenders {
+			// Agreement matters only against a close rival: a far one
+			// leaves a large margin anyway.
+			if rank < contenders && checked < contenders && out[j].Relevance >= out[i].Relevance-agreementRange {
 				checked++
 				if agree(sentenceOf(slots[i]), sentenceOf(slots[j])) {
 					continue
