@@ -118,10 +118,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		HistoryMessages:     cfg.HistoryMessages,
 		Owner:               fmt.Sprintf("%s:%d", host, os.Getpid()),
 	}, log.With("component", "pipeline"))
+	desk := tickets.New(st, kb, tickets.Policy(profile.Learning.Policy), log.With("component", "tickets"))
+	judge, err := modes.Judge(profile, modes.Options{Getenv: o.getenv, HTTPClient: o.httpClient})
+	if err != nil {
+		return nil, err
+	}
+	if judge != nil {
+		desk.WithJudge(judge)
+	}
 	server := api.New(api.Deps{
 		Store:       st,
 		Engine:      engine,
-		Desk:        tickets.New(st, kb, tickets.Policy(profile.Learning.Policy), log.With("component", "tickets")),
+		Desk:        desk,
 		Knowledge:   kb,
 		Keys:        keys,
 		Metrics:     m,

@@ -52,12 +52,27 @@ const (
 	NotApproved
 )
 
+// Judge tells whether an answer concerns one customer only, where a model
+// can read what the offline rule cannot (llm mode).
+type Judge interface {
+	Personal(ctx context.Context, question, answer string) (bool, string, error)
+}
+
 // Desk is the ticket desk.
 type Desk struct {
 	st      store.Store
 	learner Learner
 	policy  Policy
+	judge   Judge
 	log     *slog.Logger
+}
+
+// WithJudge makes the desk ask j, after the offline rule, whether an
+// answer is personal. When j fails the offline rule's verdict stands: the
+// answer is scrubbed either way.
+func (d *Desk) WithJudge(j Judge) *Desk {
+	d.judge = j
+	return d
 }
 
 // New returns a desk learning under policy ("" is auto); log may be nil.
@@ -138,6 +153,15 @@ func (d *Desk) Answer(ctx context.Context, in AnswerInput) (t store.Ticket, alre
 		if reason == "" {
 			l := Learnable(t, answer, in.AnsweredBy)
 			reason = l.Reason
+			if reason == "" && d.judge != nil {
+				personal, why, err := d.judge.Personal(ctx, t.Question, answer)
+				switch {
+				case err != nil:
+					d.log.WarnContext(ctx, "personal-answer judge failed; the offline rule stands", "ticket", t.ID, "err", err)
+				case personal:
+					reason = "personal (model): " + why
+				}
+			}
 			if reason == "" {
 				e, err := d.learner.PrepareEntry(ctx, l.Question, l.Answer, LearnedSource)
 				if err != nil {

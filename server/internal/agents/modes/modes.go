@@ -114,3 +114,17 @@ func (s Searcher) Search(ctx context.Context, query string, limit int) ([]llm.Pa
 	}
 	return out, nil
 }
+
+// Judge returns the model that judges whether a specialist's answer is
+// about one customer only, when the Knowledge agent runs in llm mode; nil
+// otherwise (the offline rule alone decides).
+func Judge(p *agents.Profile, o Options) (*llm.Judge, error) {
+	if p.Knowledge.Mode != "llm" {
+		return nil, nil
+	}
+	key, err := APIKey(p, o.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return llm.NewJudge(p, llm.NewClient(p.LLM.BaseURL, key, o.HTTPClient, o.ClientOptions...)), nil
+}
