@@ -55,12 +55,13 @@ type gramQuery struct {
 	norm float64
 	idf  map[gram]float64
 	n    float64
-	// sentence is reused for the trigrams of each sentence matched.
-	sentence map[gram]float32
+	// sentences holds the answer sentence of each passage read, by slot.
+	sentences map[int32]map[gram]float32
+	bestCos   map[int32]float64
 }
 
 func (ix *Index) newGramQueryLocked(text string, n float64) *gramQuery {
-	q := &gramQuery{w: map[gram]float64{}, idf: map[gram]float64{}, n: n}
+	q := &gramQuery{w: map[gram]float64{}, idf: map[gram]float64{}, n: n, sentences: map[int32]map[gram]float32{}, bestCos: map[int32]float64{}}
 	for g, c := range gramCounts(text) {
 		x := float64(c) * ix.gramIDFLocked(q, g)
 		q.w[g] = x
@@ -108,20 +109,58 @@ func (ix *Index) countGramsLocked(text string, delta int32) {
 	}
 }
 
-// bestSentenceMatchLocked is the best trigram cosine between the query and
-// one sentence (or line) of text.
-func (ix *Index) bestSentenceMatchLocked(q *gramQuery, text string) float64 {
-	best := 0.0
-	if q.sentence == nil {
-		q.sentence = make(map[gram]float32, 256)
-	}
-	add := func(g gram) { q.sentence[g]++ }
+// bestSentenceLocked returns the trigram cosine between the query and the
+// sentence (or line) of text closest to it, and that sentence's trigrams:
+// where the passage's answer would be.
+func (ix *Index) bestSentenceLocked(q *gramQuery, text string) (float64, map[gram]float32) {
+	best := -1.0
+	var grams map[gram]float32
 	for _, line := range strings.Split(text, "\n") {
 		for _, sent := range ingest.Sentences(line) {
-			clear(q.sentence)
-			eachGram(sent, add)
-			best = math.Max(best, ix.gramCosineLocked(q, q.sentence))
+			m := make(map[gram]float32, 64)
+			eachGram(sent, func(g gram) { m[g]++ })
+			if c := ix.gramCosineLocked(q, m); c > best {
+				best, grams = c, m
+			}
 		}
 	}
-	return best
+	return max(best, 0), grams
+}
+
+// sentenceAgreement is the trigram cosine above which two answer
+// sentences say the same thing.
+const sentenceAgreement = 0.6
+
+// agreeLocked reports whether two answer sentences say the same thing: the
+// IDF-weighted cosine of their trigrams.
+func (ix *Index) agreeLocked(q *gramQuery, a, b map[gram]float32) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	var dotp, na, nb float64
+	for g, c := range a {
+		w := ix.gramIDFLocked(q, g)
+		x := float64(c) * w
+		na += x * x
+		if cb, ok := b[g]; ok {
+			dotp += x * float64(cb) * w
+		}
+	}
+	for g, c := range b {
+		x := float64(c) * ix.gramIDFLocked(q, g)
+		nb += x * x
+	}
+	return dotp >= sentenceAgreement*math.Sqrt(na*nb)
+}
+
+// answerSentenceLocked returns the trigrams of the slot's sentence closest
+// to the query, read once per search.
+func (ix *Index) answerSentenceLocked(q *gramQuery, slot int32) (float64, map[gram]float32) {
+	if m, ok := q.sentences[slot]; ok {
+		return q.bestCos[slot], m
+	}
+	c, m := ix.bestSentenceLocked(q, ix.items[slot].text)
+	q.sentences[slot] = m
+	q.bestCos[slot] = c
+	return c, m
 }

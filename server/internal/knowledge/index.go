@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/relevo/relevo/server/internal/knowledge/analysis"
-	"github.com/relevo/relevo/server/internal/knowledge/ingest"
 	"github.com/relevo/relevo/server/internal/store"
 )
 
@@ -641,7 +640,8 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	for rank, i := range order {
 		it := &ix.items[where[i]]
 		if rank < sentenceMatchCandidates {
-			out[i].TitleMatch = math.Max(out[i].TitleMatch, ix.bestSentenceMatchLocked(qgrams, it.text))
+			c, _ := ix.answerSentenceLocked(qgrams, where[i])
+			out[i].TitleMatch = math.Max(out[i].TitleMatch, c)
 		}
 		// A title that says what its passage is about (a FAQ question, a
 		// section heading that shares words with its text) is evidence
@@ -663,7 +663,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		out[i].Unknown = unknown
 		out[i].UnknownWords = unknownWords
 	}
-	ix.calibrateLocked(out, where, resolved, specBits/math.Log(nb))
+	ix.calibrateLocked(out, where, qgrams, specBits/math.Log(nb))
 	slices.SortFunc(out, func(a, b Result) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
@@ -719,7 +719,7 @@ const agreementRange = 0.2
 // sentences answering the query say the same thing (a fact repeated in two
 // documents, a learned answer that restates the manual) reinforce each
 // other rather than compete.
-func (ix *Index) calibrateLocked(out []Result, slots []int32, q []resolvedTerm, specificity float64) {
+func (ix *Index) calibrateLocked(out []Result, slots []int32, q *gramQuery, specificity float64) {
 	if len(out) == 0 {
 		return
 	}
@@ -728,14 +728,9 @@ func (ix *Index) calibrateLocked(out []Result, slots []int32, q []resolvedTerm, 
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(out[b].Relevance, out[a].Relevance) })
-	sentences := map[int32]map[string]bool{}
-	sentenceOf := func(slot int32) map[string]bool {
-		s, ok := sentences[slot]
-		if !ok {
-			s = ix.answerSentence(ix.items[slot].text, q)
-			sentences[slot] = s
-		}
-		return s
+	sentenceOf := func(slot int32) map[gram]float32 {
+		_, m := ix.answerSentenceLocked(q, slot)
+		return m
 	}
 	for rank, i := range order {
 		a := &ix.items[slots[i]]
@@ -749,7 +744,7 @@ func (ix *Index) calibrateLocked(out []Result, slots []int32, q []resolvedTerm, 
 			// leaves a large margin anyway.
 			if rank < contenders && checked < contenders && out[j].Relevance >= out[i].Relevance-agreementRange {
 				checked++
-				if agree(sentenceOf(slots[i]), sentenceOf(slots[j])) {
+				if ix.agreeLocked(q, sentenceOf(slots[i]), sentenceOf(slots[j])) {
 					continue
 				}
 			}
@@ -760,55 +755,6 @@ func (ix *Index) calibrateLocked(out []Result, slots []int32, q []resolvedTerm, 
 		out[i].Specificity = specificity
 		out[i].Score = confidence(out[i].Relevance, out[i].Margin, specificity)
 	}
-}
-
-// agreementJaccard is the share of content words two answer sentences must
-// have in common to count as saying the same thing.
-const agreementJaccard = 0.6
-
-// agree reports whether two answer sentences (content stems) say the same
-// thing.
-func agree(sa, sb map[string]bool) bool {
-	if len(sa) == 0 || len(sb) == 0 {
-		return false
-	}
-	shared := 0
-	for w := range sa {
-		if sb[w] {
-			shared++
-		}
-	}
-	return float64(shared) >= agreementJaccard*float64(len(sa)+len(sb)-shared)
-}
-
-// answerSentence returns the content stems of the sentence of text that
-// holds most of the query's weight, or nil when none holds any.
-func (ix *Index) answerSentence(text string, q []resolvedTerm) map[string]bool {
-	var best map[string]bool
-	bestW := 0.0
-	for _, line := range strings.Split(text, "\n") {
-		for _, sent := range ingest.Sentences(line) {
-			stems := map[string]bool{}
-			for _, t := range ix.an.Terms(sent) {
-				if t.Weight == 1 {
-					stems[t.Stem] = true
-				}
-			}
-			w := 0.0
-			for _, t := range q {
-				for st, f := range t.stems {
-					if stems[st] {
-						w += t.weight * f
-						break
-					}
-				}
-			}
-			if w > bestW {
-				best, bestW = stems, w
-			}
-		}
-	}
-	return best
 }
 
 // resolvedTerm is a query term with its weight and the stems it matches.
