@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 )
 
 // Env names the variable with the URL of a PostgreSQL database the tests
-// may use, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+// may use, as a URL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable)
+// or in keyword/value form.
 const Env = "RELEVO_TEST_POSTGRES_URL"
 
 // URL returns a URL of the test database whose search_path is a new schema
@@ -55,9 +57,13 @@ func URL(t testing.TB, prefix string) string {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
+	if !strings.Contains(base, "://") {
+		// Keyword/value form: host=... dbname=...
+		return base + " search_path=" + schema
+	}
 	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" {
-		t.Fatalf("%s must be a postgres:// URL: %v", Env, err)
+	if err != nil {
+		t.Fatalf("parse %s: %v", Env, err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)

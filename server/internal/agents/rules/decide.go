@@ -152,7 +152,7 @@ func (k *Knowledge) coverage(query, text string, asked InfoKind) (covered, uncov
 		}
 		if !ok && len([]rune(q.Word)) >= 5 {
 			for _, w := range words {
-				if oneEdit(q.Word, w) {
+				if analysis.WithinOneEdit(q.Word, w) {
 					ok = true
 					break
 				}
@@ -201,26 +201,6 @@ func union(sets ...map[string]bool) map[string]bool {
 
 var selfWords = setOf("empresa", "compania", "negocio", "organizacion", "institucion", "ustedes", "vosotros",
 	"company", "business", "organization", "organisation", "firm")
-
-// oneEdit reports whether a and b are one insertion, deletion or
-// substitution apart.
-func oneEdit(a, b string) bool {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > len(rb) {
-		ra, rb = rb, ra
-	}
-	if len(rb)-len(ra) > 1 {
-		return false
-	}
-	i := 0
-	for i < len(ra) && ra[i] == rb[i] {
-		i++
-	}
-	if len(ra) == len(rb) {
-		return i == len(ra) || string(ra[i+1:]) == string(rb[i+1:])
-	}
-	return string(ra[i:]) == string(rb[i+1:])
-}
 
 func setOf(ws ...string) map[string]bool {
 	m := make(map[string]bool, len(ws))
