@@ -699,6 +699,14 @@ const (
 // relevance (the lexical part covers the whole query, not only the known
 // words), and the answer decision weighs them again (agents/rules).
 func confidence(relevance, margin, specificity float64) float64 {
+	return Confidence(relevance, margin, specificity)
+}
+
+// Confidence is the calibrated confidence of a hit of this relevance,
+// margin over its best rival and query specificity, for a caller that
+// rules some rivals out (the answer decision drops passages that do not
+// hold what was asked).
+func Confidence(relevance, margin, specificity float64) float64 {
 	z := confBias + confRelevance*relevance + confMargin*margin + confSpecificity*(1-math.Exp(-specificity))
 	return 1 / (1 + math.Exp(-z))
 }

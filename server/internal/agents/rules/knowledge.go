@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -69,10 +71,11 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 	// Retrieval ranks by what a passage is about; the decision reads the
 	// leading candidates for what was asked and takes the one it is most
 	// confident answers (usually the first).
+	cands := holdersFirst(query, results)
 	var top knowledge.Result
 	var d Decision
-	for i, r := range results[:min(len(results), decideCandidates)] {
-		if i > 0 && r.Score < results[0].Score-candidateGap {
+	for i, r := range cands[:min(len(cands), decideCandidates)] {
+		if i > 0 && r.Score < cands[0].Score-candidateGap {
 			break
 		}
 		var agreeing []knowledge.Result
@@ -114,6 +117,40 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 }
 
 func (k *Knowledge) lang() string { return k.p.Company.Language }
+
+// holdersFirst returns the candidates for a question that asks for a kind
+// of information (a phone, a price): when the best passage does not hold
+// it and others do, the passages that only talk about the topic are no
+// competition, so the holders are scored against each other alone. A passage about updating the app
+// that says "teléfono" is not a rival of the contact page that gives the
+// number.
+func holdersFirst(query string, results []knowledge.Result) []knowledge.Result {
+	asked := askedKind(analysis.Words(query))
+	if asked == InfoGeneral {
+		return results
+	}
+	var holders []knowledge.Result
+	for _, r := range results {
+		if holdsKind(asked, r.Text) {
+			holders = append(holders, r)
+		}
+	}
+	if len(holders) == 0 || holdsKind(asked, results[0].Text) {
+		return results
+	}
+	for i := range holders {
+		rival := 0.0
+		for j, o := range holders {
+			if j != i && (o.Kind == knowledge.KindEntry || holders[i].Kind == knowledge.KindEntry || o.DocumentID != holders[i].DocumentID) {
+				rival = max(rival, o.Relevance)
+			}
+		}
+		holders[i].Margin = holders[i].Relevance - rival
+		holders[i].Score = knowledge.Confidence(holders[i].Relevance, holders[i].Margin, holders[i].Specificity)
+	}
+	slices.SortStableFunc(holders, func(a, b knowledge.Result) int { return cmp.Compare(b.Score, a.Score) })
+	return holders
+}
 
 func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
 
