@@ -204,3 +204,26 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		}
 	}
 }
+
+func TestAPassageThatOnlyTalksAboutTheTopicIsNoRivalForOneThatGivesWhatWasAsked(t *testing.T) {
+	p := agents.DefaultProfile()
+	app := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "app.md", Score: 0.97, Relevance: 0.9, Specificity: 1.5,
+		Text: "Actualiza la app, reinicia el teléfono y escribe a soporte si sigue fallando."}
+	contact := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d2", Source: "contacto.md", Score: 0.02, Relevance: 0.7, Specificity: 1.5,
+		Text: "Soporte técnico: soporte@example.com. Teléfono de soporte: +56 2 2345 6789, de lunes a viernes."}
+	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{app, contact}}).Act(context.Background(), agents.Input{Text: "¿cuál es el teléfono de soporte?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "+56 2 2345 6789") {
+		t.Fatalf("got %q (%s), want the contact page's number", act.Reply, act.Reason)
+	}
+	// Asked for something neither holds, the question goes to a person.
+	act, err = NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{app, contact}}).Act(context.Background(), agents.Input{Text: "¿cuánto cuesta el soporte premium?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Handoff != agents.RoleHuman || !strings.Contains(act.Reason, "amount") {
+		t.Fatalf("got %q / %q, want a hand-off naming the missing amount", act.Reply, act.Reason)
+	}
+}
