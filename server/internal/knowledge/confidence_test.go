@@ -96,20 +96,20 @@ func TestUnknownWordsAreMeasured(t *testing.T) {
 }
 
 func TestConfidenceGrowsWithEachKindOfEvidence(t *testing.T) {
-	base := confidence(0.5, 0.1, 0.5)
+	base := Confidence(0.5, 0.1, 0.5)
 	for name, c := range map[string]float64{
-		"more relevance": confidence(0.7, 0.1, 0.5),
-		"a larger lead":  confidence(0.5, 0.3, 0.5),
-		"more specific":  confidence(0.5, 0.1, 1.5),
+		"more relevance": Confidence(0.7, 0.1, 0.5),
+		"a larger lead":  Confidence(0.5, 0.3, 0.5),
+		"more specific":  Confidence(0.5, 0.1, 1.5),
 	} {
 		if c <= base {
 			t.Errorf("%s: %.3f, not above %.3f", name, c, base)
 		}
 	}
-	if c := confidence(1, 1, 10); c <= 0.99 || c > 1 {
+	if c := Confidence(1, 1, 10); c <= 0.99 || c > 1 {
 		t.Errorf("all evidence: %.3f", c)
 	}
-	if c := confidence(0, -1, 0); c >= 0.01 || c < 0 {
+	if c := Confidence(0, -1, 0); c >= 0.01 || c < 0 {
 		t.Errorf("no evidence: %.3f", c)
 	}
 }

@@ -56,12 +56,18 @@ type gramQuery struct {
 	idf  map[gram]float64
 	n    float64
 	// sentences holds the answer sentence of each passage read, by slot.
-	sentences map[int32]map[gram]float32
-	bestCos   map[int32]float64
+	sentences map[int32]answerSentence
+}
+
+// answerSentence is a passage's sentence closest to the query: its
+// trigrams and their cosine with the query.
+type answerSentence struct {
+	grams  map[gram]float32
+	cosine float64
 }
 
 func (ix *Index) newGramQueryLocked(text string, n float64) *gramQuery {
-	q := &gramQuery{w: map[gram]float64{}, idf: map[gram]float64{}, n: n, sentences: map[int32]map[gram]float32{}, bestCos: map[int32]float64{}}
+	q := &gramQuery{w: map[gram]float64{}, idf: map[gram]float64{}, n: n, sentences: map[int32]answerSentence{}}
 	for g, c := range gramCounts(text) {
 		x := float64(c) * ix.gramIDFLocked(q, g)
 		q.w[g] = x
@@ -109,24 +115,6 @@ func (ix *Index) countGramsLocked(text string, delta int32) {
 	}
 }
 
-// bestSentenceLocked returns the trigram cosine between the query and the
-// sentence (or line) of text closest to it, and that sentence's trigrams:
-// where the passage's answer would be.
-func (ix *Index) bestSentenceLocked(q *gramQuery, text string) (float64, map[gram]float32) {
-	best := -1.0
-	var grams map[gram]float32
-	for _, line := range strings.Split(text, "\n") {
-		for _, sent := range ingest.Sentences(line) {
-			m := make(map[gram]float32, 64)
-			eachGram(sent, func(g gram) { m[g]++ })
-			if c := ix.gramCosineLocked(q, m); c > best {
-				best, grams = c, m
-			}
-		}
-	}
-	return max(best, 0), grams
-}
-
 // sentenceAgreement is the trigram cosine above which two answer
 // sentences say the same thing.
 const sentenceAgreement = 0.6
@@ -153,14 +141,22 @@ func (ix *Index) agreeLocked(q *gramQuery, a, b map[gram]float32) bool {
 	return dotp >= sentenceAgreement*math.Sqrt(na*nb)
 }
 
-// answerSentenceLocked returns the trigrams of the slot's sentence closest
-// to the query, read once per search.
-func (ix *Index) answerSentenceLocked(q *gramQuery, slot int32) (float64, map[gram]float32) {
-	if m, ok := q.sentences[slot]; ok {
-		return q.bestCos[slot], m
+// answerSentenceLocked returns the slot's sentence (or line) closest to
+// the query, where its answer would be; read once per search.
+func (ix *Index) answerSentenceLocked(q *gramQuery, slot int32) answerSentence {
+	if a, ok := q.sentences[slot]; ok {
+		return a
 	}
-	c, m := ix.bestSentenceLocked(q, ix.items[slot].text)
-	q.sentences[slot] = m
-	q.bestCos[slot] = c
-	return c, m
+	var best answerSentence
+	for _, line := range strings.Split(ix.items[slot].text, "\n") {
+		for _, sent := range ingest.Sentences(line) {
+			m := make(map[gram]float32, 64)
+			eachGram(sent, func(g gram) { m[g]++ })
+			if c := ix.gramCosineLocked(q, m); best.grams == nil || c > best.cosine {
+				best = answerSentence{grams: m, cosine: c}
+			}
+		}
+	}
+	q.sentences[slot] = best
+	return best
 }

@@ -61,13 +61,21 @@ type Result struct {
 	// UnknownWords are the query's words no passage contains (folded).
 	UnknownWords []string
 	// TitleMatch is the trigram similarity between the query and the
-	// passage's title (a heading, or an entry's question), 0..1; 0 when
-	// the passage has no title.
+	// passage's title (a heading, or an entry's question) or, for the
+	// leading hits, its sentence closest to the query, whichever is
+	// higher; 0..1.
 	TitleMatch float64
 	// Relevance is the evidence the confidence is computed from: lexical
-	// and vector scores fused, averaged with the title match when the
-	// passage has a title. Hits are ranked by it.
+	// and vector scores fused, combined with the title match. Hits are
+	// ranked by it.
 	Relevance float64
+}
+
+// RivalOf reports whether o competes with r for the answer: chunks of one
+// document do not (whichever wins, the answer comes from that document);
+// an entry is a document of its own.
+func (r Result) RivalOf(o Result) bool {
+	return r.Kind == KindEntry || o.Kind == KindEntry || r.DocumentID != o.DocumentID
 }
 
 // IndexOptions tunes the fusion of lexical and vector evidence.
@@ -173,11 +181,23 @@ type item struct {
 	title []analysis.Term
 	// titleGrams are the title's character trigrams.
 	titleGrams map[gram]float32
-	// titled: the title describes the passage (it shares a content word
-	// with it, or is an entry's question).
+	// titled: the title describes the passage (it is phrased as a
+	// question, shares a content word with the passage, or is an entry's
+	// question).
 	titled bool
-	// gramText is the text whose trigrams were counted in gramDF.
-	gramText string
+}
+
+// gramText is the text whose trigrams an item counts in gramDF: what is
+// indexed of it, its title and, except for learned entries, its body.
+func (it *item) gramText() string {
+	title := it.heading
+	if it.kind == KindEntry {
+		title = it.question
+	}
+	if it.learned {
+		return title
+	}
+	return title + "\n" + it.text
 }
 
 // NewIndex returns an empty index for vectors of dims dimensions.
@@ -338,7 +358,6 @@ func (ix *Index) termFreqs(title, body string, it *item) map[string]float32 {
 	if title != "" {
 		it.titleGrams = gramCounts(title)
 	}
-	it.gramText = title + "\n" + body
 	it.terms = make([]string, 0, len(tf))
 	for s := range tf {
 		it.terms = append(it.terms, s)
@@ -360,7 +379,7 @@ func (ix *Index) addLocked(it item, tf map[string]float32, vec []float32) int32 
 	}
 	ix.lens[slot] = it.length
 	ix.vec.set(slot, vec)
-	ix.countGramsLocked(it.gramText, 1)
+	ix.countGramsLocked(it.gramText(), 1)
 	for term, f := range tf {
 		p := ix.postings[term]
 		if p == nil {
@@ -398,7 +417,7 @@ func (ix *Index) removeLocked(slot int32) {
 	}
 	ix.live--
 	ix.totalLen -= float64(it.length)
-	ix.countGramsLocked(it.gramText, -1)
+	ix.countGramsLocked(it.gramText(), -1)
 	*it = item{}
 	ix.lens[slot] = 0
 	ix.vec.clear(slot)
@@ -640,8 +659,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	for rank, i := range order {
 		it := &ix.items[where[i]]
 		if rank < sentenceMatchCandidates {
-			c, _ := ix.answerSentenceLocked(qgrams, where[i])
-			out[i].TitleMatch = math.Max(out[i].TitleMatch, c)
+			out[i].TitleMatch = math.Max(out[i].TitleMatch, ix.answerSentenceLocked(qgrams, where[i]).cosine)
 		}
 		// A title that says what its passage is about (a FAQ question, a
 		// section heading that shares words with its text) is evidence
@@ -689,7 +707,7 @@ const (
 	confSpecificity = 2.95 // per unit of 1 − e^(−specificity)
 )
 
-// confidence turns a hit's relevance, its lead over the best rival (a hit
+// Confidence turns a hit's relevance, its lead over the best rival (a hit
 // from another document that does not say the same thing) and the query's
 // specificity into the probability that it answers the query. The lead
 // separates the answer from its near-duplicates (several FAQ entries about
@@ -698,14 +716,9 @@ const (
 // passage says them most. Words the base has never seen count in the
 // relevance (the lexical part covers the whole query, not only the known
 // words), and the answer decision weighs them again (agents/rules).
-func confidence(relevance, margin, specificity float64) float64 {
-	return Confidence(relevance, margin, specificity)
-}
-
-// Confidence is the calibrated confidence of a hit of this relevance,
-// margin over its best rival and query specificity, for a caller that
-// rules some rivals out (the answer decision drops passages that do not
-// hold what was asked).
+//
+// It is exported for a caller that rules some rivals out (the answer
+// decision drops passages that do not hold what was asked).
 func Confidence(relevance, margin, specificity float64) float64 {
 	z := confBias + confRelevance*relevance + confMargin*margin + confSpecificity*(1-math.Exp(-specificity))
 	return 1 / (1 + math.Exp(-z))
@@ -736,23 +749,17 @@ func (ix *Index) calibrateLocked(out []Result, slots []int32, q *gramQuery, spec
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(out[b].Relevance, out[a].Relevance) })
-	sentenceOf := func(slot int32) map[gram]float32 {
-		_, m := ix.answerSentenceLocked(q, slot)
-		return m
-	}
 	for rank, i := range order {
-		a := &ix.items[slots[i]]
 		rival, checked := 0.0, 0
 		for _, j := range order {
-			b := &ix.items[slots[j]]
-			if j == i || (a.kind == KindChunk && b.kind == KindChunk && a.docID == b.docID) {
+			if j == i || !out[i].RivalOf(out[j]) {
 				continue
 			}
 			// Agreement matters only against a close rival: a far one
 			// leaves a large margin anyway.
 			if rank < contenders && checked < contenders && out[j].Relevance >= out[i].Relevance-agreementRange {
 				checked++
-				if ix.agreeLocked(q, sentenceOf(slots[i]), sentenceOf(slots[j])) {
+				if ix.agreeLocked(q, ix.answerSentenceLocked(q, slots[i]).grams, ix.answerSentenceLocked(q, slots[j]).grams) {
 					continue
 				}
 			}
@@ -761,7 +768,7 @@ func (ix *Index) calibrateLocked(out []Result, slots []int32, q *gramQuery, spec
 		}
 		out[i].Margin = out[i].Relevance - rival
 		out[i].Specificity = specificity
-		out[i].Score = confidence(out[i].Relevance, out[i].Margin, specificity)
+		out[i].Score = Confidence(out[i].Relevance, out[i].Margin, specificity)
 	}
 }
 

@@ -225,10 +225,7 @@ func Learnable(t store.Ticket, answer, answeredBy string) Learning {
 		return Learning{Reason: "personal: " + why}
 	}
 	customer := privacy.Contact{DisplayName: t.Contact.DisplayName, Phone: firstNonEmpty(t.Contact.Phone, t.Contact.Address)}
-	q := privacy.General(rules.StripSmallTalk(LearnedQuestion(t)), customer)
-	if strings.TrimSpace(q) == "" {
-		q = privacy.General(LearnedQuestion(t), customer)
-	}
+	q := privacy.General(LearnedQuestion(t), customer)
 	a := privacy.General(privacy.General(answer, customer), privacy.Contact{Name: answeredBy})
 	switch {
 	case strings.TrimSpace(q) == "":

@@ -82,11 +82,10 @@ const (
 	unknownPenalty   = 1.0
 )
 
-// decide judges the best result for the query.
-func (k *Knowledge) decide(query string, top knowledge.Result, agreeing []knowledge.Result, threshold float64) Decision {
-	d := Decision{Retrieval: top.Score, Threshold: threshold}
-	words := analysis.Words(query)
-	d.Asked = askedKind(words)
+// decide judges whether a result answers the query, which asks for the
+// kind of information asked.
+func (k *Knowledge) decide(query string, asked InfoKind, top knowledge.Result, agreeing []knowledge.Result, threshold float64) Decision {
+	d := Decision{Asked: asked, Retrieval: top.Score, Threshold: threshold}
 	passage := top.Text
 	title := top.Heading
 	if top.Kind == knowledge.KindEntry {
@@ -96,9 +95,7 @@ func (k *Knowledge) decide(query string, top knowledge.Result, agreeing []knowle
 	// A fact stated in several places: any agreeing passage that holds
 	// what is asked will do for the check.
 	for _, r := range agreeing {
-		if !d.Held && holdsKind(d.Asked, r.Text) {
-			d.Held = true
-		}
+		d.Held = d.Held || holdsKind(d.Asked, r.Text)
 	}
 	d.Covered, d.Uncovered = k.coverage(query, title+"\n"+passage, d.Asked)
 	unknown := 0

@@ -71,7 +71,8 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 	// Retrieval ranks by what a passage is about; the decision reads the
 	// leading candidates for what was asked and takes the one it is most
 	// confident answers (usually the first).
-	cands := holdersFirst(query, results)
+	asked := askedKind(analysis.Words(query))
+	cands := holdersFirst(asked, results)
 	var top knowledge.Result
 	var d Decision
 	for i, r := range cands[:min(len(cands), decideCandidates)] {
@@ -79,12 +80,12 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 			break
 		}
 		var agreeing []knowledge.Result
-		for j, o := range results {
-			if j != i && o.Score >= r.Score-agreeGap {
+		for _, o := range results {
+			if o.ID != r.ID && o.Score >= r.Score-agreeGap {
 				agreeing = append(agreeing, o)
 			}
 		}
-		c := k.decide(query, r, agreeing, threshold)
+		c := k.decide(query, asked, r, agreeing, threshold)
 		if i == 0 || (c.Held && (!d.Held || c.Confidence > d.Confidence)) {
 			top, d = r, c
 		}
@@ -121,11 +122,10 @@ func (k *Knowledge) lang() string { return k.p.Company.Language }
 // holdersFirst returns the candidates for a question that asks for a kind
 // of information (a phone, a price): when the best passage does not hold
 // it and others do, the passages that only talk about the topic are no
-// competition, so the holders are scored against each other alone. A passage about updating the app
-// that says "teléfono" is not a rival of the contact page that gives the
-// number.
-func holdersFirst(query string, results []knowledge.Result) []knowledge.Result {
-	asked := askedKind(analysis.Words(query))
+// competition, so the holders are scored against each other alone. A
+// passage about updating the app that says "teléfono" is not a rival of the
+// contact page that gives the number.
+func holdersFirst(asked InfoKind, results []knowledge.Result) []knowledge.Result {
 	if asked == InfoGeneral {
 		return results
 	}
@@ -141,7 +141,7 @@ func holdersFirst(query string, results []knowledge.Result) []knowledge.Result {
 	for i := range holders {
 		rival := 0.0
 		for j, o := range holders {
-			if j != i && (o.Kind == knowledge.KindEntry || holders[i].Kind == knowledge.KindEntry || o.DocumentID != holders[i].DocumentID) {
+			if j != i && holders[i].RivalOf(o) {
 				rival = max(rival, o.Relevance)
 			}
 		}
