@@ -186,7 +186,8 @@ func citation(r knowledge.Result, lang string) string {
 }
 
 // extract picks the readable part of a passage that answers the query: a
-// learned answer as it is; a short passage whole; otherwise the block (a
+// learned answer as it is; a short passage whole, unless the question asks
+// for one kind of item; otherwise the block (a
 // paragraph or list item) sharing most weighted words with the query,
 // followed by the next block when the best one is a short lead-in (a
 // question, a "Problema:" line) whose answer comes after it, trimmed to
@@ -196,10 +197,12 @@ func (k *Knowledge) extract(r knowledge.Result, query string, asked InfoKind) st
 		return strings.TrimSpace(r.Text)
 	}
 	text := strings.TrimSpace(r.Text)
-	if len(text) <= 450 {
+	blocks := strings.Split(text, "\n\n")
+	// A short passage is read whole, unless the question asks for one item
+	// (a phone in a list of contacts) and the passage has several blocks.
+	if len(text) <= 450 && (asked == InfoGeneral || len(blocks) == 1) {
 		return text
 	}
-	blocks := strings.Split(text, "\n\n")
 	q := k.an.Query(query)
 	best, bestScore := 0, -1.0
 	for i, b := range blocks {
@@ -214,7 +217,10 @@ func (k *Knowledge) extract(r knowledge.Result, query string, asked InfoKind) st
 		}
 	}
 	answer := blocks[best]
-	if isLeadIn(answer) && best+1 < len(blocks) {
+	// A block that holds what was asked answers by itself, even when it
+	// reads like a label ("Teléfono: +56 2 2345 6789").
+	answers := asked != InfoGeneral && holdsKind(asked, answer)
+	if !answers && isLeadIn(answer) && best+1 < len(blocks) {
 		answer += "\n\n" + blocks[best+1]
 	}
 	if len(answer) > maxAnswerChars {

@@ -177,6 +177,14 @@ func TestTheAnswerIsThePartOfThePassageThatHoldsWhatWasAsked(t *testing.T) {
 	if got := k.extract(passage, "¿cuál es el correo de soporte?", InfoEmail); !strings.Contains(got, "soporte@example.com") || strings.Contains(got, "+56") {
 		t.Errorf("extract = %q, want the block with the email alone", got)
 	}
+	list := knowledge.Result{Kind: knowledge.KindChunk, Source: "contacto.md", Text: "• Soporte: soporte@example.com\n\n• Pagos: pagos@example.com\n\n" +
+		"• Teléfono: +56 2 2345 6789, de lunes a viernes\n\nTambién puedes escribirnos por WhatsApp."}
+	if got := k.extract(list, "¿cuál es el teléfono?", InfoPhone); got != "• Teléfono: +56 2 2345 6789, de lunes a viernes" {
+		t.Errorf("extract from a short list = %q, want the phone's line alone", got)
+	}
+	if got := k.extract(list, "¿cómo los contacto?", InfoGeneral); got != strings.TrimSpace(list.Text) {
+		t.Errorf("extract of a short passage for a general question = %q, want it whole", got)
+	}
 }
 
 func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
