@@ -235,6 +235,13 @@ func (p *Proc) Kill(t testing.TB) {
 	}
 }
 
+// Pid is the process id of the current incarnation.
+func (p *Proc) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd.Process.Pid
+}
+
 // Stop asks the process to shut down gracefully (SIGTERM) and kills it if
 // it has not exited in time. Stopping a stopped process does nothing.
 func (p *Proc) Stop(t testing.TB) {
@@ -276,6 +283,14 @@ func (p *Proc) Exited() <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.exited
+}
+
+// ExitErr is how the current incarnation exited (nil: status 0); only
+// meaningful once Exited is closed.
+func (p *Proc) ExitErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.exitErr
 }
 
 // Logs returns everything the process wrote, across incarnations.
@@ -428,7 +443,13 @@ func startServer(t testing.TB, cfg ServerConfig) *Server {
 	if cfg.HTTP {
 		s.HTTPAddr = "127.0.0.1:0"
 	}
-	s.Proc = startProc(t, ProcSpec{Name: cfg.Name, Binary: binary(t, "./server"), Args: s.args(), Env: cfg.Env})
+	env := cfg.Env
+	if len(cfg.APIKeys) > 0 {
+		// From the environment, as in production: arguments show in the
+		// process list.
+		env = append(env, "RELEVO_API_KEYS="+strings.Join(cfg.APIKeys, ","))
+	}
+	s.Proc = startProc(t, ProcSpec{Name: cfg.Name, Binary: binary(t, "./server"), Args: s.args(), Env: env})
 	s.waitReady(t)
 	return s
 }
@@ -444,9 +465,6 @@ func (s *Server) args() []string {
 	}
 	if s.cfg.Profile != "" {
 		args = append(args, "--profile="+s.cfg.Profile)
-	}
-	if len(s.cfg.APIKeys) > 0 {
-		args = append(args, "--api-keys="+strings.Join(s.cfg.APIKeys, ","))
 	}
 	return append(args, s.cfg.Flags...)
 }
@@ -558,15 +576,19 @@ human:
 // if any, says why it does not hold yet and is reported on timeout.
 func eventually(t testing.TB, timeout time.Duration, what string, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
 	for {
 		err := cond()
 		if err == nil {
 			return
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-deadline.C:
 			t.Fatalf("timed out after %s waiting for %s: %v", timeout, what, err)
+		case <-poll.C:
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

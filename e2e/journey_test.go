@@ -24,6 +24,8 @@ import (
 const (
 	journeyAdminKey   = "journey-admin-key-0123456789"
 	journeyAdapterKey = "journey-adapter-key-0123456789"
+	journeyDeskKey    = "journey-desk-key-0123456789"
+	journeyWebchatKey = "journey-webchat-key-0123456789"
 	journeyAppSecret  = "journey-app-secret"
 	journeyVerify     = "journey-verify-token"
 	journeyNotionKey  = notiontest.Token
@@ -86,8 +88,9 @@ func startJourney(t *testing.T, database string) *journeyRig {
 
 	r.server = startServer(t, ServerConfig{
 		Database: database,
-		APIKeys:  []string{"admin:" + journeyAdminKey, "adapter:" + journeyAdapterKey},
-		HTTP:     true,
+		APIKeys: []string{"admin:" + journeyAdminKey, "adapter:" + journeyAdapterKey + ":whatsapp", "adapter:" + journeyWebchatKey + ":webchat",
+			"desk:" + journeyDeskKey},
+		HTTP: true,
 		// Short intervals so that work a killed process held comes back
 		// quickly.
 		Flags: []string{"--lease=5s", "--outbox-ack-timeout=5s", "--outbox-backoff-base=200ms", "--outbox-backoff-max=2s"},
@@ -101,7 +104,7 @@ func startJourney(t *testing.T, database string) *journeyRig {
 		"--access-token=" + graphtest.DefaultToken, "--graph-url=" + r.graph.URL,
 	}})
 	r.notionP = startProc(t, ProcSpec{Name: "notion", Binary: binary(t, "./adapters/notion"), Args: []string{
-		"--listen=" + notionAddr, "--server=" + r.server.GRPCAddr, "--token=" + journeyAdapterKey,
+		"--listen=" + notionAddr, "--server=" + r.server.GRPCAddr, "--token=" + journeyDeskKey,
 		"--notion-token=" + journeyNotionKey, "--database-id=" + journeyNotionDB,
 		"--webhook-secret=" + journeyHookSecret, "--notion-url=" + r.notion.URL,
 	}})
@@ -250,13 +253,33 @@ func journey(t *testing.T, database string) {
 	// 6. Nothing lost, nothing sent twice: every user message got exactly
 	// the replies above and no more.
 	step(t, 6, "nothing was lost or sent twice across the kills")
-	time.Sleep(500 * time.Millisecond) // let a stray duplicate show up if there is one
+	r.waitRepliesSettled(ana, beto)
 	if got := r.texts(ana); len(got) != 4 {
 		t.Errorf("Ana received %d texts, want 4: %q", len(got), got)
 	}
 	if got := r.texts(beto); len(got) != 1 {
 		t.Errorf("Beto received %d texts, want 1: %q", len(got), got)
 	}
+}
+
+// waitRepliesSettled waits until no message to the contacts is pending, in
+// flight or waiting to be retried. A reply is sent twice only when the
+// outbox offers it again (its ack lost in a kill); once every reply is
+// settled, no stray duplicate can still show up.
+func (r *journeyRig) waitRepliesSettled(waIDs ...string) {
+	r.t.Helper()
+	eventually(r.t, 30*time.Second, "every reply settled", func() error {
+		for _, waID := range waIDs {
+			for _, m := range r.conversation(waID).GetMessages() {
+				switch m.GetDeliveryStatus() {
+				case relevov1.DeliveryStatus_DELIVERY_STATUS_PENDING, relevov1.DeliveryStatus_DELIVERY_STATUS_IN_FLIGHT,
+					relevov1.DeliveryStatus_DELIVERY_STATUS_RETRYING:
+					return fmt.Errorf("reply %s to %s is %s", m.GetId(), waID, m.GetDeliveryStatus())
+				}
+			}
+		}
+		return nil
+	})
 }
 
 func do(t *testing.T, req *http.Request) int {

@@ -24,3 +24,11 @@ install protoc-gen-openapiv2 github.com/grpc-ecosystem/grpc-gateway/v2/protoc-ge
 buf lint
 rm -f proto/relevo/v1/*.pb.go proto/relevo/v1/*.pb.gw.go
 buf generate
+
+# The TypeScript example adapter's code, when its packages are installed
+# (npm ci in adapters/example-typescript); CI checks it is current.
+if [[ -d adapters/example-typescript/node_modules ]]; then
+  (cd adapters/example-typescript && npm run --silent generate)
+else
+  echo "adapters/example-typescript: not regenerated (run npm ci there first)" >&2
+fi

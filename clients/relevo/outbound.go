@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,10 @@ type DeliveryError struct {
 	Reason string
 	// RetryAfter is the minimum wait before the next attempt, when known.
 	RetryAfter time.Duration
+	// OutsideWindow: the channel's customer-service window is closed
+	// (WhatsApp 131047). The server holds the message until the customer
+	// writes again and sends the profile's template meanwhile.
+	OutsideWindow bool
 	// Err is the underlying error, if any.
 	Err error
 }
@@ -335,16 +340,33 @@ func (s *outboundStream) safeHandle(ctx context.Context, m *relevov1.OutboundMes
 func failureOf(outboundID string, err error) *relevov1.Failure {
 	var de *DeliveryError
 	if !errors.As(err, &de) {
-		return &relevov1.Failure{OutboundId: outboundID, Retryable: true, Reason: err.Error()}
+		return &relevov1.Failure{OutboundId: outboundID, Retryable: true, Reason: fit(err.Error(), maxReasonBytes)}
 	}
-	f := &relevov1.Failure{OutboundId: outboundID, Retryable: de.Retryable, Code: de.Code, Reason: de.Reason}
+	f := &relevov1.Failure{OutboundId: outboundID, Retryable: de.Retryable, Code: de.Code, Reason: de.Reason, OutsideWindow: de.OutsideWindow}
 	if f.Reason == "" && de.Err != nil {
 		f.Reason = de.Err.Error()
 	}
 	if de.RetryAfter > 0 {
 		f.RetryAfter = durationpb.New(de.RetryAfter)
 	}
+	// A provider's long error must not make the server refuse the report
+	// (and end the stream): it is cut to the contract's bounds.
+	f.Code, f.Reason = fit(f.Code, maxCodeBytes), fit(f.Reason, maxReasonBytes)
 	return f
+}
+
+// The bounds of Failure.code and Failure.reason in the contract.
+const (
+	maxCodeBytes   = 64
+	maxReasonBytes = 1 << 10
+)
+
+// fit cuts s to at most n bytes at a rune boundary.
+func fit(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }
 
 // dispatcher runs messages on at most n goroutines, one conversation at a

@@ -133,6 +133,12 @@ func printConversation(w io.Writer, resp *relevov1.GetConversationResponse) erro
 	fmt.Fprintf(w, "Conversation  %s\n", cv.GetId())
 	fmt.Fprintf(w, "Contact       %s\n", contactText(cv.GetContact()))
 	fmt.Fprintf(w, "State         %s\n", stateText(cv))
+	if cv.GetOwner() != relevov1.Owner_OWNER_UNSPECIFIED {
+		fmt.Fprintf(w, "Owner         %s since %s\n", enumText(cv.GetOwner().String(), "OWNER_"), formatTime(cv.GetOwnerSince()))
+	}
+	if cv.GetWindowUntil() != nil {
+		fmt.Fprintf(w, "Window until  %s\n", formatTime(cv.GetWindowUntil()))
+	}
 	if cv.GetOpenTicketId() != "" {
 		fmt.Fprintf(w, "Open ticket   %s\n", cv.GetOpenTicketId())
 	}
@@ -160,6 +166,18 @@ func printConversation(w io.Writer, resp *relevov1.GetConversationResponse) erro
 			fmt.Fprintf(w, "  ticket %s", m.GetTicketId())
 		}
 		fmt.Fprintf(w, "\n%s\n", indent(m.GetText(), "      "))
+	}
+
+	if len(resp.GetTransitions()) > 0 {
+		fmt.Fprintln(w, "\nOwner changes")
+		for _, tr := range resp.GetTransitions() {
+			fmt.Fprintf(w, "  %s  %s → %s  %s by %s", formatTime(tr.GetAt()), enumText(tr.GetFrom().String(), "OWNER_"),
+				enumText(tr.GetTo().String(), "OWNER_"), tr.GetCause(), orDash(tr.GetActor()))
+			if tr.GetReason() != "" {
+				fmt.Fprintf(w, ": %s", oneLine(tr.GetReason(), 100))
+			}
+			fmt.Fprintln(w)
+		}
 	}
 
 	fmt.Fprintln(w, "\nRuns")

@@ -28,7 +28,7 @@ func writeJSON(w io.Writer, m proto.Message) error {
 		return fmt.Errorf("encode %s: %w", m.ProtoReflect().Descriptor().FullName(), err)
 	}
 	b = append(b, '\n')
-	_, err = w.Write(b)
+	_, err = rawWriter(w).Write(b)
 	return err
 }
 
@@ -42,6 +42,9 @@ func newTable(w io.Writer, header ...string) *tabwriter.Writer {
 }
 
 func row(w io.Writer, cells ...string) {
+	for i, c := range cells {
+		cells[i] = cell(c)
+	}
 	fmt.Fprintln(w, strings.Join(cells, "\t"))
 }
 
@@ -71,11 +74,12 @@ func formatTime(ts *timestamppb.Timestamp) string {
 	return ts.AsTime().Local().Format("2006-01-02 15:04:05")
 }
 
+// orDash is s, or "-" when it is empty, on one line (see cell).
 func orDash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return cell(s)
 }
 
 // enumText renders an enum value name without its prefix, in lower case:
@@ -108,9 +112,11 @@ func contactText(c *relevov1.Contact) string {
 	if c == nil {
 		return "-"
 	}
-	s := c.GetChannel() + ":" + c.GetAddress()
+	// One line: a name with a line feed would add a line of its own to a
+	// show's fields.
+	s := cell(c.GetChannel() + ":" + c.GetAddress())
 	if c.GetDisplayName() != "" {
-		s += " (" + c.GetDisplayName() + ")"
+		s += " (" + cell(c.GetDisplayName()) + ")"
 	}
 	return s
 }
@@ -130,6 +136,9 @@ func textValue(value string, stdin io.Reader) (string, error) {
 
 // isTerminal reports whether a stream is an interactive terminal.
 func isTerminal(v any) bool {
+	if w, ok := v.(io.Writer); ok {
+		v = rawWriter(w)
+	}
 	f, ok := v.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

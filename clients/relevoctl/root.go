@@ -66,6 +66,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
+	// Everything but JSON goes through safeWriter: what the server returns
+	// holds customers' text.
+	stdout, stderr = &safeWriter{w: stdout}, &safeWriter{w: stderr}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -144,8 +147,9 @@ are printed on stderr), 2 usage error.`,
 		newKBCmd(g),
 		newTicketsCmd(g),
 		newConversationsCmd(g),
+		newStatsCmd(g),
+		newDeliveriesCmd(g),
 		newChatCmd(g),
-		newEvalCmd(g),
 		newVersionCmd(),
 	)
 	return root

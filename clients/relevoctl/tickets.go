@@ -87,18 +87,18 @@ func printTicket(w io.Writer, t *relevov1.Ticket) error {
 	fmt.Fprintf(w, "Status        %s\n", enumText(t.GetStatus().String(), "TICKET_STATUS_"))
 	fmt.Fprintf(w, "Contact       %s\n", contactText(t.GetContact()))
 	if p := t.GetContact().GetPhone(); p != "" {
-		fmt.Fprintf(w, "Phone         %s\n", p)
+		fmt.Fprintf(w, "Phone         %s\n", cell(p))
 	}
 	fmt.Fprintf(w, "Conversation  %s\n", t.GetConversationId())
 	fmt.Fprintf(w, "Created       %s\n", formatTime(t.GetCreatedAt()))
 	if t.GetHandoffReason() != "" {
-		fmt.Fprintf(w, "Hand-off      %s\n", t.GetHandoffReason())
+		fmt.Fprintf(w, "Hand-off      %s\n", cell(t.GetHandoffReason()))
 	}
 	if t.GetExternalRef() != "" {
-		fmt.Fprintf(w, "External ref  %s\n", t.GetExternalRef())
+		fmt.Fprintf(w, "External ref  %s\n", cell(t.GetExternalRef()))
 	}
 	if t.GetLastError() != "" {
-		fmt.Fprintf(w, "Last error    %s\n", t.GetLastError())
+		fmt.Fprintf(w, "Last error    %s\n", cell(t.GetLastError()))
 	}
 	fmt.Fprintf(w, "\nQuestion\n%s\n", indent(t.GetQuestion(), "  "))
 	if len(t.GetContext()) > 0 {
@@ -120,7 +120,7 @@ func printTicket(w io.Writer, t *relevov1.Ticket) error {
 			fmt.Fprintf(w, "Learned as entry %s\n", t.GetLearnedEntryId())
 		}
 		if t.GetNotLearnedReason() != "" {
-			fmt.Fprintf(w, "Not learned: %s\n", t.GetNotLearnedReason())
+			fmt.Fprintf(w, "Not learned: %s\n", cell(t.GetNotLearnedReason()))
 		}
 	case relevov1.TicketStatus_TICKET_STATUS_CLOSED:
 		fmt.Fprintf(w, "\nClosed %s: %s\n", formatTime(t.GetResolvedAt()), orDash(t.GetCloseReason()))
@@ -131,7 +131,7 @@ func printTicket(w io.Writer, t *relevov1.Ticket) error {
 func authorText(m *relevov1.ConversationMessage) string {
 	a := enumText(m.GetAuthor().String(), "AUTHOR_")
 	if m.GetAuthorName() != "" {
-		a += " (" + m.GetAuthorName() + ")"
+		a += " (" + cell(m.GetAuthorName()) + ")"
 	}
 	return a
 }

@@ -19,11 +19,15 @@ import (
 	"github.com/relevo/relevo/server/internal/agents"
 	"github.com/relevo/relevo/server/internal/agents/modes"
 	"github.com/relevo/relevo/server/internal/api"
+	"github.com/relevo/relevo/server/internal/clock"
+	"github.com/relevo/relevo/server/internal/console"
+	"github.com/relevo/relevo/server/internal/gaps"
 	"github.com/relevo/relevo/server/internal/metrics"
 	"github.com/relevo/relevo/server/internal/pipeline"
 	"github.com/relevo/relevo/server/internal/store"
 	"github.com/relevo/relevo/server/internal/store/postgres"
 	"github.com/relevo/relevo/server/internal/store/sqlite"
+	"github.com/relevo/relevo/server/internal/store/sqlstore"
 	"github.com/relevo/relevo/server/internal/tickets"
 )
 
@@ -31,9 +35,18 @@ import (
 type Option func(*options)
 
 type options struct {
-	profile    *agents.Profile
-	httpClient *http.Client
-	getenv     func(string) string
+	profile        *agents.Profile
+	httpClient     *http.Client
+	getenv         func(string) string
+	extractCommand []string
+}
+
+// WithExtractCommand reads uploaded files in child processes running
+// command (the server binary and extract.Subcommand), within the
+// --extract-* limits. Without it files are read in this process within
+// the same limits on their content, for tests that trust their files.
+func WithExtractCommand(command ...string) Option {
+	return func(o *options) { o.extractCommand = command }
 }
 
 // WithProfile uses p instead of the --profile file or the embedded sample.
@@ -50,14 +63,15 @@ func WithGetenv(f func(string) string) Option { return func(o *options) { o.gete
 type App struct {
 	cfg     Config
 	log     *slog.Logger
-	st      store.Store
+	st      *sqlstore.Store
 	engine  *pipeline.Engine
 	api     *api.Server
 	profile *agents.Profile
 	kb      *kb
 
-	grpcLn net.Listener
-	httpLn net.Listener
+	grpcLn    net.Listener
+	httpLn    net.Listener
+	metricsLn net.Listener
 }
 
 // New opens the database (applying migrations), loads the knowledge base
@@ -89,8 +103,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	if err != nil {
 		return nil, fmt.Errorf("--api-keys: %w", err)
 	}
+	if cfg.APIKeysOnCommandLine {
+		log.Warn("--api-keys was given as an argument, which every user of this host can read in the process list; use RELEVO_API_KEYS or --api-keys-file")
+	}
 
-	st, err := openStore(ctx, cfg.Database, log.With("component", "store"))
+	now := clock.Func(clock.System)
+	if cfg.ClockOffsetFile != "" {
+		log.Warn("testing clock: the server's time runs ahead by the duration in the file", "file", cfg.ClockOffsetFile)
+		now = clock.OffsetFile(cfg.ClockOffsetFile)
+	}
+	st, err := openStore(ctx, cfg.Database, now, log.With("component", "store"))
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +139,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		ReadReceiptChannels: cfg.ReadReceiptChannels,
 		HistoryMessages:     cfg.HistoryMessages,
 		Owner:               fmt.Sprintf("%s:%d", host, os.Getpid()),
+		ServiceWindows:      cfg.ServiceWindows,
+		Now:                 now,
 	}, log.With("component", "pipeline"))
-	desk := tickets.New(st, kb, tickets.Policy(profile.Learning.Policy), log.With("component", "tickets"))
+	m.WatchOutcomes(func(ctx context.Context, since time.Time) (map[string]int, error) {
+		counts, err := st.CountResolutions(ctx, since, time.Time{})
+		out := make(map[string]int, len(counts))
+		for o, n := range counts {
+			out[string(o)] = n
+		}
+		return out, err
+	}, []string{string(store.OutcomeResolvedByBot), string(store.OutcomeResolvedByPerson), string(store.OutcomeAbandoned)})
+	desk := tickets.New(st, kb, tickets.Policy(profile.Learning.Policy), log.With("component", "tickets")).
+		WithWindowTemplate(engine.WindowTemplate)
 	judge, err := modes.Judge(profile, modes.Options{Getenv: o.getenv, HTTPClient: o.httpClient})
 	if err != nil {
 		return nil, err
@@ -126,20 +159,38 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	if judge != nil {
 		desk.WithJudge(judge)
 	}
+	ui, err := console.Handler("/console/", console.Options{
+		Language: profile.Company.Language, Company: profile.Company.Name,
+		KeysRequired: keys.Enabled(), Exposed: cfg.HTTPListen != "" && !isLoopback(cfg.HTTPListen),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
 	server := api.New(api.Deps{
-		Store:       st,
-		Engine:      engine,
-		Desk:        desk,
-		Knowledge:   kb,
-		Keys:        keys,
-		Metrics:     m,
-		MetricsPage: m.Handler(),
+		Stores: api.Stores{
+			Channel: st, Ticket: st, Knowledge: st, Conversation: st, Health: st,
+		},
+		Engine:        engine,
+		Desk:          desk,
+		Knowledge:     kb,
+		Decider:       decider{agent: chain.Agent(agents.RoleKnowledge), timeout: profile.AgentTimeout},
+		Gaps:          gaps.New(st, profile.Company.Language),
+		Console:       ui,
+		Keys:          keys,
+		Metrics:       m,
+		MetricsPage:   m.Handler(),
+		MetricsPublic: cfg.MetricsPublic,
+		MetricsApart:  cfg.MetricsListen != "",
 		Outbox: api.OutboxPolicy{
 			AckTimeout: cfg.OutboxAckTimeout, MaxAttempts: cfg.OutboxMaxAttempts,
 			BackoffBase: cfg.OutboxBackoffBase, BackoffMax: cfg.OutboxBackoffMax,
 		},
 		TakeoverPause: profile.Human.TakeoverPause,
+		Profile:       api.ChannelProfile{CompanyName: profile.Company.Name, Language: profile.Company.Language, Greeting: profile.Messages.Greeting},
+		Now:           now,
 		Log:           log.With("component", "api"),
+		// Those being read and as many waiting their turn; more are refused.
+		MaxUploads: 2 * cfg.ExtractConcurrency,
 	})
 
 	a := &App{cfg: cfg, log: log, st: st, engine: engine, api: server, profile: profile, kb: kb}
@@ -152,18 +203,29 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 			return nil, fmt.Errorf("--http-listen: %w", err)
 		}
 	}
+	if cfg.MetricsListen != "" {
+		if a.metricsLn, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			a.grpcLn.Close()
+			if a.httpLn != nil {
+				a.httpLn.Close()
+			}
+			return nil, fmt.Errorf("--metrics-listen: %w", err)
+		}
+	}
 	return a, nil
 }
 
-func openStore(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
+// openStore opens the one store implementation on the engine the DSN
+// names; New hands each part of the server the role it needs of it.
+func openStore(ctx context.Context, dsn string, now clock.Func, log *slog.Logger) (*sqlstore.Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		st, err := postgres.Open(ctx, dsn, postgres.WithLogger(log))
+		st, err := postgres.Open(ctx, dsn, postgres.WithLogger(log), postgres.WithClock(now))
 		if err != nil {
 			return nil, fmt.Errorf("--database: open postgres: %w", err)
 		}
 		return st, nil
 	}
-	st, err := sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite://"), sqlite.WithLogger(log))
+	st, err := sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite://"), sqlite.WithLogger(log), sqlite.WithClock(now))
 	if err != nil {
 		return nil, fmt.Errorf("--database: open sqlite %s: %w", dsn, err)
 	}
@@ -179,6 +241,14 @@ func (a *App) HTTPAddr() string {
 		return ""
 	}
 	return a.httpLn.Addr().String()
+}
+
+// MetricsAddr is the bound address of --metrics-listen, or "".
+func (a *App) MetricsAddr() string {
+	if a.metricsLn == nil {
+		return ""
+	}
+	return a.metricsLn.Addr().String()
 }
 
 // Store returns the store (tests inspect it).
@@ -213,20 +283,29 @@ func (a *App) Run(ctx context.Context) error {
 			errc <- fmt.Errorf("grpc: %w", err)
 		}
 	}()
-	var httpSrv *http.Server
-	if a.httpLn != nil {
-		h, err := a.api.HTTPHandler(ctx, a.GRPCAddr())
-		if err != nil {
-			return fmt.Errorf("rest gateway: %w", err)
-		}
-		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	var httpServers []*http.Server
+	serveHTTP := func(name string, ln net.Listener, h http.Handler) {
+		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		httpServers = append(httpServers, hs)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := httpSrv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("http: %w", err)
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s: %w", name, err)
 			}
 		}()
+	}
+	if a.httpLn != nil {
+		h, err := a.api.HTTPHandler(ctx)
+		if err != nil {
+			return fmt.Errorf("rest gateway: %w", err)
+		}
+		serveHTTP("http", a.httpLn, h)
+	}
+	if a.metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.api.MetricsHandler())
+		serveHTTP("metrics", a.metricsLn, mux)
 	}
 	a.log.Info("relevo server started", "grpc", a.GRPCAddr(), "http", a.HTTPAddr(),
 		"company", a.profile.Company.Name, "triage", a.profile.Triage.Mode, "knowledge", a.profile.Knowledge.Mode)
@@ -236,26 +315,15 @@ func (a *App) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case runErr = <-errc:
 	}
-	a.log.Info("shutting down")
-	a.api.SetServing(false)
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	deadline := time.Now().Add(a.cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	if httpSrv != nil {
-		_ = httpSrv.Shutdown(shutdownCtx)
-	}
-	stopped := make(chan struct{})
-	go func() {
-		a.api.GRPC().GracefulStop()
-		close(stopped)
-	}()
-	select {
-	case <-stopped:
-	case <-time.After(min(5*time.Second, time.Until(deadline))):
-		// Long-lived streams (outbound, ticket events) never end on their
-		// own; cut them. Their handlers requeue what they held.
-		a.api.GRPC().Stop()
-		<-stopped
+	// Health turns NOT_SERVING, listeners stop accepting, calls in flight
+	// finish, then streams close. The agent runs go on meanwhile: a
+	// Converse call in flight waits for one.
+	if err := a.api.Shutdown(shutdownCtx, httpServers...); err != nil {
+		a.log.Warn("shutdown timeout: calls still in flight were cut", "err", err)
 	}
 	stopEngine()
 	done := make(chan struct{})

@@ -1,6 +1,10 @@
 package app
 
-import "github.com/relevo/relevo/server/internal/agents"
+import (
+	"time"
+
+	"github.com/relevo/relevo/server/internal/agents"
+)
 
 // WithLLM runs the Triage and Knowledge roles in llm mode against the
 // OpenAI-compatible chat API at baseURL (e.g. an openaitest fake), so every
@@ -22,6 +26,23 @@ func WithLLM(baseURL string) Option {
 		p.Triage.Mode = "llm"
 		p.Knowledge.Mode = "llm"
 		p.LLM.BaseURL = baseURL
+		o.profile = p
+	}
+}
+
+// WithQuietWindow sets the profile's quiet window (0: each message is
+// answered at once), starting, like WithLLM, from the profile set so far.
+// Load benchmarks measure the pipeline, not the customers' typing pace.
+func WithQuietWindow(d time.Duration) Option {
+	return func(o *options) {
+		p := o.profile
+		if p == nil {
+			p = agents.DefaultProfile()
+		} else {
+			cp := *p
+			p = &cp
+		}
+		p.Conversation.QuietWindow, p.Conversation.QuietWindowMax = d, 4*d
 		o.profile = p
 	}
 }

@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"mime"
-	"path"
-	"sync/atomic"
 	"time"
 
 	"github.com/relevo/relevo/server/internal/agents"
@@ -17,23 +13,20 @@ import (
 	"github.com/relevo/relevo/server/internal/api"
 	"github.com/relevo/relevo/server/internal/knowledge"
 	"github.com/relevo/relevo/server/internal/knowledge/embed"
+	"github.com/relevo/relevo/server/internal/knowledge/extract"
 	"github.com/relevo/relevo/server/internal/pipeline"
 	"github.com/relevo/relevo/server/internal/store"
 	"github.com/relevo/relevo/server/internal/transcribe"
 	"github.com/relevo/relevo/server/sampledata"
 )
 
-// kb joins the in-memory knowledge base to the store: uploads are parsed
-// and embedded, stored, and then the index follows the store's change log
-// (so every replica sees the same knowledge).
+// kb is the knowledge base as the API and the learning loop use it: the
+// write path (knowledge.Library) and the index, with the API's types.
 type kb struct {
+	*knowledge.Library
 	base      *knowledge.Base
 	st        store.Store
 	threshold float64
-	log       *slog.Logger
-	// sampleGone is set once no sample document is known to remain, so
-	// that uploads stop looking for them.
-	sampleGone atomic.Bool
 }
 
 func newKnowledge(ctx context.Context, cfg Config, st store.Store, p *agents.Profile, o options, log *slog.Logger) (*kb, error) {
@@ -48,60 +41,36 @@ func newKnowledge(ctx context.Context, cfg Config, st store.Store, p *agents.Pro
 		}
 		emb = e
 	}
+	var parser knowledge.Parser = knowledge.InProcess{Limits: cfg.extractLimits()}
+	if len(o.extractCommand) > 0 {
+		x, err := extract.New(extract.Config{
+			Command: o.extractCommand, Timeout: cfg.ExtractTimeout, CPU: cfg.ExtractCPU,
+			Memory: int64(cfg.ExtractMemoryMiB) << 20, Concurrency: cfg.ExtractConcurrency,
+			Limits: cfg.extractLimits(), Logger: log.With("component", "extract"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		parser = x
+	}
+	base := knowledge.New(knowledge.Options{Language: p.Company.Language, Embedder: emb, Logger: log.With("component", "knowledge"), Parser: parser})
 	k := &kb{
-		base:      knowledge.New(knowledge.Options{Language: p.Company.Language, Embedder: emb, Logger: log.With("component", "knowledge")}),
+		Library:   knowledge.NewLibrary(base, st, sampledata.IsSample, log),
+		base:      base,
 		st:        st,
 		threshold: p.Knowledge.AnswerThreshold,
-		log:       log,
 	}
 	if err := k.base.Load(ctx, st); err != nil {
 		return nil, fmt.Errorf("load knowledge base: %w", err)
 	}
 	if cfg.SampleKB {
-		if err := k.loadSampleIfEmpty(ctx); err != nil {
+		// Stored under sampledata.Prefix, which marks them as a demo:
+		// relevoctl shows them so, and the first own upload removes them.
+		if err := k.LoadDemoIfEmpty(ctx, sampledata.KB(), sampledata.Prefix); err != nil {
 			return nil, fmt.Errorf("sample knowledge base: %w", err)
 		}
 	}
 	return k, nil
-}
-
-// loadSampleIfEmpty seeds a brand-new knowledge base with the sample
-// company's documents, so the quick start answers real questions. They are
-// stored under sampledata.Prefix, which marks them as a demo: relevoctl
-// shows them so, and the company's first own upload removes them.
-func (k *kb) loadSampleIfEmpty(ctx context.Context) error {
-	docs, _, err := k.st.ListDocuments(ctx, 1, "")
-	if err != nil {
-		return err
-	}
-	entries, _, err := k.st.ListEntries(ctx, store.EntryFilter{Limit: 1})
-	if err != nil {
-		return err
-	}
-	if len(docs) > 0 || len(entries) > 0 {
-		return nil
-	}
-	fsys := sampledata.KB()
-	n := 0
-	err = fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return err
-		}
-		if _, err := k.Upload(ctx, sampledata.Prefix+path.Base(name), mime.TypeByExtension(path.Ext(name)), data); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		n++
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	k.log.Info("sample knowledge base loaded", "files", n)
-	return nil
 }
 
 // follow keeps the index in step with changes made by other replicas.
@@ -109,144 +78,13 @@ func (k *kb) follow(ctx context.Context) {
 	k.base.Follow(ctx, k.st, k.st.Subscribe(ctx, store.TopicKnowledge), 30*time.Second)
 }
 
-// Upload implements api.Knowledge. Q&A files are stored as a document
-// without chunks (to track their content and replacement) plus one entry
-// per question, whose source is the file name.
+// Upload implements api.Knowledge.
 func (k *kb) Upload(ctx context.Context, filename, mediaType string, content []byte) (store.PutDocumentResult, error) {
-	in, err := k.base.Ingest(ctx, filename, mediaType, content)
-	if err != nil {
-		if errors.Is(err, knowledge.ErrUnreadable) {
-			return store.PutDocumentResult{}, fmt.Errorf("%w: %v", api.ErrUnreadable, err)
-		}
-		return store.PutDocumentResult{}, err
+	res, err := k.Library.Upload(ctx, filename, mediaType, content)
+	if errors.Is(err, knowledge.ErrUnreadable) {
+		return res, fmt.Errorf("%w: %v", api.ErrUnreadable, err)
 	}
-	res, err := k.st.PutDocument(ctx, in.Document, in.Chunks)
-	if err != nil {
-		return res, err
-	}
-	if !res.Unchanged && len(in.Entries) > 0 {
-		if err := k.deleteEntriesFrom(ctx, filename); err != nil {
-			return res, err
-		}
-		for _, e := range in.Entries {
-			if _, err := k.st.CreateEntry(ctx, e); err != nil {
-				return res, fmt.Errorf("store entry of %s: %w", filename, err)
-			}
-		}
-		res.Document.ChunkCount = len(in.Entries)
-	}
-	if !sampledata.IsSample(filename) {
-		if err := k.removeSample(ctx); err != nil {
-			// The upload is stored; failing it still tells the operator
-			// that demo answers may be mixed with theirs, and the next
-			// upload tries again.
-			return res, fmt.Errorf("%s is stored, but removing the sample knowledge base failed: %w", filename, err)
-		}
-	}
-	return res, k.Refresh(ctx)
-}
-
-// removeSample deletes the sample documents and their Q&A entries: once
-// the company has documents of its own, answers from the fictional
-// company's would be wrong answers. Learned entries stay, they are the
-// company's specialists' answers.
-func (k *kb) removeSample(ctx context.Context) error {
-	if k.sampleGone.Load() {
-		return nil
-	}
-	var docs []store.Document
-	cursor := ""
-	for {
-		list, next, err := k.st.ListDocuments(ctx, 500, cursor)
-		if err != nil {
-			return fmt.Errorf("list documents: %w", err)
-		}
-		for _, d := range list {
-			if sampledata.IsSample(d.Filename) {
-				docs = append(docs, d)
-			}
-		}
-		if next == "" || len(list) == 0 {
-			break
-		}
-		cursor = next
-	}
-	var entries []string
-	cursor = ""
-	for {
-		list, next, err := k.st.ListEntries(ctx, store.EntryFilter{Limit: 500, Cursor: cursor})
-		if err != nil {
-			return fmt.Errorf("list entries: %w", err)
-		}
-		for _, e := range list {
-			if sampledata.IsSample(e.Source) && !e.Learned {
-				entries = append(entries, e.ID)
-			}
-		}
-		if next == "" || len(list) == 0 {
-			break
-		}
-		cursor = next
-	}
-	// Another replica removing them at the same time is no error.
-	for _, d := range docs {
-		if err := k.st.DeleteDocument(ctx, d.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("delete %s: %w", d.Filename, err)
-		}
-	}
-	for _, id := range entries {
-		if err := k.st.DeleteEntry(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("delete entry %s: %w", id, err)
-		}
-	}
-	if len(docs)+len(entries) > 0 {
-		k.log.Info("sample knowledge base removed", "documents", len(docs), "entries", len(entries))
-	}
-	k.sampleGone.Store(true)
-	return nil
-}
-
-func (k *kb) deleteEntriesFrom(ctx context.Context, source string) error {
-	var doomed []string
-	cursor := ""
-	for {
-		list, next, err := k.st.ListEntries(ctx, store.EntryFilter{Limit: 500, Cursor: cursor})
-		if err != nil {
-			return err
-		}
-		for _, e := range list {
-			if e.Source == source && !e.Learned {
-				doomed = append(doomed, e.ID)
-			}
-		}
-		if next == "" || len(list) == 0 {
-			break
-		}
-		cursor = next
-	}
-	for _, id := range doomed {
-		if err := k.st.DeleteEntry(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	}
-	return nil
-}
-
-// Delete implements api.Knowledge.
-func (k *kb) Delete(ctx context.Context, documentID string) error {
-	d, err := k.st.GetDocument(ctx, documentID)
-	if err != nil {
-		return err
-	}
-	if err := k.st.DeleteDocument(ctx, documentID); err != nil {
-		return err
-	}
-	if d.ChunkCount == 0 {
-		if err := k.deleteEntriesFrom(ctx, d.Filename); err != nil {
-			return err
-		}
-	}
-	return k.Refresh(ctx)
+	return res, err
 }
 
 // Search implements api.Knowledge.
@@ -264,18 +102,6 @@ func (k *kb) Search(ctx context.Context, query string, limit int) ([]api.Hit, er
 	}
 	return hits, nil
 }
-
-// PrepareEntry implements api.Knowledge and tickets.Learner.
-func (k *kb) PrepareEntry(ctx context.Context, question, answer, source string) (store.Entry, error) {
-	vecs, err := k.base.Embedder().Embed(ctx, []string{question})
-	if err != nil {
-		return store.Entry{}, fmt.Errorf("embed question: %w", err)
-	}
-	return store.Entry{Question: question, Answer: answer, Source: source, Embedding: vecs[0], EmbeddingModel: k.base.Embedder().Model()}, nil
-}
-
-// Refresh implements api.Knowledge and tickets.Learner.
-func (k *kb) Refresh(ctx context.Context) error { return k.base.Sync(ctx, k.st) }
 
 // AnswerThreshold implements api.Knowledge.
 func (k *kb) AnswerThreshold() float64 { return k.threshold }
@@ -302,4 +128,24 @@ func newTranscriber(cfg Config, p *agents.Profile, o options) pipeline.Transcrib
 	}
 	c := llm.NewClient(cfg.OpenAIBaseURL, key, o.httpClient)
 	return transcribe.New(c.OpenAI(), transcribe.Config{Model: cfg.TranscriptionModel, Language: p.Company.Language, Prompt: p.Company.Name})
+}
+
+// decider runs the Knowledge agent alone on a question, for the search
+// playground: what the bot would answer, and why.
+type decider struct {
+	agent   agents.Agent
+	timeout time.Duration
+}
+
+// Decide implements api.Decider.
+func (d decider) Decide(ctx context.Context, question string) (agents.Action, error) {
+	if d.agent == nil {
+		return agents.Action{}, errors.New("no knowledge agent")
+	}
+	if d.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.timeout)
+		defer cancel()
+	}
+	return d.agent.Act(ctx, agents.Input{Text: question})
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -76,5 +77,35 @@ func TestHelpListsEverySetting(t *testing.T) {
 		if !strings.Contains(out.String(), "-"+flag) {
 			t.Errorf("--help does not list --%s", flag)
 		}
+	}
+}
+
+func TestAPIKeysComeFromAFileOrTheEnvironment(t *testing.T) {
+	file := t.TempDir() + "/keys"
+	if err := os.WriteFile(file, []byte("# the WhatsApp adapter\nadapter:0123456789abcdef:whatsapp\n\ndesk:fedcba9876543210\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseConfig([]string{"--api-keys-file", file, "--grpc-listen", "0.0.0.0:50051"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.APIKeys) != 2 || c.APIKeys[0] != "adapter:0123456789abcdef:whatsapp" || c.APIKeysOnCommandLine {
+		t.Fatalf("keys %q, on the command line %v", c.APIKeys, c.APIKeysOnCommandLine)
+	}
+	if _, err := ParseConfig([]string{"--api-keys-file", file + ".missing"}, io.Discard); err == nil || !strings.Contains(err.Error(), "--api-keys-file") {
+		t.Errorf("a missing key file: %v, want an error naming --api-keys-file", err)
+	}
+	t.Setenv("RELEVO_API_KEYS", "admin:0123456789abcdef")
+	if c, err := ParseConfig(nil, io.Discard); err != nil || c.APIKeysOnCommandLine {
+		t.Errorf("keys from the environment: %v, flagged as on the command line: %v", err, c.APIKeysOnCommandLine)
+	}
+	if c, err := ParseConfig([]string{"--api-keys=admin:0123456789abcdef"}, io.Discard); err != nil || !c.APIKeysOnCommandLine {
+		t.Errorf("keys as an argument: %v, flagged: %v; want them flagged", err, c.APIKeysOnCommandLine)
+	}
+}
+
+func TestAMetricsAddressBeyondLoopbackNeedsKeys(t *testing.T) {
+	if _, err := ParseConfig([]string{"--metrics-listen", "0.0.0.0:9090"}, io.Discard); err == nil || !strings.Contains(err.Error(), "--metrics-listen") {
+		t.Errorf("got %v, want a refusal naming --metrics-listen", err)
 	}
 }

@@ -135,7 +135,7 @@ func TestUnderReviewARejectedAnswerNeverAnswersAndATickedOneAnswersAtOnce(t *tes
 	// Ticked by the specialist (the Notion "Aprender" box): live at once.
 	q2 := "¿Puedo llevar a mi perro a las clases presenciales del campus de Viña del Mar?"
 	t2 := openOneTicket(t, c, "dora", q2)
-	resp, err = c.Tickets.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{TicketId: t2.GetId(), AnsweredBy: "Marta",
+	_, err = c.Tickets.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{TicketId: t2.GetId(), AnsweredBy: "Marta",
 		Answer: "Sí, en el campus de Viña del Mar se admiten perros con correa en las clases presenciales.", Learn: relevov1.LearnDecision_LEARN_DECISION_LEARN})
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 // the sample knowledge base (always) and on the seed PDFs (when the shared
 // material is present).
 func TestAdversarialSets(t *testing.T) {
+	t.Parallel()
 	sets := []struct{ name, docs, queries string }{
 		{"sample", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample.jsonl")},
 	}
@@ -83,6 +84,7 @@ func runDocs(t *testing.T, docs map[string]string, queries ...Query) *Report {
 }
 
 func TestAOneChunkKnowledgeBaseAnswers(t *testing.T) {
+	t.Parallel()
 	rep := runDocs(t, map[string]string{"empresa.txt": "Nombre del CEO: Julián Varas. Nombre de la CFO: Bárbara Vásquez."},
 		Query{Query: "¿Quién es el CEO?", Expect: ExpectAnswer, MustContainAny: []string{"Julián Varas"}},
 		Query{Query: "quien es la cfo de la empresa", Expect: ExpectAnswer, MustContainAny: []string{"Bárbara Vásquez"}},
@@ -96,6 +98,7 @@ func TestAOneChunkKnowledgeBaseAnswers(t *testing.T) {
 }
 
 func TestAFactRepeatedAcrossDocumentsIsAnswered(t *testing.T) {
+	t.Parallel()
 	rep := runDocs(t, map[string]string{
 		"envios.md":    "# Envíos\n\nLos envíos nacionales tardan de 3 a 5 días hábiles. Los despachos salen de Santiago de lunes a viernes.\n",
 		"preguntas.md": "# Preguntas frecuentes\n\nLos envíos nacionales tardan de 3 a 5 días hábiles. Puedes pagar con tarjeta o transferencia.\n",

@@ -20,6 +20,7 @@ func sharedDir(t *testing.T) string {
 }
 
 func TestSeedKnowledgeBase(t *testing.T) {
+	t.Parallel()
 	seed := filepath.Join(sharedDir(t), "seed-kb")
 	rep, err := Run(context.Background(), Options{DocsDir: seed, QueriesFile: filepath.Join(seed, "queries.jsonl")})
 	if err != nil {
@@ -45,6 +46,7 @@ func TestSeedKnowledgeBase(t *testing.T) {
 }
 
 func TestSyntheticSetAndPrinters(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, body string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
@@ -97,6 +99,7 @@ func TestSyntheticSetAndPrinters(t *testing.T) {
 }
 
 func TestSweepTradesCoverageForSafety(t *testing.T) {
+	t.Parallel()
 	results := []Result{
 		{Expect: ExpectAnswer, Doc: "a.md", Searched: true, TopScore: 0.9, TopSource: "a.md"},
 		{Expect: ExpectAnswer, Doc: "a.md", Searched: true, TopScore: 0.4, TopSource: "b.md"},

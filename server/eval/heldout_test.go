@@ -29,7 +29,7 @@ func runHeldOut(t *testing.T) ([]Result, map[string][]Result) {
 			QueriesFile: filepath.Join(dir, "es-queries-"+bot+".jsonl"),
 		})
 		if err != nil {
-			t.Skipf("held-out set %s not available: %v", bot, err)
+			t.Fatalf("held-out set %s: %v", bot, err)
 		}
 		per[bot] = rep.Results
 		pooled = append(pooled, rep.Results...)
@@ -52,6 +52,7 @@ func sweepTable(points []Point) string {
 // not be answered are. Run with -v for the sweep the calibration page
 // reports.
 func TestHeldOutSetAtTheDefaultThreshold(t *testing.T) {
+	t.Parallel()
 	pooled, per := runHeldOut(t)
 	th := agents.DefaultProfile().Knowledge.AnswerThreshold
 	pts := Sweep(pooled, Thresholds(0.15, 0.9, 0.05))
@@ -62,7 +63,7 @@ func TestHeldOutSetAtTheDefaultThreshold(t *testing.T) {
 	}
 	at := Sweep(pooled, []float64{th})[0]
 	t.Logf("pooled at %.2f: precision %.3f coverage %.3f false-answer rate %.3f", th, at.Precision, at.Coverage, at.FalseAnswerRate)
-	// Measured: precision 0.974, coverage 0.347, false-answer rate 0.000
+	// Measured: precision 0.975, coverage 0.368, false-answer rate 0.000
 	// (docs/calibration.md); the bounds leave room for small changes.
 	if at.FalseAnswerRate > 0.02 {
 		t.Errorf("false-answer rate %.3f at the default threshold %.2f; want at most 0.02", at.FalseAnswerRate, th)
@@ -70,8 +71,8 @@ func TestHeldOutSetAtTheDefaultThreshold(t *testing.T) {
 	if at.Precision < 0.92 {
 		t.Errorf("precision %.3f at the default threshold %.2f; want at least 0.92", at.Precision, th)
 	}
-	if at.Coverage < 0.32 {
-		t.Errorf("coverage %.3f at the default threshold %.2f; want at least 0.32", at.Coverage, th)
+	if at.Coverage < 0.34 {
+		t.Errorf("coverage %.3f at the default threshold %.2f; want at least 0.34", at.Coverage, th)
 	}
 }
 
@@ -92,10 +93,10 @@ func runEnglish(t *testing.T) ([]Result, map[string][]Result) {
 	var kb []kbLine
 	var qs []qLine
 	if err := readJSONL(filepath.Join(dir, "kb.jsonl"), &kb); err != nil {
-		t.Skipf("English set not available: %v", err)
+		t.Fatalf("English set: %v", err)
 	}
 	if err := readJSONL(filepath.Join(dir, "queries.jsonl"), &qs); err != nil {
-		t.Skipf("English set not available: %v", err)
+		t.Fatalf("English set: %v", err)
 	}
 	fileOf := func(id string) string { return strings.NewReplacer(":", "-", "/", "-").Replace(id) + ".md" }
 	p := agents.DefaultProfile()
@@ -171,6 +172,7 @@ func readJSONL[T any](path string, out *[]T) error {
 // on knowledge bases of other sizes and with a thousand out-of-scope
 // requests. Run with -v for the sweep.
 func TestEnglishSetCarriesTheMethodOver(t *testing.T) {
+	t.Parallel()
 	pooled, per := runEnglish(t)
 	th := agents.DefaultProfile().Knowledge.AnswerThreshold
 	t.Logf("English pooled sweep (%d queries):\n%s", len(pooled), sweepTable(Sweep(pooled, Thresholds(0.15, 0.9, 0.05))))
@@ -178,9 +180,12 @@ func TestEnglishSetCarriesTheMethodOver(t *testing.T) {
 		p := Sweep(per[src], []float64{th})[0]
 		t.Logf("%s at %.2f: precision %.3f coverage %.3f false-answer rate %.3f (%d answers)", src, th, p.Precision, p.Coverage, p.FalseAnswerRate, p.Answers)
 	}
-	// Measured: precision 0.825, false-answer rate 0.034.
+	// Measured: precision 0.877, coverage 0.384, false-answer rate 0.033.
+	// Coverage is held too: a rule that reads a kind into questions that
+	// ask for none hands English questions off wholesale (it was 0.257).
 	at := Sweep(pooled, []float64{th})[0]
-	if at.Precision < 0.78 || at.FalseAnswerRate > 0.06 {
-		t.Errorf("at the default threshold %.2f: precision %.3f (want ≥ 0.78), false-answer rate %.3f (want ≤ 0.06)", th, at.Precision, at.FalseAnswerRate)
+	if at.Precision < 0.80 || at.FalseAnswerRate > 0.05 || at.Coverage < 0.33 {
+		t.Errorf("at the default threshold %.2f: precision %.3f (want ≥ 0.80), coverage %.3f (want ≥ 0.33), false-answer rate %.3f (want ≤ 0.05)",
+			th, at.Precision, at.Coverage, at.FalseAnswerRate)
 	}
 }

@@ -85,6 +85,7 @@ func llmProfile(baseURL string) *agents.Profile {
 }
 
 func TestRunInLLMModeFollowsTheModelAndTheGroundingCheck(t *testing.T) {
+	t.Parallel()
 	model := openaitest.NewServer()
 	t.Cleanup(model.Close)
 	model.OnChat(scriptedModel)
@@ -134,6 +135,7 @@ func TestRunInLLMModeFollowsTheModelAndTheGroundingCheck(t *testing.T) {
 }
 
 func TestRunInLLMModeWithoutAKeyFailsLikeTheServer(t *testing.T) {
+	t.Parallel()
 	docs, queries := writeSet(t)
 	_, err := Run(context.Background(), Options{
 		DocsDir: docs, QueriesFile: queries, Profile: llmProfile("http://127.0.0.1:1/v1"),

@@ -10,6 +10,7 @@ import (
 )
 
 func TestRecommendTakesTheBestUtilityUnderTheFalseAnswerLimit(t *testing.T) {
+	t.Parallel()
 	points := []Point{
 		{Threshold: 0.3, Utility: 12, FalseAnswerRate: 0.10},
 		{Threshold: 0.5, Utility: 9, FalseAnswerRate: 0.04},
@@ -25,6 +26,7 @@ func TestRecommendTakesTheBestUtilityUnderTheFalseAnswerLimit(t *testing.T) {
 }
 
 func TestWriteCalibrationWritesATableAndAPlot(t *testing.T) {
+	t.Parallel()
 	results := []Result{
 		{Expect: ExpectAnswer, Doc: "a.md", Searched: true, TopScore: 0.9, TopSource: "a.md"},
 		{Expect: ExpectAnswer, Doc: "a.md", Searched: true, TopScore: 0.4, TopSource: "b.md"},

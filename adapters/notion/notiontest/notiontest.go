@@ -98,6 +98,14 @@ type page struct {
 // New starts a fake and stops it when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
+	s := Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake outside a test (the adapter conformance command);
+// Close stops it.
+func Start() *Server {
 	s := &Server{
 		changed: make(chan struct{}),
 		dbs:     map[string]*database{},
@@ -106,9 +114,11 @@ func New(t testing.TB) *Server {
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
-	t.Cleanup(s.srv.Close)
 	return s
 }
+
+// Close stops the fake.
+func (s *Server) Close() { s.srv.Close() }
 
 // AddDatabase adds a database with the given schema.
 func (s *Server) AddDatabase(id string, schema Schema) {

@@ -100,15 +100,25 @@ func WithVersion(v string) Option { return func(s *Server) { s.Version = v } }
 
 // New starts a fake Cloud API and stops it when the test ends.
 func New(t testing.TB, opts ...Option) *Server {
+	s := Start(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Cloud API outside a test (the adapter conformance
+// command); Close stops it.
+func Start(opts ...Option) *Server {
 	s := &Server{Token: DefaultToken, Version: DefaultVersion, media: map[string]media{}, changed: make(chan struct{})}
 	for _, opt := range opts {
 		opt(s)
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
-	t.Cleanup(s.srv.Close)
 	return s
 }
+
+// Close stops the fake.
+func (s *Server) Close() { s.srv.Close() }
 
 // Queue scripts the answers of the next calls to POST .../messages (sends
 // and read receipts), in order. Calls beyond the script succeed.

@@ -68,6 +68,18 @@ func TextWebhook(b Business, waID, name, wamid, text string, at time.Time) []byt
 	})
 }
 
+// VoiceNoteWebhook builds the webhook body of a voice note, whose audio is
+// downloadable by its media id (see Server.AddMedia).
+func VoiceNoteWebhook(b Business, waID, name, wamid, mediaID, mimeType string, at time.Time) []byte {
+	return envelope(b, "messages", map[string]any{
+		"contacts": []any{map[string]any{"profile": map[string]string{"name": name}, "wa_id": waID}},
+		"messages": []any{map[string]any{
+			"from": waID, "id": wamid, "timestamp": unix(at), "type": "audio",
+			"audio": map[string]any{"id": mediaID, "mime_type": mimeType, "voice": true},
+		}},
+	})
+}
+
 // ButtonReplyWebhook builds the webhook body of a tap on a reply button.
 func ButtonReplyWebhook(b Business, waID, name, wamid, buttonID, title string, at time.Time) []byte {
 	return envelope(b, "messages", map[string]any{

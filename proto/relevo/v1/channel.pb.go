@@ -225,8 +225,10 @@ func (ReceiptStatus) EnumDescriptor() ([]byte, []int) {
 type Choice struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id or payload of the option, as set when it was sent.
+	// At most 256 bytes.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Visible title of the option.
+	// At most 256 bytes.
 	Title         string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -280,14 +282,19 @@ func (x *Choice) GetTitle() string {
 type Media struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "image", "video", "document", "sticker", "audio", "voice".
+	// At most 32 bytes.
 	Type string `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
 	// Provider's media id, for later download.
+	// At most 256 bytes.
 	MediaId string `protobuf:"bytes,2,opt,name=media_id,json=mediaId,proto3" json:"media_id,omitempty"`
 	// MIME type, e.g. "audio/ogg; codecs=opus".
+	// At most 256 bytes.
 	MimeType string `protobuf:"bytes,3,opt,name=mime_type,json=mimeType,proto3" json:"mime_type,omitempty"`
 	// File name, for documents.
+	// At most 256 bytes.
 	Filename string `protobuf:"bytes,4,opt,name=filename,proto3" json:"filename,omitempty"`
 	// SHA-256 of the file as reported by the provider.
+	// At most 128 bytes.
 	Sha256 string `protobuf:"bytes,5,opt,name=sha256,proto3" json:"sha256,omitempty"`
 	// The bytes, when the adapter downloaded them (voice notes to transcribe).
 	// At most 16 MiB.
@@ -372,8 +379,10 @@ func (x *Media) GetData() []byte {
 type Reaction struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Channel message id of the message reacted to.
+	// At most 256 bytes.
 	MessageId string `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
 	// The emoji; empty when the user removed the reaction.
+	// At most 64 bytes.
 	Emoji         string `protobuf:"bytes,2,opt,name=emoji,proto3" json:"emoji,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -427,14 +436,19 @@ func (x *Reaction) GetEmoji() string {
 type Referral struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// URL of the ad or post.
+	// At most 2 KiB.
 	SourceUrl string `protobuf:"bytes,1,opt,name=source_url,json=sourceUrl,proto3" json:"source_url,omitempty"`
 	// "ad" or "post".
+	// At most 32 bytes.
 	SourceType string `protobuf:"bytes,2,opt,name=source_type,json=sourceType,proto3" json:"source_type,omitempty"`
 	// Id of the ad or post.
+	// At most 256 bytes.
 	SourceId string `protobuf:"bytes,3,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
 	// Headline of the ad.
+	// At most 1 KiB.
 	Headline string `protobuf:"bytes,4,opt,name=headline,proto3" json:"headline,omitempty"`
 	// Body of the ad.
+	// At most 4 KiB.
 	Body          string `protobuf:"bytes,5,opt,name=body,proto3" json:"body,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -512,9 +526,11 @@ type InboundMessage struct {
 	Contact *Contact `protobuf:"bytes,1,opt,name=contact,proto3" json:"contact,omitempty"`
 	// The channel's own id of this message; required. Together with the
 	// channel it makes the message idempotent.
+	// At most 256 bytes.
 	ChannelMessageId string `protobuf:"bytes,2,opt,name=channel_message_id,json=channelMessageId,proto3" json:"channel_message_id,omitempty"`
 	// The business endpoint that received the message (WhatsApp
 	// phone_number_id). Replies leave from the same endpoint.
+	// At most 256 bytes.
 	BusinessAddress string `protobuf:"bytes,3,opt,name=business_address,json=businessAddress,proto3" json:"business_address,omitempty"`
 	// When the user sent it, per the channel. Messages of one conversation are
 	// processed in this order. Defaults to the time of arrival.
@@ -530,6 +546,7 @@ type InboundMessage struct {
 	// The reaction (kind REACTION).
 	Reaction *Reaction `protobuf:"bytes,9,opt,name=reaction,proto3" json:"reaction,omitempty"`
 	// Channel message id this message replies to, if any.
+	// At most 256 bytes.
 	ReplyToMessageId string `protobuf:"bytes,10,opt,name=reply_to_message_id,json=replyToMessageId,proto3" json:"reply_to_message_id,omitempty"`
 	// The message was forwarded.
 	Forwarded bool `protobuf:"varint,11,opt,name=forwarded,proto3" json:"forwarded,omitempty"`
@@ -1277,6 +1294,7 @@ func (*StreamOutboundRequest_Failure) isStreamOutboundRequest_Event() {}
 type Subscribe struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Channel whose outbox to receive, e.g. "whatsapp".
+	// At most 32 bytes.
 	Channel string `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
 	// Maximum number of unacked messages in flight on this stream. Default 64.
 	MaxInFlight   int32 `protobuf:"varint,2,opt,name=max_in_flight,json=maxInFlight,proto3" json:"max_in_flight,omitempty"`
@@ -1332,9 +1350,11 @@ func (x *Subscribe) GetMaxInFlight() int32 {
 type Ack struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// OutboundMessage.id.
+	// At most 256 bytes.
 	OutboundId string `protobuf:"bytes,1,opt,name=outbound_id,json=outboundId,proto3" json:"outbound_id,omitempty"`
 	// Provider's id of the sent message (e.g. "wamid...."). Empty for
 	// MARK_READ.
+	// At most 256 bytes.
 	ProviderMessageId string `protobuf:"bytes,2,opt,name=provider_message_id,json=providerMessageId,proto3" json:"provider_message_id,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
@@ -1388,17 +1408,24 @@ func (x *Ack) GetProviderMessageId() string {
 type Failure struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// OutboundMessage.id.
+	// At most 256 bytes.
 	OutboundId string `protobuf:"bytes,1,opt,name=outbound_id,json=outboundId,proto3" json:"outbound_id,omitempty"`
 	// True when trying again later may succeed (rate limits, provider 5xx).
 	// Retryable failures back off exponentially with jitter; after the
 	// configured number of attempts the message is failed permanently.
 	Retryable bool `protobuf:"varint,2,opt,name=retryable,proto3" json:"retryable,omitempty"`
 	// Provider error code, e.g. "131047".
+	// At most 64 bytes.
 	Code string `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
 	// Human-readable reason, shown through the API.
+	// At most 1 KiB.
 	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	// Minimum wait before the next attempt, when the provider said so.
-	RetryAfter    *durationpb.Duration `protobuf:"bytes,5,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
+	RetryAfter *durationpb.Duration `protobuf:"bytes,5,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
+	// The provider refused the message because the customer-service window
+	// is closed (WhatsApp error 131047). The server then sends the profile's
+	// template and delivers the message when the customer writes again.
+	OutsideWindow bool `protobuf:"varint,6,opt,name=outside_window,json=outsideWindow,proto3" json:"outside_window,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1468,21 +1495,35 @@ func (x *Failure) GetRetryAfter() *durationpb.Duration {
 	return nil
 }
 
+func (x *Failure) GetOutsideWindow() bool {
+	if x != nil {
+		return x.OutsideWindow
+	}
+	return false
+}
+
 // Request of ReportDelivery.
 type ReportDeliveryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Channel the receipt comes from.
+	// At most 32 bytes.
 	Channel string `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
 	// Provider's id of the message (as given in Ack.provider_message_id).
+	// At most 256 bytes.
 	ProviderMessageId string `protobuf:"bytes,2,opt,name=provider_message_id,json=providerMessageId,proto3" json:"provider_message_id,omitempty"`
 	// New state.
 	Status ReceiptStatus `protobuf:"varint,3,opt,name=status,proto3,enum=relevo.v1.ReceiptStatus" json:"status,omitempty"`
 	// When the provider recorded it.
 	Timestamp *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
 	// Provider error code for failures.
+	// At most 64 bytes.
 	ErrorCode string `protobuf:"bytes,5,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
 	// Provider error text for failures.
-	ErrorReason   string `protobuf:"bytes,6,opt,name=error_reason,json=errorReason,proto3" json:"error_reason,omitempty"`
+	// At most 1 KiB.
+	ErrorReason string `protobuf:"bytes,6,opt,name=error_reason,json=errorReason,proto3" json:"error_reason,omitempty"`
+	// The failure is the closed customer-service window (WhatsApp 131047):
+	// handled as Failure.outside_window.
+	OutsideWindow bool `protobuf:"varint,7,opt,name=outside_window,json=outsideWindow,proto3" json:"outside_window,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1559,6 +1600,13 @@ func (x *ReportDeliveryRequest) GetErrorReason() string {
 	return ""
 }
 
+func (x *ReportDeliveryRequest) GetOutsideWindow() bool {
+	if x != nil {
+		return x.OutsideWindow
+	}
+	return false
+}
+
 // Response of ReportDelivery.
 type ReportDeliveryResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1612,14 +1660,18 @@ type SendHumanMessageRequest struct {
 	// The contact the human wrote to. channel and address are required.
 	Contact *Contact `protobuf:"bytes,1,opt,name=contact,proto3" json:"contact,omitempty"`
 	// Channel's id of the human's message; makes the call idempotent.
+	// At most 256 bytes.
 	ChannelMessageId string `protobuf:"bytes,2,opt,name=channel_message_id,json=channelMessageId,proto3" json:"channel_message_id,omitempty"`
 	// Business endpoint the human wrote from.
+	// At most 256 bytes.
 	BusinessAddress string `protobuf:"bytes,3,opt,name=business_address,json=businessAddress,proto3" json:"business_address,omitempty"`
 	// What the human wrote.
+	// At most 64 KiB.
 	Text string `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
 	// When it was sent.
 	SentAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
 	// Name of the human, if known.
+	// At most 256 bytes.
 	AuthorName    string `protobuf:"bytes,6,opt,name=author_name,json=authorName,proto3" json:"author_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1816,6 +1868,107 @@ func (x *StreamOutboundResponse) GetMessage() *OutboundMessage {
 	return nil
 }
 
+// GetChannelProfileRequest takes no parameters.
+type GetChannelProfileRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetChannelProfileRequest) Reset() {
+	*x = GetChannelProfileRequest{}
+	mi := &file_relevo_v1_channel_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetChannelProfileRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetChannelProfileRequest) ProtoMessage() {}
+
+func (x *GetChannelProfileRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_channel_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetChannelProfileRequest.ProtoReflect.Descriptor instead.
+func (*GetChannelProfileRequest) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_channel_proto_rawDescGZIP(), []int{21}
+}
+
+// GetChannelProfileResponse is the company as its contacts see it.
+type GetChannelProfileResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The company's name, as the profile writes it.
+	CompanyName string `protobuf:"bytes,1,opt,name=company_name,json=companyName,proto3" json:"company_name,omitempty"`
+	// Language of the conversations: "es" or "en".
+	Language string `protobuf:"bytes,2,opt,name=language,proto3" json:"language,omitempty"`
+	// The assistant's greeting, in that language.
+	Greeting      string `protobuf:"bytes,3,opt,name=greeting,proto3" json:"greeting,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetChannelProfileResponse) Reset() {
+	*x = GetChannelProfileResponse{}
+	mi := &file_relevo_v1_channel_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetChannelProfileResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetChannelProfileResponse) ProtoMessage() {}
+
+func (x *GetChannelProfileResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_channel_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetChannelProfileResponse.ProtoReflect.Descriptor instead.
+func (*GetChannelProfileResponse) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_channel_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GetChannelProfileResponse) GetCompanyName() string {
+	if x != nil {
+		return x.CompanyName
+	}
+	return ""
+}
+
+func (x *GetChannelProfileResponse) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *GetChannelProfileResponse) GetGreeting() string {
+	if x != nil {
+		return x.Greeting
+	}
+	return ""
+}
+
 var File_relevo_v1_channel_proto protoreflect.FileDescriptor
 
 const file_relevo_v1_channel_proto_rawDesc = "" +
@@ -1908,7 +2061,7 @@ const file_relevo_v1_channel_proto_rawDesc = "" +
 	"\x03Ack\x12\x1f\n" +
 	"\voutbound_id\x18\x01 \x01(\tR\n" +
 	"outboundId\x12.\n" +
-	"\x13provider_message_id\x18\x02 \x01(\tR\x11providerMessageId\"\xb0\x01\n" +
+	"\x13provider_message_id\x18\x02 \x01(\tR\x11providerMessageId\"\xd7\x01\n" +
 	"\aFailure\x12\x1f\n" +
 	"\voutbound_id\x18\x01 \x01(\tR\n" +
 	"outboundId\x12\x1c\n" +
@@ -1916,7 +2069,8 @@ const file_relevo_v1_channel_proto_rawDesc = "" +
 	"\x04code\x18\x03 \x01(\tR\x04code\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12:\n" +
 	"\vretry_after\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter\"\x8f\x02\n" +
+	"retryAfter\x12%\n" +
+	"\x0eoutside_window\x18\x06 \x01(\bR\routsideWindow\"\xb6\x02\n" +
 	"\x15ReportDeliveryRequest\x12\x18\n" +
 	"\achannel\x18\x01 \x01(\tR\achannel\x12.\n" +
 	"\x13provider_message_id\x18\x02 \x01(\tR\x11providerMessageId\x120\n" +
@@ -1924,7 +2078,8 @@ const file_relevo_v1_channel_proto_rawDesc = "" +
 	"\ttimestamp\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x12\x1d\n" +
 	"\n" +
 	"error_code\x18\x05 \x01(\tR\terrorCode\x12!\n" +
-	"\ferror_reason\x18\x06 \x01(\tR\verrorReason\"2\n" +
+	"\ferror_reason\x18\x06 \x01(\tR\verrorReason\x12%\n" +
+	"\x0eoutside_window\x18\a \x01(\bR\routsideWindow\"2\n" +
 	"\x16ReportDeliveryResponse\x12\x18\n" +
 	"\amatched\x18\x01 \x01(\bR\amatched\"\x8a\x02\n" +
 	"\x17SendHumanMessageRequest\x12,\n" +
@@ -1941,7 +2096,12 @@ const file_relevo_v1_channel_proto_rawDesc = "" +
 	"\fpaused_until\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\vpausedUntil\x12\x1c\n" +
 	"\tduplicate\x18\x04 \x01(\bR\tduplicate\"N\n" +
 	"\x16StreamOutboundResponse\x124\n" +
-	"\amessage\x18\x01 \x01(\v2\x1a.relevo.v1.OutboundMessageR\amessage*\xfa\x01\n" +
+	"\amessage\x18\x01 \x01(\v2\x1a.relevo.v1.OutboundMessageR\amessage\"\x1a\n" +
+	"\x18GetChannelProfileRequest\"v\n" +
+	"\x19GetChannelProfileResponse\x12!\n" +
+	"\fcompany_name\x18\x01 \x01(\tR\vcompanyName\x12\x1a\n" +
+	"\blanguage\x18\x02 \x01(\tR\blanguage\x12\x1a\n" +
+	"\bgreeting\x18\x03 \x01(\tR\bgreeting*\xfa\x01\n" +
 	"\vInboundKind\x12\x1c\n" +
 	"\x18INBOUND_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11INBOUND_KIND_TEXT\x10\x01\x12\x17\n" +
@@ -1962,13 +2122,14 @@ const file_relevo_v1_channel_proto_rawDesc = "" +
 	"\x13RECEIPT_STATUS_SENT\x10\x01\x12\x1c\n" +
 	"\x18RECEIPT_STATUS_DELIVERED\x10\x02\x12\x17\n" +
 	"\x13RECEIPT_STATUS_READ\x10\x03\x12\x19\n" +
-	"\x15RECEIPT_STATUS_FAILED\x10\x042\xb8\x03\n" +
+	"\x15RECEIPT_STATUS_FAILED\x10\x042\x98\x04\n" +
 	"\x0eChannelService\x12R\n" +
 	"\rHandleMessage\x12\x1f.relevo.v1.HandleMessageRequest\x1a .relevo.v1.HandleMessageResponse\x12C\n" +
 	"\bConverse\x12\x1a.relevo.v1.ConverseRequest\x1a\x1b.relevo.v1.ConverseResponse\x12Y\n" +
 	"\x0eStreamOutbound\x12 .relevo.v1.StreamOutboundRequest\x1a!.relevo.v1.StreamOutboundResponse(\x010\x01\x12U\n" +
 	"\x0eReportDelivery\x12 .relevo.v1.ReportDeliveryRequest\x1a!.relevo.v1.ReportDeliveryResponse\x12[\n" +
-	"\x10SendHumanMessage\x12\".relevo.v1.SendHumanMessageRequest\x1a#.relevo.v1.SendHumanMessageResponseB3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
+	"\x10SendHumanMessage\x12\".relevo.v1.SendHumanMessageRequest\x1a#.relevo.v1.SendHumanMessageResponse\x12^\n" +
+	"\x11GetChannelProfile\x12#.relevo.v1.GetChannelProfileRequest\x1a$.relevo.v1.GetChannelProfileResponseB3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
 
 var (
 	file_relevo_v1_channel_proto_rawDescOnce sync.Once
@@ -1983,39 +2144,41 @@ func file_relevo_v1_channel_proto_rawDescGZIP() []byte {
 }
 
 var file_relevo_v1_channel_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_relevo_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_relevo_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_relevo_v1_channel_proto_goTypes = []any{
-	(InboundKind)(0),                 // 0: relevo.v1.InboundKind
-	(OutboundKind)(0),                // 1: relevo.v1.OutboundKind
-	(ReceiptStatus)(0),               // 2: relevo.v1.ReceiptStatus
-	(*Choice)(nil),                   // 3: relevo.v1.Choice
-	(*Media)(nil),                    // 4: relevo.v1.Media
-	(*Reaction)(nil),                 // 5: relevo.v1.Reaction
-	(*Referral)(nil),                 // 6: relevo.v1.Referral
-	(*InboundMessage)(nil),           // 7: relevo.v1.InboundMessage
-	(*HandleMessageRequest)(nil),     // 8: relevo.v1.HandleMessageRequest
-	(*HandleMessageResponse)(nil),    // 9: relevo.v1.HandleMessageResponse
-	(*ConverseRequest)(nil),          // 10: relevo.v1.ConverseRequest
-	(*ConverseResponse)(nil),         // 11: relevo.v1.ConverseResponse
-	(*Button)(nil),                   // 12: relevo.v1.Button
-	(*Template)(nil),                 // 13: relevo.v1.Template
-	(*OutboundMessage)(nil),          // 14: relevo.v1.OutboundMessage
-	(*StreamOutboundRequest)(nil),    // 15: relevo.v1.StreamOutboundRequest
-	(*Subscribe)(nil),                // 16: relevo.v1.Subscribe
-	(*Ack)(nil),                      // 17: relevo.v1.Ack
-	(*Failure)(nil),                  // 18: relevo.v1.Failure
-	(*ReportDeliveryRequest)(nil),    // 19: relevo.v1.ReportDeliveryRequest
-	(*ReportDeliveryResponse)(nil),   // 20: relevo.v1.ReportDeliveryResponse
-	(*SendHumanMessageRequest)(nil),  // 21: relevo.v1.SendHumanMessageRequest
-	(*SendHumanMessageResponse)(nil), // 22: relevo.v1.SendHumanMessageResponse
-	(*StreamOutboundResponse)(nil),   // 23: relevo.v1.StreamOutboundResponse
-	(*Contact)(nil),                  // 24: relevo.v1.Contact
-	(*timestamppb.Timestamp)(nil),    // 25: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 26: google.protobuf.Duration
+	(InboundKind)(0),                  // 0: relevo.v1.InboundKind
+	(OutboundKind)(0),                 // 1: relevo.v1.OutboundKind
+	(ReceiptStatus)(0),                // 2: relevo.v1.ReceiptStatus
+	(*Choice)(nil),                    // 3: relevo.v1.Choice
+	(*Media)(nil),                     // 4: relevo.v1.Media
+	(*Reaction)(nil),                  // 5: relevo.v1.Reaction
+	(*Referral)(nil),                  // 6: relevo.v1.Referral
+	(*InboundMessage)(nil),            // 7: relevo.v1.InboundMessage
+	(*HandleMessageRequest)(nil),      // 8: relevo.v1.HandleMessageRequest
+	(*HandleMessageResponse)(nil),     // 9: relevo.v1.HandleMessageResponse
+	(*ConverseRequest)(nil),           // 10: relevo.v1.ConverseRequest
+	(*ConverseResponse)(nil),          // 11: relevo.v1.ConverseResponse
+	(*Button)(nil),                    // 12: relevo.v1.Button
+	(*Template)(nil),                  // 13: relevo.v1.Template
+	(*OutboundMessage)(nil),           // 14: relevo.v1.OutboundMessage
+	(*StreamOutboundRequest)(nil),     // 15: relevo.v1.StreamOutboundRequest
+	(*Subscribe)(nil),                 // 16: relevo.v1.Subscribe
+	(*Ack)(nil),                       // 17: relevo.v1.Ack
+	(*Failure)(nil),                   // 18: relevo.v1.Failure
+	(*ReportDeliveryRequest)(nil),     // 19: relevo.v1.ReportDeliveryRequest
+	(*ReportDeliveryResponse)(nil),    // 20: relevo.v1.ReportDeliveryResponse
+	(*SendHumanMessageRequest)(nil),   // 21: relevo.v1.SendHumanMessageRequest
+	(*SendHumanMessageResponse)(nil),  // 22: relevo.v1.SendHumanMessageResponse
+	(*StreamOutboundResponse)(nil),    // 23: relevo.v1.StreamOutboundResponse
+	(*GetChannelProfileRequest)(nil),  // 24: relevo.v1.GetChannelProfileRequest
+	(*GetChannelProfileResponse)(nil), // 25: relevo.v1.GetChannelProfileResponse
+	(*Contact)(nil),                   // 26: relevo.v1.Contact
+	(*timestamppb.Timestamp)(nil),     // 27: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),       // 28: google.protobuf.Duration
 }
 var file_relevo_v1_channel_proto_depIdxs = []int32{
-	24, // 0: relevo.v1.InboundMessage.contact:type_name -> relevo.v1.Contact
-	25, // 1: relevo.v1.InboundMessage.sent_at:type_name -> google.protobuf.Timestamp
+	26, // 0: relevo.v1.InboundMessage.contact:type_name -> relevo.v1.Contact
+	27, // 1: relevo.v1.InboundMessage.sent_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: relevo.v1.InboundMessage.kind:type_name -> relevo.v1.InboundKind
 	3,  // 3: relevo.v1.InboundMessage.choice:type_name -> relevo.v1.Choice
 	4,  // 4: relevo.v1.InboundMessage.media:type_name -> relevo.v1.Media
@@ -2023,35 +2186,37 @@ var file_relevo_v1_channel_proto_depIdxs = []int32{
 	6,  // 6: relevo.v1.InboundMessage.referral:type_name -> relevo.v1.Referral
 	7,  // 7: relevo.v1.HandleMessageRequest.message:type_name -> relevo.v1.InboundMessage
 	7,  // 8: relevo.v1.ConverseRequest.message:type_name -> relevo.v1.InboundMessage
-	26, // 9: relevo.v1.ConverseRequest.timeout:type_name -> google.protobuf.Duration
+	28, // 9: relevo.v1.ConverseRequest.timeout:type_name -> google.protobuf.Duration
 	14, // 10: relevo.v1.ConverseResponse.replies:type_name -> relevo.v1.OutboundMessage
-	24, // 11: relevo.v1.OutboundMessage.to:type_name -> relevo.v1.Contact
+	26, // 11: relevo.v1.OutboundMessage.to:type_name -> relevo.v1.Contact
 	1,  // 12: relevo.v1.OutboundMessage.kind:type_name -> relevo.v1.OutboundKind
 	12, // 13: relevo.v1.OutboundMessage.buttons:type_name -> relevo.v1.Button
 	13, // 14: relevo.v1.OutboundMessage.template:type_name -> relevo.v1.Template
-	25, // 15: relevo.v1.OutboundMessage.created_at:type_name -> google.protobuf.Timestamp
+	27, // 15: relevo.v1.OutboundMessage.created_at:type_name -> google.protobuf.Timestamp
 	16, // 16: relevo.v1.StreamOutboundRequest.subscribe:type_name -> relevo.v1.Subscribe
 	17, // 17: relevo.v1.StreamOutboundRequest.ack:type_name -> relevo.v1.Ack
 	18, // 18: relevo.v1.StreamOutboundRequest.failure:type_name -> relevo.v1.Failure
-	26, // 19: relevo.v1.Failure.retry_after:type_name -> google.protobuf.Duration
+	28, // 19: relevo.v1.Failure.retry_after:type_name -> google.protobuf.Duration
 	2,  // 20: relevo.v1.ReportDeliveryRequest.status:type_name -> relevo.v1.ReceiptStatus
-	25, // 21: relevo.v1.ReportDeliveryRequest.timestamp:type_name -> google.protobuf.Timestamp
-	24, // 22: relevo.v1.SendHumanMessageRequest.contact:type_name -> relevo.v1.Contact
-	25, // 23: relevo.v1.SendHumanMessageRequest.sent_at:type_name -> google.protobuf.Timestamp
-	25, // 24: relevo.v1.SendHumanMessageResponse.paused_until:type_name -> google.protobuf.Timestamp
+	27, // 21: relevo.v1.ReportDeliveryRequest.timestamp:type_name -> google.protobuf.Timestamp
+	26, // 22: relevo.v1.SendHumanMessageRequest.contact:type_name -> relevo.v1.Contact
+	27, // 23: relevo.v1.SendHumanMessageRequest.sent_at:type_name -> google.protobuf.Timestamp
+	27, // 24: relevo.v1.SendHumanMessageResponse.paused_until:type_name -> google.protobuf.Timestamp
 	14, // 25: relevo.v1.StreamOutboundResponse.message:type_name -> relevo.v1.OutboundMessage
 	8,  // 26: relevo.v1.ChannelService.HandleMessage:input_type -> relevo.v1.HandleMessageRequest
 	10, // 27: relevo.v1.ChannelService.Converse:input_type -> relevo.v1.ConverseRequest
 	15, // 28: relevo.v1.ChannelService.StreamOutbound:input_type -> relevo.v1.StreamOutboundRequest
 	19, // 29: relevo.v1.ChannelService.ReportDelivery:input_type -> relevo.v1.ReportDeliveryRequest
 	21, // 30: relevo.v1.ChannelService.SendHumanMessage:input_type -> relevo.v1.SendHumanMessageRequest
-	9,  // 31: relevo.v1.ChannelService.HandleMessage:output_type -> relevo.v1.HandleMessageResponse
-	11, // 32: relevo.v1.ChannelService.Converse:output_type -> relevo.v1.ConverseResponse
-	23, // 33: relevo.v1.ChannelService.StreamOutbound:output_type -> relevo.v1.StreamOutboundResponse
-	20, // 34: relevo.v1.ChannelService.ReportDelivery:output_type -> relevo.v1.ReportDeliveryResponse
-	22, // 35: relevo.v1.ChannelService.SendHumanMessage:output_type -> relevo.v1.SendHumanMessageResponse
-	31, // [31:36] is the sub-list for method output_type
-	26, // [26:31] is the sub-list for method input_type
+	24, // 31: relevo.v1.ChannelService.GetChannelProfile:input_type -> relevo.v1.GetChannelProfileRequest
+	9,  // 32: relevo.v1.ChannelService.HandleMessage:output_type -> relevo.v1.HandleMessageResponse
+	11, // 33: relevo.v1.ChannelService.Converse:output_type -> relevo.v1.ConverseResponse
+	23, // 34: relevo.v1.ChannelService.StreamOutbound:output_type -> relevo.v1.StreamOutboundResponse
+	20, // 35: relevo.v1.ChannelService.ReportDelivery:output_type -> relevo.v1.ReportDeliveryResponse
+	22, // 36: relevo.v1.ChannelService.SendHumanMessage:output_type -> relevo.v1.SendHumanMessageResponse
+	25, // 37: relevo.v1.ChannelService.GetChannelProfile:output_type -> relevo.v1.GetChannelProfileResponse
+	32, // [32:38] is the sub-list for method output_type
+	26, // [26:32] is the sub-list for method input_type
 	26, // [26:26] is the sub-list for extension type_name
 	26, // [26:26] is the sub-list for extension extendee
 	0,  // [0:26] is the sub-list for field type_name
@@ -2074,7 +2239,7 @@ func file_relevo_v1_channel_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_relevo_v1_channel_proto_rawDesc), len(file_relevo_v1_channel_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

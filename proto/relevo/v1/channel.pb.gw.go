@@ -143,6 +143,27 @@ func local_request_ChannelService_SendHumanMessage_0(ctx context.Context, marsha
 	return msg, metadata, err
 }
 
+func request_ChannelService_GetChannelProfile_0(ctx context.Context, marshaler runtime.Marshaler, client ChannelServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetChannelProfileRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetChannelProfile(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ChannelService_GetChannelProfile_0(ctx context.Context, marshaler runtime.Marshaler, server ChannelServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetChannelProfileRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.GetChannelProfile(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterChannelServiceHandlerServer registers the http handlers for service ChannelService to "mux".
 // UnaryRPC     :call ChannelServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -228,6 +249,26 @@ func RegisterChannelServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 			return
 		}
 		forward_ChannelService_SendHumanMessage_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_ChannelService_GetChannelProfile_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/relevo.v1.ChannelService/GetChannelProfile", runtime.WithHTTPPathPattern("/v1/channel-profile"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ChannelService_GetChannelProfile_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ChannelService_GetChannelProfile_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -337,19 +378,38 @@ func RegisterChannelServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_ChannelService_SendHumanMessage_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ChannelService_GetChannelProfile_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/relevo.v1.ChannelService/GetChannelProfile", runtime.WithHTTPPathPattern("/v1/channel-profile"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ChannelService_GetChannelProfile_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ChannelService_GetChannelProfile_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_ChannelService_HandleMessage_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "messages"}, ""))
-	pattern_ChannelService_Converse_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "messages"}, "converse"))
-	pattern_ChannelService_ReportDelivery_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "receipts"}, ""))
-	pattern_ChannelService_SendHumanMessage_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "messages"}, "human"))
+	pattern_ChannelService_HandleMessage_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "messages"}, ""))
+	pattern_ChannelService_Converse_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "messages"}, "converse"))
+	pattern_ChannelService_ReportDelivery_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "receipts"}, ""))
+	pattern_ChannelService_SendHumanMessage_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "messages"}, "human"))
+	pattern_ChannelService_GetChannelProfile_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "channel-profile"}, ""))
 )
 
 var (
-	forward_ChannelService_HandleMessage_0    = runtime.ForwardResponseMessage
-	forward_ChannelService_Converse_0         = runtime.ForwardResponseMessage
-	forward_ChannelService_ReportDelivery_0   = runtime.ForwardResponseMessage
-	forward_ChannelService_SendHumanMessage_0 = runtime.ForwardResponseMessage
+	forward_ChannelService_HandleMessage_0     = runtime.ForwardResponseMessage
+	forward_ChannelService_Converse_0          = runtime.ForwardResponseMessage
+	forward_ChannelService_ReportDelivery_0    = runtime.ForwardResponseMessage
+	forward_ChannelService_SendHumanMessage_0  = runtime.ForwardResponseMessage
+	forward_ChannelService_GetChannelProfile_0 = runtime.ForwardResponseMessage
 )

@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ChannelService_HandleMessage_FullMethodName    = "/relevo.v1.ChannelService/HandleMessage"
-	ChannelService_Converse_FullMethodName         = "/relevo.v1.ChannelService/Converse"
-	ChannelService_StreamOutbound_FullMethodName   = "/relevo.v1.ChannelService/StreamOutbound"
-	ChannelService_ReportDelivery_FullMethodName   = "/relevo.v1.ChannelService/ReportDelivery"
-	ChannelService_SendHumanMessage_FullMethodName = "/relevo.v1.ChannelService/SendHumanMessage"
+	ChannelService_HandleMessage_FullMethodName     = "/relevo.v1.ChannelService/HandleMessage"
+	ChannelService_Converse_FullMethodName          = "/relevo.v1.ChannelService/Converse"
+	ChannelService_StreamOutbound_FullMethodName    = "/relevo.v1.ChannelService/StreamOutbound"
+	ChannelService_ReportDelivery_FullMethodName    = "/relevo.v1.ChannelService/ReportDelivery"
+	ChannelService_SendHumanMessage_FullMethodName  = "/relevo.v1.ChannelService/SendHumanMessage"
+	ChannelService_GetChannelProfile_FullMethodName = "/relevo.v1.ChannelService/GetChannelProfile"
 )
 
 // ChannelServiceClient is the client API for ChannelService service.
@@ -36,7 +37,13 @@ const (
 // StreamOutbound open to deliver the replies. Adapters keep no state: the
 // server stores everything, so any adapter can restart at any time.
 //
-// Callers need the "adapter" or "admin" role.
+// Callers need the "adapter" or "admin" role. An adapter key bound to
+// channels acts only on those channels: their messages, receipts and
+// outbox.
+//
+// Every string and bytes field of a request has a bound, stated in its
+// comment; a request over one, or with a string that is not UTF-8, is
+// INVALID_ARGUMENT naming the field.
 type ChannelServiceClient interface {
 	// HandleMessage durably stores one inbound message and returns. The bot's
 	// reply arrives later through StreamOutbound. Calling it again with the same
@@ -60,6 +67,12 @@ type ChannelServiceClient interface {
 	// channel itself (e.g. from the WhatsApp Business app). It pauses the bot in
 	// that conversation; if a ticket is open, the message answers it.
 	SendHumanMessage(ctx context.Context, in *SendHumanMessageRequest, opts ...grpc.CallOption) (*SendHumanMessageResponse, error)
+	// GetChannelProfile returns what a channel shows its contacts about the
+	// company, from the company profile: its name, its language and the
+	// assistant's greeting. A channel that draws its own interface (a web chat
+	// widget) then speaks as the profile says, without a copy of these
+	// settings to keep in step.
+	GetChannelProfile(ctx context.Context, in *GetChannelProfileRequest, opts ...grpc.CallOption) (*GetChannelProfileResponse, error)
 }
 
 type channelServiceClient struct {
@@ -123,6 +136,16 @@ func (c *channelServiceClient) SendHumanMessage(ctx context.Context, in *SendHum
 	return out, nil
 }
 
+func (c *channelServiceClient) GetChannelProfile(ctx context.Context, in *GetChannelProfileRequest, opts ...grpc.CallOption) (*GetChannelProfileResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetChannelProfileResponse)
+	err := c.cc.Invoke(ctx, ChannelService_GetChannelProfile_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ChannelServiceServer is the server API for ChannelService service.
 // All implementations must embed UnimplementedChannelServiceServer
 // for forward compatibility.
@@ -133,7 +156,13 @@ func (c *channelServiceClient) SendHumanMessage(ctx context.Context, in *SendHum
 // StreamOutbound open to deliver the replies. Adapters keep no state: the
 // server stores everything, so any adapter can restart at any time.
 //
-// Callers need the "adapter" or "admin" role.
+// Callers need the "adapter" or "admin" role. An adapter key bound to
+// channels acts only on those channels: their messages, receipts and
+// outbox.
+//
+// Every string and bytes field of a request has a bound, stated in its
+// comment; a request over one, or with a string that is not UTF-8, is
+// INVALID_ARGUMENT naming the field.
 type ChannelServiceServer interface {
 	// HandleMessage durably stores one inbound message and returns. The bot's
 	// reply arrives later through StreamOutbound. Calling it again with the same
@@ -157,6 +186,12 @@ type ChannelServiceServer interface {
 	// channel itself (e.g. from the WhatsApp Business app). It pauses the bot in
 	// that conversation; if a ticket is open, the message answers it.
 	SendHumanMessage(context.Context, *SendHumanMessageRequest) (*SendHumanMessageResponse, error)
+	// GetChannelProfile returns what a channel shows its contacts about the
+	// company, from the company profile: its name, its language and the
+	// assistant's greeting. A channel that draws its own interface (a web chat
+	// widget) then speaks as the profile says, without a copy of these
+	// settings to keep in step.
+	GetChannelProfile(context.Context, *GetChannelProfileRequest) (*GetChannelProfileResponse, error)
 	mustEmbedUnimplementedChannelServiceServer()
 }
 
@@ -181,6 +216,9 @@ func (UnimplementedChannelServiceServer) ReportDelivery(context.Context, *Report
 }
 func (UnimplementedChannelServiceServer) SendHumanMessage(context.Context, *SendHumanMessageRequest) (*SendHumanMessageResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SendHumanMessage not implemented")
+}
+func (UnimplementedChannelServiceServer) GetChannelProfile(context.Context, *GetChannelProfileRequest) (*GetChannelProfileResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetChannelProfile not implemented")
 }
 func (UnimplementedChannelServiceServer) mustEmbedUnimplementedChannelServiceServer() {}
 func (UnimplementedChannelServiceServer) testEmbeddedByValue()                        {}
@@ -282,6 +320,24 @@ func _ChannelService_SendHumanMessage_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ChannelService_GetChannelProfile_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetChannelProfileRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ChannelServiceServer).GetChannelProfile(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ChannelService_GetChannelProfile_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ChannelServiceServer).GetChannelProfile(ctx, req.(*GetChannelProfileRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ChannelService_ServiceDesc is the grpc.ServiceDesc for ChannelService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -304,6 +360,10 @@ var ChannelService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SendHumanMessage",
 			Handler:    _ChannelService_SendHumanMessage_Handler,
+		},
+		{
+			MethodName: "GetChannelProfile",
+			Handler:    _ChannelService_GetChannelProfile_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

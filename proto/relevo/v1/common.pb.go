@@ -99,6 +99,10 @@ const (
 	DeliveryStatus_DELIVERY_STATUS_FAILED DeliveryStatus = 6
 	// A retryable failure happened; it will be retried at next_attempt_at.
 	DeliveryStatus_DELIVERY_STATUS_RETRYING DeliveryStatus = 7
+	// Due outside the channel's customer-service window: the approved template
+	// went out instead, and the message is sent as soon as the customer writes
+	// again.
+	DeliveryStatus_DELIVERY_STATUS_WAITING_FOR_WINDOW DeliveryStatus = 8
 )
 
 // Enum value maps for DeliveryStatus.
@@ -112,16 +116,18 @@ var (
 		5: "DELIVERY_STATUS_READ",
 		6: "DELIVERY_STATUS_FAILED",
 		7: "DELIVERY_STATUS_RETRYING",
+		8: "DELIVERY_STATUS_WAITING_FOR_WINDOW",
 	}
 	DeliveryStatus_value = map[string]int32{
-		"DELIVERY_STATUS_UNSPECIFIED": 0,
-		"DELIVERY_STATUS_PENDING":     1,
-		"DELIVERY_STATUS_IN_FLIGHT":   2,
-		"DELIVERY_STATUS_SENT":        3,
-		"DELIVERY_STATUS_DELIVERED":   4,
-		"DELIVERY_STATUS_READ":        5,
-		"DELIVERY_STATUS_FAILED":      6,
-		"DELIVERY_STATUS_RETRYING":    7,
+		"DELIVERY_STATUS_UNSPECIFIED":        0,
+		"DELIVERY_STATUS_PENDING":            1,
+		"DELIVERY_STATUS_IN_FLIGHT":          2,
+		"DELIVERY_STATUS_SENT":               3,
+		"DELIVERY_STATUS_DELIVERED":          4,
+		"DELIVERY_STATUS_READ":               5,
+		"DELIVERY_STATUS_FAILED":             6,
+		"DELIVERY_STATUS_RETRYING":           7,
+		"DELIVERY_STATUS_WAITING_FOR_WINDOW": 8,
 	}
 )
 
@@ -159,14 +165,18 @@ func (DeliveryStatus) EnumDescriptor() ([]byte, []int) {
 type Contact struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Channel name, lower case, e.g. "whatsapp", "telegram", "webchat", "cli".
+	// At most 32 bytes.
 	Channel string `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
 	// The channel's own identifier of the person (WhatsApp wa_id or
 	// business-scoped user id, Telegram chat id, ...). Opaque to the server.
+	// At most 256 bytes.
 	Address string `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
 	// Name the person chose on the channel, if the channel tells it.
+	// At most 1 KiB.
 	DisplayName string `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// Phone number in E.164 without '+', when the channel discloses it. Used
 	// only for display to specialists; may be empty.
+	// At most 32 bytes.
 	Phone         string `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -367,6 +377,138 @@ func (x *ConversationMessage) GetTicketId() string {
 	return ""
 }
 
+// How the offline (rules) Knowledge agent judged whether a passage answers a
+// question. A run records it in its decision step; KnowledgeService.Search
+// returns it on request, for the question as a customer's.
+type AnswerDecision struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The passage answers the question: the bot answers from it.
+	Answer bool `protobuf:"varint,1,opt,name=answer,proto3" json:"answer,omitempty"`
+	// The kind of information asked: "general", "amount", "number", "age",
+	// "time", "person", "email", "phone", "url", "place" or "address".
+	AskedKind string `protobuf:"bytes,2,opt,name=asked_kind,json=askedKind,proto3" json:"asked_kind,omitempty"`
+	// Whether the passage (or one agreeing with it) holds that kind.
+	KindHeld bool `protobuf:"varint,3,opt,name=kind_held,json=kindHeld,proto3" json:"kind_held,omitempty"`
+	// The question's content words the passage covers (by word, synonym or a
+	// one-letter typo).
+	CoveredTerms []string `protobuf:"bytes,4,rep,name=covered_terms,json=coveredTerms,proto3" json:"covered_terms,omitempty"`
+	// The question's content words the passage does not cover; each lowers
+	// the confidence.
+	MissingTerms []string `protobuf:"bytes,5,rep,name=missing_terms,json=missingTerms,proto3" json:"missing_terms,omitempty"`
+	// The passage's search score, 0..1.
+	RetrievalConfidence float64 `protobuf:"fixed64,6,opt,name=retrieval_confidence,json=retrievalConfidence,proto3" json:"retrieval_confidence,omitempty"`
+	// The decision's confidence that the passage answers, 0..1.
+	Confidence float64 `protobuf:"fixed64,7,opt,name=confidence,proto3" json:"confidence,omitempty"`
+	// The profile's knowledge.answer_threshold it is compared with.
+	Threshold float64 `protobuf:"fixed64,8,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	// Why, in words.
+	Reason string `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Citation of the passage decided on.
+	Source        string `protobuf:"bytes,10,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerDecision) Reset() {
+	*x = AnswerDecision{}
+	mi := &file_relevo_v1_common_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerDecision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerDecision) ProtoMessage() {}
+
+func (x *AnswerDecision) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_common_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerDecision.ProtoReflect.Descriptor instead.
+func (*AnswerDecision) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_common_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AnswerDecision) GetAnswer() bool {
+	if x != nil {
+		return x.Answer
+	}
+	return false
+}
+
+func (x *AnswerDecision) GetAskedKind() string {
+	if x != nil {
+		return x.AskedKind
+	}
+	return ""
+}
+
+func (x *AnswerDecision) GetKindHeld() bool {
+	if x != nil {
+		return x.KindHeld
+	}
+	return false
+}
+
+func (x *AnswerDecision) GetCoveredTerms() []string {
+	if x != nil {
+		return x.CoveredTerms
+	}
+	return nil
+}
+
+func (x *AnswerDecision) GetMissingTerms() []string {
+	if x != nil {
+		return x.MissingTerms
+	}
+	return nil
+}
+
+func (x *AnswerDecision) GetRetrievalConfidence() float64 {
+	if x != nil {
+		return x.RetrievalConfidence
+	}
+	return 0
+}
+
+func (x *AnswerDecision) GetConfidence() float64 {
+	if x != nil {
+		return x.Confidence
+	}
+	return 0
+}
+
+func (x *AnswerDecision) GetThreshold() float64 {
+	if x != nil {
+		return x.Threshold
+	}
+	return 0
+}
+
+func (x *AnswerDecision) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *AnswerDecision) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
 var File_relevo_v1_common_proto protoreflect.FileDescriptor
 
 const file_relevo_v1_common_proto_rawDesc = "" +
@@ -391,13 +533,28 @@ const file_relevo_v1_common_proto_rawDesc = "" +
 	"\vauthor_name\x18\n" +
 	" \x01(\tR\n" +
 	"authorName\x12\x1b\n" +
-	"\tticket_id\x18\v \x01(\tR\bticketId*S\n" +
+	"\tticket_id\x18\v \x01(\tR\bticketId\"\xcf\x02\n" +
+	"\x0eAnswerDecision\x12\x16\n" +
+	"\x06answer\x18\x01 \x01(\bR\x06answer\x12\x1d\n" +
+	"\n" +
+	"asked_kind\x18\x02 \x01(\tR\taskedKind\x12\x1b\n" +
+	"\tkind_held\x18\x03 \x01(\bR\bkindHeld\x12#\n" +
+	"\rcovered_terms\x18\x04 \x03(\tR\fcoveredTerms\x12#\n" +
+	"\rmissing_terms\x18\x05 \x03(\tR\fmissingTerms\x121\n" +
+	"\x14retrieval_confidence\x18\x06 \x01(\x01R\x13retrievalConfidence\x12\x1e\n" +
+	"\n" +
+	"confidence\x18\a \x01(\x01R\n" +
+	"confidence\x12\x1c\n" +
+	"\tthreshold\x18\b \x01(\x01R\tthreshold\x12\x16\n" +
+	"\x06reason\x18\t \x01(\tR\x06reason\x12\x16\n" +
+	"\x06source\x18\n" +
+	" \x01(\tR\x06source*S\n" +
 	"\x06Author\x12\x16\n" +
 	"\x12AUTHOR_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vAUTHOR_USER\x10\x01\x12\x0e\n" +
 	"\n" +
 	"AUTHOR_BOT\x10\x02\x12\x10\n" +
-	"\fAUTHOR_HUMAN\x10\x03*\xfa\x01\n" +
+	"\fAUTHOR_HUMAN\x10\x03*\xa2\x02\n" +
 	"\x0eDeliveryStatus\x12\x1f\n" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_STATUS_PENDING\x10\x01\x12\x1d\n" +
@@ -406,7 +563,8 @@ const file_relevo_v1_common_proto_rawDesc = "" +
 	"\x19DELIVERY_STATUS_DELIVERED\x10\x04\x12\x18\n" +
 	"\x14DELIVERY_STATUS_READ\x10\x05\x12\x1a\n" +
 	"\x16DELIVERY_STATUS_FAILED\x10\x06\x12\x1c\n" +
-	"\x18DELIVERY_STATUS_RETRYING\x10\aB3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
+	"\x18DELIVERY_STATUS_RETRYING\x10\a\x12&\n" +
+	"\"DELIVERY_STATUS_WAITING_FOR_WINDOW\x10\bB3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
 
 var (
 	file_relevo_v1_common_proto_rawDescOnce sync.Once
@@ -421,17 +579,18 @@ func file_relevo_v1_common_proto_rawDescGZIP() []byte {
 }
 
 var file_relevo_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_relevo_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_relevo_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_relevo_v1_common_proto_goTypes = []any{
 	(Author)(0),                   // 0: relevo.v1.Author
 	(DeliveryStatus)(0),           // 1: relevo.v1.DeliveryStatus
 	(*Contact)(nil),               // 2: relevo.v1.Contact
 	(*ConversationMessage)(nil),   // 3: relevo.v1.ConversationMessage
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*AnswerDecision)(nil),        // 4: relevo.v1.AnswerDecision
+	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
 }
 var file_relevo_v1_common_proto_depIdxs = []int32{
 	0, // 0: relevo.v1.ConversationMessage.author:type_name -> relevo.v1.Author
-	4, // 1: relevo.v1.ConversationMessage.created_at:type_name -> google.protobuf.Timestamp
+	5, // 1: relevo.v1.ConversationMessage.created_at:type_name -> google.protobuf.Timestamp
 	1, // 2: relevo.v1.ConversationMessage.delivery_status:type_name -> relevo.v1.DeliveryStatus
 	3, // [3:3] is the sub-list for method output_type
 	3, // [3:3] is the sub-list for method input_type
@@ -451,7 +610,7 @@ func file_relevo_v1_common_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_relevo_v1_common_proto_rawDesc), len(file_relevo_v1_common_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

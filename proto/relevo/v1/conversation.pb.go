@@ -80,6 +80,131 @@ func (ConversationState) EnumDescriptor() ([]byte, []int) {
 	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{0}
 }
 
+// Owner is the state of the ownership state machine: who is in charge of a
+// conversation. docs/architecture.md draws the transitions.
+type Owner int32
+
+const (
+	// Not set; as a filter, any.
+	Owner_OWNER_UNSPECIFIED Owner = 0
+	// The bot answers.
+	Owner_OWNER_BOT Owner = 1
+	// A ticket is open and nobody has taken the conversation yet; the customer
+	// gets the "a specialist will answer" notice (rate-limited).
+	Owner_OWNER_WAITING_FOR_HUMAN Owner = 2
+	// A person wrote on the channel or paused the bot; the bot stays silent
+	// until paused_until, then comes back.
+	Owner_OWNER_HUMAN Owner = 3
+	// The customer confirmed the bot's answer, a specialist answered the
+	// ticket, or an answer met no further question; the next customer message
+	// gives the conversation back to the bot.
+	Owner_OWNER_RESOLVED Owner = 4
+)
+
+// Enum value maps for Owner.
+var (
+	Owner_name = map[int32]string{
+		0: "OWNER_UNSPECIFIED",
+		1: "OWNER_BOT",
+		2: "OWNER_WAITING_FOR_HUMAN",
+		3: "OWNER_HUMAN",
+		4: "OWNER_RESOLVED",
+	}
+	Owner_value = map[string]int32{
+		"OWNER_UNSPECIFIED":       0,
+		"OWNER_BOT":               1,
+		"OWNER_WAITING_FOR_HUMAN": 2,
+		"OWNER_HUMAN":             3,
+		"OWNER_RESOLVED":          4,
+	}
+)
+
+func (x Owner) Enum() *Owner {
+	p := new(Owner)
+	*p = x
+	return p
+}
+
+func (x Owner) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Owner) Descriptor() protoreflect.EnumDescriptor {
+	return file_relevo_v1_conversation_proto_enumTypes[1].Descriptor()
+}
+
+func (Owner) Type() protoreflect.EnumType {
+	return &file_relevo_v1_conversation_proto_enumTypes[1]
+}
+
+func (x Owner) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Owner.Descriptor instead.
+func (Owner) EnumDescriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{1}
+}
+
+// How a conversation ended.
+type ConversationOutcome int32
+
+const (
+	// Not set; as a filter, any.
+	ConversationOutcome_CONVERSATION_OUTCOME_UNSPECIFIED ConversationOutcome = 0
+	// The bot answered, and the customer confirmed or asked nothing further
+	// within the profile's resolution.settle_after.
+	ConversationOutcome_CONVERSATION_OUTCOME_RESOLVED_BY_BOT ConversationOutcome = 1
+	// A person answered the ticket.
+	ConversationOutcome_CONVERSATION_OUTCOME_RESOLVED_BY_PERSON ConversationOutcome = 2
+	// A hand-off was never answered (the ticket was closed unanswered, or
+	// stayed open past resolution.abandon_after).
+	ConversationOutcome_CONVERSATION_OUTCOME_ABANDONED ConversationOutcome = 3
+)
+
+// Enum value maps for ConversationOutcome.
+var (
+	ConversationOutcome_name = map[int32]string{
+		0: "CONVERSATION_OUTCOME_UNSPECIFIED",
+		1: "CONVERSATION_OUTCOME_RESOLVED_BY_BOT",
+		2: "CONVERSATION_OUTCOME_RESOLVED_BY_PERSON",
+		3: "CONVERSATION_OUTCOME_ABANDONED",
+	}
+	ConversationOutcome_value = map[string]int32{
+		"CONVERSATION_OUTCOME_UNSPECIFIED":        0,
+		"CONVERSATION_OUTCOME_RESOLVED_BY_BOT":    1,
+		"CONVERSATION_OUTCOME_RESOLVED_BY_PERSON": 2,
+		"CONVERSATION_OUTCOME_ABANDONED":          3,
+	}
+)
+
+func (x ConversationOutcome) Enum() *ConversationOutcome {
+	p := new(ConversationOutcome)
+	*p = x
+	return p
+}
+
+func (x ConversationOutcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ConversationOutcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_relevo_v1_conversation_proto_enumTypes[2].Descriptor()
+}
+
+func (ConversationOutcome) Type() protoreflect.EnumType {
+	return &file_relevo_v1_conversation_proto_enumTypes[2]
+}
+
+func (x ConversationOutcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ConversationOutcome.Descriptor instead.
+func (ConversationOutcome) EnumDescriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{2}
+}
+
 // Outcome of an agent run.
 type RunOutcome int32
 
@@ -130,11 +255,11 @@ func (x RunOutcome) String() string {
 }
 
 func (RunOutcome) Descriptor() protoreflect.EnumDescriptor {
-	return file_relevo_v1_conversation_proto_enumTypes[1].Descriptor()
+	return file_relevo_v1_conversation_proto_enumTypes[3].Descriptor()
 }
 
 func (RunOutcome) Type() protoreflect.EnumType {
-	return &file_relevo_v1_conversation_proto_enumTypes[1]
+	return &file_relevo_v1_conversation_proto_enumTypes[3]
 }
 
 func (x RunOutcome) Number() protoreflect.EnumNumber {
@@ -143,7 +268,538 @@ func (x RunOutcome) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RunOutcome.Descriptor instead.
 func (RunOutcome) EnumDescriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{3}
+}
+
+// One change of owner, as stored.
+type OwnershipTransition struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Owner before.
+	From Owner `protobuf:"varint,1,opt,name=from,proto3,enum=relevo.v1.Owner" json:"from,omitempty"`
+	// Owner after.
+	To Owner `protobuf:"varint,2,opt,name=to,proto3,enum=relevo.v1.Owner" json:"to,omitempty"`
+	// The event: customer_message, bot_answer, handoff, ask_human,
+	// ticket_answered, ticket_closed, human_message, pause, resume, timeout,
+	// confirmed, settled.
+	Cause string `protobuf:"bytes,3,opt,name=cause,proto3" json:"cause,omitempty"`
+	// Who caused it: "customer", "bot", a specialist's name, "api", "system".
+	Actor string `protobuf:"bytes,4,opt,name=actor,proto3" json:"actor,omitempty"`
+	// Why, in words (the hand-off reason, the pause's end).
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Agent run that caused it, if any.
+	RunId string `protobuf:"bytes,6,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// Ticket involved, if any.
+	TicketId string `protobuf:"bytes,7,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// When.
+	At            *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OwnershipTransition) Reset() {
+	*x = OwnershipTransition{}
+	mi := &file_relevo_v1_conversation_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OwnershipTransition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OwnershipTransition) ProtoMessage() {}
+
+func (x *OwnershipTransition) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_conversation_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OwnershipTransition.ProtoReflect.Descriptor instead.
+func (*OwnershipTransition) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *OwnershipTransition) GetFrom() Owner {
+	if x != nil {
+		return x.From
+	}
+	return Owner_OWNER_UNSPECIFIED
+}
+
+func (x *OwnershipTransition) GetTo() Owner {
+	if x != nil {
+		return x.To
+	}
+	return Owner_OWNER_UNSPECIFIED
+}
+
+func (x *OwnershipTransition) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
+func (x *OwnershipTransition) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *OwnershipTransition) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *OwnershipTransition) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *OwnershipTransition) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *OwnershipTransition) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+// The end of one stretch of a conversation, with its evidence.
+type Resolution struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resolution id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Conversation.
+	ConversationId string `protobuf:"bytes,2,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// The outcome.
+	Outcome ConversationOutcome `protobuf:"varint,3,opt,name=outcome,proto3,enum=relevo.v1.ConversationOutcome" json:"outcome,omitempty"`
+	// Why, in words.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Agent runs of the stretch, oldest first.
+	RunIds []string `protobuf:"bytes,5,rep,name=run_ids,json=runIds,proto3" json:"run_ids,omitempty"`
+	// Ticket, for outcomes involving a person.
+	TicketId string `protobuf:"bytes,6,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// What the customer said or tapped to confirm, if they did.
+	Confirmation string `protobuf:"bytes,7,opt,name=confirmation,proto3" json:"confirmation,omitempty"`
+	// First customer message of the stretch.
+	StartedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// When the outcome was recorded.
+	ResolvedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=resolved_at,json=resolvedAt,proto3" json:"resolved_at,omitempty"`
+	// The channel of the conversation.
+	Channel       string `protobuf:"bytes,10,opt,name=channel,proto3" json:"channel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Resolution) Reset() {
+	*x = Resolution{}
+	mi := &file_relevo_v1_conversation_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Resolution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Resolution) ProtoMessage() {}
+
+func (x *Resolution) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_conversation_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Resolution.ProtoReflect.Descriptor instead.
+func (*Resolution) Descriptor() ([]byte, []int) {
 	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Resolution) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Resolution) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *Resolution) GetOutcome() ConversationOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return ConversationOutcome_CONVERSATION_OUTCOME_UNSPECIFIED
+}
+
+func (x *Resolution) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Resolution) GetRunIds() []string {
+	if x != nil {
+		return x.RunIds
+	}
+	return nil
+}
+
+func (x *Resolution) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *Resolution) GetConfirmation() string {
+	if x != nil {
+		return x.Confirmation
+	}
+	return ""
+}
+
+func (x *Resolution) GetStartedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartedAt
+	}
+	return nil
+}
+
+func (x *Resolution) GetResolvedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResolvedAt
+	}
+	return nil
+}
+
+func (x *Resolution) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+// Request of ListResolutions.
+type ListResolutionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only this outcome.
+	Outcome ConversationOutcome `protobuf:"varint,1,opt,name=outcome,proto3,enum=relevo.v1.ConversationOutcome" json:"outcome,omitempty"`
+	// Resolved at or after this time.
+	From *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// Resolved before this time.
+	To *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	// Page size, default 50, at most 500.
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	// At most 1 KiB.
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListResolutionsRequest) Reset() {
+	*x = ListResolutionsRequest{}
+	mi := &file_relevo_v1_conversation_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListResolutionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListResolutionsRequest) ProtoMessage() {}
+
+func (x *ListResolutionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_conversation_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListResolutionsRequest.ProtoReflect.Descriptor instead.
+func (*ListResolutionsRequest) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListResolutionsRequest) GetOutcome() ConversationOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return ConversationOutcome_CONVERSATION_OUTCOME_UNSPECIFIED
+}
+
+func (x *ListResolutionsRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *ListResolutionsRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *ListResolutionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListResolutionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListResolutions.
+type ListResolutionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resolutions, newest first.
+	Resolutions []*Resolution `protobuf:"bytes,1,rep,name=resolutions,proto3" json:"resolutions,omitempty"`
+	// Token for the next page; empty at the end.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListResolutionsResponse) Reset() {
+	*x = ListResolutionsResponse{}
+	mi := &file_relevo_v1_conversation_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListResolutionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListResolutionsResponse) ProtoMessage() {}
+
+func (x *ListResolutionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_conversation_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListResolutionsResponse.ProtoReflect.Descriptor instead.
+func (*ListResolutionsResponse) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListResolutionsResponse) GetResolutions() []*Resolution {
+	if x != nil {
+		return x.Resolutions
+	}
+	return nil
+}
+
+func (x *ListResolutionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of GetResolutionStats.
+type GetResolutionStatsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resolved at or after this time.
+	From *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	// Resolved before this time.
+	To            *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetResolutionStatsRequest) Reset() {
+	*x = GetResolutionStatsRequest{}
+	mi := &file_relevo_v1_conversation_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResolutionStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResolutionStatsRequest) ProtoMessage() {}
+
+func (x *GetResolutionStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_conversation_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResolutionStatsRequest.ProtoReflect.Descriptor instead.
+func (*GetResolutionStatsRequest) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetResolutionStatsRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *GetResolutionStatsRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+// Response of GetResolutionStats.
+type GetResolutionStatsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Conversations resolved by the bot.
+	ResolvedByBot int32 `protobuf:"varint,1,opt,name=resolved_by_bot,json=resolvedByBot,proto3" json:"resolved_by_bot,omitempty"`
+	// Conversations resolved by a person.
+	ResolvedByPerson int32 `protobuf:"varint,2,opt,name=resolved_by_person,json=resolvedByPerson,proto3" json:"resolved_by_person,omitempty"`
+	// Conversations abandoned.
+	Abandoned int32 `protobuf:"varint,3,opt,name=abandoned,proto3" json:"abandoned,omitempty"`
+	// All outcomes.
+	Total int32 `protobuf:"varint,4,opt,name=total,proto3" json:"total,omitempty"`
+	// Shares of total, 0..1 (0 when total is 0).
+	BotRate float64 `protobuf:"fixed64,5,opt,name=bot_rate,json=botRate,proto3" json:"bot_rate,omitempty"`
+	// Share resolved by a person.
+	PersonRate float64 `protobuf:"fixed64,6,opt,name=person_rate,json=personRate,proto3" json:"person_rate,omitempty"`
+	// Share abandoned.
+	AbandonedRate float64 `protobuf:"fixed64,7,opt,name=abandoned_rate,json=abandonedRate,proto3" json:"abandoned_rate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetResolutionStatsResponse) Reset() {
+	*x = GetResolutionStatsResponse{}
+	mi := &file_relevo_v1_conversation_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResolutionStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResolutionStatsResponse) ProtoMessage() {}
+
+func (x *GetResolutionStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_conversation_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResolutionStatsResponse.ProtoReflect.Descriptor instead.
+func (*GetResolutionStatsResponse) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetResolutionStatsResponse) GetResolvedByBot() int32 {
+	if x != nil {
+		return x.ResolvedByBot
+	}
+	return 0
+}
+
+func (x *GetResolutionStatsResponse) GetResolvedByPerson() int32 {
+	if x != nil {
+		return x.ResolvedByPerson
+	}
+	return 0
+}
+
+func (x *GetResolutionStatsResponse) GetAbandoned() int32 {
+	if x != nil {
+		return x.Abandoned
+	}
+	return 0
+}
+
+func (x *GetResolutionStatsResponse) GetTotal() int32 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *GetResolutionStatsResponse) GetBotRate() float64 {
+	if x != nil {
+		return x.BotRate
+	}
+	return 0
+}
+
+func (x *GetResolutionStatsResponse) GetPersonRate() float64 {
+	if x != nil {
+		return x.PersonRate
+	}
+	return 0
+}
+
+func (x *GetResolutionStatsResponse) GetAbandonedRate() float64 {
+	if x != nil {
+		return x.AbandonedRate
+	}
+	return 0
 }
 
 // A conversation between one contact and the business on one channel.
@@ -166,14 +822,24 @@ type Conversation struct {
 	// Time of the last message in either direction.
 	LastActivityAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_activity_at,json=lastActivityAt,proto3" json:"last_activity_at,omitempty"`
 	// Number of messages stored.
-	MessageCount  int32 `protobuf:"varint,9,opt,name=message_count,json=messageCount,proto3" json:"message_count,omitempty"`
+	MessageCount int32 `protobuf:"varint,9,opt,name=message_count,json=messageCount,proto3" json:"message_count,omitempty"`
+	// Who is in charge (the ownership state machine; state above is its
+	// older, coarser view).
+	Owner Owner `protobuf:"varint,10,opt,name=owner,proto3,enum=relevo.v1.Owner" json:"owner,omitempty"`
+	// Since when.
+	OwnerSince *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=owner_since,json=ownerSince,proto3" json:"owner_since,omitempty"`
+	// End of the channel's customer-service window (WhatsApp: 24 hours after
+	// the customer's last message); unset for channels without one. Replies
+	// due after it wait (DELIVERY_STATUS_WAITING_FOR_WINDOW) until the
+	// customer writes again.
+	WindowUntil   *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=window_until,json=windowUntil,proto3" json:"window_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Conversation) Reset() {
 	*x = Conversation{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[0]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -185,7 +851,7 @@ func (x *Conversation) String() string {
 func (*Conversation) ProtoMessage() {}
 
 func (x *Conversation) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[0]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -198,7 +864,7 @@ func (x *Conversation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Conversation.ProtoReflect.Descriptor instead.
 func (*Conversation) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{0}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Conversation) GetId() string {
@@ -264,24 +930,50 @@ func (x *Conversation) GetMessageCount() int32 {
 	return 0
 }
 
+func (x *Conversation) GetOwner() Owner {
+	if x != nil {
+		return x.Owner
+	}
+	return Owner_OWNER_UNSPECIFIED
+}
+
+func (x *Conversation) GetOwnerSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OwnerSince
+	}
+	return nil
+}
+
+func (x *Conversation) GetWindowUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WindowUntil
+	}
+	return nil
+}
+
 // Request of ListConversations.
 type ListConversationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only conversations of this channel.
+	// At most 32 bytes.
 	Channel string `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
 	// Only conversations in this state.
 	State ConversationState `protobuf:"varint,2,opt,name=state,proto3,enum=relevo.v1.ConversationState" json:"state,omitempty"`
 	// Page size, default 50, at most 500.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
-	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// At most 1 KiB.
+	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only conversations with this owner now (a person's pause that has run
+	// out counts as the owner it gives the conversation back to).
+	Owner         Owner `protobuf:"varint,5,opt,name=owner,proto3,enum=relevo.v1.Owner" json:"owner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListConversationsRequest) Reset() {
 	*x = ListConversationsRequest{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[1]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -293,7 +985,7 @@ func (x *ListConversationsRequest) String() string {
 func (*ListConversationsRequest) ProtoMessage() {}
 
 func (x *ListConversationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[1]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -306,7 +998,7 @@ func (x *ListConversationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConversationsRequest.ProtoReflect.Descriptor instead.
 func (*ListConversationsRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{1}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListConversationsRequest) GetChannel() string {
@@ -337,6 +1029,13 @@ func (x *ListConversationsRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListConversationsRequest) GetOwner() Owner {
+	if x != nil {
+		return x.Owner
+	}
+	return Owner_OWNER_UNSPECIFIED
+}
+
 // Response of ListConversations.
 type ListConversationsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -350,7 +1049,7 @@ type ListConversationsResponse struct {
 
 func (x *ListConversationsResponse) Reset() {
 	*x = ListConversationsResponse{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[2]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -362,7 +1061,7 @@ func (x *ListConversationsResponse) String() string {
 func (*ListConversationsResponse) ProtoMessage() {}
 
 func (x *ListConversationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[2]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -375,7 +1074,7 @@ func (x *ListConversationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConversationsResponse.ProtoReflect.Descriptor instead.
 func (*ListConversationsResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{2}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListConversationsResponse) GetConversations() []*Conversation {
@@ -396,6 +1095,7 @@ func (x *ListConversationsResponse) GetNextPageToken() string {
 type GetConversationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Conversation id.
+	// At most 256 bytes.
 	ConversationId string `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
 	// Alternatively, the contact (channel and address).
 	Contact *Contact `protobuf:"bytes,2,opt,name=contact,proto3" json:"contact,omitempty"`
@@ -407,7 +1107,7 @@ type GetConversationRequest struct {
 
 func (x *GetConversationRequest) Reset() {
 	*x = GetConversationRequest{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[3]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -419,7 +1119,7 @@ func (x *GetConversationRequest) String() string {
 func (*GetConversationRequest) ProtoMessage() {}
 
 func (x *GetConversationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[3]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -432,7 +1132,7 @@ func (x *GetConversationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConversationRequest.ProtoReflect.Descriptor instead.
 func (*GetConversationRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{3}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetConversationRequest) GetConversationId() string {
@@ -464,14 +1164,16 @@ type GetConversationResponse struct {
 	// Its most recent messages, oldest first.
 	Messages []*ConversationMessage `protobuf:"bytes,2,rep,name=messages,proto3" json:"messages,omitempty"`
 	// Its most recent agent runs, oldest first (without full traces).
-	Runs          []*Run `protobuf:"bytes,3,rep,name=runs,proto3" json:"runs,omitempty"`
+	Runs []*Run `protobuf:"bytes,3,rep,name=runs,proto3" json:"runs,omitempty"`
+	// Its most recent changes of owner, oldest first.
+	Transitions   []*OwnershipTransition `protobuf:"bytes,4,rep,name=transitions,proto3" json:"transitions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetConversationResponse) Reset() {
 	*x = GetConversationResponse{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[4]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -483,7 +1185,7 @@ func (x *GetConversationResponse) String() string {
 func (*GetConversationResponse) ProtoMessage() {}
 
 func (x *GetConversationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[4]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -496,7 +1198,7 @@ func (x *GetConversationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConversationResponse.ProtoReflect.Descriptor instead.
 func (*GetConversationResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{4}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetConversationResponse) GetConversation() *Conversation {
@@ -520,10 +1222,18 @@ func (x *GetConversationResponse) GetRuns() []*Run {
 	return nil
 }
 
+func (x *GetConversationResponse) GetTransitions() []*OwnershipTransition {
+	if x != nil {
+		return x.Transitions
+	}
+	return nil
+}
+
 // Request of GetRun.
 type GetRunRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Run id.
+	// At most 256 bytes.
 	RunId         string `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -531,7 +1241,7 @@ type GetRunRequest struct {
 
 func (x *GetRunRequest) Reset() {
 	*x = GetRunRequest{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[5]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -543,7 +1253,7 @@ func (x *GetRunRequest) String() string {
 func (*GetRunRequest) ProtoMessage() {}
 
 func (x *GetRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[5]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -556,7 +1266,7 @@ func (x *GetRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRunRequest.ProtoReflect.Descriptor instead.
 func (*GetRunRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{5}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetRunRequest) GetRunId() string {
@@ -576,14 +1286,20 @@ type RunStep struct {
 	// Human-readable detail: the handoff target, tool arguments, the reason.
 	Detail string `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
 	// Retrieved passages, for search steps.
-	Passages      []*RunPassage `protobuf:"bytes,4,rep,name=passages,proto3" json:"passages,omitempty"`
+	Passages []*RunPassage `protobuf:"bytes,4,rep,name=passages,proto3" json:"passages,omitempty"`
+	// For decision steps: the confidence that the passage decided on answers
+	// the question (0 when it lacks what is asked).
+	Confidence float64 `protobuf:"fixed64,5,opt,name=confidence,proto3" json:"confidence,omitempty"`
+	// For decision steps of the offline Knowledge agent: the decision in
+	// detail. Unset for runs recorded before it was kept.
+	Decision      *AnswerDecision `protobuf:"bytes,6,opt,name=decision,proto3" json:"decision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RunStep) Reset() {
 	*x = RunStep{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[6]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -595,7 +1311,7 @@ func (x *RunStep) String() string {
 func (*RunStep) ProtoMessage() {}
 
 func (x *RunStep) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[6]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -608,7 +1324,7 @@ func (x *RunStep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunStep.ProtoReflect.Descriptor instead.
 func (*RunStep) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{6}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RunStep) GetAgent() string {
@@ -639,6 +1355,20 @@ func (x *RunStep) GetPassages() []*RunPassage {
 	return nil
 }
 
+func (x *RunStep) GetConfidence() float64 {
+	if x != nil {
+		return x.Confidence
+	}
+	return 0
+}
+
+func (x *RunStep) GetDecision() *AnswerDecision {
+	if x != nil {
+		return x.Decision
+	}
+	return nil
+}
+
 // A retrieved passage recorded in a run.
 type RunPassage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -656,7 +1386,7 @@ type RunPassage struct {
 
 func (x *RunPassage) Reset() {
 	*x = RunPassage{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[7]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +1398,7 @@ func (x *RunPassage) String() string {
 func (*RunPassage) ProtoMessage() {}
 
 func (x *RunPassage) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[7]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -681,7 +1411,7 @@ func (x *RunPassage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunPassage.ProtoReflect.Descriptor instead.
 func (*RunPassage) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{7}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RunPassage) GetSource() string {
@@ -748,7 +1478,7 @@ type Run struct {
 
 func (x *Run) Reset() {
 	*x = Run{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[8]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -760,7 +1490,7 @@ func (x *Run) String() string {
 func (*Run) ProtoMessage() {}
 
 func (x *Run) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[8]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -773,7 +1503,7 @@ func (x *Run) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Run.ProtoReflect.Descriptor instead.
 func (*Run) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{8}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Run) GetId() string {
@@ -871,6 +1601,7 @@ func (x *Run) GetReply() string {
 type PauseConversationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Conversation id.
+	// At most 256 bytes.
 	ConversationId string `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
 	// For how long; default 24h.
 	Duration      *durationpb.Duration `protobuf:"bytes,2,opt,name=duration,proto3" json:"duration,omitempty"`
@@ -880,7 +1611,7 @@ type PauseConversationRequest struct {
 
 func (x *PauseConversationRequest) Reset() {
 	*x = PauseConversationRequest{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[9]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -892,7 +1623,7 @@ func (x *PauseConversationRequest) String() string {
 func (*PauseConversationRequest) ProtoMessage() {}
 
 func (x *PauseConversationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[9]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -905,7 +1636,7 @@ func (x *PauseConversationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseConversationRequest.ProtoReflect.Descriptor instead.
 func (*PauseConversationRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{9}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *PauseConversationRequest) GetConversationId() string {
@@ -926,6 +1657,7 @@ func (x *PauseConversationRequest) GetDuration() *durationpb.Duration {
 type ResumeConversationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Conversation id.
+	// At most 256 bytes.
 	ConversationId string `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
@@ -933,7 +1665,7 @@ type ResumeConversationRequest struct {
 
 func (x *ResumeConversationRequest) Reset() {
 	*x = ResumeConversationRequest{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[10]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -945,7 +1677,7 @@ func (x *ResumeConversationRequest) String() string {
 func (*ResumeConversationRequest) ProtoMessage() {}
 
 func (x *ResumeConversationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[10]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -958,7 +1690,7 @@ func (x *ResumeConversationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeConversationRequest.ProtoReflect.Descriptor instead.
 func (*ResumeConversationRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{10}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ResumeConversationRequest) GetConversationId() string {
@@ -979,7 +1711,7 @@ type EraseContactRequest struct {
 
 func (x *EraseContactRequest) Reset() {
 	*x = EraseContactRequest{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[11]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1723,7 @@ func (x *EraseContactRequest) String() string {
 func (*EraseContactRequest) ProtoMessage() {}
 
 func (x *EraseContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[11]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1736,7 @@ func (x *EraseContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseContactRequest.ProtoReflect.Descriptor instead.
 func (*EraseContactRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{11}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *EraseContactRequest) GetContact() *Contact {
@@ -1033,7 +1765,7 @@ type EraseContactResponse struct {
 
 func (x *EraseContactResponse) Reset() {
 	*x = EraseContactResponse{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[12]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1045,7 +1777,7 @@ func (x *EraseContactResponse) String() string {
 func (*EraseContactResponse) ProtoMessage() {}
 
 func (x *EraseContactResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[12]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1058,7 +1790,7 @@ func (x *EraseContactResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseContactResponse.ProtoReflect.Descriptor instead.
 func (*EraseContactResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{12}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *EraseContactResponse) GetConversationsDeleted() int32 {
@@ -1107,7 +1839,7 @@ type GetRunResponse struct {
 
 func (x *GetRunResponse) Reset() {
 	*x = GetRunResponse{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[13]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1119,7 +1851,7 @@ func (x *GetRunResponse) String() string {
 func (*GetRunResponse) ProtoMessage() {}
 
 func (x *GetRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[13]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1132,7 +1864,7 @@ func (x *GetRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRunResponse.ProtoReflect.Descriptor instead.
 func (*GetRunResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{13}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetRunResponse) GetRun() *Run {
@@ -1153,7 +1885,7 @@ type PauseConversationResponse struct {
 
 func (x *PauseConversationResponse) Reset() {
 	*x = PauseConversationResponse{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[14]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1165,7 +1897,7 @@ func (x *PauseConversationResponse) String() string {
 func (*PauseConversationResponse) ProtoMessage() {}
 
 func (x *PauseConversationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[14]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1178,7 +1910,7 @@ func (x *PauseConversationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseConversationResponse.ProtoReflect.Descriptor instead.
 func (*PauseConversationResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{14}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PauseConversationResponse) GetConversation() *Conversation {
@@ -1199,7 +1931,7 @@ type ResumeConversationResponse struct {
 
 func (x *ResumeConversationResponse) Reset() {
 	*x = ResumeConversationResponse{}
-	mi := &file_relevo_v1_conversation_proto_msgTypes[15]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1211,7 +1943,7 @@ func (x *ResumeConversationResponse) String() string {
 func (*ResumeConversationResponse) ProtoMessage() {}
 
 func (x *ResumeConversationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_conversation_proto_msgTypes[15]
+	mi := &file_relevo_v1_conversation_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1224,7 +1956,7 @@ func (x *ResumeConversationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeConversationResponse.ProtoReflect.Descriptor instead.
 func (*ResumeConversationResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{15}
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ResumeConversationResponse) GetConversation() *Conversation {
@@ -1234,11 +1966,250 @@ func (x *ResumeConversationResponse) GetConversation() *Conversation {
 	return nil
 }
 
+type ListDeliveriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only messages in one of these delivery states (empty: any).
+	// At most 8 states.
+	Statuses []DeliveryStatus `protobuf:"varint,1,rep,packed,name=statuses,proto3,enum=relevo.v1.DeliveryStatus" json:"statuses,omitempty"`
+	// Only messages of this channel.
+	// At most 32 bytes.
+	Channel string `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`
+	// Only messages stored at or after this time.
+	Since *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=since,proto3" json:"since,omitempty"`
+	// Page size, default 50, at most 500.
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	// At most 1 KiB.
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeliveriesRequest) Reset() {
+	*x = ListDeliveriesRequest{}
+	mi := &file_relevo_v1_conversation_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeliveriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeliveriesRequest) ProtoMessage() {}
+
+func (x *ListDeliveriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_conversation_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeliveriesRequest.ProtoReflect.Descriptor instead.
+func (*ListDeliveriesRequest) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListDeliveriesRequest) GetStatuses() []DeliveryStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *ListDeliveriesRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *ListDeliveriesRequest) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *ListDeliveriesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListDeliveriesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// An outbound message with the contact it goes to.
+type Delivery struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contact the message goes to.
+	Contact *Contact `protobuf:"bytes,1,opt,name=contact,proto3" json:"contact,omitempty"`
+	// The message, with its delivery status, attempts and failure reason.
+	Message       *ConversationMessage `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Delivery) Reset() {
+	*x = Delivery{}
+	mi := &file_relevo_v1_conversation_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Delivery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Delivery) ProtoMessage() {}
+
+func (x *Delivery) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_conversation_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
+func (*Delivery) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *Delivery) GetContact() *Contact {
+	if x != nil {
+		return x.Contact
+	}
+	return nil
+}
+
+func (x *Delivery) GetMessage() *ConversationMessage {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+type ListDeliveriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newest first.
+	Deliveries []*Delivery `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeliveriesResponse) Reset() {
+	*x = ListDeliveriesResponse{}
+	mi := &file_relevo_v1_conversation_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeliveriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeliveriesResponse) ProtoMessage() {}
+
+func (x *ListDeliveriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_conversation_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeliveriesResponse.ProtoReflect.Descriptor instead.
+func (*ListDeliveriesResponse) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_conversation_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListDeliveriesResponse) GetDeliveries() []*Delivery {
+	if x != nil {
+		return x.Deliveries
+	}
+	return nil
+}
+
+func (x *ListDeliveriesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_relevo_v1_conversation_proto protoreflect.FileDescriptor
 
 const file_relevo_v1_conversation_proto_rawDesc = "" +
 	"\n" +
-	"\x1crelevo/v1/conversation.proto\x12\trelevo.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16relevo/v1/common.proto\"\xb6\x03\n" +
+	"\x1crelevo/v1/conversation.proto\x12\trelevo.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16relevo/v1/common.proto\"\x81\x02\n" +
+	"\x13OwnershipTransition\x12$\n" +
+	"\x04from\x18\x01 \x01(\x0e2\x10.relevo.v1.OwnerR\x04from\x12 \n" +
+	"\x02to\x18\x02 \x01(\x0e2\x10.relevo.v1.OwnerR\x02to\x12\x14\n" +
+	"\x05cause\x18\x03 \x01(\tR\x05cause\x12\x14\n" +
+	"\x05actor\x18\x04 \x01(\tR\x05actor\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x15\n" +
+	"\x06run_id\x18\x06 \x01(\tR\x05runId\x12\x1b\n" +
+	"\tticket_id\x18\a \x01(\tR\bticketId\x12*\n" +
+	"\x02at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\x83\x03\n" +
+	"\n" +
+	"Resolution\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
+	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x128\n" +
+	"\aoutcome\x18\x03 \x01(\x0e2\x1e.relevo.v1.ConversationOutcomeR\aoutcome\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x17\n" +
+	"\arun_ids\x18\x05 \x03(\tR\x06runIds\x12\x1b\n" +
+	"\tticket_id\x18\x06 \x01(\tR\bticketId\x12\"\n" +
+	"\fconfirmation\x18\a \x01(\tR\fconfirmation\x129\n" +
+	"\n" +
+	"started_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x12;\n" +
+	"\vresolved_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"resolvedAt\x12\x18\n" +
+	"\achannel\x18\n" +
+	" \x01(\tR\achannel\"\xea\x01\n" +
+	"\x16ListResolutionsRequest\x128\n" +
+	"\aoutcome\x18\x01 \x01(\x0e2\x1e.relevo.v1.ConversationOutcomeR\aoutcome\x12.\n" +
+	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"z\n" +
+	"\x17ListResolutionsResponse\x127\n" +
+	"\vresolutions\x18\x01 \x03(\v2\x15.relevo.v1.ResolutionR\vresolutions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"w\n" +
+	"\x19GetResolutionStatsRequest\x12.\n" +
+	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\"\x89\x02\n" +
+	"\x1aGetResolutionStatsResponse\x12&\n" +
+	"\x0fresolved_by_bot\x18\x01 \x01(\x05R\rresolvedByBot\x12,\n" +
+	"\x12resolved_by_person\x18\x02 \x01(\x05R\x10resolvedByPerson\x12\x1c\n" +
+	"\tabandoned\x18\x03 \x01(\x05R\tabandoned\x12\x14\n" +
+	"\x05total\x18\x04 \x01(\x05R\x05total\x12\x19\n" +
+	"\bbot_rate\x18\x05 \x01(\x01R\abotRate\x12\x1f\n" +
+	"\vperson_rate\x18\x06 \x01(\x01R\n" +
+	"personRate\x12%\n" +
+	"\x0eabandoned_rate\x18\a \x01(\x01R\rabandonedRate\"\xda\x04\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12,\n" +
 	"\acontact\x18\x02 \x01(\v2\x12.relevo.v1.ContactR\acontact\x12)\n" +
@@ -1249,31 +2220,42 @@ const file_relevo_v1_conversation_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12D\n" +
 	"\x10last_activity_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x0elastActivityAt\x12#\n" +
-	"\rmessage_count\x18\t \x01(\x05R\fmessageCount\"\xa4\x01\n" +
+	"\rmessage_count\x18\t \x01(\x05R\fmessageCount\x12&\n" +
+	"\x05owner\x18\n" +
+	" \x01(\x0e2\x10.relevo.v1.OwnerR\x05owner\x12;\n" +
+	"\vowner_since\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"ownerSince\x12=\n" +
+	"\fwindow_until\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\vwindowUntil\"\xcc\x01\n" +
 	"\x18ListConversationsRequest\x12\x18\n" +
 	"\achannel\x18\x01 \x01(\tR\achannel\x122\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x1c.relevo.v1.ConversationStateR\x05state\x12\x1b\n" +
 	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"\x82\x01\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\x12&\n" +
+	"\x05owner\x18\x05 \x01(\x0e2\x10.relevo.v1.OwnerR\x05owner\"\x82\x01\n" +
 	"\x19ListConversationsResponse\x12=\n" +
 	"\rconversations\x18\x01 \x03(\v2\x17.relevo.v1.ConversationR\rconversations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +
 	"\x16GetConversationRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12,\n" +
 	"\acontact\x18\x02 \x01(\v2\x12.relevo.v1.ContactR\acontact\x12#\n" +
-	"\rmessage_limit\x18\x03 \x01(\x05R\fmessageLimit\"\xb6\x01\n" +
+	"\rmessage_limit\x18\x03 \x01(\x05R\fmessageLimit\"\xf8\x01\n" +
 	"\x17GetConversationResponse\x12;\n" +
 	"\fconversation\x18\x01 \x01(\v2\x17.relevo.v1.ConversationR\fconversation\x12:\n" +
 	"\bmessages\x18\x02 \x03(\v2\x1e.relevo.v1.ConversationMessageR\bmessages\x12\"\n" +
-	"\x04runs\x18\x03 \x03(\v2\x0e.relevo.v1.RunR\x04runs\"&\n" +
+	"\x04runs\x18\x03 \x03(\v2\x0e.relevo.v1.RunR\x04runs\x12@\n" +
+	"\vtransitions\x18\x04 \x03(\v2\x1e.relevo.v1.OwnershipTransitionR\vtransitions\"&\n" +
 	"\rGetRunRequest\x12\x15\n" +
-	"\x06run_id\x18\x01 \x01(\tR\x05runId\"~\n" +
+	"\x06run_id\x18\x01 \x01(\tR\x05runId\"\xd5\x01\n" +
 	"\aRunStep\x12\x14\n" +
 	"\x05agent\x18\x01 \x01(\tR\x05agent\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
 	"\x06detail\x18\x03 \x01(\tR\x06detail\x121\n" +
-	"\bpassages\x18\x04 \x03(\v2\x15.relevo.v1.RunPassageR\bpassages\"h\n" +
+	"\bpassages\x18\x04 \x03(\v2\x15.relevo.v1.RunPassageR\bpassages\x12\x1e\n" +
+	"\n" +
+	"confidence\x18\x05 \x01(\x01R\n" +
+	"confidence\x125\n" +
+	"\bdecision\x18\x06 \x01(\v2\x19.relevo.v1.AnswerDecisionR\bdecision\"h\n" +
 	"\n" +
 	"RunPassage\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x12\n" +
@@ -1315,12 +2297,38 @@ const file_relevo_v1_conversation_proto_rawDesc = "" +
 	"\x19PauseConversationResponse\x12;\n" +
 	"\fconversation\x18\x01 \x01(\v2\x17.relevo.v1.ConversationR\fconversation\"Y\n" +
 	"\x1aResumeConversationResponse\x12;\n" +
-	"\fconversation\x18\x01 \x01(\v2\x17.relevo.v1.ConversationR\fconversation*\x96\x01\n" +
+	"\fconversation\x18\x01 \x01(\v2\x17.relevo.v1.ConversationR\fconversation\"\xd6\x01\n" +
+	"\x15ListDeliveriesRequest\x125\n" +
+	"\bstatuses\x18\x01 \x03(\x0e2\x19.relevo.v1.DeliveryStatusR\bstatuses\x12\x18\n" +
+	"\achannel\x18\x02 \x01(\tR\achannel\x120\n" +
+	"\x05since\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"r\n" +
+	"\bDelivery\x12,\n" +
+	"\acontact\x18\x01 \x01(\v2\x12.relevo.v1.ContactR\acontact\x128\n" +
+	"\amessage\x18\x02 \x01(\v2\x1e.relevo.v1.ConversationMessageR\amessage\"u\n" +
+	"\x16ListDeliveriesResponse\x123\n" +
+	"\n" +
+	"deliveries\x18\x01 \x03(\v2\x13.relevo.v1.DeliveryR\n" +
+	"deliveries\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x96\x01\n" +
 	"\x11ConversationState\x12\"\n" +
 	"\x1eCONVERSATION_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16CONVERSATION_STATE_BOT\x10\x01\x12\"\n" +
 	"\x1eCONVERSATION_STATE_TICKET_OPEN\x10\x02\x12\x1d\n" +
-	"\x19CONVERSATION_STATE_PAUSED\x10\x03*\xa9\x01\n" +
+	"\x19CONVERSATION_STATE_PAUSED\x10\x03*o\n" +
+	"\x05Owner\x12\x15\n" +
+	"\x11OWNER_UNSPECIFIED\x10\x00\x12\r\n" +
+	"\tOWNER_BOT\x10\x01\x12\x1b\n" +
+	"\x17OWNER_WAITING_FOR_HUMAN\x10\x02\x12\x0f\n" +
+	"\vOWNER_HUMAN\x10\x03\x12\x12\n" +
+	"\x0eOWNER_RESOLVED\x10\x04*\xb6\x01\n" +
+	"\x13ConversationOutcome\x12$\n" +
+	" CONVERSATION_OUTCOME_UNSPECIFIED\x10\x00\x12(\n" +
+	"$CONVERSATION_OUTCOME_RESOLVED_BY_BOT\x10\x01\x12+\n" +
+	"'CONVERSATION_OUTCOME_RESOLVED_BY_PERSON\x10\x02\x12\"\n" +
+	"\x1eCONVERSATION_OUTCOME_ABANDONED\x10\x03*\xa9\x01\n" +
 	"\n" +
 	"RunOutcome\x12\x1b\n" +
 	"\x17RUN_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n" +
@@ -1328,14 +2336,17 @@ const file_relevo_v1_conversation_proto_rawDesc = "" +
 	"\x12RUN_OUTCOME_ANSWER\x10\x02\x12\x18\n" +
 	"\x14RUN_OUTCOME_ESCALATE\x10\x03\x12\x19\n" +
 	"\x15RUN_OUTCOME_FOLLOW_UP\x10\x04\x12\x16\n" +
-	"\x12RUN_OUTCOME_SILENT\x10\x052\xa2\x04\n" +
+	"\x12RUN_OUTCOME_SILENT\x10\x052\xb6\x06\n" +
 	"\x13ConversationService\x12^\n" +
 	"\x11ListConversations\x12#.relevo.v1.ListConversationsRequest\x1a$.relevo.v1.ListConversationsResponse\x12X\n" +
 	"\x0fGetConversation\x12!.relevo.v1.GetConversationRequest\x1a\".relevo.v1.GetConversationResponse\x12=\n" +
 	"\x06GetRun\x12\x18.relevo.v1.GetRunRequest\x1a\x19.relevo.v1.GetRunResponse\x12^\n" +
 	"\x11PauseConversation\x12#.relevo.v1.PauseConversationRequest\x1a$.relevo.v1.PauseConversationResponse\x12a\n" +
 	"\x12ResumeConversation\x12$.relevo.v1.ResumeConversationRequest\x1a%.relevo.v1.ResumeConversationResponse\x12O\n" +
-	"\fEraseContact\x12\x1e.relevo.v1.EraseContactRequest\x1a\x1f.relevo.v1.EraseContactResponseB3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
+	"\fEraseContact\x12\x1e.relevo.v1.EraseContactRequest\x1a\x1f.relevo.v1.EraseContactResponse\x12X\n" +
+	"\x0fListResolutions\x12!.relevo.v1.ListResolutionsRequest\x1a\".relevo.v1.ListResolutionsResponse\x12a\n" +
+	"\x12GetResolutionStats\x12$.relevo.v1.GetResolutionStatsRequest\x1a%.relevo.v1.GetResolutionStatsResponse\x12U\n" +
+	"\x0eListDeliveries\x12 .relevo.v1.ListDeliveriesRequest\x1a!.relevo.v1.ListDeliveriesResponseB3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
 
 var (
 	file_relevo_v1_conversation_proto_rawDescOnce sync.Once
@@ -1349,71 +2360,113 @@ func file_relevo_v1_conversation_proto_rawDescGZIP() []byte {
 	return file_relevo_v1_conversation_proto_rawDescData
 }
 
-var file_relevo_v1_conversation_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_relevo_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_relevo_v1_conversation_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_relevo_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_relevo_v1_conversation_proto_goTypes = []any{
 	(ConversationState)(0),             // 0: relevo.v1.ConversationState
-	(RunOutcome)(0),                    // 1: relevo.v1.RunOutcome
-	(*Conversation)(nil),               // 2: relevo.v1.Conversation
-	(*ListConversationsRequest)(nil),   // 3: relevo.v1.ListConversationsRequest
-	(*ListConversationsResponse)(nil),  // 4: relevo.v1.ListConversationsResponse
-	(*GetConversationRequest)(nil),     // 5: relevo.v1.GetConversationRequest
-	(*GetConversationResponse)(nil),    // 6: relevo.v1.GetConversationResponse
-	(*GetRunRequest)(nil),              // 7: relevo.v1.GetRunRequest
-	(*RunStep)(nil),                    // 8: relevo.v1.RunStep
-	(*RunPassage)(nil),                 // 9: relevo.v1.RunPassage
-	(*Run)(nil),                        // 10: relevo.v1.Run
-	(*PauseConversationRequest)(nil),   // 11: relevo.v1.PauseConversationRequest
-	(*ResumeConversationRequest)(nil),  // 12: relevo.v1.ResumeConversationRequest
-	(*EraseContactRequest)(nil),        // 13: relevo.v1.EraseContactRequest
-	(*EraseContactResponse)(nil),       // 14: relevo.v1.EraseContactResponse
-	(*GetRunResponse)(nil),             // 15: relevo.v1.GetRunResponse
-	(*PauseConversationResponse)(nil),  // 16: relevo.v1.PauseConversationResponse
-	(*ResumeConversationResponse)(nil), // 17: relevo.v1.ResumeConversationResponse
-	(*Contact)(nil),                    // 18: relevo.v1.Contact
-	(*timestamppb.Timestamp)(nil),      // 19: google.protobuf.Timestamp
-	(*ConversationMessage)(nil),        // 20: relevo.v1.ConversationMessage
-	(*durationpb.Duration)(nil),        // 21: google.protobuf.Duration
+	(Owner)(0),                         // 1: relevo.v1.Owner
+	(ConversationOutcome)(0),           // 2: relevo.v1.ConversationOutcome
+	(RunOutcome)(0),                    // 3: relevo.v1.RunOutcome
+	(*OwnershipTransition)(nil),        // 4: relevo.v1.OwnershipTransition
+	(*Resolution)(nil),                 // 5: relevo.v1.Resolution
+	(*ListResolutionsRequest)(nil),     // 6: relevo.v1.ListResolutionsRequest
+	(*ListResolutionsResponse)(nil),    // 7: relevo.v1.ListResolutionsResponse
+	(*GetResolutionStatsRequest)(nil),  // 8: relevo.v1.GetResolutionStatsRequest
+	(*GetResolutionStatsResponse)(nil), // 9: relevo.v1.GetResolutionStatsResponse
+	(*Conversation)(nil),               // 10: relevo.v1.Conversation
+	(*ListConversationsRequest)(nil),   // 11: relevo.v1.ListConversationsRequest
+	(*ListConversationsResponse)(nil),  // 12: relevo.v1.ListConversationsResponse
+	(*GetConversationRequest)(nil),     // 13: relevo.v1.GetConversationRequest
+	(*GetConversationResponse)(nil),    // 14: relevo.v1.GetConversationResponse
+	(*GetRunRequest)(nil),              // 15: relevo.v1.GetRunRequest
+	(*RunStep)(nil),                    // 16: relevo.v1.RunStep
+	(*RunPassage)(nil),                 // 17: relevo.v1.RunPassage
+	(*Run)(nil),                        // 18: relevo.v1.Run
+	(*PauseConversationRequest)(nil),   // 19: relevo.v1.PauseConversationRequest
+	(*ResumeConversationRequest)(nil),  // 20: relevo.v1.ResumeConversationRequest
+	(*EraseContactRequest)(nil),        // 21: relevo.v1.EraseContactRequest
+	(*EraseContactResponse)(nil),       // 22: relevo.v1.EraseContactResponse
+	(*GetRunResponse)(nil),             // 23: relevo.v1.GetRunResponse
+	(*PauseConversationResponse)(nil),  // 24: relevo.v1.PauseConversationResponse
+	(*ResumeConversationResponse)(nil), // 25: relevo.v1.ResumeConversationResponse
+	(*ListDeliveriesRequest)(nil),      // 26: relevo.v1.ListDeliveriesRequest
+	(*Delivery)(nil),                   // 27: relevo.v1.Delivery
+	(*ListDeliveriesResponse)(nil),     // 28: relevo.v1.ListDeliveriesResponse
+	(*timestamppb.Timestamp)(nil),      // 29: google.protobuf.Timestamp
+	(*Contact)(nil),                    // 30: relevo.v1.Contact
+	(*ConversationMessage)(nil),        // 31: relevo.v1.ConversationMessage
+	(*AnswerDecision)(nil),             // 32: relevo.v1.AnswerDecision
+	(*durationpb.Duration)(nil),        // 33: google.protobuf.Duration
+	(DeliveryStatus)(0),                // 34: relevo.v1.DeliveryStatus
 }
 var file_relevo_v1_conversation_proto_depIdxs = []int32{
-	18, // 0: relevo.v1.Conversation.contact:type_name -> relevo.v1.Contact
-	0,  // 1: relevo.v1.Conversation.state:type_name -> relevo.v1.ConversationState
-	19, // 2: relevo.v1.Conversation.paused_until:type_name -> google.protobuf.Timestamp
-	19, // 3: relevo.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	19, // 4: relevo.v1.Conversation.last_activity_at:type_name -> google.protobuf.Timestamp
-	0,  // 5: relevo.v1.ListConversationsRequest.state:type_name -> relevo.v1.ConversationState
-	2,  // 6: relevo.v1.ListConversationsResponse.conversations:type_name -> relevo.v1.Conversation
-	18, // 7: relevo.v1.GetConversationRequest.contact:type_name -> relevo.v1.Contact
-	2,  // 8: relevo.v1.GetConversationResponse.conversation:type_name -> relevo.v1.Conversation
-	20, // 9: relevo.v1.GetConversationResponse.messages:type_name -> relevo.v1.ConversationMessage
-	10, // 10: relevo.v1.GetConversationResponse.runs:type_name -> relevo.v1.Run
-	9,  // 11: relevo.v1.RunStep.passages:type_name -> relevo.v1.RunPassage
-	1,  // 12: relevo.v1.Run.outcome:type_name -> relevo.v1.RunOutcome
-	8,  // 13: relevo.v1.Run.steps:type_name -> relevo.v1.RunStep
-	19, // 14: relevo.v1.Run.started_at:type_name -> google.protobuf.Timestamp
-	21, // 15: relevo.v1.Run.duration:type_name -> google.protobuf.Duration
-	21, // 16: relevo.v1.PauseConversationRequest.duration:type_name -> google.protobuf.Duration
-	18, // 17: relevo.v1.EraseContactRequest.contact:type_name -> relevo.v1.Contact
-	10, // 18: relevo.v1.GetRunResponse.run:type_name -> relevo.v1.Run
-	2,  // 19: relevo.v1.PauseConversationResponse.conversation:type_name -> relevo.v1.Conversation
-	2,  // 20: relevo.v1.ResumeConversationResponse.conversation:type_name -> relevo.v1.Conversation
-	3,  // 21: relevo.v1.ConversationService.ListConversations:input_type -> relevo.v1.ListConversationsRequest
-	5,  // 22: relevo.v1.ConversationService.GetConversation:input_type -> relevo.v1.GetConversationRequest
-	7,  // 23: relevo.v1.ConversationService.GetRun:input_type -> relevo.v1.GetRunRequest
-	11, // 24: relevo.v1.ConversationService.PauseConversation:input_type -> relevo.v1.PauseConversationRequest
-	12, // 25: relevo.v1.ConversationService.ResumeConversation:input_type -> relevo.v1.ResumeConversationRequest
-	13, // 26: relevo.v1.ConversationService.EraseContact:input_type -> relevo.v1.EraseContactRequest
-	4,  // 27: relevo.v1.ConversationService.ListConversations:output_type -> relevo.v1.ListConversationsResponse
-	6,  // 28: relevo.v1.ConversationService.GetConversation:output_type -> relevo.v1.GetConversationResponse
-	15, // 29: relevo.v1.ConversationService.GetRun:output_type -> relevo.v1.GetRunResponse
-	16, // 30: relevo.v1.ConversationService.PauseConversation:output_type -> relevo.v1.PauseConversationResponse
-	17, // 31: relevo.v1.ConversationService.ResumeConversation:output_type -> relevo.v1.ResumeConversationResponse
-	14, // 32: relevo.v1.ConversationService.EraseContact:output_type -> relevo.v1.EraseContactResponse
-	27, // [27:33] is the sub-list for method output_type
-	21, // [21:27] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	1,  // 0: relevo.v1.OwnershipTransition.from:type_name -> relevo.v1.Owner
+	1,  // 1: relevo.v1.OwnershipTransition.to:type_name -> relevo.v1.Owner
+	29, // 2: relevo.v1.OwnershipTransition.at:type_name -> google.protobuf.Timestamp
+	2,  // 3: relevo.v1.Resolution.outcome:type_name -> relevo.v1.ConversationOutcome
+	29, // 4: relevo.v1.Resolution.started_at:type_name -> google.protobuf.Timestamp
+	29, // 5: relevo.v1.Resolution.resolved_at:type_name -> google.protobuf.Timestamp
+	2,  // 6: relevo.v1.ListResolutionsRequest.outcome:type_name -> relevo.v1.ConversationOutcome
+	29, // 7: relevo.v1.ListResolutionsRequest.from:type_name -> google.protobuf.Timestamp
+	29, // 8: relevo.v1.ListResolutionsRequest.to:type_name -> google.protobuf.Timestamp
+	5,  // 9: relevo.v1.ListResolutionsResponse.resolutions:type_name -> relevo.v1.Resolution
+	29, // 10: relevo.v1.GetResolutionStatsRequest.from:type_name -> google.protobuf.Timestamp
+	29, // 11: relevo.v1.GetResolutionStatsRequest.to:type_name -> google.protobuf.Timestamp
+	30, // 12: relevo.v1.Conversation.contact:type_name -> relevo.v1.Contact
+	0,  // 13: relevo.v1.Conversation.state:type_name -> relevo.v1.ConversationState
+	29, // 14: relevo.v1.Conversation.paused_until:type_name -> google.protobuf.Timestamp
+	29, // 15: relevo.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	29, // 16: relevo.v1.Conversation.last_activity_at:type_name -> google.protobuf.Timestamp
+	1,  // 17: relevo.v1.Conversation.owner:type_name -> relevo.v1.Owner
+	29, // 18: relevo.v1.Conversation.owner_since:type_name -> google.protobuf.Timestamp
+	29, // 19: relevo.v1.Conversation.window_until:type_name -> google.protobuf.Timestamp
+	0,  // 20: relevo.v1.ListConversationsRequest.state:type_name -> relevo.v1.ConversationState
+	1,  // 21: relevo.v1.ListConversationsRequest.owner:type_name -> relevo.v1.Owner
+	10, // 22: relevo.v1.ListConversationsResponse.conversations:type_name -> relevo.v1.Conversation
+	30, // 23: relevo.v1.GetConversationRequest.contact:type_name -> relevo.v1.Contact
+	10, // 24: relevo.v1.GetConversationResponse.conversation:type_name -> relevo.v1.Conversation
+	31, // 25: relevo.v1.GetConversationResponse.messages:type_name -> relevo.v1.ConversationMessage
+	18, // 26: relevo.v1.GetConversationResponse.runs:type_name -> relevo.v1.Run
+	4,  // 27: relevo.v1.GetConversationResponse.transitions:type_name -> relevo.v1.OwnershipTransition
+	17, // 28: relevo.v1.RunStep.passages:type_name -> relevo.v1.RunPassage
+	32, // 29: relevo.v1.RunStep.decision:type_name -> relevo.v1.AnswerDecision
+	3,  // 30: relevo.v1.Run.outcome:type_name -> relevo.v1.RunOutcome
+	16, // 31: relevo.v1.Run.steps:type_name -> relevo.v1.RunStep
+	29, // 32: relevo.v1.Run.started_at:type_name -> google.protobuf.Timestamp
+	33, // 33: relevo.v1.Run.duration:type_name -> google.protobuf.Duration
+	33, // 34: relevo.v1.PauseConversationRequest.duration:type_name -> google.protobuf.Duration
+	30, // 35: relevo.v1.EraseContactRequest.contact:type_name -> relevo.v1.Contact
+	18, // 36: relevo.v1.GetRunResponse.run:type_name -> relevo.v1.Run
+	10, // 37: relevo.v1.PauseConversationResponse.conversation:type_name -> relevo.v1.Conversation
+	10, // 38: relevo.v1.ResumeConversationResponse.conversation:type_name -> relevo.v1.Conversation
+	34, // 39: relevo.v1.ListDeliveriesRequest.statuses:type_name -> relevo.v1.DeliveryStatus
+	29, // 40: relevo.v1.ListDeliveriesRequest.since:type_name -> google.protobuf.Timestamp
+	30, // 41: relevo.v1.Delivery.contact:type_name -> relevo.v1.Contact
+	31, // 42: relevo.v1.Delivery.message:type_name -> relevo.v1.ConversationMessage
+	27, // 43: relevo.v1.ListDeliveriesResponse.deliveries:type_name -> relevo.v1.Delivery
+	11, // 44: relevo.v1.ConversationService.ListConversations:input_type -> relevo.v1.ListConversationsRequest
+	13, // 45: relevo.v1.ConversationService.GetConversation:input_type -> relevo.v1.GetConversationRequest
+	15, // 46: relevo.v1.ConversationService.GetRun:input_type -> relevo.v1.GetRunRequest
+	19, // 47: relevo.v1.ConversationService.PauseConversation:input_type -> relevo.v1.PauseConversationRequest
+	20, // 48: relevo.v1.ConversationService.ResumeConversation:input_type -> relevo.v1.ResumeConversationRequest
+	21, // 49: relevo.v1.ConversationService.EraseContact:input_type -> relevo.v1.EraseContactRequest
+	6,  // 50: relevo.v1.ConversationService.ListResolutions:input_type -> relevo.v1.ListResolutionsRequest
+	8,  // 51: relevo.v1.ConversationService.GetResolutionStats:input_type -> relevo.v1.GetResolutionStatsRequest
+	26, // 52: relevo.v1.ConversationService.ListDeliveries:input_type -> relevo.v1.ListDeliveriesRequest
+	12, // 53: relevo.v1.ConversationService.ListConversations:output_type -> relevo.v1.ListConversationsResponse
+	14, // 54: relevo.v1.ConversationService.GetConversation:output_type -> relevo.v1.GetConversationResponse
+	23, // 55: relevo.v1.ConversationService.GetRun:output_type -> relevo.v1.GetRunResponse
+	24, // 56: relevo.v1.ConversationService.PauseConversation:output_type -> relevo.v1.PauseConversationResponse
+	25, // 57: relevo.v1.ConversationService.ResumeConversation:output_type -> relevo.v1.ResumeConversationResponse
+	22, // 58: relevo.v1.ConversationService.EraseContact:output_type -> relevo.v1.EraseContactResponse
+	7,  // 59: relevo.v1.ConversationService.ListResolutions:output_type -> relevo.v1.ListResolutionsResponse
+	9,  // 60: relevo.v1.ConversationService.GetResolutionStats:output_type -> relevo.v1.GetResolutionStatsResponse
+	28, // 61: relevo.v1.ConversationService.ListDeliveries:output_type -> relevo.v1.ListDeliveriesResponse
+	53, // [53:62] is the sub-list for method output_type
+	44, // [44:53] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_relevo_v1_conversation_proto_init() }
@@ -1427,8 +2480,8 @@ func file_relevo_v1_conversation_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_relevo_v1_conversation_proto_rawDesc), len(file_relevo_v1_conversation_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   16,
+			NumEnums:      4,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,9 @@ const (
 	ConversationService_PauseConversation_FullMethodName  = "/relevo.v1.ConversationService/PauseConversation"
 	ConversationService_ResumeConversation_FullMethodName = "/relevo.v1.ConversationService/ResumeConversation"
 	ConversationService_EraseContact_FullMethodName       = "/relevo.v1.ConversationService/EraseContact"
+	ConversationService_ListResolutions_FullMethodName    = "/relevo.v1.ConversationService/ListResolutions"
+	ConversationService_GetResolutionStats_FullMethodName = "/relevo.v1.ConversationService/GetResolutionStats"
+	ConversationService_ListDeliveries_FullMethodName     = "/relevo.v1.ConversationService/ListDeliveries"
 )
 
 // ConversationServiceClient is the client API for ConversationService service.
@@ -63,6 +66,18 @@ type ConversationServiceClient interface {
 	// rows were deleted but the SQLite log could not be truncated (readers
 	// kept it busy), the call fails with UNAVAILABLE: call it again.
 	EraseContact(ctx context.Context, in *EraseContactRequest, opts ...grpc.CallOption) (*EraseContactResponse, error)
+	// ListResolutions lists how conversations ended (resolved by the bot,
+	// resolved by a person, abandoned) in a period, newest first, with the
+	// evidence: the runs, the ticket, the customer's confirmation.
+	ListResolutions(ctx context.Context, in *ListResolutionsRequest, opts ...grpc.CallOption) (*ListResolutionsResponse, error)
+	// GetResolutionStats counts the outcomes of a period and their rates.
+	GetResolutionStats(ctx context.Context, in *GetResolutionStatsRequest, opts ...grpc.CallOption) (*GetResolutionStatsResponse, error)
+	// ListDeliveries lists outbound messages across conversations, newest
+	// first, with the contact each goes to: for operators, the replies that
+	// did not reach the customer (failed, retrying, waiting for the
+	// customer-service window) without reading every conversation. Read
+	// receipts sent on the user's messages are not listed.
+	ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error)
 }
 
 type conversationServiceClient struct {
@@ -133,6 +148,36 @@ func (c *conversationServiceClient) EraseContact(ctx context.Context, in *EraseC
 	return out, nil
 }
 
+func (c *conversationServiceClient) ListResolutions(ctx context.Context, in *ListResolutionsRequest, opts ...grpc.CallOption) (*ListResolutionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListResolutionsResponse)
+	err := c.cc.Invoke(ctx, ConversationService_ListResolutions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *conversationServiceClient) GetResolutionStats(ctx context.Context, in *GetResolutionStatsRequest, opts ...grpc.CallOption) (*GetResolutionStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetResolutionStatsResponse)
+	err := c.cc.Invoke(ctx, ConversationService_GetResolutionStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *conversationServiceClient) ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDeliveriesResponse)
+	err := c.cc.Invoke(ctx, ConversationService_ListDeliveries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConversationServiceServer is the server API for ConversationService service.
 // All implementations must embed UnimplementedConversationServiceServer
 // for forward compatibility.
@@ -169,6 +214,18 @@ type ConversationServiceServer interface {
 	// rows were deleted but the SQLite log could not be truncated (readers
 	// kept it busy), the call fails with UNAVAILABLE: call it again.
 	EraseContact(context.Context, *EraseContactRequest) (*EraseContactResponse, error)
+	// ListResolutions lists how conversations ended (resolved by the bot,
+	// resolved by a person, abandoned) in a period, newest first, with the
+	// evidence: the runs, the ticket, the customer's confirmation.
+	ListResolutions(context.Context, *ListResolutionsRequest) (*ListResolutionsResponse, error)
+	// GetResolutionStats counts the outcomes of a period and their rates.
+	GetResolutionStats(context.Context, *GetResolutionStatsRequest) (*GetResolutionStatsResponse, error)
+	// ListDeliveries lists outbound messages across conversations, newest
+	// first, with the contact each goes to: for operators, the replies that
+	// did not reach the customer (failed, retrying, waiting for the
+	// customer-service window) without reading every conversation. Read
+	// receipts sent on the user's messages are not listed.
+	ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error)
 	mustEmbedUnimplementedConversationServiceServer()
 }
 
@@ -196,6 +253,15 @@ func (UnimplementedConversationServiceServer) ResumeConversation(context.Context
 }
 func (UnimplementedConversationServiceServer) EraseContact(context.Context, *EraseContactRequest) (*EraseContactResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EraseContact not implemented")
+}
+func (UnimplementedConversationServiceServer) ListResolutions(context.Context, *ListResolutionsRequest) (*ListResolutionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListResolutions not implemented")
+}
+func (UnimplementedConversationServiceServer) GetResolutionStats(context.Context, *GetResolutionStatsRequest) (*GetResolutionStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetResolutionStats not implemented")
+}
+func (UnimplementedConversationServiceServer) ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDeliveries not implemented")
 }
 func (UnimplementedConversationServiceServer) mustEmbedUnimplementedConversationServiceServer() {}
 func (UnimplementedConversationServiceServer) testEmbeddedByValue()                             {}
@@ -326,6 +392,60 @@ func _ConversationService_EraseContact_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConversationService_ListResolutions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListResolutionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConversationServiceServer).ListResolutions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConversationService_ListResolutions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConversationServiceServer).ListResolutions(ctx, req.(*ListResolutionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConversationService_GetResolutionStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetResolutionStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConversationServiceServer).GetResolutionStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConversationService_GetResolutionStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConversationServiceServer).GetResolutionStats(ctx, req.(*GetResolutionStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConversationService_ListDeliveries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDeliveriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConversationServiceServer).ListDeliveries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConversationService_ListDeliveries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConversationServiceServer).ListDeliveries(ctx, req.(*ListDeliveriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ConversationService_ServiceDesc is the grpc.ServiceDesc for ConversationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -356,6 +476,18 @@ var ConversationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EraseContact",
 			Handler:    _ConversationService_EraseContact_Handler,
+		},
+		{
+			MethodName: "ListResolutions",
+			Handler:    _ConversationService_ListResolutions_Handler,
+		},
+		{
+			MethodName: "GetResolutionStats",
+			Handler:    _ConversationService_GetResolutionStats_Handler,
+		},
+		{
+			MethodName: "ListDeliveries",
+			Handler:    _ConversationService_ListDeliveries_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

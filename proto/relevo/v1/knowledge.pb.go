@@ -355,10 +355,16 @@ func (x *Chunk) GetText() string {
 type UploadDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// File name, e.g. "faq.pdf". Required; used for citations and replacement.
+	// A plain name: no directories, "." or "..", control characters or
+	// text-direction overrides. At most 255 bytes.
 	Filename string `protobuf:"bytes,1,opt,name=filename,proto3" json:"filename,omitempty"`
 	// Media type; guessed from the file name when empty.
+	// At most 256 bytes.
 	MediaType string `protobuf:"bytes,2,opt,name=media_type,json=mediaType,proto3" json:"media_type,omitempty"`
-	// The file. Required, at most 32 MiB.
+	// The file. Required. At most 32 MiB. A document holds at most 100,000
+	// headings, paragraphs and list items (the server's --extract-max-blocks);
+	// a question/answer file's questions and answers hold at most 32 KiB each,
+	// as an entry made with CreateEntry.
 	Content       []byte `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -486,6 +492,7 @@ type ListDocumentsRequest struct {
 	// Page size, default 100, at most 1000.
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
+	// At most 1 KiB.
 	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -594,6 +601,7 @@ func (x *ListDocumentsResponse) GetNextPageToken() string {
 type GetDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Document id.
+	// At most 256 bytes.
 	DocumentId string `protobuf:"bytes,1,opt,name=document_id,json=documentId,proto3" json:"document_id,omitempty"`
 	// Include the chunks.
 	IncludeChunks bool `protobuf:"varint,2,opt,name=include_chunks,json=includeChunks,proto3" json:"include_chunks,omitempty"`
@@ -649,6 +657,7 @@ func (x *GetDocumentRequest) GetIncludeChunks() bool {
 type DeleteDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Document id.
+	// At most 256 bytes.
 	DocumentId    string `protobuf:"bytes,1,opt,name=document_id,json=documentId,proto3" json:"document_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -869,9 +878,14 @@ func (x *SearchResult) GetDocumentId() string {
 type SearchRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Query text. Required.
+	// At most 4 KiB.
 	Query string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
 	// Maximum results, default 5, at most 50.
-	Limit         int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	Limit int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Also run the Knowledge agent on the query as if a customer had asked
+	// it, and return what it would do (SearchResponse.decision). Nothing is
+	// sent or recorded. In llm mode this calls the model.
+	Decide        bool `protobuf:"varint,3,opt,name=decide,proto3" json:"decide,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -920,6 +934,13 @@ func (x *SearchRequest) GetLimit() int32 {
 	return 0
 }
 
+func (x *SearchRequest) GetDecide() bool {
+	if x != nil {
+		return x.Decide
+	}
+	return false
+}
+
 // Response of Search.
 type SearchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -927,8 +948,10 @@ type SearchResponse struct {
 	Results []*SearchResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
 	// The threshold the Knowledge agent applies, for comparison.
 	AnswerThreshold float64 `protobuf:"fixed64,2,opt,name=answer_threshold,json=answerThreshold,proto3" json:"answer_threshold,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// What the Knowledge agent would do, when SearchRequest.decide is set.
+	Decision      *SearchDecision `protobuf:"bytes,3,opt,name=decision,proto3" json:"decision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SearchResponse) Reset() {
@@ -975,6 +998,342 @@ func (x *SearchResponse) GetAnswerThreshold() float64 {
 	return 0
 }
 
+func (x *SearchResponse) GetDecision() *SearchDecision {
+	if x != nil {
+		return x.Decision
+	}
+	return nil
+}
+
+// What the Knowledge agent would do with a question.
+type SearchDecision struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// It would answer; otherwise it hands the question to a person.
+	Answer bool `protobuf:"varint,1,opt,name=answer,proto3" json:"answer,omitempty"`
+	// The reply it would send, when it answers.
+	Reply string `protobuf:"bytes,2,opt,name=reply,proto3" json:"reply,omitempty"`
+	// Why, in words.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The decision in detail (offline rules mode).
+	Detail *AnswerDecision `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	// Prompt and completion tokens used (llm mode).
+	PromptTokens int32 `protobuf:"varint,5,opt,name=prompt_tokens,json=promptTokens,proto3" json:"prompt_tokens,omitempty"`
+	// Completion tokens used (llm mode).
+	CompletionTokens int32 `protobuf:"varint,6,opt,name=completion_tokens,json=completionTokens,proto3" json:"completion_tokens,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *SearchDecision) Reset() {
+	*x = SearchDecision{}
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchDecision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchDecision) ProtoMessage() {}
+
+func (x *SearchDecision) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchDecision.ProtoReflect.Descriptor instead.
+func (*SearchDecision) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SearchDecision) GetAnswer() bool {
+	if x != nil {
+		return x.Answer
+	}
+	return false
+}
+
+func (x *SearchDecision) GetReply() string {
+	if x != nil {
+		return x.Reply
+	}
+	return ""
+}
+
+func (x *SearchDecision) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SearchDecision) GetDetail() *AnswerDecision {
+	if x != nil {
+		return x.Detail
+	}
+	return nil
+}
+
+func (x *SearchDecision) GetPromptTokens() int32 {
+	if x != nil {
+		return x.PromptTokens
+	}
+	return 0
+}
+
+func (x *SearchDecision) GetCompletionTokens() int32 {
+	if x != nil {
+		return x.CompletionTokens
+	}
+	return 0
+}
+
+// Request of ListContentGaps.
+type ListContentGapsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only questions asked at or after this time; default 30 days ago.
+	Since *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=since,proto3" json:"since,omitempty"`
+	// At most this many gaps, default 50, at most 500.
+	Limit int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Answers with a decision confidence below this count as low-confidence;
+	// default the answer threshold plus 0.1. At most 1.
+	LowConfidenceBelow float64 `protobuf:"fixed64,3,opt,name=low_confidence_below,json=lowConfidenceBelow,proto3" json:"low_confidence_below,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ListContentGapsRequest) Reset() {
+	*x = ListContentGapsRequest{}
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListContentGapsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListContentGapsRequest) ProtoMessage() {}
+
+func (x *ListContentGapsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListContentGapsRequest.ProtoReflect.Descriptor instead.
+func (*ListContentGapsRequest) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListContentGapsRequest) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *ListContentGapsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *ListContentGapsRequest) GetLowConfidenceBelow() float64 {
+	if x != nil {
+		return x.LowConfidenceBelow
+	}
+	return 0
+}
+
+// Questions of one topic the knowledge base did not answer well.
+type ContentGap struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most typical question of the group.
+	Question string `protobuf:"bytes,1,opt,name=question,proto3" json:"question,omitempty"`
+	// Questions in the group.
+	Count int32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	// Of them, handed off to a person.
+	HandedOff int32 `protobuf:"varint,3,opt,name=handed_off,json=handedOff,proto3" json:"handed_off,omitempty"`
+	// Of them, answered with low confidence.
+	LowConfidence int32 `protobuf:"varint,4,opt,name=low_confidence,json=lowConfidence,proto3" json:"low_confidence,omitempty"`
+	// Up to five distinct questions of the group, most recent first.
+	Examples []string `protobuf:"bytes,5,rep,name=examples,proto3" json:"examples,omitempty"`
+	// Conversations in which they were asked, most recent first.
+	ConversationIds []string `protobuf:"bytes,6,rep,name=conversation_ids,json=conversationIds,proto3" json:"conversation_ids,omitempty"`
+	// Tickets opened for them.
+	TicketIds []string `protobuf:"bytes,7,rep,name=ticket_ids,json=ticketIds,proto3" json:"ticket_ids,omitempty"`
+	// When one was last asked.
+	LastAskedAt   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_asked_at,json=lastAskedAt,proto3" json:"last_asked_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ContentGap) Reset() {
+	*x = ContentGap{}
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ContentGap) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ContentGap) ProtoMessage() {}
+
+func (x *ContentGap) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ContentGap.ProtoReflect.Descriptor instead.
+func (*ContentGap) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ContentGap) GetQuestion() string {
+	if x != nil {
+		return x.Question
+	}
+	return ""
+}
+
+func (x *ContentGap) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *ContentGap) GetHandedOff() int32 {
+	if x != nil {
+		return x.HandedOff
+	}
+	return 0
+}
+
+func (x *ContentGap) GetLowConfidence() int32 {
+	if x != nil {
+		return x.LowConfidence
+	}
+	return 0
+}
+
+func (x *ContentGap) GetExamples() []string {
+	if x != nil {
+		return x.Examples
+	}
+	return nil
+}
+
+func (x *ContentGap) GetConversationIds() []string {
+	if x != nil {
+		return x.ConversationIds
+	}
+	return nil
+}
+
+func (x *ContentGap) GetTicketIds() []string {
+	if x != nil {
+		return x.TicketIds
+	}
+	return nil
+}
+
+func (x *ContentGap) GetLastAskedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastAskedAt
+	}
+	return nil
+}
+
+// Response of ListContentGaps.
+type ListContentGapsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The gaps, most frequent first.
+	Gaps []*ContentGap `protobuf:"bytes,1,rep,name=gaps,proto3" json:"gaps,omitempty"`
+	// Questions read (handed off or answered with low confidence).
+	Questions int32 `protobuf:"varint,2,opt,name=questions,proto3" json:"questions,omitempty"`
+	// The low-confidence bound applied.
+	LowConfidenceBelow float64 `protobuf:"fixed64,3,opt,name=low_confidence_below,json=lowConfidenceBelow,proto3" json:"low_confidence_below,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ListContentGapsResponse) Reset() {
+	*x = ListContentGapsResponse{}
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListContentGapsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListContentGapsResponse) ProtoMessage() {}
+
+func (x *ListContentGapsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListContentGapsResponse.ProtoReflect.Descriptor instead.
+func (*ListContentGapsResponse) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListContentGapsResponse) GetGaps() []*ContentGap {
+	if x != nil {
+		return x.Gaps
+	}
+	return nil
+}
+
+func (x *ListContentGapsResponse) GetQuestions() int32 {
+	if x != nil {
+		return x.Questions
+	}
+	return 0
+}
+
+func (x *ListContentGapsResponse) GetLowConfidenceBelow() float64 {
+	if x != nil {
+		return x.LowConfidenceBelow
+	}
+	return 0
+}
+
 // A question/answer pair.
 type Entry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1009,7 +1368,7 @@ type Entry struct {
 
 func (x *Entry) Reset() {
 	*x = Entry{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[12]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1021,7 +1380,7 @@ func (x *Entry) String() string {
 func (*Entry) ProtoMessage() {}
 
 func (x *Entry) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[12]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1034,7 +1393,7 @@ func (x *Entry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Entry.ProtoReflect.Descriptor instead.
 func (*Entry) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{12}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Entry) GetId() string {
@@ -1125,10 +1484,13 @@ func (x *Entry) GetReviewedAt() *timestamppb.Timestamp {
 type CreateEntryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The question. Required.
+	// At most 32 KiB.
 	Question string `protobuf:"bytes,1,opt,name=question,proto3" json:"question,omitempty"`
 	// The answer. Required.
+	// At most 32 KiB.
 	Answer string `protobuf:"bytes,2,opt,name=answer,proto3" json:"answer,omitempty"`
 	// Free-text source for citations; default "manual".
+	// At most 256 bytes.
 	Source        string `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1136,7 +1498,7 @@ type CreateEntryRequest struct {
 
 func (x *CreateEntryRequest) Reset() {
 	*x = CreateEntryRequest{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[13]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1510,7 @@ func (x *CreateEntryRequest) String() string {
 func (*CreateEntryRequest) ProtoMessage() {}
 
 func (x *CreateEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[13]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +1523,7 @@ func (x *CreateEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEntryRequest.ProtoReflect.Descriptor instead.
 func (*CreateEntryRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{13}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateEntryRequest) GetQuestion() string {
@@ -1193,6 +1555,7 @@ type ListEntriesRequest struct {
 	// Page size, default 100, at most 1000.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
+	// At most 1 KiB.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only entries in this status; UNSPECIFIED for all. PENDING lists the
 	// review queue.
@@ -1203,7 +1566,7 @@ type ListEntriesRequest struct {
 
 func (x *ListEntriesRequest) Reset() {
 	*x = ListEntriesRequest{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[14]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1578,7 @@ func (x *ListEntriesRequest) String() string {
 func (*ListEntriesRequest) ProtoMessage() {}
 
 func (x *ListEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[14]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1591,7 @@ func (x *ListEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{14}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListEntriesRequest) GetLearnedOnly() bool {
@@ -1272,7 +1635,7 @@ type ListEntriesResponse struct {
 
 func (x *ListEntriesResponse) Reset() {
 	*x = ListEntriesResponse{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[15]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1284,7 +1647,7 @@ func (x *ListEntriesResponse) String() string {
 func (*ListEntriesResponse) ProtoMessage() {}
 
 func (x *ListEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[15]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1297,7 +1660,7 @@ func (x *ListEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{15}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListEntriesResponse) GetEntries() []*Entry {
@@ -1318,10 +1681,13 @@ func (x *ListEntriesResponse) GetNextPageToken() string {
 type UpdateEntryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Entry id.
+	// At most 256 bytes.
 	EntryId string `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
 	// New question; unchanged when empty.
+	// At most 32 KiB.
 	Question string `protobuf:"bytes,2,opt,name=question,proto3" json:"question,omitempty"`
 	// New answer; unchanged when empty.
+	// At most 32 KiB.
 	Answer        string `protobuf:"bytes,3,opt,name=answer,proto3" json:"answer,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1329,7 +1695,7 @@ type UpdateEntryRequest struct {
 
 func (x *UpdateEntryRequest) Reset() {
 	*x = UpdateEntryRequest{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[16]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1341,7 +1707,7 @@ func (x *UpdateEntryRequest) String() string {
 func (*UpdateEntryRequest) ProtoMessage() {}
 
 func (x *UpdateEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[16]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1354,7 +1720,7 @@ func (x *UpdateEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEntryRequest.ProtoReflect.Descriptor instead.
 func (*UpdateEntryRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{16}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateEntryRequest) GetEntryId() string {
@@ -1382,6 +1748,7 @@ func (x *UpdateEntryRequest) GetAnswer() string {
 type DeleteEntryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Entry id.
+	// At most 256 bytes.
 	EntryId       string `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1389,7 +1756,7 @@ type DeleteEntryRequest struct {
 
 func (x *DeleteEntryRequest) Reset() {
 	*x = DeleteEntryRequest{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[17]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1401,7 +1768,7 @@ func (x *DeleteEntryRequest) String() string {
 func (*DeleteEntryRequest) ProtoMessage() {}
 
 func (x *DeleteEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[17]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1414,7 +1781,7 @@ func (x *DeleteEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteEntryRequest.ProtoReflect.Descriptor instead.
 func (*DeleteEntryRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{17}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteEntryRequest) GetEntryId() string {
@@ -1433,7 +1800,7 @@ type DeleteEntryResponse struct {
 
 func (x *DeleteEntryResponse) Reset() {
 	*x = DeleteEntryResponse{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[18]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1445,7 +1812,7 @@ func (x *DeleteEntryResponse) String() string {
 func (*DeleteEntryResponse) ProtoMessage() {}
 
 func (x *DeleteEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[18]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1458,7 +1825,7 @@ func (x *DeleteEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteEntryResponse.ProtoReflect.Descriptor instead.
 func (*DeleteEntryResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{18}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{22}
 }
 
 // Response of GetDocument.
@@ -1472,7 +1839,7 @@ type GetDocumentResponse struct {
 
 func (x *GetDocumentResponse) Reset() {
 	*x = GetDocumentResponse{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[19]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1851,7 @@ func (x *GetDocumentResponse) String() string {
 func (*GetDocumentResponse) ProtoMessage() {}
 
 func (x *GetDocumentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[19]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1864,7 @@ func (x *GetDocumentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDocumentResponse.ProtoReflect.Descriptor instead.
 func (*GetDocumentResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{19}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetDocumentResponse) GetDocument() *Document {
@@ -1518,7 +1885,7 @@ type CreateEntryResponse struct {
 
 func (x *CreateEntryResponse) Reset() {
 	*x = CreateEntryResponse{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[20]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1530,7 +1897,7 @@ func (x *CreateEntryResponse) String() string {
 func (*CreateEntryResponse) ProtoMessage() {}
 
 func (x *CreateEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[20]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1543,7 +1910,7 @@ func (x *CreateEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEntryResponse.ProtoReflect.Descriptor instead.
 func (*CreateEntryResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{20}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CreateEntryResponse) GetEntry() *Entry {
@@ -1564,7 +1931,7 @@ type UpdateEntryResponse struct {
 
 func (x *UpdateEntryResponse) Reset() {
 	*x = UpdateEntryResponse{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[21]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1576,7 +1943,7 @@ func (x *UpdateEntryResponse) String() string {
 func (*UpdateEntryResponse) ProtoMessage() {}
 
 func (x *UpdateEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[21]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1589,7 +1956,7 @@ func (x *UpdateEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEntryResponse.ProtoReflect.Descriptor instead.
 func (*UpdateEntryResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{21}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UpdateEntryResponse) GetEntry() *Entry {
@@ -1603,12 +1970,15 @@ func (x *UpdateEntryResponse) GetEntry() *Entry {
 type ApproveEntryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Entry id.
+	// At most 256 bytes.
 	EntryId string `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
 	// The question to learn instead of the one stored; when set, it must not
 	// be blank.
+	// At most 32 KiB.
 	Question *string `protobuf:"bytes,2,opt,name=question,proto3,oneof" json:"question,omitempty"`
 	// The answer to learn instead of the one stored; when set, it must not be
 	// blank.
+	// At most 32 KiB.
 	Answer        *string `protobuf:"bytes,3,opt,name=answer,proto3,oneof" json:"answer,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1616,7 +1986,7 @@ type ApproveEntryRequest struct {
 
 func (x *ApproveEntryRequest) Reset() {
 	*x = ApproveEntryRequest{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[22]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1628,7 +1998,7 @@ func (x *ApproveEntryRequest) String() string {
 func (*ApproveEntryRequest) ProtoMessage() {}
 
 func (x *ApproveEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[22]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1641,7 +2011,7 @@ func (x *ApproveEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveEntryRequest.ProtoReflect.Descriptor instead.
 func (*ApproveEntryRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{22}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ApproveEntryRequest) GetEntryId() string {
@@ -1676,7 +2046,7 @@ type ApproveEntryResponse struct {
 
 func (x *ApproveEntryResponse) Reset() {
 	*x = ApproveEntryResponse{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[23]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1688,7 +2058,7 @@ func (x *ApproveEntryResponse) String() string {
 func (*ApproveEntryResponse) ProtoMessage() {}
 
 func (x *ApproveEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[23]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1701,7 +2071,7 @@ func (x *ApproveEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveEntryResponse.ProtoReflect.Descriptor instead.
 func (*ApproveEntryResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{23}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ApproveEntryResponse) GetEntry() *Entry {
@@ -1715,6 +2085,7 @@ func (x *ApproveEntryResponse) GetEntry() *Entry {
 type RejectEntryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Entry id.
+	// At most 256 bytes.
 	EntryId       string `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1722,7 +2093,7 @@ type RejectEntryRequest struct {
 
 func (x *RejectEntryRequest) Reset() {
 	*x = RejectEntryRequest{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[24]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1734,7 +2105,7 @@ func (x *RejectEntryRequest) String() string {
 func (*RejectEntryRequest) ProtoMessage() {}
 
 func (x *RejectEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[24]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1747,7 +2118,7 @@ func (x *RejectEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectEntryRequest.ProtoReflect.Descriptor instead.
 func (*RejectEntryRequest) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{24}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RejectEntryRequest) GetEntryId() string {
@@ -1768,7 +2139,7 @@ type RejectEntryResponse struct {
 
 func (x *RejectEntryResponse) Reset() {
 	*x = RejectEntryResponse{}
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[25]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1780,7 +2151,7 @@ func (x *RejectEntryResponse) String() string {
 func (*RejectEntryResponse) ProtoMessage() {}
 
 func (x *RejectEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_relevo_v1_knowledge_proto_msgTypes[25]
+	mi := &file_relevo_v1_knowledge_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1793,7 +2164,7 @@ func (x *RejectEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectEntryResponse.ProtoReflect.Descriptor instead.
 func (*RejectEntryResponse) Descriptor() ([]byte, []int) {
-	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{25}
+	return file_relevo_v1_knowledge_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RejectEntryResponse) GetEntry() *Entry {
@@ -1807,7 +2178,7 @@ var File_relevo_v1_knowledge_proto protoreflect.FileDescriptor
 
 const file_relevo_v1_knowledge_proto_rawDesc = "" +
 	"\n" +
-	"\x19relevo/v1/knowledge.proto\x12\trelevo.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe3\x02\n" +
+	"\x19relevo/v1/knowledge.proto\x12\trelevo.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16relevo/v1/common.proto\"\xe3\x02\n" +
 	"\bDocument\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bfilename\x18\x02 \x01(\tR\bfilename\x12\x1d\n" +
@@ -1870,13 +2241,42 @@ const file_relevo_v1_knowledge_proto_rawDesc = "" +
 	"\x02id\x18\n" +
 	" \x01(\tR\x02id\x12\x1f\n" +
 	"\vdocument_id\x18\v \x01(\tR\n" +
-	"documentId\";\n" +
+	"documentId\"S\n" +
 	"\rSearchRequest\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\tR\x05query\x12\x14\n" +
-	"\x05limit\x18\x02 \x01(\x05R\x05limit\"n\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x16\n" +
+	"\x06decide\x18\x03 \x01(\bR\x06decide\"\xa5\x01\n" +
 	"\x0eSearchResponse\x121\n" +
 	"\aresults\x18\x01 \x03(\v2\x17.relevo.v1.SearchResultR\aresults\x12)\n" +
-	"\x10answer_threshold\x18\x02 \x01(\x01R\x0fanswerThreshold\"\xd9\x03\n" +
+	"\x10answer_threshold\x18\x02 \x01(\x01R\x0fanswerThreshold\x125\n" +
+	"\bdecision\x18\x03 \x01(\v2\x19.relevo.v1.SearchDecisionR\bdecision\"\xdb\x01\n" +
+	"\x0eSearchDecision\x12\x16\n" +
+	"\x06answer\x18\x01 \x01(\bR\x06answer\x12\x14\n" +
+	"\x05reply\x18\x02 \x01(\tR\x05reply\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x121\n" +
+	"\x06detail\x18\x04 \x01(\v2\x19.relevo.v1.AnswerDecisionR\x06detail\x12#\n" +
+	"\rprompt_tokens\x18\x05 \x01(\x05R\fpromptTokens\x12+\n" +
+	"\x11completion_tokens\x18\x06 \x01(\x05R\x10completionTokens\"\x92\x01\n" +
+	"\x16ListContentGapsRequest\x120\n" +
+	"\x05since\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\x120\n" +
+	"\x14low_confidence_below\x18\x03 \x01(\x01R\x12lowConfidenceBelow\"\xaa\x02\n" +
+	"\n" +
+	"ContentGap\x12\x1a\n" +
+	"\bquestion\x18\x01 \x01(\tR\bquestion\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\x12\x1d\n" +
+	"\n" +
+	"handed_off\x18\x03 \x01(\x05R\thandedOff\x12%\n" +
+	"\x0elow_confidence\x18\x04 \x01(\x05R\rlowConfidence\x12\x1a\n" +
+	"\bexamples\x18\x05 \x03(\tR\bexamples\x12)\n" +
+	"\x10conversation_ids\x18\x06 \x03(\tR\x0fconversationIds\x12\x1d\n" +
+	"\n" +
+	"ticket_ids\x18\a \x03(\tR\tticketIds\x12>\n" +
+	"\rlast_asked_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vlastAskedAt\"\x94\x01\n" +
+	"\x17ListContentGapsResponse\x12)\n" +
+	"\x04gaps\x18\x01 \x03(\v2\x15.relevo.v1.ContentGapR\x04gaps\x12\x1c\n" +
+	"\tquestions\x18\x02 \x01(\x05R\tquestions\x120\n" +
+	"\x14low_confidence_below\x18\x03 \x01(\x01R\x12lowConfidenceBelow\"\xd9\x03\n" +
 	"\x05Entry\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bquestion\x18\x02 \x01(\tR\bquestion\x12\x16\n" +
@@ -1943,7 +2343,7 @@ const file_relevo_v1_knowledge_proto_rawDesc = "" +
 	"\x18ENTRY_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11ENTRY_STATUS_LIVE\x10\x01\x12\x18\n" +
 	"\x14ENTRY_STATUS_PENDING\x10\x02\x12\x19\n" +
-	"\x15ENTRY_STATUS_REJECTED\x10\x032\xf8\x06\n" +
+	"\x15ENTRY_STATUS_REJECTED\x10\x032\xd2\a\n" +
 	"\x10KnowledgeService\x12U\n" +
 	"\x0eUploadDocument\x12 .relevo.v1.UploadDocumentRequest\x1a!.relevo.v1.UploadDocumentResponse\x12R\n" +
 	"\rListDocuments\x12\x1f.relevo.v1.ListDocumentsRequest\x1a .relevo.v1.ListDocumentsResponse\x12L\n" +
@@ -1955,7 +2355,8 @@ const file_relevo_v1_knowledge_proto_rawDesc = "" +
 	"\vUpdateEntry\x12\x1d.relevo.v1.UpdateEntryRequest\x1a\x1e.relevo.v1.UpdateEntryResponse\x12O\n" +
 	"\fApproveEntry\x12\x1e.relevo.v1.ApproveEntryRequest\x1a\x1f.relevo.v1.ApproveEntryResponse\x12L\n" +
 	"\vRejectEntry\x12\x1d.relevo.v1.RejectEntryRequest\x1a\x1e.relevo.v1.RejectEntryResponse\x12L\n" +
-	"\vDeleteEntry\x12\x1d.relevo.v1.DeleteEntryRequest\x1a\x1e.relevo.v1.DeleteEntryResponseB3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
+	"\vDeleteEntry\x12\x1d.relevo.v1.DeleteEntryRequest\x1a\x1e.relevo.v1.DeleteEntryResponse\x12X\n" +
+	"\x0fListContentGaps\x12!.relevo.v1.ListContentGapsRequest\x1a\".relevo.v1.ListContentGapsResponseB3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
 
 var (
 	file_relevo_v1_knowledge_proto_rawDescOnce sync.Once
@@ -1970,85 +2371,97 @@ func file_relevo_v1_knowledge_proto_rawDescGZIP() []byte {
 }
 
 var file_relevo_v1_knowledge_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_relevo_v1_knowledge_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_relevo_v1_knowledge_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_relevo_v1_knowledge_proto_goTypes = []any{
-	(SourceKind)(0),                // 0: relevo.v1.SourceKind
-	(EntryStatus)(0),               // 1: relevo.v1.EntryStatus
-	(*Document)(nil),               // 2: relevo.v1.Document
-	(*Chunk)(nil),                  // 3: relevo.v1.Chunk
-	(*UploadDocumentRequest)(nil),  // 4: relevo.v1.UploadDocumentRequest
-	(*UploadDocumentResponse)(nil), // 5: relevo.v1.UploadDocumentResponse
-	(*ListDocumentsRequest)(nil),   // 6: relevo.v1.ListDocumentsRequest
-	(*ListDocumentsResponse)(nil),  // 7: relevo.v1.ListDocumentsResponse
-	(*GetDocumentRequest)(nil),     // 8: relevo.v1.GetDocumentRequest
-	(*DeleteDocumentRequest)(nil),  // 9: relevo.v1.DeleteDocumentRequest
-	(*DeleteDocumentResponse)(nil), // 10: relevo.v1.DeleteDocumentResponse
-	(*SearchResult)(nil),           // 11: relevo.v1.SearchResult
-	(*SearchRequest)(nil),          // 12: relevo.v1.SearchRequest
-	(*SearchResponse)(nil),         // 13: relevo.v1.SearchResponse
-	(*Entry)(nil),                  // 14: relevo.v1.Entry
-	(*CreateEntryRequest)(nil),     // 15: relevo.v1.CreateEntryRequest
-	(*ListEntriesRequest)(nil),     // 16: relevo.v1.ListEntriesRequest
-	(*ListEntriesResponse)(nil),    // 17: relevo.v1.ListEntriesResponse
-	(*UpdateEntryRequest)(nil),     // 18: relevo.v1.UpdateEntryRequest
-	(*DeleteEntryRequest)(nil),     // 19: relevo.v1.DeleteEntryRequest
-	(*DeleteEntryResponse)(nil),    // 20: relevo.v1.DeleteEntryResponse
-	(*GetDocumentResponse)(nil),    // 21: relevo.v1.GetDocumentResponse
-	(*CreateEntryResponse)(nil),    // 22: relevo.v1.CreateEntryResponse
-	(*UpdateEntryResponse)(nil),    // 23: relevo.v1.UpdateEntryResponse
-	(*ApproveEntryRequest)(nil),    // 24: relevo.v1.ApproveEntryRequest
-	(*ApproveEntryResponse)(nil),   // 25: relevo.v1.ApproveEntryResponse
-	(*RejectEntryRequest)(nil),     // 26: relevo.v1.RejectEntryRequest
-	(*RejectEntryResponse)(nil),    // 27: relevo.v1.RejectEntryResponse
-	(*timestamppb.Timestamp)(nil),  // 28: google.protobuf.Timestamp
+	(SourceKind)(0),                 // 0: relevo.v1.SourceKind
+	(EntryStatus)(0),                // 1: relevo.v1.EntryStatus
+	(*Document)(nil),                // 2: relevo.v1.Document
+	(*Chunk)(nil),                   // 3: relevo.v1.Chunk
+	(*UploadDocumentRequest)(nil),   // 4: relevo.v1.UploadDocumentRequest
+	(*UploadDocumentResponse)(nil),  // 5: relevo.v1.UploadDocumentResponse
+	(*ListDocumentsRequest)(nil),    // 6: relevo.v1.ListDocumentsRequest
+	(*ListDocumentsResponse)(nil),   // 7: relevo.v1.ListDocumentsResponse
+	(*GetDocumentRequest)(nil),      // 8: relevo.v1.GetDocumentRequest
+	(*DeleteDocumentRequest)(nil),   // 9: relevo.v1.DeleteDocumentRequest
+	(*DeleteDocumentResponse)(nil),  // 10: relevo.v1.DeleteDocumentResponse
+	(*SearchResult)(nil),            // 11: relevo.v1.SearchResult
+	(*SearchRequest)(nil),           // 12: relevo.v1.SearchRequest
+	(*SearchResponse)(nil),          // 13: relevo.v1.SearchResponse
+	(*SearchDecision)(nil),          // 14: relevo.v1.SearchDecision
+	(*ListContentGapsRequest)(nil),  // 15: relevo.v1.ListContentGapsRequest
+	(*ContentGap)(nil),              // 16: relevo.v1.ContentGap
+	(*ListContentGapsResponse)(nil), // 17: relevo.v1.ListContentGapsResponse
+	(*Entry)(nil),                   // 18: relevo.v1.Entry
+	(*CreateEntryRequest)(nil),      // 19: relevo.v1.CreateEntryRequest
+	(*ListEntriesRequest)(nil),      // 20: relevo.v1.ListEntriesRequest
+	(*ListEntriesResponse)(nil),     // 21: relevo.v1.ListEntriesResponse
+	(*UpdateEntryRequest)(nil),      // 22: relevo.v1.UpdateEntryRequest
+	(*DeleteEntryRequest)(nil),      // 23: relevo.v1.DeleteEntryRequest
+	(*DeleteEntryResponse)(nil),     // 24: relevo.v1.DeleteEntryResponse
+	(*GetDocumentResponse)(nil),     // 25: relevo.v1.GetDocumentResponse
+	(*CreateEntryResponse)(nil),     // 26: relevo.v1.CreateEntryResponse
+	(*UpdateEntryResponse)(nil),     // 27: relevo.v1.UpdateEntryResponse
+	(*ApproveEntryRequest)(nil),     // 28: relevo.v1.ApproveEntryRequest
+	(*ApproveEntryResponse)(nil),    // 29: relevo.v1.ApproveEntryResponse
+	(*RejectEntryRequest)(nil),      // 30: relevo.v1.RejectEntryRequest
+	(*RejectEntryResponse)(nil),     // 31: relevo.v1.RejectEntryResponse
+	(*timestamppb.Timestamp)(nil),   // 32: google.protobuf.Timestamp
+	(*AnswerDecision)(nil),          // 33: relevo.v1.AnswerDecision
 }
 var file_relevo_v1_knowledge_proto_depIdxs = []int32{
-	28, // 0: relevo.v1.Document.created_at:type_name -> google.protobuf.Timestamp
-	28, // 1: relevo.v1.Document.updated_at:type_name -> google.protobuf.Timestamp
+	32, // 0: relevo.v1.Document.created_at:type_name -> google.protobuf.Timestamp
+	32, // 1: relevo.v1.Document.updated_at:type_name -> google.protobuf.Timestamp
 	3,  // 2: relevo.v1.Document.chunks:type_name -> relevo.v1.Chunk
 	2,  // 3: relevo.v1.UploadDocumentResponse.document:type_name -> relevo.v1.Document
 	2,  // 4: relevo.v1.ListDocumentsResponse.documents:type_name -> relevo.v1.Document
 	0,  // 5: relevo.v1.SearchResult.kind:type_name -> relevo.v1.SourceKind
 	11, // 6: relevo.v1.SearchResponse.results:type_name -> relevo.v1.SearchResult
-	28, // 7: relevo.v1.Entry.created_at:type_name -> google.protobuf.Timestamp
-	28, // 8: relevo.v1.Entry.updated_at:type_name -> google.protobuf.Timestamp
-	1,  // 9: relevo.v1.Entry.status:type_name -> relevo.v1.EntryStatus
-	28, // 10: relevo.v1.Entry.learned_at:type_name -> google.protobuf.Timestamp
-	28, // 11: relevo.v1.Entry.reviewed_at:type_name -> google.protobuf.Timestamp
-	1,  // 12: relevo.v1.ListEntriesRequest.status:type_name -> relevo.v1.EntryStatus
-	14, // 13: relevo.v1.ListEntriesResponse.entries:type_name -> relevo.v1.Entry
-	2,  // 14: relevo.v1.GetDocumentResponse.document:type_name -> relevo.v1.Document
-	14, // 15: relevo.v1.CreateEntryResponse.entry:type_name -> relevo.v1.Entry
-	14, // 16: relevo.v1.UpdateEntryResponse.entry:type_name -> relevo.v1.Entry
-	14, // 17: relevo.v1.ApproveEntryResponse.entry:type_name -> relevo.v1.Entry
-	14, // 18: relevo.v1.RejectEntryResponse.entry:type_name -> relevo.v1.Entry
-	4,  // 19: relevo.v1.KnowledgeService.UploadDocument:input_type -> relevo.v1.UploadDocumentRequest
-	6,  // 20: relevo.v1.KnowledgeService.ListDocuments:input_type -> relevo.v1.ListDocumentsRequest
-	8,  // 21: relevo.v1.KnowledgeService.GetDocument:input_type -> relevo.v1.GetDocumentRequest
-	9,  // 22: relevo.v1.KnowledgeService.DeleteDocument:input_type -> relevo.v1.DeleteDocumentRequest
-	12, // 23: relevo.v1.KnowledgeService.Search:input_type -> relevo.v1.SearchRequest
-	15, // 24: relevo.v1.KnowledgeService.CreateEntry:input_type -> relevo.v1.CreateEntryRequest
-	16, // 25: relevo.v1.KnowledgeService.ListEntries:input_type -> relevo.v1.ListEntriesRequest
-	18, // 26: relevo.v1.KnowledgeService.UpdateEntry:input_type -> relevo.v1.UpdateEntryRequest
-	24, // 27: relevo.v1.KnowledgeService.ApproveEntry:input_type -> relevo.v1.ApproveEntryRequest
-	26, // 28: relevo.v1.KnowledgeService.RejectEntry:input_type -> relevo.v1.RejectEntryRequest
-	19, // 29: relevo.v1.KnowledgeService.DeleteEntry:input_type -> relevo.v1.DeleteEntryRequest
-	5,  // 30: relevo.v1.KnowledgeService.UploadDocument:output_type -> relevo.v1.UploadDocumentResponse
-	7,  // 31: relevo.v1.KnowledgeService.ListDocuments:output_type -> relevo.v1.ListDocumentsResponse
-	21, // 32: relevo.v1.KnowledgeService.GetDocument:output_type -> relevo.v1.GetDocumentResponse
-	10, // 33: relevo.v1.KnowledgeService.DeleteDocument:output_type -> relevo.v1.DeleteDocumentResponse
-	13, // 34: relevo.v1.KnowledgeService.Search:output_type -> relevo.v1.SearchResponse
-	22, // 35: relevo.v1.KnowledgeService.CreateEntry:output_type -> relevo.v1.CreateEntryResponse
-	17, // 36: relevo.v1.KnowledgeService.ListEntries:output_type -> relevo.v1.ListEntriesResponse
-	23, // 37: relevo.v1.KnowledgeService.UpdateEntry:output_type -> relevo.v1.UpdateEntryResponse
-	25, // 38: relevo.v1.KnowledgeService.ApproveEntry:output_type -> relevo.v1.ApproveEntryResponse
-	27, // 39: relevo.v1.KnowledgeService.RejectEntry:output_type -> relevo.v1.RejectEntryResponse
-	20, // 40: relevo.v1.KnowledgeService.DeleteEntry:output_type -> relevo.v1.DeleteEntryResponse
-	30, // [30:41] is the sub-list for method output_type
-	19, // [19:30] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	14, // 7: relevo.v1.SearchResponse.decision:type_name -> relevo.v1.SearchDecision
+	33, // 8: relevo.v1.SearchDecision.detail:type_name -> relevo.v1.AnswerDecision
+	32, // 9: relevo.v1.ListContentGapsRequest.since:type_name -> google.protobuf.Timestamp
+	32, // 10: relevo.v1.ContentGap.last_asked_at:type_name -> google.protobuf.Timestamp
+	16, // 11: relevo.v1.ListContentGapsResponse.gaps:type_name -> relevo.v1.ContentGap
+	32, // 12: relevo.v1.Entry.created_at:type_name -> google.protobuf.Timestamp
+	32, // 13: relevo.v1.Entry.updated_at:type_name -> google.protobuf.Timestamp
+	1,  // 14: relevo.v1.Entry.status:type_name -> relevo.v1.EntryStatus
+	32, // 15: relevo.v1.Entry.learned_at:type_name -> google.protobuf.Timestamp
+	32, // 16: relevo.v1.Entry.reviewed_at:type_name -> google.protobuf.Timestamp
+	1,  // 17: relevo.v1.ListEntriesRequest.status:type_name -> relevo.v1.EntryStatus
+	18, // 18: relevo.v1.ListEntriesResponse.entries:type_name -> relevo.v1.Entry
+	2,  // 19: relevo.v1.GetDocumentResponse.document:type_name -> relevo.v1.Document
+	18, // 20: relevo.v1.CreateEntryResponse.entry:type_name -> relevo.v1.Entry
+	18, // 21: relevo.v1.UpdateEntryResponse.entry:type_name -> relevo.v1.Entry
+	18, // 22: relevo.v1.ApproveEntryResponse.entry:type_name -> relevo.v1.Entry
+	18, // 23: relevo.v1.RejectEntryResponse.entry:type_name -> relevo.v1.Entry
+	4,  // 24: relevo.v1.KnowledgeService.UploadDocument:input_type -> relevo.v1.UploadDocumentRequest
+	6,  // 25: relevo.v1.KnowledgeService.ListDocuments:input_type -> relevo.v1.ListDocumentsRequest
+	8,  // 26: relevo.v1.KnowledgeService.GetDocument:input_type -> relevo.v1.GetDocumentRequest
+	9,  // 27: relevo.v1.KnowledgeService.DeleteDocument:input_type -> relevo.v1.DeleteDocumentRequest
+	12, // 28: relevo.v1.KnowledgeService.Search:input_type -> relevo.v1.SearchRequest
+	19, // 29: relevo.v1.KnowledgeService.CreateEntry:input_type -> relevo.v1.CreateEntryRequest
+	20, // 30: relevo.v1.KnowledgeService.ListEntries:input_type -> relevo.v1.ListEntriesRequest
+	22, // 31: relevo.v1.KnowledgeService.UpdateEntry:input_type -> relevo.v1.UpdateEntryRequest
+	28, // 32: relevo.v1.KnowledgeService.ApproveEntry:input_type -> relevo.v1.ApproveEntryRequest
+	30, // 33: relevo.v1.KnowledgeService.RejectEntry:input_type -> relevo.v1.RejectEntryRequest
+	23, // 34: relevo.v1.KnowledgeService.DeleteEntry:input_type -> relevo.v1.DeleteEntryRequest
+	15, // 35: relevo.v1.KnowledgeService.ListContentGaps:input_type -> relevo.v1.ListContentGapsRequest
+	5,  // 36: relevo.v1.KnowledgeService.UploadDocument:output_type -> relevo.v1.UploadDocumentResponse
+	7,  // 37: relevo.v1.KnowledgeService.ListDocuments:output_type -> relevo.v1.ListDocumentsResponse
+	25, // 38: relevo.v1.KnowledgeService.GetDocument:output_type -> relevo.v1.GetDocumentResponse
+	10, // 39: relevo.v1.KnowledgeService.DeleteDocument:output_type -> relevo.v1.DeleteDocumentResponse
+	13, // 40: relevo.v1.KnowledgeService.Search:output_type -> relevo.v1.SearchResponse
+	26, // 41: relevo.v1.KnowledgeService.CreateEntry:output_type -> relevo.v1.CreateEntryResponse
+	21, // 42: relevo.v1.KnowledgeService.ListEntries:output_type -> relevo.v1.ListEntriesResponse
+	27, // 43: relevo.v1.KnowledgeService.UpdateEntry:output_type -> relevo.v1.UpdateEntryResponse
+	29, // 44: relevo.v1.KnowledgeService.ApproveEntry:output_type -> relevo.v1.ApproveEntryResponse
+	31, // 45: relevo.v1.KnowledgeService.RejectEntry:output_type -> relevo.v1.RejectEntryResponse
+	24, // 46: relevo.v1.KnowledgeService.DeleteEntry:output_type -> relevo.v1.DeleteEntryResponse
+	17, // 47: relevo.v1.KnowledgeService.ListContentGaps:output_type -> relevo.v1.ListContentGapsResponse
+	36, // [36:48] is the sub-list for method output_type
+	24, // [24:36] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_relevo_v1_knowledge_proto_init() }
@@ -2056,14 +2469,15 @@ func file_relevo_v1_knowledge_proto_init() {
 	if File_relevo_v1_knowledge_proto != nil {
 		return
 	}
-	file_relevo_v1_knowledge_proto_msgTypes[22].OneofWrappers = []any{}
+	file_relevo_v1_common_proto_init()
+	file_relevo_v1_knowledge_proto_msgTypes[26].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_relevo_v1_knowledge_proto_rawDesc), len(file_relevo_v1_knowledge_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   26,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -452,6 +452,41 @@ func local_request_KnowledgeService_DeleteEntry_0(ctx context.Context, marshaler
 	return msg, metadata, err
 }
 
+var filter_KnowledgeService_ListContentGaps_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_KnowledgeService_ListContentGaps_0(ctx context.Context, marshaler runtime.Marshaler, client KnowledgeServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListContentGapsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_KnowledgeService_ListContentGaps_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListContentGaps(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_KnowledgeService_ListContentGaps_0(ctx context.Context, marshaler runtime.Marshaler, server KnowledgeServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListContentGapsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_KnowledgeService_ListContentGaps_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListContentGaps(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterKnowledgeServiceHandlerServer registers the http handlers for service KnowledgeService to "mux".
 // UnaryRPC     :call KnowledgeServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -677,6 +712,26 @@ func RegisterKnowledgeServiceHandlerServer(ctx context.Context, mux *runtime.Ser
 			return
 		}
 		forward_KnowledgeService_DeleteEntry_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_KnowledgeService_ListContentGaps_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/relevo.v1.KnowledgeService/ListContentGaps", runtime.WithHTTPPathPattern("/v1/content-gaps"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_KnowledgeService_ListContentGaps_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_KnowledgeService_ListContentGaps_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -905,33 +960,52 @@ func RegisterKnowledgeServiceHandlerClient(ctx context.Context, mux *runtime.Ser
 		}
 		forward_KnowledgeService_DeleteEntry_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_KnowledgeService_ListContentGaps_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/relevo.v1.KnowledgeService/ListContentGaps", runtime.WithHTTPPathPattern("/v1/content-gaps"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_KnowledgeService_ListContentGaps_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_KnowledgeService_ListContentGaps_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_KnowledgeService_UploadDocument_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "documents"}, ""))
-	pattern_KnowledgeService_ListDocuments_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "documents"}, ""))
-	pattern_KnowledgeService_GetDocument_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "documents", "document_id"}, ""))
-	pattern_KnowledgeService_DeleteDocument_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "documents", "document_id"}, ""))
-	pattern_KnowledgeService_Search_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "knowledge"}, "search"))
-	pattern_KnowledgeService_CreateEntry_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "entries"}, ""))
-	pattern_KnowledgeService_ListEntries_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "entries"}, ""))
-	pattern_KnowledgeService_UpdateEntry_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "entries", "entry_id"}, ""))
-	pattern_KnowledgeService_ApproveEntry_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "entries", "entry_id"}, "approve"))
-	pattern_KnowledgeService_RejectEntry_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "entries", "entry_id"}, "reject"))
-	pattern_KnowledgeService_DeleteEntry_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "entries", "entry_id"}, ""))
+	pattern_KnowledgeService_UploadDocument_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "documents"}, ""))
+	pattern_KnowledgeService_ListDocuments_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "documents"}, ""))
+	pattern_KnowledgeService_GetDocument_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "documents", "document_id"}, ""))
+	pattern_KnowledgeService_DeleteDocument_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "documents", "document_id"}, ""))
+	pattern_KnowledgeService_Search_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "knowledge"}, "search"))
+	pattern_KnowledgeService_CreateEntry_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "entries"}, ""))
+	pattern_KnowledgeService_ListEntries_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "entries"}, ""))
+	pattern_KnowledgeService_UpdateEntry_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "entries", "entry_id"}, ""))
+	pattern_KnowledgeService_ApproveEntry_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "entries", "entry_id"}, "approve"))
+	pattern_KnowledgeService_RejectEntry_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "entries", "entry_id"}, "reject"))
+	pattern_KnowledgeService_DeleteEntry_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "entries", "entry_id"}, ""))
+	pattern_KnowledgeService_ListContentGaps_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "content-gaps"}, ""))
 )
 
 var (
-	forward_KnowledgeService_UploadDocument_0 = runtime.ForwardResponseMessage
-	forward_KnowledgeService_ListDocuments_0  = runtime.ForwardResponseMessage
-	forward_KnowledgeService_GetDocument_0    = runtime.ForwardResponseMessage
-	forward_KnowledgeService_DeleteDocument_0 = runtime.ForwardResponseMessage
-	forward_KnowledgeService_Search_0         = runtime.ForwardResponseMessage
-	forward_KnowledgeService_CreateEntry_0    = runtime.ForwardResponseMessage
-	forward_KnowledgeService_ListEntries_0    = runtime.ForwardResponseMessage
-	forward_KnowledgeService_UpdateEntry_0    = runtime.ForwardResponseMessage
-	forward_KnowledgeService_ApproveEntry_0   = runtime.ForwardResponseMessage
-	forward_KnowledgeService_RejectEntry_0    = runtime.ForwardResponseMessage
-	forward_KnowledgeService_DeleteEntry_0    = runtime.ForwardResponseMessage
+	forward_KnowledgeService_UploadDocument_0  = runtime.ForwardResponseMessage
+	forward_KnowledgeService_ListDocuments_0   = runtime.ForwardResponseMessage
+	forward_KnowledgeService_GetDocument_0     = runtime.ForwardResponseMessage
+	forward_KnowledgeService_DeleteDocument_0  = runtime.ForwardResponseMessage
+	forward_KnowledgeService_Search_0          = runtime.ForwardResponseMessage
+	forward_KnowledgeService_CreateEntry_0     = runtime.ForwardResponseMessage
+	forward_KnowledgeService_ListEntries_0     = runtime.ForwardResponseMessage
+	forward_KnowledgeService_UpdateEntry_0     = runtime.ForwardResponseMessage
+	forward_KnowledgeService_ApproveEntry_0    = runtime.ForwardResponseMessage
+	forward_KnowledgeService_RejectEntry_0     = runtime.ForwardResponseMessage
+	forward_KnowledgeService_DeleteEntry_0     = runtime.ForwardResponseMessage
+	forward_KnowledgeService_ListContentGaps_0 = runtime.ForwardResponseMessage
 )

@@ -19,17 +19,18 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	KnowledgeService_UploadDocument_FullMethodName = "/relevo.v1.KnowledgeService/UploadDocument"
-	KnowledgeService_ListDocuments_FullMethodName  = "/relevo.v1.KnowledgeService/ListDocuments"
-	KnowledgeService_GetDocument_FullMethodName    = "/relevo.v1.KnowledgeService/GetDocument"
-	KnowledgeService_DeleteDocument_FullMethodName = "/relevo.v1.KnowledgeService/DeleteDocument"
-	KnowledgeService_Search_FullMethodName         = "/relevo.v1.KnowledgeService/Search"
-	KnowledgeService_CreateEntry_FullMethodName    = "/relevo.v1.KnowledgeService/CreateEntry"
-	KnowledgeService_ListEntries_FullMethodName    = "/relevo.v1.KnowledgeService/ListEntries"
-	KnowledgeService_UpdateEntry_FullMethodName    = "/relevo.v1.KnowledgeService/UpdateEntry"
-	KnowledgeService_ApproveEntry_FullMethodName   = "/relevo.v1.KnowledgeService/ApproveEntry"
-	KnowledgeService_RejectEntry_FullMethodName    = "/relevo.v1.KnowledgeService/RejectEntry"
-	KnowledgeService_DeleteEntry_FullMethodName    = "/relevo.v1.KnowledgeService/DeleteEntry"
+	KnowledgeService_UploadDocument_FullMethodName  = "/relevo.v1.KnowledgeService/UploadDocument"
+	KnowledgeService_ListDocuments_FullMethodName   = "/relevo.v1.KnowledgeService/ListDocuments"
+	KnowledgeService_GetDocument_FullMethodName     = "/relevo.v1.KnowledgeService/GetDocument"
+	KnowledgeService_DeleteDocument_FullMethodName  = "/relevo.v1.KnowledgeService/DeleteDocument"
+	KnowledgeService_Search_FullMethodName          = "/relevo.v1.KnowledgeService/Search"
+	KnowledgeService_CreateEntry_FullMethodName     = "/relevo.v1.KnowledgeService/CreateEntry"
+	KnowledgeService_ListEntries_FullMethodName     = "/relevo.v1.KnowledgeService/ListEntries"
+	KnowledgeService_UpdateEntry_FullMethodName     = "/relevo.v1.KnowledgeService/UpdateEntry"
+	KnowledgeService_ApproveEntry_FullMethodName    = "/relevo.v1.KnowledgeService/ApproveEntry"
+	KnowledgeService_RejectEntry_FullMethodName     = "/relevo.v1.KnowledgeService/RejectEntry"
+	KnowledgeService_DeleteEntry_FullMethodName     = "/relevo.v1.KnowledgeService/DeleteEntry"
+	KnowledgeService_ListContentGaps_FullMethodName = "/relevo.v1.KnowledgeService/ListContentGaps"
 )
 
 // KnowledgeServiceClient is the client API for KnowledgeService service.
@@ -51,7 +52,9 @@ type KnowledgeServiceClient interface {
 	// name. Supported: PDF (with a text layer), Markdown, plain text, HTML, and
 	// Q&A files (JSON array or CSV with question and answer columns). An
 	// unreadable or empty file is refused with INVALID_ARGUMENT and changes
-	// nothing.
+	// nothing. While the server reads as many uploads as it allows at once
+	// (twice its --extract-concurrency), another is refused with
+	// RESOURCE_EXHAUSTED (HTTP 429) before it is read: send it again later.
 	UploadDocument(ctx context.Context, in *UploadDocumentRequest, opts ...grpc.CallOption) (*UploadDocumentResponse, error)
 	// ListDocuments lists documents by file name.
 	ListDocuments(ctx context.Context, in *ListDocumentsRequest, opts ...grpc.CallOption) (*ListDocumentsResponse, error)
@@ -84,6 +87,11 @@ type KnowledgeServiceClient interface {
 	RejectEntry(ctx context.Context, in *RejectEntryRequest, opts ...grpc.CallOption) (*RejectEntryResponse, error)
 	// DeleteEntry removes an entry.
 	DeleteEntry(ctx context.Context, in *DeleteEntryRequest, opts ...grpc.CallOption) (*DeleteEntryResponse, error)
+	// ListContentGaps groups the questions the knowledge base did not answer
+	// well — handed off to a person, or answered with low confidence — by
+	// similarity, most frequent first: what to write next. Questions about a
+	// customer's own case (personal tickets) are left out.
+	ListContentGaps(ctx context.Context, in *ListContentGapsRequest, opts ...grpc.CallOption) (*ListContentGapsResponse, error)
 }
 
 type knowledgeServiceClient struct {
@@ -204,6 +212,16 @@ func (c *knowledgeServiceClient) DeleteEntry(ctx context.Context, in *DeleteEntr
 	return out, nil
 }
 
+func (c *knowledgeServiceClient) ListContentGaps(ctx context.Context, in *ListContentGapsRequest, opts ...grpc.CallOption) (*ListContentGapsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListContentGapsResponse)
+	err := c.cc.Invoke(ctx, KnowledgeService_ListContentGaps_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // KnowledgeServiceServer is the server API for KnowledgeService service.
 // All implementations must embed UnimplementedKnowledgeServiceServer
 // for forward compatibility.
@@ -223,7 +241,9 @@ type KnowledgeServiceServer interface {
 	// name. Supported: PDF (with a text layer), Markdown, plain text, HTML, and
 	// Q&A files (JSON array or CSV with question and answer columns). An
 	// unreadable or empty file is refused with INVALID_ARGUMENT and changes
-	// nothing.
+	// nothing. While the server reads as many uploads as it allows at once
+	// (twice its --extract-concurrency), another is refused with
+	// RESOURCE_EXHAUSTED (HTTP 429) before it is read: send it again later.
 	UploadDocument(context.Context, *UploadDocumentRequest) (*UploadDocumentResponse, error)
 	// ListDocuments lists documents by file name.
 	ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error)
@@ -256,6 +276,11 @@ type KnowledgeServiceServer interface {
 	RejectEntry(context.Context, *RejectEntryRequest) (*RejectEntryResponse, error)
 	// DeleteEntry removes an entry.
 	DeleteEntry(context.Context, *DeleteEntryRequest) (*DeleteEntryResponse, error)
+	// ListContentGaps groups the questions the knowledge base did not answer
+	// well — handed off to a person, or answered with low confidence — by
+	// similarity, most frequent first: what to write next. Questions about a
+	// customer's own case (personal tickets) are left out.
+	ListContentGaps(context.Context, *ListContentGapsRequest) (*ListContentGapsResponse, error)
 	mustEmbedUnimplementedKnowledgeServiceServer()
 }
 
@@ -298,6 +323,9 @@ func (UnimplementedKnowledgeServiceServer) RejectEntry(context.Context, *RejectE
 }
 func (UnimplementedKnowledgeServiceServer) DeleteEntry(context.Context, *DeleteEntryRequest) (*DeleteEntryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteEntry not implemented")
+}
+func (UnimplementedKnowledgeServiceServer) ListContentGaps(context.Context, *ListContentGapsRequest) (*ListContentGapsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListContentGaps not implemented")
 }
 func (UnimplementedKnowledgeServiceServer) mustEmbedUnimplementedKnowledgeServiceServer() {}
 func (UnimplementedKnowledgeServiceServer) testEmbeddedByValue()                          {}
@@ -518,6 +546,24 @@ func _KnowledgeService_DeleteEntry_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _KnowledgeService_ListContentGaps_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListContentGapsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KnowledgeServiceServer).ListContentGaps(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KnowledgeService_ListContentGaps_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KnowledgeServiceServer).ListContentGaps(ctx, req.(*ListContentGapsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // KnowledgeService_ServiceDesc is the grpc.ServiceDesc for KnowledgeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -568,6 +614,10 @@ var KnowledgeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteEntry",
 			Handler:    _KnowledgeService_DeleteEntry_Handler,
+		},
+		{
+			MethodName: "ListContentGaps",
+			Handler:    _KnowledgeService_ListContentGaps_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

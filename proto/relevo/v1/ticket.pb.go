@@ -507,12 +507,15 @@ type ListTicketsRequest struct {
 	// Only tickets in this state; UNSPECIFIED for all.
 	Status TicketStatus `protobuf:"varint,1,opt,name=status,proto3,enum=relevo.v1.TicketStatus" json:"status,omitempty"`
 	// Only tickets of this conversation.
+	// At most 256 bytes.
 	ConversationId string `protobuf:"bytes,2,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
 	// Only the ticket linked to this external reference.
+	// At most 256 bytes.
 	ExternalRef string `protobuf:"bytes,3,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
 	// Page size, default 50, at most 500.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
+	// At most 1 KiB.
 	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -642,6 +645,7 @@ func (x *ListTicketsResponse) GetNextPageToken() string {
 type GetTicketRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ticket id.
+	// At most 256 bytes.
 	TicketId      string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -688,10 +692,12 @@ func (x *GetTicketRequest) GetTicketId() string {
 type AnswerTicketRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ticket id.
+	// At most 256 bytes.
 	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
-	// The answer to send to the user. Required, at most 32 KiB.
+	// The answer to send to the user. Required. At most 32 KiB.
 	Answer string `protobuf:"bytes,2,opt,name=answer,proto3" json:"answer,omitempty"`
 	// Who answered (name or email of the specialist), for the record.
+	// At most 256 bytes.
 	AnsweredBy string `protobuf:"bytes,3,opt,name=answered_by,json=answeredBy,proto3" json:"answered_by,omitempty"`
 	// Do not learn the answer into the knowledge base (e.g. it is personal to
 	// this user). The same as learn DO_NOT_LEARN; refused with
@@ -774,8 +780,10 @@ func (x *AnswerTicketRequest) GetLearn() LearnDecision {
 type CloseTicketRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ticket id.
+	// At most 256 bytes.
 	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
 	// Why it is closed, for the record.
+	// At most 1 KiB.
 	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -829,13 +837,16 @@ func (x *CloseTicketRequest) GetReason() string {
 type LinkTicketRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ticket id.
+	// At most 256 bytes.
 	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
 	// External reference, e.g. the Notion page id. Required unless last_error
 	// is set: an integration that could not create its record (e.g. Notion
 	// refused the page) reports the error alone, keeping any existing reference.
+	// At most 256 bytes.
 	ExternalRef string `protobuf:"bytes,2,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
 	// Last error the integration met with this ticket, recorded on it; empty to
 	// clear.
+	// At most 4 KiB.
 	LastError     string `protobuf:"bytes,3,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1260,6 +1271,164 @@ func (x *StreamTicketEventsResponse) GetEvent() *TicketEvent {
 	return nil
 }
 
+// Request of PreviewAnswer: the fields of the AnswerTicketRequest to
+// preview.
+type PreviewAnswerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ticket id.
+	// At most 256 bytes.
+	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// The answer. Required. At most 32 KiB.
+	Answer string `protobuf:"bytes,2,opt,name=answer,proto3" json:"answer,omitempty"`
+	// Who would answer (their name is removed from what is learned).
+	// At most 256 bytes.
+	AnsweredBy string `protobuf:"bytes,3,opt,name=answered_by,json=answeredBy,proto3" json:"answered_by,omitempty"`
+	// The specialist's decision on learning it.
+	Learn         LearnDecision `protobuf:"varint,4,opt,name=learn,proto3,enum=relevo.v1.LearnDecision" json:"learn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreviewAnswerRequest) Reset() {
+	*x = PreviewAnswerRequest{}
+	mi := &file_relevo_v1_ticket_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewAnswerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewAnswerRequest) ProtoMessage() {}
+
+func (x *PreviewAnswerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_ticket_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewAnswerRequest.ProtoReflect.Descriptor instead.
+func (*PreviewAnswerRequest) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_ticket_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PreviewAnswerRequest) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *PreviewAnswerRequest) GetAnswer() string {
+	if x != nil {
+		return x.Answer
+	}
+	return ""
+}
+
+func (x *PreviewAnswerRequest) GetAnsweredBy() string {
+	if x != nil {
+		return x.AnsweredBy
+	}
+	return ""
+}
+
+func (x *PreviewAnswerRequest) GetLearn() LearnDecision {
+	if x != nil {
+		return x.Learn
+	}
+	return LearnDecision_LEARN_DECISION_UNSPECIFIED
+}
+
+// Response of PreviewAnswer.
+type PreviewAnswerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Something would be learned.
+	Learned bool `protobuf:"varint,1,opt,name=learned,proto3" json:"learned,omitempty"`
+	// The question as it would be learned.
+	Question string `protobuf:"bytes,2,opt,name=question,proto3" json:"question,omitempty"`
+	// The answer as it would be learned.
+	Answer string `protobuf:"bytes,3,opt,name=answer,proto3" json:"answer,omitempty"`
+	// It would wait for an admin's approval (learning.policy review).
+	PendingReview bool `protobuf:"varint,4,opt,name=pending_review,json=pendingReview,proto3" json:"pending_review,omitempty"`
+	// Why nothing would be learned, when learned is false.
+	NotLearnedReason string `protobuf:"bytes,5,opt,name=not_learned_reason,json=notLearnedReason,proto3" json:"not_learned_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *PreviewAnswerResponse) Reset() {
+	*x = PreviewAnswerResponse{}
+	mi := &file_relevo_v1_ticket_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewAnswerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewAnswerResponse) ProtoMessage() {}
+
+func (x *PreviewAnswerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_relevo_v1_ticket_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewAnswerResponse.ProtoReflect.Descriptor instead.
+func (*PreviewAnswerResponse) Descriptor() ([]byte, []int) {
+	return file_relevo_v1_ticket_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *PreviewAnswerResponse) GetLearned() bool {
+	if x != nil {
+		return x.Learned
+	}
+	return false
+}
+
+func (x *PreviewAnswerResponse) GetQuestion() string {
+	if x != nil {
+		return x.Question
+	}
+	return ""
+}
+
+func (x *PreviewAnswerResponse) GetAnswer() string {
+	if x != nil {
+		return x.Answer
+	}
+	return ""
+}
+
+func (x *PreviewAnswerResponse) GetPendingReview() bool {
+	if x != nil {
+		return x.PendingReview
+	}
+	return false
+}
+
+func (x *PreviewAnswerResponse) GetNotLearnedReason() string {
+	if x != nil {
+		return x.NotLearnedReason
+	}
+	return ""
+}
+
 var File_relevo_v1_ticket_proto protoreflect.FileDescriptor
 
 const file_relevo_v1_ticket_proto_rawDesc = "" +
@@ -1344,7 +1513,19 @@ const file_relevo_v1_ticket_proto_rawDesc = "" +
 	"\x12LinkTicketResponse\x12)\n" +
 	"\x06ticket\x18\x01 \x01(\v2\x11.relevo.v1.TicketR\x06ticket\"J\n" +
 	"\x1aStreamTicketEventsResponse\x12,\n" +
-	"\x05event\x18\x01 \x01(\v2\x16.relevo.v1.TicketEventR\x05event*{\n" +
+	"\x05event\x18\x01 \x01(\v2\x16.relevo.v1.TicketEventR\x05event\"\x9c\x01\n" +
+	"\x14PreviewAnswerRequest\x12\x1b\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x16\n" +
+	"\x06answer\x18\x02 \x01(\tR\x06answer\x12\x1f\n" +
+	"\vanswered_by\x18\x03 \x01(\tR\n" +
+	"answeredBy\x12.\n" +
+	"\x05learn\x18\x04 \x01(\x0e2\x18.relevo.v1.LearnDecisionR\x05learn\"\xba\x01\n" +
+	"\x15PreviewAnswerResponse\x12\x18\n" +
+	"\alearned\x18\x01 \x01(\bR\alearned\x12\x1a\n" +
+	"\bquestion\x18\x02 \x01(\tR\bquestion\x12\x16\n" +
+	"\x06answer\x18\x03 \x01(\tR\x06answer\x12%\n" +
+	"\x0epending_review\x18\x04 \x01(\bR\rpendingReview\x12,\n" +
+	"\x12not_learned_reason\x18\x05 \x01(\tR\x10notLearnedReason*{\n" +
 	"\fTicketStatus\x12\x1d\n" +
 	"\x19TICKET_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TICKET_STATUS_OPEN\x10\x01\x12\x1a\n" +
@@ -1362,7 +1543,7 @@ const file_relevo_v1_ticket_proto_rawDesc = "" +
 	"\x1aTICKET_EVENT_TYPE_ANSWERED\x10\x03\x12\x1c\n" +
 	"\x18TICKET_EVENT_TYPE_CLOSED\x10\x04\x12\x1c\n" +
 	"\x18TICKET_EVENT_TYPE_LINKED\x10\x05\x12\x1c\n" +
-	"\x18TICKET_EVENT_TYPE_ERASED\x10\x062\xf4\x03\n" +
+	"\x18TICKET_EVENT_TYPE_ERASED\x10\x062\xc8\x04\n" +
 	"\rTicketService\x12L\n" +
 	"\vListTickets\x12\x1d.relevo.v1.ListTicketsRequest\x1a\x1e.relevo.v1.ListTicketsResponse\x12F\n" +
 	"\tGetTicket\x12\x1b.relevo.v1.GetTicketRequest\x1a\x1c.relevo.v1.GetTicketResponse\x12O\n" +
@@ -1370,7 +1551,8 @@ const file_relevo_v1_ticket_proto_rawDesc = "" +
 	"\vCloseTicket\x12\x1d.relevo.v1.CloseTicketRequest\x1a\x1e.relevo.v1.CloseTicketResponse\x12I\n" +
 	"\n" +
 	"LinkTicket\x12\x1c.relevo.v1.LinkTicketRequest\x1a\x1d.relevo.v1.LinkTicketResponse\x12c\n" +
-	"\x12StreamTicketEvents\x12$.relevo.v1.StreamTicketEventsRequest\x1a%.relevo.v1.StreamTicketEventsResponse0\x01B3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
+	"\x12StreamTicketEvents\x12$.relevo.v1.StreamTicketEventsRequest\x1a%.relevo.v1.StreamTicketEventsResponse0\x01\x12R\n" +
+	"\rPreviewAnswer\x12\x1f.relevo.v1.PreviewAnswerRequest\x1a .relevo.v1.PreviewAnswerResponseB3Z1github.com/relevo/relevo/proto/relevo/v1;relevov1b\x06proto3"
 
 var (
 	file_relevo_v1_ticket_proto_rawDescOnce sync.Once
@@ -1385,7 +1567,7 @@ func file_relevo_v1_ticket_proto_rawDescGZIP() []byte {
 }
 
 var file_relevo_v1_ticket_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_relevo_v1_ticket_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_relevo_v1_ticket_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_relevo_v1_ticket_proto_goTypes = []any{
 	(TicketStatus)(0),                  // 0: relevo.v1.TicketStatus
 	(LearnDecision)(0),                 // 1: relevo.v1.LearnDecision
@@ -1405,48 +1587,53 @@ var file_relevo_v1_ticket_proto_goTypes = []any{
 	(*CloseTicketResponse)(nil),        // 15: relevo.v1.CloseTicketResponse
 	(*LinkTicketResponse)(nil),         // 16: relevo.v1.LinkTicketResponse
 	(*StreamTicketEventsResponse)(nil), // 17: relevo.v1.StreamTicketEventsResponse
-	(*timestamppb.Timestamp)(nil),      // 18: google.protobuf.Timestamp
-	(*Contact)(nil),                    // 19: relevo.v1.Contact
-	(*ConversationMessage)(nil),        // 20: relevo.v1.ConversationMessage
+	(*PreviewAnswerRequest)(nil),       // 18: relevo.v1.PreviewAnswerRequest
+	(*PreviewAnswerResponse)(nil),      // 19: relevo.v1.PreviewAnswerResponse
+	(*timestamppb.Timestamp)(nil),      // 20: google.protobuf.Timestamp
+	(*Contact)(nil),                    // 21: relevo.v1.Contact
+	(*ConversationMessage)(nil),        // 22: relevo.v1.ConversationMessage
 }
 var file_relevo_v1_ticket_proto_depIdxs = []int32{
-	18, // 0: relevo.v1.TicketFollowUp.created_at:type_name -> google.protobuf.Timestamp
-	19, // 1: relevo.v1.Ticket.contact:type_name -> relevo.v1.Contact
-	20, // 2: relevo.v1.Ticket.context:type_name -> relevo.v1.ConversationMessage
+	20, // 0: relevo.v1.TicketFollowUp.created_at:type_name -> google.protobuf.Timestamp
+	21, // 1: relevo.v1.Ticket.contact:type_name -> relevo.v1.Contact
+	22, // 2: relevo.v1.Ticket.context:type_name -> relevo.v1.ConversationMessage
 	3,  // 3: relevo.v1.Ticket.follow_ups:type_name -> relevo.v1.TicketFollowUp
 	0,  // 4: relevo.v1.Ticket.status:type_name -> relevo.v1.TicketStatus
-	18, // 5: relevo.v1.Ticket.created_at:type_name -> google.protobuf.Timestamp
-	18, // 6: relevo.v1.Ticket.updated_at:type_name -> google.protobuf.Timestamp
-	18, // 7: relevo.v1.Ticket.resolved_at:type_name -> google.protobuf.Timestamp
+	20, // 5: relevo.v1.Ticket.created_at:type_name -> google.protobuf.Timestamp
+	20, // 6: relevo.v1.Ticket.updated_at:type_name -> google.protobuf.Timestamp
+	20, // 7: relevo.v1.Ticket.resolved_at:type_name -> google.protobuf.Timestamp
 	0,  // 8: relevo.v1.ListTicketsRequest.status:type_name -> relevo.v1.TicketStatus
 	4,  // 9: relevo.v1.ListTicketsResponse.tickets:type_name -> relevo.v1.Ticket
 	1,  // 10: relevo.v1.AnswerTicketRequest.learn:type_name -> relevo.v1.LearnDecision
 	2,  // 11: relevo.v1.TicketEvent.type:type_name -> relevo.v1.TicketEventType
 	4,  // 12: relevo.v1.TicketEvent.ticket:type_name -> relevo.v1.Ticket
 	3,  // 13: relevo.v1.TicketEvent.follow_up:type_name -> relevo.v1.TicketFollowUp
-	18, // 14: relevo.v1.TicketEvent.created_at:type_name -> google.protobuf.Timestamp
+	20, // 14: relevo.v1.TicketEvent.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 15: relevo.v1.GetTicketResponse.ticket:type_name -> relevo.v1.Ticket
 	4,  // 16: relevo.v1.AnswerTicketResponse.ticket:type_name -> relevo.v1.Ticket
 	4,  // 17: relevo.v1.CloseTicketResponse.ticket:type_name -> relevo.v1.Ticket
 	4,  // 18: relevo.v1.LinkTicketResponse.ticket:type_name -> relevo.v1.Ticket
 	11, // 19: relevo.v1.StreamTicketEventsResponse.event:type_name -> relevo.v1.TicketEvent
-	5,  // 20: relevo.v1.TicketService.ListTickets:input_type -> relevo.v1.ListTicketsRequest
-	7,  // 21: relevo.v1.TicketService.GetTicket:input_type -> relevo.v1.GetTicketRequest
-	8,  // 22: relevo.v1.TicketService.AnswerTicket:input_type -> relevo.v1.AnswerTicketRequest
-	9,  // 23: relevo.v1.TicketService.CloseTicket:input_type -> relevo.v1.CloseTicketRequest
-	10, // 24: relevo.v1.TicketService.LinkTicket:input_type -> relevo.v1.LinkTicketRequest
-	12, // 25: relevo.v1.TicketService.StreamTicketEvents:input_type -> relevo.v1.StreamTicketEventsRequest
-	6,  // 26: relevo.v1.TicketService.ListTickets:output_type -> relevo.v1.ListTicketsResponse
-	13, // 27: relevo.v1.TicketService.GetTicket:output_type -> relevo.v1.GetTicketResponse
-	14, // 28: relevo.v1.TicketService.AnswerTicket:output_type -> relevo.v1.AnswerTicketResponse
-	15, // 29: relevo.v1.TicketService.CloseTicket:output_type -> relevo.v1.CloseTicketResponse
-	16, // 30: relevo.v1.TicketService.LinkTicket:output_type -> relevo.v1.LinkTicketResponse
-	17, // 31: relevo.v1.TicketService.StreamTicketEvents:output_type -> relevo.v1.StreamTicketEventsResponse
-	26, // [26:32] is the sub-list for method output_type
-	20, // [20:26] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	1,  // 20: relevo.v1.PreviewAnswerRequest.learn:type_name -> relevo.v1.LearnDecision
+	5,  // 21: relevo.v1.TicketService.ListTickets:input_type -> relevo.v1.ListTicketsRequest
+	7,  // 22: relevo.v1.TicketService.GetTicket:input_type -> relevo.v1.GetTicketRequest
+	8,  // 23: relevo.v1.TicketService.AnswerTicket:input_type -> relevo.v1.AnswerTicketRequest
+	9,  // 24: relevo.v1.TicketService.CloseTicket:input_type -> relevo.v1.CloseTicketRequest
+	10, // 25: relevo.v1.TicketService.LinkTicket:input_type -> relevo.v1.LinkTicketRequest
+	12, // 26: relevo.v1.TicketService.StreamTicketEvents:input_type -> relevo.v1.StreamTicketEventsRequest
+	18, // 27: relevo.v1.TicketService.PreviewAnswer:input_type -> relevo.v1.PreviewAnswerRequest
+	6,  // 28: relevo.v1.TicketService.ListTickets:output_type -> relevo.v1.ListTicketsResponse
+	13, // 29: relevo.v1.TicketService.GetTicket:output_type -> relevo.v1.GetTicketResponse
+	14, // 30: relevo.v1.TicketService.AnswerTicket:output_type -> relevo.v1.AnswerTicketResponse
+	15, // 31: relevo.v1.TicketService.CloseTicket:output_type -> relevo.v1.CloseTicketResponse
+	16, // 32: relevo.v1.TicketService.LinkTicket:output_type -> relevo.v1.LinkTicketResponse
+	17, // 33: relevo.v1.TicketService.StreamTicketEvents:output_type -> relevo.v1.StreamTicketEventsResponse
+	19, // 34: relevo.v1.TicketService.PreviewAnswer:output_type -> relevo.v1.PreviewAnswerResponse
+	28, // [28:35] is the sub-list for method output_type
+	21, // [21:28] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_relevo_v1_ticket_proto_init() }
@@ -1461,7 +1648,7 @@ func file_relevo_v1_ticket_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_relevo_v1_ticket_proto_rawDesc), len(file_relevo_v1_ticket_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,7 @@ const (
 	TicketService_CloseTicket_FullMethodName        = "/relevo.v1.TicketService/CloseTicket"
 	TicketService_LinkTicket_FullMethodName         = "/relevo.v1.TicketService/LinkTicket"
 	TicketService_StreamTicketEvents_FullMethodName = "/relevo.v1.TicketService/StreamTicketEvents"
+	TicketService_PreviewAnswer_FullMethodName      = "/relevo.v1.TicketService/PreviewAnswer"
 )
 
 // TicketServiceClient is the client API for TicketService service.
@@ -36,9 +37,8 @@ const (
 // or the channel itself), the answer reaches the user on their channel and is
 // learned into the knowledge base.
 //
-// StreamTicketEvents, GetTicket, AnswerTicket and LinkTicket accept the
-// "adapter" role (ticket-desk adapters such as Notion); everything accepts
-// "admin".
+// Callers need the "desk" role (ticket desks such as the Notion adapter) or
+// "admin". Channel adapters' keys ("adapter") reach no ticket.
 type TicketServiceClient interface {
 	// ListTickets lists tickets, newest first, with filters and paging.
 	ListTickets(ctx context.Context, in *ListTicketsRequest, opts ...grpc.CallOption) (*ListTicketsResponse, error)
@@ -61,6 +61,13 @@ type TicketServiceClient interface {
 	// given sequence number: first the stored backlog, then live events.
 	// Resuming from the last sequence seen loses nothing.
 	StreamTicketEvents(ctx context.Context, in *StreamTicketEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamTicketEventsResponse], error)
+	// PreviewAnswer tells what answering an open ticket with this text would
+	// teach the knowledge base — the question and answer after personal data
+	// is removed, and whether it would wait for review — or why nothing would
+	// be learned. Nothing is sent or stored. When the Knowledge agent runs in
+	// llm mode, the model's judgement of personal answers is made only when the
+	// answer is sent, and may then keep it out.
+	PreviewAnswer(ctx context.Context, in *PreviewAnswerRequest, opts ...grpc.CallOption) (*PreviewAnswerResponse, error)
 }
 
 type ticketServiceClient struct {
@@ -140,6 +147,16 @@ func (c *ticketServiceClient) StreamTicketEvents(ctx context.Context, in *Stream
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TicketService_StreamTicketEventsClient = grpc.ServerStreamingClient[StreamTicketEventsResponse]
 
+func (c *ticketServiceClient) PreviewAnswer(ctx context.Context, in *PreviewAnswerRequest, opts ...grpc.CallOption) (*PreviewAnswerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PreviewAnswerResponse)
+	err := c.cc.Invoke(ctx, TicketService_PreviewAnswer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TicketServiceServer is the server API for TicketService service.
 // All implementations must embed UnimplementedTicketServiceServer
 // for forward compatibility.
@@ -149,9 +166,8 @@ type TicketService_StreamTicketEventsClient = grpc.ServerStreamingClient[StreamT
 // or the channel itself), the answer reaches the user on their channel and is
 // learned into the knowledge base.
 //
-// StreamTicketEvents, GetTicket, AnswerTicket and LinkTicket accept the
-// "adapter" role (ticket-desk adapters such as Notion); everything accepts
-// "admin".
+// Callers need the "desk" role (ticket desks such as the Notion adapter) or
+// "admin". Channel adapters' keys ("adapter") reach no ticket.
 type TicketServiceServer interface {
 	// ListTickets lists tickets, newest first, with filters and paging.
 	ListTickets(context.Context, *ListTicketsRequest) (*ListTicketsResponse, error)
@@ -174,6 +190,13 @@ type TicketServiceServer interface {
 	// given sequence number: first the stored backlog, then live events.
 	// Resuming from the last sequence seen loses nothing.
 	StreamTicketEvents(*StreamTicketEventsRequest, grpc.ServerStreamingServer[StreamTicketEventsResponse]) error
+	// PreviewAnswer tells what answering an open ticket with this text would
+	// teach the knowledge base — the question and answer after personal data
+	// is removed, and whether it would wait for review — or why nothing would
+	// be learned. Nothing is sent or stored. When the Knowledge agent runs in
+	// llm mode, the model's judgement of personal answers is made only when the
+	// answer is sent, and may then keep it out.
+	PreviewAnswer(context.Context, *PreviewAnswerRequest) (*PreviewAnswerResponse, error)
 	mustEmbedUnimplementedTicketServiceServer()
 }
 
@@ -201,6 +224,9 @@ func (UnimplementedTicketServiceServer) LinkTicket(context.Context, *LinkTicketR
 }
 func (UnimplementedTicketServiceServer) StreamTicketEvents(*StreamTicketEventsRequest, grpc.ServerStreamingServer[StreamTicketEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method StreamTicketEvents not implemented")
+}
+func (UnimplementedTicketServiceServer) PreviewAnswer(context.Context, *PreviewAnswerRequest) (*PreviewAnswerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PreviewAnswer not implemented")
 }
 func (UnimplementedTicketServiceServer) mustEmbedUnimplementedTicketServiceServer() {}
 func (UnimplementedTicketServiceServer) testEmbeddedByValue()                       {}
@@ -324,6 +350,24 @@ func _TicketService_StreamTicketEvents_Handler(srv interface{}, stream grpc.Serv
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TicketService_StreamTicketEventsServer = grpc.ServerStreamingServer[StreamTicketEventsResponse]
 
+func _TicketService_PreviewAnswer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PreviewAnswerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TicketServiceServer).PreviewAnswer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TicketService_PreviewAnswer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TicketServiceServer).PreviewAnswer(ctx, req.(*PreviewAnswerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TicketService_ServiceDesc is the grpc.ServiceDesc for TicketService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -350,6 +394,10 @@ var TicketService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "LinkTicket",
 			Handler:    _TicketService_LinkTicket_Handler,
+		},
+		{
+			MethodName: "PreviewAnswer",
+			Handler:    _TicketService_PreviewAnswer_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

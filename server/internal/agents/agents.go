@@ -73,6 +73,24 @@ type Step struct {
 	// Confidence is a decision step's confidence that the best passage
 	// answers the question (0 when it lacks what is asked).
 	Confidence float64 `json:"confidence,omitempty"`
+	// Check is a decision step's reasoning in detail (offline Knowledge
+	// agent), so that an operator can see why without parsing Detail.
+	Check *AnswerCheck `json:"check,omitempty"`
+}
+
+// AnswerCheck is how the offline Knowledge agent judged whether a passage
+// answers a question.
+type AnswerCheck struct {
+	Answer     bool     `json:"answer"`
+	Asked      string   `json:"asked"`
+	Held       bool     `json:"held"`
+	Covered    []string `json:"covered,omitempty"`
+	Missing    []string `json:"missing,omitempty"`
+	Retrieval  float64  `json:"retrieval"`
+	Confidence float64  `json:"confidence"`
+	Threshold  float64  `json:"threshold"`
+	Reason     string   `json:"reason"`
+	Source     string   `json:"source,omitempty"`
 }
 
 // Usage counts model tokens.
@@ -137,6 +155,9 @@ func NewChain(p *Profile, triage, knowledge Agent) *Chain {
 
 // Profile returns the company profile the chain runs with.
 func (c *Chain) Profile() *Profile { return c.profile }
+
+// Agent returns the implementation of a role, nil when the chain has none.
+func (c *Chain) Agent(r Role) Agent { return c.agents[r] }
 
 // Run decides how to answer in. It never fails: any agent error, timeout or
 // loop ends in a hand-off to a human with the reason recorded.

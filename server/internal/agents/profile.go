@@ -25,6 +25,66 @@ type Profile struct {
 	Human        HumanConfig    `yaml:"human"`
 	Messages     MessagesConfig `yaml:"messages"`
 	Learning     LearningConfig `yaml:"learning"`
+	// Conversation says how turns are taken and when a conversation ends.
+	Conversation ConversationConfig `yaml:"conversation"`
+}
+
+// ConversationConfig configures the turns of a conversation: waiting for
+// the customer to finish typing, handing off frustration and loops, when an
+// answer counts as resolving, and the template that reopens a closed
+// customer-service window. Zero values turn each part off.
+type ConversationConfig struct {
+	// QuietWindow: messages are answered once the customer has been quiet
+	// this long ("Hola" / "tengo una duda" / the question are one turn);
+	// QuietWindowMax caps the wait from the first message. 0: off.
+	QuietWindow    time.Duration `yaml:"quiet_window"`
+	QuietWindowMax time.Duration `yaml:"quiet_window_max"`
+	// Frustration hands the conversation to a person when the signs of
+	// frustration in a turn (insults, "no sirve", "??", "!!!", all caps)
+	// weigh at least Threshold. 0: off.
+	Frustration FrustrationConfig `yaml:"frustration"`
+	// Loop hands the conversation to a person when the bot would answer the
+	// same question, or give the same answer, for the Repeats+1-th time.
+	Loop LoopConfig `yaml:"loop"`
+	// ResolveAfter: an answer met by no further question this long counts
+	// as resolved by the bot. 0: only a confirmation does.
+	ResolveAfter time.Duration `yaml:"resolve_after"`
+	// AbandonAfter: a ticket unanswered this long counts as abandoned.
+	// 0: only a ticket closed unanswered does.
+	AbandonAfter time.Duration `yaml:"abandon_after"`
+	// WindowTemplate is the approved template sent when a reply is due
+	// outside the channel's customer-service window (WhatsApp: 24 hours
+	// after the customer's last message); the reply follows when the
+	// customer writes again. Empty name: the reply just waits.
+	WindowTemplate WindowTemplate `yaml:"window_template"`
+}
+
+// FrustrationConfig sets the frustration hand-off.
+type FrustrationConfig struct {
+	// Threshold is the weight of signs that hands off: an insult or a "no
+	// sirve" weighs 2, repeated "??"/"!!!" and all caps 1 each. 0: off.
+	Threshold int `yaml:"threshold"`
+}
+
+// LoopConfig sets the loop hand-off.
+type LoopConfig struct {
+	// Repeats is how many times the bot may answer the same question (or
+	// give the same answer); 0: off.
+	Repeats int `yaml:"repeats"`
+	// Similarity is the share of words two questions must share to be the
+	// same question (default 0.8).
+	Similarity float64 `yaml:"similarity"`
+}
+
+// WindowTemplate is an approved message template.
+type WindowTemplate struct {
+	Name     string `yaml:"name"`
+	Language string `yaml:"language"`
+	// AnswerParam: the template has one body parameter, filled with the
+	// first part of the reply.
+	AnswerParam bool `yaml:"answer_param"`
+	// Text is what the conversation history shows for the template.
+	Text string `yaml:"text"`
 }
 
 // Company describes the business the bot speaks for.
@@ -227,6 +287,15 @@ func (p *Profile) applyDefaults() {
 	if p.Learning.Policy == "" {
 		p.Learning.Policy = LearnAuto
 	}
+	if p.Conversation.QuietWindowMax == 0 {
+		p.Conversation.QuietWindowMax = 4 * p.Conversation.QuietWindow
+	}
+	if p.Conversation.Loop.Similarity == 0 {
+		p.Conversation.Loop.Similarity = 0.8
+	}
+	if p.Conversation.WindowTemplate.Name != "" && p.Conversation.WindowTemplate.Language == "" {
+		p.Conversation.WindowTemplate.Language = p.Company.Language
+	}
 }
 
 // Validate reports the first invalid setting, naming it.
@@ -255,6 +324,23 @@ func (p *Profile) Validate() error {
 	case LearnAuto, LearnReview, LearnOff:
 	default:
 		return fmt.Errorf("learning.policy: %q is not auto, review or off", p.Learning.Policy)
+	}
+	c := p.Conversation
+	switch {
+	case c.QuietWindow < 0 || c.QuietWindow > time.Minute:
+		return fmt.Errorf("conversation.quiet_window: %v is not between 0 and 1m", c.QuietWindow)
+	case c.QuietWindowMax < c.QuietWindow || c.QuietWindowMax > 5*time.Minute:
+		return fmt.Errorf("conversation.quiet_window_max: %v is not between quiet_window and 5m", c.QuietWindowMax)
+	case c.Frustration.Threshold < 0:
+		return fmt.Errorf("conversation.frustration.threshold: %d is negative", c.Frustration.Threshold)
+	case c.Loop.Repeats < 0:
+		return fmt.Errorf("conversation.loop.repeats: %d is negative", c.Loop.Repeats)
+	case c.Loop.Similarity <= 0 || c.Loop.Similarity > 1:
+		return fmt.Errorf("conversation.loop.similarity: %v is not between 0 and 1", c.Loop.Similarity)
+	case c.ResolveAfter < 0:
+		return fmt.Errorf("conversation.resolve_after: %v is negative", c.ResolveAfter)
+	case c.AbandonAfter < 0:
+		return fmt.Errorf("conversation.abandon_after: %v is negative", c.AbandonAfter)
 	}
 	if (p.Triage.Mode == "llm" || p.Knowledge.Mode == "llm") && p.LLM.Model == "" && p.Triage.Model == "" && p.Knowledge.Model == "" {
 		return fmt.Errorf("llm.model: required when a role runs in llm mode")

@@ -18,9 +18,11 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
+	"github.com/relevo/relevo/server/internal/gaps"
 	"github.com/relevo/relevo/server/internal/store"
 	"github.com/relevo/relevo/server/internal/store/sqlite"
 	"github.com/relevo/relevo/server/internal/tickets"
@@ -29,11 +31,20 @@ import (
 const (
 	adminKey   = "admin-key-0123456789"
 	adapterKey = "adapter-key-0123456789"
+	// whatsappKey is an adapter key bound to the whatsapp channel.
+	whatsappKey = "whatsapp-key-0123456789"
+	deskKey     = "desk-key-0123456789"
+	metricsKey  = "metrics-key-0123456789"
 )
 
 type nopEngine struct{}
 
 func (nopEngine) Kick() {}
+func (nopEngine) AcceptPolicy(string, bool) (time.Duration, time.Duration, time.Duration) {
+	return 0, 0, 0
+}
+func (nopEngine) Typing(context.Context, string, string, string, string) {}
+func (nopEngine) WindowTemplate(string) *store.OutboundDraft             { return nil }
 func (nopEngine) WaitProcessed(ctx context.Context, _ string) ([]store.Message, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
@@ -53,7 +64,7 @@ func (f fakeKnowledge) Upload(ctx context.Context, name, mediaType string, conte
 		return store.PutDocumentResult{}, fmt.Errorf("%s: no text: %w", name, ErrUnreadable)
 	}
 	return f.st.PutDocument(ctx, store.Document{Filename: name, MediaType: mediaType, SHA256: fmt.Sprintf("%x", len(content)), SizeBytes: int64(len(content)), Pages: 1},
-		[]store.Chunk{{Ordinal: 0, Text: string(content)}})
+		[]store.Chunk{{Ordinal: 0, Text: string(content)}}, nil)
 }
 func (f fakeKnowledge) Delete(ctx context.Context, id string) error {
 	return f.st.DeleteDocument(ctx, id)
@@ -67,7 +78,14 @@ func (f fakeKnowledge) PrepareEntry(_ context.Context, q, a, src string) (store.
 func (f fakeKnowledge) Refresh(context.Context) error { return nil }
 func (f fakeKnowledge) AnswerThreshold() float64      { return 0.5 }
 
+// storesOf gives every service its role of one store, as the server's
+// assembly does.
+func storesOf(st store.Store) Stores {
+	return Stores{Channel: st, Ticket: st, Knowledge: st, Conversation: st, Health: st}
+}
+
 type testServer struct {
+	srv      *Server
 	st       store.Store
 	grpcAddr string
 	httpURL  string
@@ -89,17 +107,20 @@ func startServer(t *testing.T, keySpecs ...string) *testServer {
 	kb := fakeKnowledge{st: st}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := New(Deps{
-		Store: st, Engine: nopEngine{}, Desk: tickets.New(st, kb, tickets.PolicyAuto, nil), Knowledge: kb, Keys: keys, Metrics: nopMetrics{},
+		Stores: storesOf(st), Engine: nopEngine{}, Desk: tickets.New(st, kb, tickets.PolicyAuto, nil), Knowledge: kb, Keys: keys, Metrics: nopMetrics{},
+		Decider: fakeDecider{}, Gaps: gaps.New(st, "es"), Console: consoleStub{},
+		MetricsPage:   http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "relevo_up 1\n") }),
 		Outbox:        OutboxPolicy{AckTimeout: time.Minute, MaxAttempts: 3, BackoffBase: time.Second, BackoffMax: time.Minute},
 		TakeoverPause: time.Hour, Log: log,
+		Profile: ChannelProfile{CompanyName: "C1DO1", Language: "es", Greeting: "¡Hola! Soy el asistente de C1DO1."},
 	})
 	gl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = srv.GRPC().Serve(gl) }()
-	t.Cleanup(srv.GRPC().Stop)
-	h, err := srv.HTTPHandler(ctx, gl.Addr().String())
+	t.Cleanup(srv.Stop)
+	h, err := srv.HTTPHandler(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +131,7 @@ func startServer(t *testing.T, keySpecs ...string) *testServer {
 	hs := &http.Server{Handler: h}
 	go func() { _ = hs.Serve(hl) }()
 	t.Cleanup(func() { hs.Close() })
-	return &testServer{st: st, grpcAddr: gl.Addr().String(), httpURL: "http://" + hl.Addr().String()}
+	return &testServer{srv: srv, st: st, grpcAddr: gl.Addr().String(), httpURL: "http://" + hl.Addr().String()}
 }
 
 func (ts *testServer) conn(t *testing.T) *grpc.ClientConn {
@@ -139,44 +160,88 @@ func inbound(id string) *relevov1.InboundMessage {
 }
 
 func TestAuthMatrixOnGRPC(t *testing.T) {
-	ts := startServer(t, "admin:"+adminKey, "adapter:"+adapterKey)
+	ts := startServer(t, "admin:"+adminKey, "adapter:"+adapterKey, "adapter:"+whatsappKey+":whatsapp", "desk:"+deskKey, "metrics:"+metricsKey)
 	conn := ts.conn(t)
 	channels := relevov1.NewChannelServiceClient(conn)
 	kb := relevov1.NewKnowledgeServiceClient(conn)
 	ticketsC := relevov1.NewTicketServiceClient(conn)
+	notFoundIsOK := func(err error) error {
+		if status.Code(err) == codes.NotFound {
+			return nil // authorized; the ticket just does not exist
+		}
+		return err
+	}
+	message := func(channel string) *relevov1.HandleMessageRequest {
+		m := inbound("wamid.auth." + fmt.Sprint(time.Now().UnixNano()))
+		m.Contact.Channel = channel
+		return &relevov1.HandleMessageRequest{Message: m}
+	}
 
+	const (
+		hmWA, hmTG, list, answer, docs, closeT, refl = "HandleMessage whatsapp", "HandleMessage telegram", "ListTickets", "AnswerTicket", "ListDocuments", "CloseTicket", "reflection"
+		profile                                      = "GetChannelProfile"
+	)
 	calls := map[string]func(ctx context.Context) error{
-		"HandleMessage (adapter RPC)": func(ctx context.Context) error {
-			_, err := channels.HandleMessage(ctx, &relevov1.HandleMessageRequest{Message: inbound("wamid.auth." + fmt.Sprint(time.Now().UnixNano()))})
+		hmWA: func(ctx context.Context) error {
+			_, err := channels.HandleMessage(ctx, message("whatsapp"))
 			return err
 		},
-		"ListTickets (adapter RPC)": func(ctx context.Context) error {
+		hmTG: func(ctx context.Context) error {
+			_, err := channels.HandleMessage(ctx, message("telegram"))
+			return err
+		},
+		list: func(ctx context.Context) error {
 			_, err := ticketsC.ListTickets(ctx, &relevov1.ListTicketsRequest{})
 			return err
 		},
-		"ListDocuments (admin RPC)": func(ctx context.Context) error {
+		profile: func(ctx context.Context) error {
+			_, err := channels.GetChannelProfile(ctx, &relevov1.GetChannelProfileRequest{})
+			return err
+		},
+		answer: func(ctx context.Context) error {
+			_, err := ticketsC.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{TicketId: "T-NOPE00", Answer: "Sí"})
+			return notFoundIsOK(err)
+		},
+		docs: func(ctx context.Context) error {
 			_, err := kb.ListDocuments(ctx, &relevov1.ListDocumentsRequest{})
 			return err
 		},
-		"CloseTicket (admin RPC)": func(ctx context.Context) error {
+		closeT: func(ctx context.Context) error {
 			_, err := ticketsC.CloseTicket(ctx, &relevov1.CloseTicketRequest{TicketId: "T-NOPE00"})
-			if status.Code(err) == codes.NotFound {
-				return nil // authorized; the ticket just does not exist
+			return notFoundIsOK(err)
+		},
+		refl: func(ctx context.Context) error {
+			stream, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+			if err != nil {
+				return err
 			}
+			// A refused stream ends the send side; Recv carries the status.
+			_ = stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}})
+			_, err = stream.Recv()
 			return err
 		},
 	}
+	U, P, O := codes.Unauthenticated, codes.PermissionDenied, codes.OK
 	want := map[string]map[string]codes.Code{
-		"no key":      {"HandleMessage (adapter RPC)": codes.Unauthenticated, "ListTickets (adapter RPC)": codes.Unauthenticated, "ListDocuments (admin RPC)": codes.Unauthenticated, "CloseTicket (admin RPC)": codes.Unauthenticated},
-		"wrong key":   {"HandleMessage (adapter RPC)": codes.Unauthenticated, "ListTickets (adapter RPC)": codes.Unauthenticated, "ListDocuments (admin RPC)": codes.Unauthenticated, "CloseTicket (admin RPC)": codes.Unauthenticated},
-		"adapter key": {"HandleMessage (adapter RPC)": codes.OK, "ListTickets (adapter RPC)": codes.OK, "ListDocuments (admin RPC)": codes.PermissionDenied, "CloseTicket (admin RPC)": codes.PermissionDenied},
-		"admin key":   {"HandleMessage (adapter RPC)": codes.OK, "ListTickets (adapter RPC)": codes.OK, "ListDocuments (admin RPC)": codes.OK, "CloseTicket (admin RPC)": codes.OK},
+		"no key":             {hmWA: U, hmTG: U, list: U, answer: U, docs: U, closeT: U, refl: U, profile: U},
+		"wrong key":          {hmWA: U, hmTG: U, list: U, answer: U, docs: U, closeT: U, refl: U, profile: U},
+		"adapter key":        {hmWA: O, hmTG: O, list: P, answer: P, docs: P, closeT: P, refl: P, profile: O},
+		"whatsapp adapter":   {hmWA: O, hmTG: P, list: P, answer: P, docs: P, closeT: P, refl: P, profile: O},
+		"desk key":           {hmWA: P, hmTG: P, list: O, answer: O, docs: P, closeT: O, refl: P, profile: P},
+		"metrics key":        {hmWA: P, hmTG: P, list: P, answer: P, docs: P, closeT: P, refl: P, profile: P},
+		"admin key":          {hmWA: O, hmTG: O, list: O, answer: O, docs: O, closeT: O, refl: O, profile: O},
+		"admin, bearer case": {hmWA: O, list: O},
 	}
-	keyOf := map[string]string{"no key": "", "wrong key": "not-a-key-0123456789", "adapter key": adapterKey, "admin key": adminKey}
+	keyOf := map[string]string{"no key": "", "wrong key": "not-a-key-0123456789", "adapter key": adapterKey,
+		"whatsapp adapter": whatsappKey, "desk key": deskKey, "metrics key": metricsKey, "admin key": adminKey}
 	for who, methods := range want {
 		for name, code := range methods {
 			t.Run(who+" calling "+name, func(t *testing.T) {
-				err := calls[name](withKey(context.Background(), keyOf[who]))
+				ctx := withKey(context.Background(), keyOf[who])
+				if who == "admin, bearer case" {
+					ctx = metadata.AppendToOutgoingContext(context.Background(), "authorization", "bEaReR "+adminKey)
+				}
+				err := calls[name](ctx)
 				if got := status.Code(err); got != code {
 					t.Fatalf("got %v (%v), want %v", got, err, code)
 				}
@@ -277,6 +342,7 @@ func TestErrorsMapToStatusCodesAndHTTP(t *testing.T) {
 }
 
 func TestToStatus(t *testing.T) {
+	t.Parallel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, tc := range []struct {
 		err  error
@@ -321,5 +387,36 @@ func TestAMangledPageTokenIsTheCallersError(t *testing.T) {
 	_, err := relevov1.NewTicketServiceClient(ts.conn(t)).ListTickets(context.Background(), &relevov1.ListTicketsRequest{PageToken: "not-a-token"})
 	if status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("got %v, want InvalidArgument", err)
+	}
+}
+
+// TestChannelProfileIsTheCompanyProfiles: a channel reads the company's
+// name, language and greeting from the server, on gRPC and REST.
+func TestChannelProfileIsTheCompanyProfiles(t *testing.T) {
+	ts := startServer(t, "adapter:"+adapterKey)
+	got, err := relevov1.NewChannelServiceClient(ts.conn(t)).GetChannelProfile(withKey(context.Background(), adapterKey), &relevov1.GetChannelProfileRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetCompanyName() != "C1DO1" || got.GetLanguage() != "es" || got.GetGreeting() != "¡Hola! Soy el asistente de C1DO1." {
+		t.Fatalf("GetChannelProfile = %v", got)
+	}
+	code, body := restCall(t, http.MethodGet, ts.httpURL+"/v1/channel-profile", adapterKey, "")
+	if code != http.StatusOK || body["companyName"] != "C1DO1" || body["language"] != "es" {
+		t.Fatalf("GET /v1/channel-profile = %d %v", code, body)
+	}
+}
+
+// TestListDeliveriesOnREST: the states are query parameters, a foreign one
+// is a 400 naming the field.
+func TestListDeliveriesOnREST(t *testing.T) {
+	ts := startServer(t, "admin:"+adminKey)
+	code, body := restCall(t, http.MethodGet, ts.httpURL+"/v1/deliveries?statuses=DELIVERY_STATUS_FAILED&statuses=DELIVERY_STATUS_RETRYING&pageSize=10", adminKey, "")
+	if code != http.StatusOK {
+		t.Fatalf("GET /v1/deliveries = %d %v", code, body)
+	}
+	code, body = restCall(t, http.MethodGet, ts.httpURL+"/v1/deliveries?statuses=99", adminKey, "")
+	if code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body["message"]), "statuses") {
+		t.Fatalf("GET /v1/deliveries with an unknown state = %d %v, want 400 naming statuses", code, body)
 	}
 }

@@ -12,9 +12,9 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
+	"github.com/relevo/relevo/server/internal/message"
 	"github.com/relevo/relevo/server/internal/redact"
 	"github.com/relevo/relevo/server/internal/store"
 	"github.com/relevo/relevo/server/internal/tickets"
@@ -24,6 +24,14 @@ import (
 type Engine interface {
 	Kick()
 	WaitProcessed(ctx context.Context, messageID string) ([]store.Message, error)
+	// AcceptPolicy is the quiet window of a new message (none for
+	// synchronous calls) and its channel's customer-service window.
+	AcceptPolicy(channel string, synchronous bool) (quiet, quietCap, window time.Duration)
+	// Typing shows "typing…" while the quiet window waits.
+	Typing(ctx context.Context, channel, conversationID, messageID, channelMessageID string)
+	// WindowTemplate is the template sent in place of text outside the
+	// customer-service window, nil when the profile has none.
+	WindowTemplate(text string) *store.OutboundDraft
 }
 
 // Metrics records what the API sees.
@@ -59,24 +67,40 @@ func (p OutboxPolicy) Backoff(attempts int, retryAfter time.Duration) time.Durat
 	return max(d, retryAfter)
 }
 
+// ChannelStore is what the channel service needs of the store: the inbox
+// at the door, the outbox an adapter drains with its receipts, and a
+// person's messages on the channel. store.Store is one.
+type ChannelStore interface {
+	AcceptInbound(ctx context.Context, in store.InboundMessage) (store.AcceptResult, error)
+	GetMessage(ctx context.Context, id string) (store.Message, error)
+	GetConversation(ctx context.Context, id string) (store.Conversation, error)
+	ClaimOutbound(ctx context.Context, channel string, limit int, ackTimeout time.Duration) ([]store.Message, error)
+	AckOutbound(ctx context.Context, id, providerMessageID string) error
+	FailOutbound(ctx context.Context, id string, retryable bool, code, reason string, policy store.FailPolicy) (store.Message, error)
+	RequeueOutbound(ctx context.Context, ids []string) error
+	RecordReceipt(ctx context.Context, channel, providerMessageID string, status store.DeliveryStatus, code, reason string) (matched bool, err error)
+	HoldForWindow(ctx context.Context, ref store.OutboundRef, template func(text string) *store.OutboundDraft) (store.Message, error)
+	RecordHumanMessage(ctx context.Context, contact store.Contact, channelMessageID, businessAddress, text, authorName string, sentAt, pauseUntil time.Time) (store.Conversation, bool, error)
+	Subscribe(ctx context.Context, topics ...string) <-chan string
+}
+
 type channelServer struct {
 	relevov1.UnimplementedChannelServiceServer
-	st            store.Store
+	st            ChannelStore
 	engine        Engine
 	desk          *tickets.Desk
 	takeoverPause time.Duration
 	policy        OutboxPolicy
 	metrics       Metrics
+	now           func() time.Time
 	log           *slog.Logger
+	// drain closes when the server shuts down: streams end.
+	drain <-chan struct{}
+	// profile is what channels show their contacts about the company.
+	profile ChannelProfile
 }
 
 var channelName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
-
-const (
-	maxTextBytes  = 64 << 10
-	maxMediaBytes = 16 << 20
-	maxIDBytes    = 256
-)
 
 func validateContact(field string, c *relevov1.Contact) error {
 	switch {
@@ -86,10 +110,6 @@ func validateContact(field string, c *relevov1.Contact) error {
 		return invalid(field+".channel", "must match %s", channelName)
 	case c.GetAddress() == "":
 		return invalid(field+".address", "required")
-	case len(c.GetAddress()) > maxIDBytes:
-		return invalid(field+".address", "longer than %d bytes", maxIDBytes)
-	case len(c.GetDisplayName()) > 1024:
-		return invalid(field+".display_name", "longer than 1024 bytes")
 	}
 	return nil
 }
@@ -104,12 +124,6 @@ func validateInbound(m *relevov1.InboundMessage) error {
 	switch {
 	case m.GetChannelMessageId() == "":
 		return invalid("message.channel_message_id", "required")
-	case len(m.GetChannelMessageId()) > maxIDBytes:
-		return invalid("message.channel_message_id", "longer than %d bytes", maxIDBytes)
-	case len(m.GetText()) > maxTextBytes:
-		return invalid("message.text", "longer than %d bytes", maxTextBytes)
-	case len(m.GetMedia().GetData()) > maxMediaBytes:
-		return invalid("message.media.data", "larger than %d bytes", maxMediaBytes)
 	case m.GetKind() == relevov1.InboundKind_INBOUND_KIND_CHOICE && m.GetChoice().GetId() == "" && m.GetChoice().GetTitle() == "":
 		return invalid("message.choice", "required for kind CHOICE")
 	}
@@ -119,36 +133,21 @@ func validateInbound(m *relevov1.InboundMessage) error {
 	return nil
 }
 
-func (s *channelServer) accept(ctx context.Context, m *relevov1.InboundMessage) (store.AcceptResult, error) {
+func (s *channelServer) accept(ctx context.Context, m *relevov1.InboundMessage, synchronous bool) (store.AcceptResult, error) {
 	if err := validateInbound(m); err != nil {
 		return store.AcceptResult{}, err
 	}
-	payload, err := protojson.Marshal(m)
-	if err != nil {
-		return store.AcceptResult{}, err
-	}
-	text := m.GetText()
-	if text == "" && m.GetChoice() != nil {
-		text = m.GetChoice().GetTitle()
-	}
-	in := store.InboundMessage{
-		Contact:          contactFromPB(m.GetContact()),
-		ChannelMessageID: m.GetChannelMessageId(),
-		BusinessAddress:  m.GetBusinessAddress(),
-		Kind:             inboundKinds[m.GetKind()],
-		Text:             text,
-		Payload:          payload,
-		ReplyTo:          m.GetReplyToMessageId(),
-	}
-	if m.GetSentAt() != nil {
-		in.SentAt = m.GetSentAt().AsTime()
-	}
+	in := inboundFromPB(m)
+	in.QuietWindow, in.QuietCap, in.Window = s.engine.AcceptPolicy(in.Contact.Channel, synchronous)
 	res, err := s.st.AcceptInbound(ctx, in)
 	if err != nil {
 		return res, err
 	}
 	s.metrics.MessageAccepted(in.Contact.Channel, res.Duplicate)
 	if !res.Duplicate {
+		if in.QuietWindow > 0 {
+			s.engine.Typing(ctx, in.Contact.Channel, res.ConversationID, res.MessageID, in.ChannelMessageID)
+		}
 		s.engine.Kick()
 		s.log.DebugContext(ctx, "message accepted", "channel", in.Contact.Channel,
 			"contact", redact.Address(in.Contact.Address), "conversation", res.ConversationID)
@@ -157,9 +156,9 @@ func (s *channelServer) accept(ctx context.Context, m *relevov1.InboundMessage) 
 }
 
 func (s *channelServer) HandleMessage(ctx context.Context, req *relevov1.HandleMessageRequest) (*relevov1.HandleMessageResponse, error) {
-	res, err := s.accept(ctx, req.GetMessage())
+	res, err := s.accept(ctx, req.GetMessage(), false)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	return &relevov1.HandleMessageResponse{MessageId: res.MessageID, ConversationId: res.ConversationID, Duplicate: res.Duplicate}, nil
 }
@@ -168,13 +167,13 @@ func (s *channelServer) Converse(ctx context.Context, req *relevov1.ConverseRequ
 	timeout := 30 * time.Second
 	if d := req.GetTimeout(); d != nil {
 		if !d.IsValid() || d.AsDuration() <= 0 || d.AsDuration() > 5*time.Minute {
-			return nil, toStatus(ctx, s.log, invalid("timeout", "must be between 0 and 5m"))
+			return nil, invalid("timeout", "must be between 0 and 5m")
 		}
 		timeout = d.AsDuration()
 	}
-	res, err := s.accept(ctx, req.GetMessage())
+	res, err := s.accept(ctx, req.GetMessage(), true)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	out := &relevov1.ConverseResponse{MessageId: res.MessageID, ConversationId: res.ConversationID}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
@@ -185,20 +184,20 @@ func (s *channelServer) Converse(ctx context.Context, req *relevov1.ConverseRequ
 		return out, nil
 	}
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	conv, err := s.st.GetConversation(ctx, res.ConversationID)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	for _, r := range replies {
-		if r.Kind == "mark_read" {
+		if r.Kind == message.KindMarkRead {
 			continue
 		}
 		// The caller delivers these replies itself; mark them sent so that
 		// no adapter sends them a second time.
 		if err := s.st.AckOutbound(ctx, r.ID, ""); err != nil {
-			return nil, toStatus(ctx, s.log, err)
+			return nil, err
 		}
 		out.Replies = append(out.Replies, outboundPB(r, conv))
 	}
@@ -219,18 +218,34 @@ func (s *channelServer) ReportDelivery(ctx context.Context, req *relevov1.Report
 		st = store.StatusRead
 	case relevov1.ReceiptStatus_RECEIPT_STATUS_FAILED:
 		st = store.StatusFailed
+	case relevov1.ReceiptStatus_RECEIPT_STATUS_UNSPECIFIED:
+		return nil, invalid("status", "required")
 	default:
-		return nil, toStatus(ctx, s.log, invalid("status", "required"))
+		return nil, invalid("status", "unknown status %d", req.GetStatus())
 	}
 	if !channelName.MatchString(req.GetChannel()) {
-		return nil, toStatus(ctx, s.log, invalid("channel", "must match %s", channelName))
+		return nil, invalid("channel", "must match %s", channelName)
 	}
 	if req.GetProviderMessageId() == "" {
-		return nil, toStatus(ctx, s.log, invalid("provider_message_id", "required"))
+		return nil, invalid("provider_message_id", "required")
+	}
+	if st == store.StatusFailed && req.GetOutsideWindow() {
+		// A refusal for the closed window arriving after the send: the
+		// message waits for the customer, the template goes instead.
+		m, err := s.st.HoldForWindow(ctx, store.OutboundRef{Channel: req.GetChannel(), ProviderMessageID: req.GetProviderMessageId()},
+			s.engine.WindowTemplate)
+		switch {
+		case err == nil:
+			s.log.InfoContext(ctx, "outside the customer-service window: reply waits for the customer", "channel", req.GetChannel(),
+				"message", m.ID, "conversation", m.ConversationID)
+			return &relevov1.ReportDeliveryResponse{Matched: true}, nil
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
 	}
 	matched, err := s.st.RecordReceipt(ctx, req.GetChannel(), req.GetProviderMessageId(), st, req.GetErrorCode(), req.GetErrorReason())
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	if st == store.StatusFailed && matched {
 		s.log.WarnContext(ctx, "provider reports delivery failure", "channel", req.GetChannel(),
@@ -241,23 +256,20 @@ func (s *channelServer) ReportDelivery(ctx context.Context, req *relevov1.Report
 
 func (s *channelServer) SendHumanMessage(ctx context.Context, req *relevov1.SendHumanMessageRequest) (*relevov1.SendHumanMessageResponse, error) {
 	if err := validateContact("contact", req.GetContact()); err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	if req.GetChannelMessageId() == "" {
-		return nil, toStatus(ctx, s.log, invalid("channel_message_id", "required"))
+		return nil, invalid("channel_message_id", "required")
 	}
-	if len(req.GetText()) > maxTextBytes {
-		return nil, toStatus(ctx, s.log, invalid("text", "longer than %d bytes", maxTextBytes))
-	}
-	sentAt := time.Now()
+	sentAt := s.now()
 	if req.GetSentAt() != nil {
 		sentAt = req.GetSentAt().AsTime()
 	}
-	pauseUntil := time.Now().Add(s.takeoverPause)
+	pauseUntil := s.now().Add(s.takeoverPause)
 	conv, dup, err := s.st.RecordHumanMessage(ctx, contactFromPB(req.GetContact()), req.GetChannelMessageId(),
 		req.GetBusinessAddress(), req.GetText(), req.GetAuthorName(), sentAt, pauseUntil)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	resp := &relevov1.SendHumanMessageResponse{ConversationId: conv.ID, PausedUntil: ts(conv.PausedUntil), Duplicate: dup}
 	if !dup && conv.OpenTicketID != "" && req.GetText() != "" {
@@ -267,12 +279,16 @@ func (s *channelServer) SendHumanMessage(ctx context.Context, req *relevov1.Send
 		}
 		t, _, err := s.desk.Answer(ctx, tickets.AnswerInput{TicketID: conv.OpenTicketID, Answer: req.GetText(), AnsweredBy: by, AlreadyDelivered: true})
 		if err != nil {
-			return nil, toStatus(ctx, s.log, err)
+			return nil, err
 		}
 		resp.AnsweredTicketId = t.ID
 	}
 	return resp, nil
 }
+
+// ackConcurrency bounds the results of one outbound stream being recorded
+// at once.
+const ackConcurrency = 64
 
 // StreamOutbound delivers a channel's outbox. Messages are leased to this
 // stream until acked; when the stream ends, whatever is still unacked goes
@@ -324,18 +340,36 @@ func (s *channelServer) StreamOutbound(stream relevov1.ChannelService_StreamOutb
 	}()
 
 	recvErr := make(chan error, 1)
+	fail := func(err error) {
+		select {
+		case recvErr <- err:
+		default: // the first error ends the stream
+		}
+	}
 	go func() {
+		// Results are recorded concurrently, so that the store commits
+		// many acks together: one at a time, an ingest spike holding the
+		// writer slowed every delivery down to the pace of one commit.
+		results := make(chan struct{}, ackConcurrency)
 		for {
 			req, err := stream.Recv()
 			if err != nil {
-				recvErr <- err
+				fail(err)
 				return
 			}
-			if err := s.applyResult(ctx, channel, req, &mu, inflight); err != nil {
-				recvErr <- err
+			select {
+			case results <- struct{}{}:
+			case <-ctx.Done():
 				return
 			}
-			signal()
+			go func() {
+				defer func() { <-results }()
+				if err := s.applyResult(ctx, channel, req, &mu, inflight); err != nil {
+					fail(err)
+					return
+				}
+				signal()
+			}()
 		}
 	}()
 
@@ -343,17 +377,22 @@ func (s *channelServer) StreamOutbound(stream relevov1.ChannelService_StreamOutb
 	poll := time.NewTicker(s.policy.Poll)
 	defer poll.Stop()
 	convs := map[string]store.Conversation{}
+	// Claim when a quarter of the window is free (or nothing is in flight),
+	// not after every ack: a claim is a write transaction whose cost grows
+	// with the backlog, and one per delivered message made deliveries
+	// queue behind their own claims under load.
+	minClaim := max(1, maxInFlight/4)
 	for {
 		mu.Lock()
 		room := maxInFlight - len(inflight)
 		mu.Unlock()
-		if room > 0 {
+		if room >= minClaim || room == maxInFlight {
 			msgs, err := s.st.ClaimOutbound(ctx, channel, room, s.policy.AckTimeout)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
-				return toStatus(ctx, log, err)
+				return err
 			}
 			for _, m := range msgs {
 				conv, ok := convs[m.ConversationID]
@@ -379,6 +418,8 @@ func (s *channelServer) StreamOutbound(stream relevov1.ChannelService_StreamOutb
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-s.drain:
+			return nil
 		case err := <-recvErr:
 			if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled {
 				return nil
@@ -396,8 +437,11 @@ func (s *channelServer) applyResult(ctx context.Context, channel string, req *re
 	switch ev := req.GetEvent().(type) {
 	case *relevov1.StreamOutboundRequest_Ack:
 		id := ev.Ack.GetOutboundId()
+		if !s.ownedBy(ctx, channel, id, mu, inflight) {
+			return nil
+		}
 		if err := s.st.AckOutbound(ctx, id, ev.Ack.GetProviderMessageId()); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return toStatus(ctx, s.log, err)
+			return err
 		}
 		mu.Lock()
 		delete(inflight, id)
@@ -405,12 +449,28 @@ func (s *channelServer) applyResult(ctx context.Context, channel string, req *re
 		s.metrics.OutboundResult(channel, "sent")
 	case *relevov1.StreamOutboundRequest_Failure:
 		f := ev.Failure
+		if !s.ownedBy(ctx, channel, f.GetOutboundId(), mu, inflight) {
+			return nil
+		}
 		mu.Lock()
 		attempts, ok := inflight[f.GetOutboundId()]
 		delete(inflight, f.GetOutboundId())
 		mu.Unlock()
 		if !ok {
 			attempts = 1
+		}
+		if f.GetOutsideWindow() {
+			m, err := s.st.HoldForWindow(ctx, store.OutboundRef{ID: f.GetOutboundId()}, s.engine.WindowTemplate)
+			if err == nil {
+				s.log.Info("outside the customer-service window: reply waits for the customer", "channel", channel,
+					"message", m.ID, "conversation", m.ConversationID)
+				s.metrics.OutboundResult(channel, "waiting_window")
+				return nil
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			// Not a text message (a template refused): an ordinary failure.
 		}
 		var retryAfter time.Duration
 		if f.GetRetryAfter() != nil {
@@ -419,7 +479,7 @@ func (s *channelServer) applyResult(ctx context.Context, channel string, req *re
 		policy := store.FailPolicy{MaxAttempts: s.policy.MaxAttempts, RetryAt: time.Now().Add(s.policy.Backoff(attempts, retryAfter))}
 		m, err := s.st.FailOutbound(ctx, f.GetOutboundId(), f.GetRetryable(), f.GetCode(), f.GetReason(), policy)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return toStatus(ctx, s.log, err)
+			return err
 		}
 		result := "retrying"
 		if m.Status == store.StatusFailed {
@@ -434,4 +494,27 @@ func (s *channelServer) applyResult(ctx context.Context, channel string, req *re
 		return status.Error(codes.InvalidArgument, "event: ack or failure required")
 	}
 	return nil
+}
+
+// ownedBy reports whether outbound message id belongs to the channel of the
+// stream acking or failing it: held by this stream, or (an ack after a
+// reconnect) stored for a conversation of that channel. A stream never
+// settles another channel's messages.
+func (s *channelServer) ownedBy(ctx context.Context, channel, id string, mu *sync.Mutex, inflight map[string]int) bool {
+	mu.Lock()
+	_, held := inflight[id]
+	mu.Unlock()
+	if held {
+		return true
+	}
+	m, err := s.st.GetMessage(ctx, id)
+	if err != nil {
+		return false
+	}
+	conv, err := s.st.GetConversation(ctx, m.ConversationID)
+	if err != nil || conv.Contact.Channel != channel {
+		s.log.WarnContext(ctx, "outbound stream settles a message of another channel; ignored", "channel", channel, "message", id)
+		return false
+	}
+	return true
 }

@@ -179,6 +179,7 @@ func TestErasedTicketsAreStreamedWithTheirReferenceOnly(t *testing.T) {
 
 // A purge that could not finish is the caller's cue to call again.
 func TestUnavailableAsksTheCallerToCallAgain(t *testing.T) {
+	t.Parallel()
 	err := fmt.Errorf("erase contact: rows deleted, but sqlite still holds copies of them: %w: %w", store.ErrUnavailable, errors.New("database is locked"))
 	got := toStatus(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), err)
 	if status.Code(got) != codes.Unavailable {

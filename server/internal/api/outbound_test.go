@@ -40,7 +40,7 @@ func startOutboxServer(t *testing.T, policy OutboxPolicy) *testServer {
 	}
 	kb := fakeKnowledge{st: st}
 	srv := New(Deps{
-		Store: st, Engine: nopEngine{}, Desk: tickets.New(st, kb, tickets.PolicyAuto, nil), Knowledge: kb, Keys: keys, Metrics: nopMetrics{},
+		Stores: storesOf(st), Engine: nopEngine{}, Desk: tickets.New(st, kb, tickets.PolicyAuto, nil), Knowledge: kb, Keys: keys, Metrics: nopMetrics{},
 		Outbox: policy, TakeoverPause: time.Hour, Log: log,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -53,10 +53,10 @@ func startOutboxServer(t *testing.T, policy OutboxPolicy) *testServer {
 		_ = srv.GRPC().Serve(ln)
 	}()
 	t.Cleanup(func() {
-		srv.GRPC().Stop()
+		srv.Stop()
 		<-served
 	})
-	return &testServer{st: st, grpcAddr: ln.Addr().String()}
+	return &testServer{srv: srv, st: st, grpcAddr: ln.Addr().String()}
 }
 
 // queueReplies stores an inbound message from address on WhatsApp, claims
@@ -155,11 +155,15 @@ func (a *adapterStream) fail(t *testing.T, f *relevov1.Failure) {
 	}
 }
 
-// waitMessage polls the store until the outbound message satisfies ok:
-// acks and failures are applied after the stream's Send returns.
+// waitMessage waits until the outbound message satisfies ok: acks and
+// failures are applied after the stream's Send returns. It looks again
+// whenever the outbox changes; the writes it waits for (acks, failures,
+// holds that queue the window template) all say so.
 func waitMessage(t *testing.T, st store.Store, id string, what string, ok func(store.Message) bool) store.Message {
 	t.Helper()
-	deadline := time.Now().Add(streamBound)
+	ctx, cancel := context.WithTimeout(context.Background(), streamBound)
+	defer cancel()
+	changes := st.Subscribe(ctx, store.TopicOutbox)
 	for {
 		m, err := st.GetMessage(context.Background(), id)
 		if err != nil {
@@ -168,10 +172,11 @@ func waitMessage(t *testing.T, st store.Store, id string, what string, ok func(s
 		if ok(m) {
 			return m
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-changes:
+		case <-ctx.Done():
 			t.Fatalf("message %s never became %s; it is %s after %d attempts", id, what, m.Status, m.Attempts)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -331,6 +336,18 @@ func TestFailedDeliveryIsVisibleAndReleasesTheNextReply(t *testing.T) {
 				pb.GetAttempts() != int32(len(tc.failures)) {
 				t.Errorf("GetConversation shows %v %q after %d attempts, want FAILED %q after %d",
 					pb.GetDeliveryStatus(), pb.GetFailureReason(), pb.GetAttempts(), last.GetReason(), len(tc.failures))
+			}
+			// Operators find it without opening the conversation.
+			att, err := relevov1.NewConversationServiceClient(ts.conn(t)).ListDeliveries(context.Background(), &relevov1.ListDeliveriesRequest{
+				Statuses: []relevov1.DeliveryStatus{relevov1.DeliveryStatus_DELIVERY_STATUS_FAILED, relevov1.DeliveryStatus_DELIVERY_STATUS_RETRYING,
+					relevov1.DeliveryStatus_DELIVERY_STATUS_WAITING_FOR_WINDOW},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := att.GetDeliveries(); len(d) != 1 || d[0].GetMessage().GetId() != ids[0] || d[0].GetContact().GetAddress() != "56911110003" ||
+				d[0].GetMessage().GetFailureReason() != last.GetReason() {
+				t.Errorf("ListDeliveries of the replies that need attention = %v, want the failed one with its contact", d)
 			}
 			// A failed message no longer holds the conversation back.
 			if next := s.next(t); next.GetId() != ids[1] {

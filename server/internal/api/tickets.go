@@ -15,15 +15,27 @@ import (
 	"github.com/relevo/relevo/server/internal/tickets"
 )
 
+// TicketStore is what the ticket service needs of the store besides the
+// desk: reading, closing and linking tickets, and following their event
+// log. store.Store is one.
+type TicketStore interface {
+	GetTicket(ctx context.Context, id string) (store.Ticket, error)
+	ListTickets(ctx context.Context, f store.TicketFilter) (list []store.Ticket, next string, err error)
+	CloseTicket(ctx context.Context, id, reason string) (store.Ticket, error)
+	LinkTicket(ctx context.Context, id, externalRef, lastError string) (store.Ticket, error)
+	TicketEvents(ctx context.Context, afterSequence int64, limit int) ([]store.TicketEvent, error)
+	Subscribe(ctx context.Context, topics ...string) <-chan string
+}
+
 type ticketServer struct {
 	relevov1.UnimplementedTicketServiceServer
-	st   store.Store
+	st   TicketStore
 	desk *tickets.Desk
 	poll time.Duration
 	log  *slog.Logger
+	// drain closes when the server shuts down: streams end.
+	drain <-chan struct{}
 }
-
-const maxAnswerBytes = 32 << 10
 
 func pageSize(field string, n int32, def, maxN int) (int, error) {
 	switch {
@@ -41,9 +53,6 @@ func requireID(field, id string) error {
 	if strings.TrimSpace(id) == "" {
 		return invalid(field, "required")
 	}
-	if len(id) > maxIDBytes {
-		return invalid(field, "longer than %d bytes", maxIDBytes)
-	}
 	return nil
 }
 
@@ -57,17 +66,17 @@ var ticketStatusFilter = map[relevov1.TicketStatus]store.TicketStatus{
 func (s *ticketServer) ListTickets(ctx context.Context, req *relevov1.ListTicketsRequest) (*relevov1.ListTicketsResponse, error) {
 	n, err := pageSize("page_size", req.GetPageSize(), 50, 500)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	st, ok := ticketStatusFilter[req.GetStatus()]
 	if !ok {
-		return nil, toStatus(ctx, s.log, invalid("status", "unknown status %d", req.GetStatus()))
+		return nil, invalid("status", "unknown status %d", req.GetStatus())
 	}
 	list, next, err := s.st.ListTickets(ctx, store.TicketFilter{
 		Status: st, ConversationID: req.GetConversationId(), ExternalRef: req.GetExternalRef(), Limit: n, Cursor: req.GetPageToken(),
 	})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	resp := &relevov1.ListTicketsResponse{NextPageToken: next}
 	for _, t := range list {
@@ -78,11 +87,11 @@ func (s *ticketServer) ListTickets(ctx context.Context, req *relevov1.ListTicket
 
 func (s *ticketServer) GetTicket(ctx context.Context, req *relevov1.GetTicketRequest) (*relevov1.GetTicketResponse, error) {
 	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	t, err := s.st.GetTicket(ctx, req.GetTicketId())
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	return &relevov1.GetTicketResponse{Ticket: ticketPB(t)}, nil
 }
@@ -96,63 +105,77 @@ var learnDecisions = map[relevov1.LearnDecision]tickets.Decision{
 
 func (s *ticketServer) AnswerTicket(ctx context.Context, req *relevov1.AnswerTicketRequest) (*relevov1.AnswerTicketResponse, error) {
 	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
-	switch {
-	case strings.TrimSpace(req.GetAnswer()) == "":
-		return nil, toStatus(ctx, s.log, invalid("answer", "required"))
-	case len(req.GetAnswer()) > maxAnswerBytes:
-		return nil, toStatus(ctx, s.log, invalid("answer", "longer than %d bytes", maxAnswerBytes))
+	if strings.TrimSpace(req.GetAnswer()) == "" {
+		return nil, invalid("answer", "required")
 	}
 	learn, ok := learnDecisions[req.GetLearn()]
 	switch {
 	case !ok:
-		return nil, toStatus(ctx, s.log, invalid("learn", "unknown decision %d", req.GetLearn()))
+		return nil, invalid("learn", "unknown decision %d", req.GetLearn())
 	case req.GetSkipLearning() && learn != tickets.DecideByPolicy && learn != tickets.DoNotLearn:
 		// Two contradicting instructions: guessing which one the caller
 		// meant could put an answer in front of customers against their will.
-		return nil, toStatus(ctx, s.log, invalid("learn", "%s contradicts skip_learning; send one of them", req.GetLearn()))
+		return nil, invalid("learn", "%s contradicts skip_learning; send one of them", req.GetLearn())
 	}
 	t, already, err := s.desk.Answer(ctx, tickets.AnswerInput{
 		TicketID: req.GetTicketId(), Answer: req.GetAnswer(), AnsweredBy: req.GetAnsweredBy(),
 		SkipLearning: req.GetSkipLearning(), Learn: learn,
 	})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	return &relevov1.AnswerTicketResponse{Ticket: ticketPB(t), AlreadyAnswered: already}, nil
 }
 
+func (s *ticketServer) PreviewAnswer(ctx context.Context, req *relevov1.PreviewAnswerRequest) (*relevov1.PreviewAnswerResponse, error) {
+	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(req.GetAnswer()) == "" {
+		return nil, invalid("answer", "required")
+	}
+	learn, ok := learnDecisions[req.GetLearn()]
+	if !ok {
+		return nil, invalid("learn", "unknown decision %d", req.GetLearn())
+	}
+	p, err := s.desk.Preview(ctx, tickets.AnswerInput{
+		TicketID: req.GetTicketId(), Answer: req.GetAnswer(), AnsweredBy: req.GetAnsweredBy(), Learn: learn,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &relevov1.PreviewAnswerResponse{
+		Learned: p.Reason == "", Question: p.Question, Answer: p.Answer,
+		PendingReview: p.Status == store.EntryPending, NotLearnedReason: p.Reason,
+	}, nil
+}
+
 func (s *ticketServer) CloseTicket(ctx context.Context, req *relevov1.CloseTicketRequest) (*relevov1.CloseTicketResponse, error) {
 	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	t, err := s.st.CloseTicket(ctx, req.GetTicketId(), req.GetReason())
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	return &relevov1.CloseTicketResponse{Ticket: ticketPB(t)}, nil
 }
 
 func (s *ticketServer) LinkTicket(ctx context.Context, req *relevov1.LinkTicketRequest) (*relevov1.LinkTicketResponse, error) {
 	if err := requireID("ticket_id", req.GetTicketId()); err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	if req.GetExternalRef() == "" && req.GetLastError() == "" {
-		return nil, toStatus(ctx, s.log, invalid("external_ref", "required (or last_error alone, to record an integration error)"))
-	}
-	if len(req.GetExternalRef()) > maxIDBytes {
-		return nil, toStatus(ctx, s.log, invalid("external_ref", "longer than %d bytes", maxIDBytes))
-	}
-	if len(req.GetLastError()) > 4096 {
-		return nil, toStatus(ctx, s.log, invalid("last_error", "longer than 4096 bytes"))
+		return nil, invalid("external_ref", "required (or last_error alone, to record an integration error)")
 	}
 	t, err := s.st.LinkTicket(ctx, req.GetTicketId(), req.GetExternalRef(), req.GetLastError())
 	if err != nil {
-		if status.Code(toStatus(ctx, s.log, err)) == codes.FailedPrecondition {
+		if status.Code(mapError(ctx, s.log, err)) == codes.FailedPrecondition {
 			return nil, status.Errorf(codes.AlreadyExists, "ticket %s is linked to another external reference", req.GetTicketId())
 		}
-		return nil, toStatus(ctx, s.log, err)
+		return nil, err
 	}
 	return &relevov1.LinkTicketResponse{Ticket: ticketPB(t)}, nil
 }
@@ -162,7 +185,7 @@ func (s *ticketServer) LinkTicket(ctx context.Context, req *relevov1.LinkTicketR
 func (s *ticketServer) StreamTicketEvents(req *relevov1.StreamTicketEventsRequest, stream relevov1.TicketService_StreamTicketEventsServer) error {
 	ctx := stream.Context()
 	if req.GetAfterSequence() < 0 {
-		return toStatus(ctx, s.log, invalid("after_sequence", "must not be negative"))
+		return invalid("after_sequence", "must not be negative")
 	}
 	after := req.GetAfterSequence()
 	notes := s.st.Subscribe(ctx, store.TopicTickets)
@@ -174,7 +197,7 @@ func (s *ticketServer) StreamTicketEvents(req *relevov1.StreamTicketEventsReques
 			if ctx.Err() != nil {
 				return nil
 			}
-			return toStatus(ctx, s.log, err)
+			return err
 		}
 		for _, ev := range events {
 			if ev.Type == store.EventErased {
@@ -190,7 +213,7 @@ func (s *ticketServer) StreamTicketEvents(req *relevov1.StreamTicketEventsReques
 					after = ev.Sequence
 					continue
 				}
-				return toStatus(ctx, s.log, err)
+				return err
 			}
 			out := &relevov1.TicketEvent{Sequence: ev.Sequence, Type: ticketEventTypes[ev.Type], Ticket: ticketPB(t), CreatedAt: ts(ev.CreatedAt)}
 			if ev.Type == store.EventFollowUp {
@@ -210,6 +233,8 @@ func (s *ticketServer) StreamTicketEvents(req *relevov1.StreamTicketEventsReques
 		}
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-s.drain:
 			return nil
 		case <-notes:
 		case <-poll.C:

@@ -103,7 +103,10 @@ func (ix *Index) gramCosineLocked(q *gramQuery, t map[gram]float32) float64 {
 	if nt == 0 {
 		return 0
 	}
-	return dotp / (q.norm * math.Sqrt(nt))
+	// Rounded: the sums above run in map order, and the last bits they
+	// leave would break ties between identical passages differently on
+	// every run.
+	return math.Round(dotp/(q.norm*math.Sqrt(nt))*1e9) / 1e9
 }
 
 func (ix *Index) countGramsLocked(text string, delta int32) {

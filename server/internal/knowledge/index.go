@@ -60,6 +60,11 @@ type Result struct {
 	Unknown float64
 	// UnknownWords are the query's words no passage contains (folded).
 	UnknownWords []string
+	// Rarity is, for each of the query's words (folded), how sharply it
+	// singles out passages: −log of the share of passages holding it over
+	// log of the number of passages, 0..1, and 1 for an unknown word. A
+	// word most passages hold names the subject of the whole base.
+	Rarity map[string]float64
 	// TitleMatch is the trigram similarity between the query and the
 	// passage's title (a heading, or an entry's question) or, for the
 	// leading hits, its sentence closest to the query, whichever is
@@ -234,27 +239,7 @@ func (ix *Index) Dimensions() int { return ix.dims }
 // PutDocument indexes a document's chunks, replacing any it had. A chunk
 // whose embedding has another size gets no vector score.
 func (ix *Index) PutDocument(doc store.Document, chunks []store.Chunk) {
-	prepared := make([]item, len(chunks))
-	tfs := make([]map[string]float32, len(chunks))
-	for i, c := range chunks {
-		prepared[i] = item{kind: KindChunk, id: c.ID, docID: doc.ID, source: doc.Filename, page: c.Page, heading: c.Heading, text: c.Text, ordinal: c.Ordinal}
-		tfs[i] = ix.termFreqs(c.Heading, c.Text, &prepared[i])
-	}
-	if len(prepared) > 1 && allSameHeading(chunks) {
-		// One heading over every passage is the document's name, not a
-		// description of each passage.
-		for i := range prepared {
-			prepared[i].titled = false
-		}
-	}
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.removeDocumentLocked(doc.ID)
-	slots := make([]int32, len(chunks))
-	for i := range chunks {
-		slots[i] = ix.addLocked(prepared[i], tfs[i], chunks[i].Embedding)
-	}
-	ix.docs[doc.ID] = slots
+	ix.putAnalysed(doc, chunks, ix.analyse(doc, chunks))
 }
 
 // isQuestion reports a title phrased as a question, as FAQ headings are,
@@ -283,6 +268,19 @@ func allSameHeading(chunks []store.Chunk) bool {
 		}
 	}
 	return true
+}
+
+// bulkLoad makes the index sketch the vectors added until the returned
+// function is called all at once, at the end (vectors.deferSketches).
+func (ix *Index) bulkLoad() (done func()) {
+	ix.mu.Lock()
+	ix.vec.deferSketches()
+	ix.mu.Unlock()
+	return func() {
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		ix.vec.endDeferred()
+	}
 }
 
 // RemoveDocument drops a document's chunks.
@@ -366,6 +364,20 @@ func (ix *Index) termFreqs(title, body string, it *item) map[string]float32 {
 }
 
 func (ix *Index) addLocked(it item, tf map[string]float32, vec []float32) int32 {
+	slot := ix.placeLocked(it)
+	ix.vec.set(slot, vec)
+	ix.countGramsLocked(it.gramText(), 1)
+	for term, f := range tf {
+		p := ix.postingLocked(term)
+		p.slots = append(p.slots, slot)
+		p.tfs = append(p.tfs, f)
+	}
+	return slot
+}
+
+// placeLocked gives an item a slot and counts it; the caller sets its
+// vector and adds its postings and trigrams.
+func (ix *Index) placeLocked(it item) int32 {
 	it.live = true
 	var slot int32
 	if n := len(ix.free); n > 0 {
@@ -378,21 +390,20 @@ func (ix *Index) addLocked(it item, tf map[string]float32, vec []float32) int32 
 		ix.lens = append(ix.lens, 0)
 	}
 	ix.lens[slot] = it.length
-	ix.vec.set(slot, vec)
-	ix.countGramsLocked(it.gramText(), 1)
-	for term, f := range tf {
-		p := ix.postings[term]
-		if p == nil {
-			p = &posting{}
-			ix.postings[term] = p
-			ix.vocab.add(term, p)
-		}
-		p.slots = append(p.slots, slot)
-		p.tfs = append(p.tfs, f)
-	}
 	ix.live++
 	ix.totalLen += float64(it.length)
 	return slot
+}
+
+// postingLocked returns the term's posting list, made if new.
+func (ix *Index) postingLocked(term string) *posting {
+	p := ix.postings[term]
+	if p == nil {
+		p = &posting{}
+		ix.postings[term] = p
+		ix.vocab.add(term, p)
+	}
+	return p
 }
 
 func (ix *Index) removeLocked(slot int32) {
@@ -438,9 +449,8 @@ type scratch struct {
 	mark      []bool
 	termSlots []int32
 	lex       []scored
-	qdims     []queryDim
+	vec       vecScratch
 	parts     []minHeap
-	cands     []scored
 	out       []scored
 }
 
@@ -515,6 +525,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	// Lexical: the IDF-weighted share of query terms each item covers.
 	var denom, specBits, unknown float64
 	var unknownWords []string
+	rarity := make(map[string]float64, len(qterms))
 	resolved := make([]resolvedTerm, 0, len(qterms))
 	for _, qt := range qterms {
 		var alts []alt
@@ -537,8 +548,10 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		}
 		w := qt.Weight * idf(nb, float64(df))
 		denom += w
+		rarity[qt.Word] = 1
 		if df > 0 {
 			specBits += qt.Weight * -math.Log(float64(df)/nb)
+			rarity[qt.Word] = -math.Log(float64(df)/nb) / math.Log(nb)
 		} else {
 			unknown += w
 			unknownWords = append(unknownWords, qt.Word)
@@ -608,17 +621,27 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	for _, c := range topK(lex, pool) {
 		cands[c.slot] = struct{}{}
 	}
-	hasVec := len(qvec) == ix.dims && !isZero(qvec)
+	// A question in the other language (English on Spanish documents)
+	// matches by its words, through the bilingual synonyms; its vector and
+	// character trigrams only measure how foreign it looks.
+	foreign := ix.an.Foreign(query)
+	hasVec := len(qvec) == ix.dims && !isZero(qvec) && !foreign
 	if hasVec {
 		for _, c := range ix.vec.nearest(qvec, pool, s) {
 			cands[c.slot] = struct{}{}
 		}
 	}
 	out := make([]Result, 0, len(cands))
+	// Candidates in slot order: ties in relevance are then broken the same
+	// way on every run (map order is random), so one question always gets
+	// one decision.
 	where := make([]int32, 0, len(cands))
-	lo, hi := ix.opt.CosineLow, ix.opt.CosineHigh
 	for slot := range cands {
 		where = append(where, slot)
+	}
+	slices.Sort(where)
+	lo, hi := ix.opt.CosineLow, ix.opt.CosineHigh
+	for _, slot := range where {
 		it := &ix.items[slot]
 		r := Result{
 			Kind: it.kind, ID: it.id, DocumentID: it.docID, Source: it.source, Page: it.page,
@@ -633,11 +656,11 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 				r.Lexical = math.Max(r.Lexical, (r.Lexical+ix.titleSimLocked(resolved, it.title, nb))/2)
 			}
 		}
-		if it.titleGrams != nil {
+		if it.titleGrams != nil && !foreign {
 			r.TitleMatch = ix.gramCosineLocked(qgrams, it.titleGrams)
 		}
 		if hasVec {
-			cos := float64(dot(qvec, ix.vec.row(slot)))
+			cos := float64(ix.vec.score(qvec, slot))
 			r.Vector = math.Max(0, math.Min(1, (cos-lo)/(hi-lo)))
 		}
 		wl := ix.opt.LexicalWeight
@@ -655,8 +678,11 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(out[b].Relevance, out[a].Relevance) })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(out[b].Relevance, out[a].Relevance) })
 	for rank, i := range order {
+		if foreign {
+			break
+		}
 		it := &ix.items[where[i]]
 		if rank < sentenceMatchCandidates {
 			out[i].TitleMatch = math.Max(out[i].TitleMatch, ix.answerSentenceLocked(qgrams, where[i]).cosine)
@@ -680,13 +706,17 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	for i := range out {
 		out[i].Unknown = unknown
 		out[i].UnknownWords = unknownWords
+		out[i].Rarity = rarity
 	}
 	ix.calibrateLocked(out, where, qgrams, specBits/math.Log(nb))
-	slices.SortFunc(out, func(a, b Result) int {
+	// Equal scores (the same text in two places) rank by source name, then
+	// in the order they were indexed: ids are random, and a tie must not
+	// be settled differently on every run.
+	slices.SortStableFunc(out, func(a, b Result) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.ID, b.ID)
+		return cmp.Compare(a.Source, b.Source)
 	})
 	if len(out) > limit {
 		out = out[:limit]
@@ -748,7 +778,7 @@ func (ix *Index) calibrateLocked(out []Result, slots []int32, q *gramQuery, spec
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(out[b].Relevance, out[a].Relevance) })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(out[b].Relevance, out[a].Relevance) })
 	for rank, i := range order {
 		rival, checked := 0.0, 0
 		for _, j := range order {

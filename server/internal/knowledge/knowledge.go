@@ -15,10 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/relevo/relevo/server/internal/knowledge/analysis"
 	"github.com/relevo/relevo/server/internal/knowledge/embed"
@@ -52,6 +54,8 @@ type Source interface {
 	GetDocument(ctx context.Context, id string) (store.Document, error)
 	ListDocuments(ctx context.Context, limit int, cursor string) ([]store.Document, string, error)
 	DocumentChunks(ctx context.Context, documentID string) ([]store.Chunk, error)
+	DocumentIndex(ctx context.Context, documentID string) (store.IndexData, error)
+	PutDocumentIndex(ctx context.Context, documentID string, d store.IndexData) error
 	GetEntry(ctx context.Context, id string) (store.Entry, error)
 	ListEntries(ctx context.Context, f store.EntryFilter) ([]store.Entry, string, error)
 	KnowledgeChanges(ctx context.Context, afterSequence int64, limit int) ([]store.KnowledgeChange, error)
@@ -71,20 +75,43 @@ type Options struct {
 	Logger        *slog.Logger
 	// Now returns the current time; nil for time.Now.
 	Now func() time.Time
+	// Parser reads uploaded files; nil reads them in this process within
+	// ingest.DefaultLimits. The server reads them in a child process
+	// (package extract).
+	Parser Parser
+}
+
+// Parser reads an uploaded file into blocks or entries. A file it cannot
+// use is an error wrapping ingest.ErrUnreadable.
+type Parser interface {
+	Parse(ctx context.Context, filename, mediaType string, data []byte) (*ingest.Parsed, error)
+}
+
+// InProcess reads files in the calling process within limits: for tests
+// and tools, which trust their files.
+type InProcess struct{ Limits ingest.Limits }
+
+// Parse implements Parser.
+func (p InProcess) Parse(_ context.Context, filename, mediaType string, data []byte) (*ingest.Parsed, error) {
+	return ingest.ParseLimited(filename, mediaType, data, p.Limits)
 }
 
 // Base owns the index and the embedder: it ingests uploads, loads and
 // follows the store, and searches.
 type Base struct {
-	an    *analysis.Analyzer
-	emb   Embedder
-	index *Index
-	chunk ingest.ChunkOptions
-	log   *slog.Logger
-	now   func() time.Time
+	an     *analysis.Analyzer
+	emb    Embedder
+	index  *Index
+	chunk  ingest.ChunkOptions
+	log    *slog.Logger
+	now    func() time.Time
+	parser Parser
 
 	syncMu  sync.Mutex // serialises Load, Apply and Sync
 	lastSeq int64
+	// version names the analysis persisted with each document
+	// (persist.go).
+	version string
 }
 
 // New returns an empty knowledge base.
@@ -104,9 +131,14 @@ func New(opt Options) *Base {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Parser == nil {
+		opt.Parser = InProcess{}
+	}
+	ix := NewIndex(an, emb.Dimensions(), io)
 	return &Base{
-		an: an, emb: emb, index: NewIndex(an, emb.Dimensions(), io),
-		chunk: opt.Chunking, log: opt.Logger, now: opt.Now,
+		an: an, emb: emb, index: ix,
+		chunk: opt.Chunking, log: opt.Logger, now: opt.Now, parser: opt.Parser,
+		version: ix.analysisVersion(),
 	}
 }
 
@@ -130,7 +162,7 @@ type Ingested struct {
 // entries whose Source is the file name. Files without usable text fail
 // with ErrUnreadable.
 func (b *Base) Ingest(ctx context.Context, filename, mediaType string, data []byte) (Ingested, error) {
-	parsed, err := ingest.Parse(filename, mediaType, data)
+	parsed, err := b.parser.Parse(ctx, filename, mediaType, data)
 	if err != nil {
 		return Ingested{}, err
 	}
@@ -204,6 +236,17 @@ func (b *Base) Put(ctx context.Context, in Ingested) error {
 // PutDocument indexes a document's chunks, embedding those whose stored
 // vector is missing or from another model.
 func (b *Base) PutDocument(ctx context.Context, doc store.Document, chunks []store.Chunk) error {
+	chunks, err := b.embedStale(ctx, doc, chunks)
+	if err != nil {
+		return err
+	}
+	b.index.PutDocument(doc, chunks)
+	return nil
+}
+
+// embedStale returns the chunks with every missing vector, or vector of
+// another model, computed.
+func (b *Base) embedStale(ctx context.Context, doc store.Document, chunks []store.Chunk) ([]store.Chunk, error) {
 	var stale []int
 	for i, c := range chunks {
 		if !b.current(c.Embedding, c.EmbeddingModel) {
@@ -218,14 +261,13 @@ func (b *Base) PutDocument(ctx context.Context, doc store.Document, chunks []sto
 		}
 		vecs, err := b.emb.Embed(ctx, texts)
 		if err != nil {
-			return fmt.Errorf("embed chunks of %s: %w", doc.Filename, err)
+			return nil, fmt.Errorf("embed chunks of %s: %w", doc.Filename, err)
 		}
 		for j, i := range stale {
 			chunks[i].Embedding, chunks[i].EmbeddingModel = vecs[j], b.emb.Model()
 		}
 	}
-	b.index.PutDocument(doc, chunks)
-	return nil
+	return chunks, nil
 }
 
 // PutEntry indexes an entry, embedding its question when needed. An entry
@@ -291,6 +333,7 @@ func (b *Base) Load(ctx context.Context, src Source) error {
 		return fmt.Errorf("knowledge sequence: %w", err)
 	}
 	start := time.Now()
+	defer b.index.bulkLoad()()
 	docs, entries := 0, 0
 	cursor := ""
 	for {
@@ -298,10 +341,24 @@ func (b *Base) Load(ctx context.Context, src Source) error {
 		if err != nil {
 			return fmt.Errorf("list documents: %w", err)
 		}
-		for _, d := range list {
-			if err := b.loadDocument(ctx, src, d); err != nil {
+		// Reading a document from the store and decoding (or analysing)
+		// it is most of the work, and runs in parallel; adding it to the
+		// index is the least, and keeps the store's order, so that a
+		// restart numbers the passages as before.
+		prepared := make([]preparedDoc, len(list))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(runtime.GOMAXPROCS(0))
+		for i, d := range list {
+			g.Go(func() (err error) {
+				prepared[i], err = b.prepareDocument(gctx, src, d)
 				return err
-			}
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		for _, p := range prepared {
+			b.index.putAnalysed(p.doc, p.chunks, p.analysed)
 			docs++
 		}
 		if next == "" || len(list) == 0 {
@@ -332,11 +389,54 @@ func (b *Base) Load(ctx context.Context, src Source) error {
 }
 
 func (b *Base) loadDocument(ctx context.Context, src Source, d store.Document) error {
+	p, err := b.prepareDocument(ctx, src, d)
+	if err != nil {
+		return err
+	}
+	b.index.putAnalysed(p.doc, p.chunks, p.analysed)
+	return nil
+}
+
+// preparedDoc is a document read from the store, ready to be indexed.
+type preparedDoc struct {
+	doc      store.Document
+	chunks   []store.Chunk
+	analysed *analysedDoc
+}
+
+// prepareDocument reads a document's chunks and their persisted analysis
+// when it is of this version and these chunks; otherwise it analyses the
+// chunks and persists the result for the next load.
+func (b *Base) prepareDocument(ctx context.Context, src Source, d store.Document) (preparedDoc, error) {
 	chunks, err := src.DocumentChunks(ctx, d.ID)
 	if err != nil {
-		return fmt.Errorf("chunks of %s: %w", d.ID, err)
+		return preparedDoc{}, fmt.Errorf("chunks of %s: %w", d.ID, err)
 	}
-	return b.PutDocument(ctx, d, chunks)
+	if chunks, err = b.embedStale(ctx, d, chunks); err != nil {
+		return preparedDoc{}, err
+	}
+	data, err := src.DocumentIndex(ctx, d.ID)
+	switch {
+	case err == nil && data.Version == b.version:
+		a, err := decodeAnalysed(d, chunks, data.Data)
+		if err == nil {
+			a.quantise(b.index.dims, chunks)
+			return preparedDoc{d, chunks, a}, nil
+		}
+		if !errors.Is(err, errStale) {
+			b.log.WarnContext(ctx, "persisted analysis unreadable; analysing again", "document", d.ID, "err", err)
+		}
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return preparedDoc{}, fmt.Errorf("analysis of %s: %w", d.ID, err)
+	}
+	a := b.index.analyse(d, chunks)
+	a.quantise(b.index.dims, chunks)
+	err = src.PutDocumentIndex(ctx, d.ID, store.IndexData{Version: b.version, Data: encodeAnalysed(chunks, a)})
+	if err != nil && !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
+		// The index is right without it; the next load analyses again.
+		b.log.WarnContext(ctx, "could not persist a document's analysis", "document", d.ID, "err", err)
+	}
+	return preparedDoc{d, chunks, a}, nil
 }
 
 // Apply brings the index up to date with the given changes, reading the

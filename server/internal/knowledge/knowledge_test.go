@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -160,10 +161,35 @@ type fakeSource struct {
 	chunks  map[string][]store.Chunk
 	entries map[string]store.Entry
 	log     []store.KnowledgeChange
+
+	mu       sync.Mutex // documents load in parallel
+	analyses map[string]store.IndexData
+	puts     int // PutDocumentIndex calls
 }
 
 func newFakeSource() *fakeSource {
-	return &fakeSource{docs: map[string]store.Document{}, chunks: map[string][]store.Chunk{}, entries: map[string]store.Entry{}}
+	return &fakeSource{docs: map[string]store.Document{}, chunks: map[string][]store.Chunk{}, entries: map[string]store.Entry{}, analyses: map[string]store.IndexData{}}
+}
+
+func (f *fakeSource) DocumentIndex(_ context.Context, id string) (store.IndexData, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.analyses[id]
+	if !ok {
+		return d, store.ErrNotFound
+	}
+	return d, nil
+}
+
+func (f *fakeSource) PutDocumentIndex(_ context.Context, id string, d store.IndexData) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.docs[id]; !ok {
+		return store.ErrNotFound
+	}
+	f.analyses[id] = d
+	f.puts++
+	return nil
 }
 
 func (f *fakeSource) change(kind, id string, deleted bool) {
@@ -337,5 +363,76 @@ func TestStoredEmbeddingsOfAnotherModelAreRecomputed(t *testing.T) {
 	}
 	if r := top(t, b, "descargar certificados perfil"); r.Vector == 0 {
 		t.Fatalf("vector score 0: stale embedding was used: %+v", r)
+	}
+}
+
+// TestTheSameTextRanksTheSameOnEveryBuild: two copies of one passage (a FAQ
+// entry uploaded twice) tie exactly, and the tie goes the same way on every
+// build of the index, so a question always gets the same answer.
+func TestTheSameTextRanksTheSameOnEveryBuild(t *testing.T) {
+	entry := "# ¿Por qué se culpa a ciertos grupos?\n\nEl miedo y la ansiedad pueden llevar al estigma social hacia personas que estuvieron en cuarentena. El estigma se asocia a la falta de información sobre cómo se propaga la enfermedad, la necesidad de culpar a alguien y los rumores.\n"
+	other := "# ¿Cómo se propaga?\n\nSe propaga por gotitas al toser o estornudar y al tocar superficies contaminadas.\n"
+	build := func() []string {
+		b := New(Options{Language: "es"})
+		for name, text := range map[string]string{"a-22.md": entry, "a-2.md": entry, "b.md": other} {
+			in, err := b.Ingest(t.Context(), name, "", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Put(t.Context(), in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rs, err := b.Search(t.Context(), "¿por qué la gente culpa a los que estuvieron en cuarentena?", 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rs {
+			got = append(got, fmt.Sprintf("%s %.17g", r.Source, r.Score))
+		}
+		return got
+	}
+	want := build()
+	if len(want) < 2 || !strings.HasPrefix(want[0], "a-2.md ") || !strings.HasPrefix(want[1], "a-22.md ") ||
+		strings.TrimPrefix(want[0], "a-2.md ") != strings.TrimPrefix(want[1], "a-22.md ") {
+		t.Fatalf("the two copies do not tie exactly, first by name: %q", want)
+	}
+	for range 10 {
+		if got := build(); !slices.Equal(got, want) {
+			t.Fatalf("another build ranks differently:\n got %q\nwant %q", got, want)
+		}
+	}
+}
+
+// TestAnAnswerOverSeveralPassagesKeepsItsQuestionAsTitle: a FAQ entry per
+// file whose answer is cut into passages keeps its question as the title of
+// each, so a passage of a long answer that mentions a topic in passing
+// does not outrank the entry whose question is that topic.
+func TestAnAnswerOverSeveralPassagesKeepsItsQuestionAsTitle(t *testing.T) {
+	long := "# ¿Debo usar mascarilla?\n\n" +
+		strings.Repeat("La población general sana no necesita utilizar mascarillas si no presenta síntomas respiratorios. ", 8) + "\n\n" +
+		strings.Repeat("Las existencias de mascarillas se agotan y conviene no derrocharlas. ", 4) + "\n\n" +
+		"Las medidas más eficaces para protegerse son lavarse las manos con frecuencia y mantener la distancia.\n"
+	files := map[string]string{
+		"mascarilla.md": long,
+		"manos.md":      "# ¿Por qué lavarse las manos?\n\nLa higiene de las manos es la medida más importante para evitar infecciones.\n",
+		"sintomas.md":   "# ¿Cuáles son los síntomas?\n\nFiebre, tos seca y cansancio.\n",
+	}
+	b := New(Options{Language: "es"})
+	for name, text := range files {
+		in, err := b.Ingest(t.Context(), name, "", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "mascarilla.md" && len(in.Chunks) < 2 {
+			t.Fatalf("the long answer is %d passage(s); the test needs it cut", len(in.Chunks))
+		}
+		if err := b.Put(t.Context(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := top(t, b, "¿cómo me lavo las manos?"); r.Source != "manos.md" {
+		t.Fatalf("top = %s (%.2f) %q, want manos.md", r.Source, r.Score, r.Text)
 	}
 }

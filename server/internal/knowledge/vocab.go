@@ -65,7 +65,7 @@ func (v *vocab) remove(term string) {
 // substitution or transposition) away from stem, most frequent first, at
 // most limit.
 func (v *vocab) nearby(stem string, limit int, buf []*posting) []*posting {
-	found := buf[:0]
+	var near []vocabTerm
 	sig := letterSig(stem)
 	n := utf8.RuneCountInString(stem)
 	for l := n - 1; l <= n+1; l++ {
@@ -74,13 +74,21 @@ func (v *vocab) nearby(stem string, limit int, buf []*posting) []*posting {
 				continue
 			}
 			if analysis.WithinOneEdit(stem, t.term) {
-				found = append(found, t.p)
+				near = append(near, t)
 			}
 		}
 	}
-	slices.SortFunc(found, func(a, b *posting) int { return cmp.Compare(len(b.slots), len(a.slots)) })
-	if len(found) > limit {
-		found = found[:limit]
+	// Equally frequent neighbours in word order: buckets fill in map
+	// order, and the cut at limit must not depend on it.
+	slices.SortFunc(near, func(a, b vocabTerm) int {
+		if c := cmp.Compare(len(b.p.slots), len(a.p.slots)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.term, b.term)
+	})
+	found := buf[:0]
+	for _, t := range near[:min(len(near), limit)] {
+		found = append(found, t.p)
 	}
 	return found
 }

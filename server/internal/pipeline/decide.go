@@ -3,30 +3,17 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
-
-	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 	"github.com/relevo/relevo/server/internal/agents"
 	"github.com/relevo/relevo/server/internal/agents/rules"
+	"github.com/relevo/relevo/server/internal/knowledge/analysis"
+	"github.com/relevo/relevo/server/internal/message"
 	"github.com/relevo/relevo/server/internal/store"
-)
-
-// Message kinds stored in store.Message.Kind.
-const (
-	KindText        = "text"
-	KindChoice      = "choice"
-	KindMedia       = "media"
-	KindAudio       = "audio"
-	KindLocation    = "location"
-	KindContacts    = "contacts"
-	KindReaction    = "reaction"
-	KindUnsupported = "unsupported"
-	KindTemplate    = "template"
-	KindMarkRead    = "mark_read"
 )
 
 // Button ids of the feedback offered after a knowledge-base answer. Channel
@@ -45,9 +32,15 @@ const (
 // decide computes the result for a claim. It reads the store but writes
 // nothing; the caller commits the result.
 func (e *Engine) decide(ctx context.Context, claim *store.Claim) (store.RunResult, error) {
+	res, err := e.decideTurn(ctx, claim)
+	res.Replies = e.withWindow(res.Replies)
+	return res, err
+}
+
+func (e *Engine) decideTurn(ctx context.Context, claim *store.Claim) (store.RunResult, error) {
 	conv := claim.Conversation
 	msgs := claim.Messages
-	now := time.Now()
+	now := e.cfg.Now()
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
 		ids[i] = m.ID
@@ -55,14 +48,28 @@ func (e *Engine) decide(ctx context.Context, claim *store.Claim) (store.RunResul
 	run := store.RunRecord{ConversationID: conv.ID, MessageIDs: ids}
 	last := msgs[len(msgs)-1]
 
-	if conv.Paused(now) {
+	// The ownership state machine: a person's pause that ran out gives the
+	// conversation back before this turn is taken; the customer's message
+	// reopens a resolved conversation.
+	var events []store.Event
+	ticketOpen := conv.OpenTicketID != ""
+	if conv.State == store.StateHuman && !conv.Paused(now) {
+		events = append(events, store.Event{Cause: store.CauseTimeout, Actor: "system",
+			Reason: "the person's pause ended at " + conv.PausedUntil.UTC().Format(time.RFC3339)})
+		conv.State = store.Next(conv.State, store.CauseTimeout, ticketOpen)
+	}
+	events = append(events, store.Event{Cause: store.CauseCustomerMessage, Actor: "customer"})
+	conv.State = store.Next(conv.State, store.CauseCustomerMessage, ticketOpen)
+	botAnswer := append(slices.Clone(events), store.Event{Cause: store.CauseBotAnswer, Actor: "bot"})
+
+	if conv.Paused(now) || conv.State == store.StateHuman {
 		run.Outcome = OutcomeSilent
-		run.Reason = fmt.Sprintf("bot paused until %s", conv.PausedUntil.Format(time.RFC3339))
-		return store.RunResult{Run: run}, nil
+		run.Reason = fmt.Sprintf("a person is in charge: bot paused until %s", conv.PausedUntil.Format(time.RFC3339))
+		return store.RunResult{Run: run, Events: events}, nil
 	}
 
-	if conv.State == store.StateTicketOpen && conv.OpenTicketID != "" {
-		res := store.RunResult{FollowUpTicketID: conv.OpenTicketID}
+	if ticketOpen {
+		res := store.RunResult{FollowUpTicketID: conv.OpenTicketID, Events: events}
 		run.Outcome = OutcomeFollowUp
 		run.TicketID = conv.OpenTicketID
 		run.Reason = "ticket " + conv.OpenTicketID + " is open: messages attached to it"
@@ -81,12 +88,12 @@ func (e *Engine) decide(ctx context.Context, claim *store.Claim) (store.RunResul
 		run.Outcome = string(agents.OutcomeSmalltalk)
 		run.Reason = fixedReason
 		run.Reply = fixed
-		return store.RunResult{Run: run, Replies: []store.OutboundDraft{e.reply(last, 0, fixed, e.profile.Triage.Name, nil)}}, nil
+		return store.RunResult{Run: run, Events: botAnswer, Replies: []store.OutboundDraft{e.reply(last, 0, fixed, e.profile.Triage.Name, nil)}}, nil
 	}
 	if text == "" {
 		run.Outcome = OutcomeSilent
 		run.Reason = "nothing to answer (reactions or empty messages)"
-		return store.RunResult{Run: run}, nil
+		return store.RunResult{Run: run, Events: events}, nil
 	}
 
 	history, err := e.history(ctx, conv.ID, ids)
@@ -94,18 +101,37 @@ func (e *Engine) decide(ctx context.Context, claim *store.Claim) (store.RunResul
 		return store.RunResult{}, err
 	}
 
-	// The feedback buttons sent with an answer come back as choices.
-	if c := choiceOf(last); c == ChoiceFeedbackYes {
+	// The feedback buttons sent with an answer come back as choices; a
+	// customer may also type the button's words.
+	if c := choiceOf(last); c == ChoiceFeedbackYes || e.typedConfirmation(text, history) {
 		run.Outcome = string(agents.OutcomeSmalltalk)
 		run.Reason = "user confirmed the answer helped"
 		run.Reply = e.profile.Messages.FeedbackThanks
-		return store.RunResult{Run: run, Replies: []store.OutboundDraft{e.reply(last, 0, run.Reply, e.profile.Triage.Name, nil)}}, nil
+		confirmed := append(slices.Clone(events), store.Event{Cause: store.CauseConfirmed, Actor: "customer", Reason: text})
+		return store.RunResult{Run: run, Events: confirmed, Confirmation: text,
+			Replies: []store.OutboundDraft{e.reply(last, 0, run.Reply, e.profile.Triage.Name, nil)}}, nil
 	} else if c == ChoiceFeedbackHuman {
 		question := lastUserQuestion(history)
 		if question == "" {
 			question = text
 		}
-		return e.escalate(run, last, history, question, "user asked for a person after the bot's answer", nil), nil
+		return e.escalate(run, last, history, question, "user asked for a person after the bot's answer", nil,
+			append(events, store.Event{Cause: store.CauseAskHuman, Actor: "customer", Reason: text})), nil
+	}
+
+	// Frustration and loops go to a person before the agents answer again.
+	if reason, detail := e.handOffTurn(text, history); reason != "" {
+		question := text
+		if reason == ReasonFrustration {
+			if q := lastUserQuestion(history); q != "" {
+				question = q + "\n" + text
+			}
+		}
+		steps := []agents.Step{{Agent: e.profile.Human.Name, Kind: "decision", Detail: reason + ": " + detail}}
+		res := e.escalate(run, last, history, question, reason, steps,
+			append(events, store.Event{Cause: store.CauseHandoff, Actor: "bot", Reason: reason}))
+		res.OpenTicket.Personal, _ = rules.Personal(question, "")
+		return res, nil
 	}
 
 	in := agents.Input{
@@ -123,7 +149,11 @@ func (e *Engine) decide(ctx context.Context, claim *store.Claim) (store.RunResul
 		run.Trace = trace
 	}
 	if r.Outcome == agents.OutcomeEscalate {
-		res := e.escalate(run, last, history, r.TicketQuestion, r.HandoffReason, r.Steps)
+		handoff := store.Event{Cause: store.CauseHandoff, Actor: "bot", Reason: r.HandoffReason}
+		if rules.AsksForHuman(analysis.Words(text)) {
+			handoff = store.Event{Cause: store.CauseAskHuman, Actor: "customer", Reason: r.HandoffReason}
+		}
+		res := e.escalate(run, last, history, r.TicketQuestion, r.HandoffReason, r.Steps, append(events, handoff))
 		// One rule decides whether a ticket is personal, whatever route
 		// the run took to a person (triage, a low-confidence search, a
 		// failing model).
@@ -134,13 +164,13 @@ func (e *Engine) decide(ctx context.Context, claim *store.Claim) (store.RunResul
 	run.Reason = reasonOf(r)
 	run.Reply = r.Reply
 	agent := e.profile.Triage.Name
-	var buttons []*relevov1.Button
+	var buttons []message.Button
 	if r.Outcome == agents.OutcomeAnswer {
 		agent = e.profile.Knowledge.Name
 		if e.profile.Knowledge.OfferFeedback && e.profile.Messages.FeedbackQuestion != "" {
-			buttons = []*relevov1.Button{
-				{Id: ChoiceFeedbackYes, Title: e.profile.Messages.FeedbackYes},
-				{Id: ChoiceFeedbackHuman, Title: e.profile.Messages.FeedbackHuman},
+			buttons = []message.Button{
+				{ID: ChoiceFeedbackYes, Title: e.profile.Messages.FeedbackYes},
+				{ID: ChoiceFeedbackHuman, Title: e.profile.Messages.FeedbackHuman},
 			}
 		}
 	}
@@ -148,7 +178,32 @@ func (e *Engine) decide(ctx context.Context, claim *store.Claim) (store.RunResul
 	if len(buttons) > 0 {
 		reply += "\n\n" + e.profile.Messages.FeedbackQuestion
 	}
-	return store.RunResult{Run: run, Replies: []store.OutboundDraft{e.reply(last, 0, reply, agent, buttons)}}, nil
+	if r.Outcome == agents.OutcomeAnswer {
+		if detail, loop := e.repeatedAnswer(reply, history); loop {
+			steps := append(slices.Clone(r.Steps), agents.Step{Agent: e.profile.Human.Name, Kind: "decision", Detail: ReasonLoop + ": " + detail})
+			run.Trace = nil
+			res := e.escalate(run, last, history, text, ReasonLoop, steps,
+				append(events, store.Event{Cause: store.CauseHandoff, Actor: "bot", Reason: ReasonLoop}))
+			res.OpenTicket.Personal, _ = rules.Personal(text, "")
+			return res, nil
+		}
+	}
+	return store.RunResult{Run: run, Events: botAnswer, Replies: []store.OutboundDraft{e.reply(last, 0, reply, agent, buttons)}}, nil
+}
+
+// typedConfirmation: the customer typed the words of the "it helped"
+// button right after an answer of the knowledge base.
+func (e *Engine) typedConfirmation(text string, history []store.Message) bool {
+	yes := strings.Join(analysis.Words(e.profile.Messages.FeedbackYes), " ")
+	if yes == "" || strings.Join(analysis.Words(text), " ") != yes {
+		return false
+	}
+	for i := len(history) - 1; i >= 0; i-- {
+		if m := history[i]; m.Direction == store.Outbound && m.Author == store.AuthorBot {
+			return m.AuthorName == e.profile.Knowledge.Name
+		}
+	}
+	return false
 }
 
 func reasonOf(r agents.Result) string {
@@ -160,7 +215,7 @@ func reasonOf(r agents.Result) string {
 	return string(r.Outcome)
 }
 
-func (e *Engine) escalate(run store.RunRecord, last store.Message, history []store.Message, question, reason string, steps []agents.Step) store.RunResult {
+func (e *Engine) escalate(run store.RunRecord, last store.Message, history []store.Message, question, reason string, steps []agents.Step, events []store.Event) store.RunResult {
 	run.Outcome = string(agents.OutcomeEscalate)
 	run.Reason = reason
 	run.Reply = e.profile.Human.HandoffMessage
@@ -175,24 +230,22 @@ func (e *Engine) escalate(run store.RunRecord, last store.Message, history []sto
 		Replies:    []store.OutboundDraft{e.reply(last, 0, e.profile.Human.HandoffMessage, e.profile.Human.Name, nil)},
 		OpenTicket: &store.TicketDraft{Question: question, HandoffReason: reason, Context: history},
 		NoticeSent: true,
+		Events:     events,
 	}
 }
 
 // reply builds an outbound text draft answering the inbound message last.
 // The dedupe key ties it to that message, so a re-run after a crash cannot
 // queue it twice.
-func (e *Engine) reply(last store.Message, ordinal int, text, agent string, buttons []*relevov1.Button) store.OutboundDraft {
-	d := store.OutboundDraft{
-		Kind:       KindText,
+func (e *Engine) reply(last store.Message, ordinal int, text, agent string, buttons []message.Button) store.OutboundDraft {
+	return store.OutboundDraft{
+		Kind:       message.KindText,
 		Text:       text,
+		Details:    message.Details{Buttons: buttons},
 		AuthorName: agent,
 		Author:     store.AuthorBot,
 		DedupeKey:  fmt.Sprintf("reply:%s:%d", last.ID, ordinal),
 	}
-	if len(buttons) > 0 {
-		d.Payload, _ = protojson.Marshal(&relevov1.OutboundMessage{Buttons: buttons})
-	}
-	return d
 }
 
 // render turns a burst of inbound messages into the text the agents answer.
@@ -203,12 +256,12 @@ func (e *Engine) render(ctx context.Context, msgs []store.Message) (text, fixed,
 	unsupported, voice := 0, 0
 	for _, m := range msgs {
 		switch m.Kind {
-		case KindReaction:
+		case message.KindReaction:
 			continue
-		case KindUnsupported:
+		case message.KindUnsupported:
 			unsupported++
 			continue
-		case KindAudio:
+		case message.KindAudio:
 			t, ok := e.transcribe(ctx, m)
 			if !ok {
 				voice++
@@ -216,7 +269,7 @@ func (e *Engine) render(ctx context.Context, msgs []store.Message) (text, fixed,
 			}
 			parts = append(parts, t)
 			continue
-		case KindChoice:
+		case message.KindChoice:
 			if c := choiceOf(m); c == ChoiceFeedbackYes || c == ChoiceFeedbackHuman {
 				parts = append(parts, m.Text)
 				continue
@@ -238,15 +291,21 @@ func (e *Engine) render(ctx context.Context, msgs []store.Message) (text, fixed,
 	return "", "", ""
 }
 
+// transcribe reads the voice note's bytes, stored apart from the message,
+// and turns them into text; false when there are none (the adapter did not
+// download them) or the transcription failed.
 func (e *Engine) transcribe(ctx context.Context, m store.Message) (string, bool) {
-	if e.transcriber == nil {
+	if e.transcriber == nil || m.Details.Media == nil {
 		return "", false
 	}
-	var in relevov1.InboundMessage
-	if err := protojson.Unmarshal(m.Payload, &in); err != nil || len(in.GetMedia().GetData()) == 0 {
+	audio, err := e.st.MessageMedia(ctx, m.ID)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			e.log.Warn("read voice note", "message", m.ID, "err", err)
+		}
 		return "", false
 	}
-	t, err := e.transcriber.Transcribe(ctx, in.GetMedia().GetData(), in.GetMedia().GetMimeType())
+	t, err := e.transcriber.Transcribe(ctx, audio, m.Details.Media.MIMEType)
 	if err != nil {
 		e.log.Warn("transcription failed", "message", m.ID, "err", err)
 		return "", false
@@ -256,14 +315,10 @@ func (e *Engine) transcribe(ctx context.Context, m store.Message) (string, bool)
 }
 
 func choiceOf(m store.Message) string {
-	if m.Kind != KindChoice || len(m.Payload) == 0 {
+	if m.Kind != message.KindChoice {
 		return ""
 	}
-	var in relevov1.InboundMessage
-	if err := protojson.Unmarshal(m.Payload, &in); err != nil {
-		return ""
-	}
-	return in.GetChoice().GetId()
+	return m.Details.ChoiceID()
 }
 
 // history returns the conversation before the claimed messages, oldest first.
@@ -278,7 +333,7 @@ func (e *Engine) history(ctx context.Context, conversationID string, claimed []s
 	}
 	var out []store.Message
 	for _, m := range all {
-		if skip[m.ID] || m.Kind == KindMarkRead || strings.TrimSpace(m.Text) == "" {
+		if skip[m.ID] || m.Kind == message.KindMarkRead || strings.TrimSpace(m.Text) == "" {
 			continue
 		}
 		out = append(out, m)
@@ -302,7 +357,7 @@ func turns(msgs []store.Message) []agents.Turn {
 func lastUserQuestion(history []store.Message) string {
 	for i := len(history) - 1; i >= 0; i-- {
 		m := history[i]
-		if m.Direction == store.Inbound && m.Kind != KindChoice && strings.TrimSpace(m.Text) != "" {
+		if m.Direction == store.Inbound && m.Kind != message.KindChoice && strings.TrimSpace(m.Text) != "" {
 			return m.Text
 		}
 	}

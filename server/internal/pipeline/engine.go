@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/relevo/relevo/server/internal/agents"
+	"github.com/relevo/relevo/server/internal/knowledge/analysis"
+	"github.com/relevo/relevo/server/internal/message"
 	"github.com/relevo/relevo/server/internal/store"
 )
 
@@ -53,11 +55,37 @@ type Config struct {
 	// Owner names this process in leases (host:pid); must be unique per
 	// replica.
 	Owner string
+	// ServiceWindows is each channel's customer-service window (WhatsApp:
+	// 24h): replies are free-form until this long after the customer's
+	// last message. A channel not listed has none.
+	ServiceWindows map[string]time.Duration
+	// SettleInterval is how often outcomes decided by time are recorded
+	// (default 30s).
+	SettleInterval time.Duration
+	// Now is the clock (tests move it forward); nil: the system clock.
+	Now func() time.Time
+}
+
+// Store is what the pipeline needs of the store: claims and their atomic
+// completion, the outbox, a conversation's history, the settling of
+// resolved conversations and the wake-up notifications. store.Store is
+// one.
+type Store interface {
+	ClaimConversation(ctx context.Context, owner string, lease time.Duration) (*store.Claim, error)
+	CompleteRun(ctx context.Context, claim *store.Claim, result store.RunResult) error
+	ReleaseClaim(ctx context.Context, claim *store.Claim, retryAfter time.Duration) error
+	EnqueueOutbound(ctx context.Context, conversationID string, drafts []store.OutboundDraft) error
+	RepliesTo(ctx context.Context, inboundID string) (replies []store.Message, processed bool, err error)
+	ListMessages(ctx context.Context, conversationID string, limit int) ([]store.Message, error)
+	// MessageMedia reads a voice note's bytes to transcribe them.
+	MessageMedia(ctx context.Context, messageID string) ([]byte, error)
+	SettleConversations(ctx context.Context, p store.SettlePolicy) (int, error)
+	Subscribe(ctx context.Context, topics ...string) <-chan string
 }
 
 // Engine runs the workers.
 type Engine struct {
-	st          store.Store
+	st          Store
 	chain       Decider
 	profile     *agents.Profile
 	transcriber Transcriber // nil: voice notes get a polite reply
@@ -65,13 +93,14 @@ type Engine struct {
 	cfg         Config
 	log         *slog.Logger
 	readReceipt map[string]bool
+	an          *analysis.Analyzer
 
 	wake    *wakeups
 	waiters *waiters
 }
 
 // New returns an engine. transcriber and observer may be nil.
-func New(st store.Store, chain Decider, profile *agents.Profile, transcriber Transcriber, observer Observer, cfg Config, log *slog.Logger) *Engine {
+func New(st Store, chain Decider, profile *agents.Profile, transcriber Transcriber, observer Observer, cfg Config, log *slog.Logger) *Engine {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 1
 	}
@@ -84,6 +113,12 @@ func New(st store.Store, chain Decider, profile *agents.Profile, transcriber Tra
 	if cfg.HistoryMessages <= 0 {
 		cfg.HistoryMessages = 20
 	}
+	if cfg.SettleInterval <= 0 {
+		cfg.SettleInterval = 30 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	rr := map[string]bool{}
 	for _, c := range cfg.ReadReceiptChannels {
 		rr[c] = true
@@ -91,6 +126,7 @@ func New(st store.Store, chain Decider, profile *agents.Profile, transcriber Tra
 	return &Engine{
 		st: st, chain: chain, profile: profile, transcriber: transcriber, observer: observer,
 		cfg: cfg, log: log, readReceipt: rr, wake: newWakeups(cfg.Workers), waiters: newWaiters(),
+		an: analysis.New(profile.Company.Language),
 	}
 }
 
@@ -106,7 +142,11 @@ func New(st store.Store, chain Decider, profile *agents.Profile, transcriber Tra
 func (e *Engine) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	notes := e.st.Subscribe(ctx, store.TopicInbox)
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		e.settle(ctx)
+	}()
 	go func() {
 		defer wg.Done()
 		for range notes {
@@ -214,7 +254,7 @@ func (e *Engine) markRead(ctx context.Context, claim *store.Claim) {
 		return
 	}
 	last := claim.Messages[len(claim.Messages)-1]
-	draft := store.OutboundDraft{Kind: KindMarkRead, ReplyTo: last.ChannelMessageID, DedupeKey: "read:" + last.ID}
+	draft := store.OutboundDraft{Kind: message.KindMarkRead, ReplyTo: last.ChannelMessageID, DedupeKey: "read:" + last.ID}
 	if err := e.st.EnqueueOutbound(ctx, conv.ID, []store.OutboundDraft{draft}); err != nil {
 		e.log.Warn("queue mark-read", "conversation", conv.ID, "err", err)
 	}

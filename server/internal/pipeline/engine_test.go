@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
-
-	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 	"github.com/relevo/relevo/server/internal/agents"
+	"github.com/relevo/relevo/server/internal/message"
 	"github.com/relevo/relevo/server/internal/store"
 	"github.com/relevo/relevo/server/internal/store/sqlite"
 )
@@ -54,6 +52,8 @@ func (c *scriptedChain) Run(ctx context.Context, in agents.Input) agents.Result 
 		case <-ctx.Done():
 		}
 	}
+	// The run takes this long, as a model call would: what lets runs of
+	// different conversations overlap.
 	time.Sleep(c.delay)
 	if strings.HasPrefix(in.Text, "ayuda") {
 		return agents.Result{Outcome: agents.OutcomeEscalate, HandoffReason: "scripted", TicketQuestion: in.Text, Agents: []string{"T", "H"}}
@@ -113,9 +113,8 @@ func run(t *testing.T, e *Engine) (stop func()) {
 
 func accept(t *testing.T, st store.Store, address, id, text string, at time.Time) store.AcceptResult {
 	t.Helper()
-	payload, _ := protojson.Marshal(&relevov1.InboundMessage{Text: text})
 	res, err := st.AcceptInbound(context.Background(), store.InboundMessage{
-		Contact: store.Contact{Channel: "test", Address: address}, ChannelMessageID: id, Kind: KindText, Text: text, Payload: payload, SentAt: at,
+		Contact: store.Contact{Channel: "test", Address: address}, ChannelMessageID: id, Kind: message.KindText, Text: text, SentAt: at,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -123,15 +122,17 @@ func accept(t *testing.T, st store.Store, address, id, text string, at time.Time
 	return res
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+// processed waits for the run that processes the inbound message and
+// returns its replies. The bound ends a stuck test; it measures nothing.
+func processed(t *testing.T, e *Engine, messageID string) []store.Message {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	replies, err := e.WaitProcessed(ctx, messageID)
+	if err != nil {
+		t.Fatalf("waiting for the run of message %s: %v", messageID, err)
 	}
+	return replies
 }
 
 func replies(t *testing.T, st store.Store, convID string) []store.Message {
@@ -142,7 +143,7 @@ func replies(t *testing.T, st store.Store, convID string) []store.Message {
 	}
 	var out []store.Message
 	for _, m := range msgs {
-		if m.Direction == store.Outbound && m.Kind != KindMarkRead {
+		if m.Direction == store.Outbound && m.Kind != message.KindMarkRead {
 			out = append(out, m)
 		}
 	}
@@ -157,8 +158,12 @@ func TestABurstWaitingForTheBotIsAnsweredTogetherInChannelOrder(t *testing.T) {
 	accept(t, st, "u1", "m3", "tercero", base.Add(3*time.Second))
 	accept(t, st, "u1", "m1", "primero", base.Add(1*time.Second))
 	res := accept(t, st, "u1", "m2", "segundo", base.Add(2*time.Second))
-	run(t, newEngine(t, st, chain, Config{Workers: 4}))
-	waitFor(t, "the reply", func() bool { return len(replies(t, st, res.ConversationID)) == 1 })
+	e := newEngine(t, st, chain, Config{Workers: 4})
+	run(t, e)
+	processed(t, e, res.MessageID)
+	if got := replies(t, st, res.ConversationID); len(got) != 1 {
+		t.Fatalf("%d replies to the burst, want one", len(got))
+	}
 	in := chain.seen()
 	if len(in) != 1 || in[0].Text != "primero\nsegundo\ntercero" {
 		t.Fatalf("agents saw %+v, want one input with the three messages in channel order", in)
@@ -172,26 +177,21 @@ func TestConversationsRunInParallelAndEachStrictlyInOrder(t *testing.T) {
 	run(t, e)
 	const users, perUser = 12, 4
 	convs := map[string]bool{}
+	var ids []string
 	for i := 0; i < perUser; i++ {
 		for u := 0; u < users; u++ {
 			res := accept(t, st, fmt.Sprintf("user-%d", u), fmt.Sprintf("u%d-m%d", u, i), fmt.Sprintf("mensaje %d", i), time.Now())
 			convs[res.ConversationID] = true
+			ids = append(ids, res.MessageID)
 			e.Kick()
 		}
+		// Customers keep writing while earlier runs are in flight: the
+		// spacing of the rounds is the load under test, not a wait.
 		time.Sleep(5 * time.Millisecond)
 	}
-	waitFor(t, "every message processed", func() bool {
-		total := 0
-		for c := range convs {
-			msgs, _ := st.ListMessages(context.Background(), c, 100)
-			for _, m := range msgs {
-				if m.Direction == store.Inbound && m.Processed {
-					total++
-				}
-			}
-		}
-		return total == users*perUser
-	})
+	for _, id := range ids {
+		processed(t, e, id)
+	}
 	chain.mu.Lock()
 	overlaps := chain.overlaps
 	chain.mu.Unlock()
@@ -216,24 +216,30 @@ func TestAnOpenTicketSilencesTheBotAndTheNoticeIsRateLimited(t *testing.T) {
 	run(t, e)
 	res := accept(t, st, "u1", "m1", "ayuda con mi factura", time.Now())
 	e.Kick()
-	waitFor(t, "the ticket", func() bool {
-		c, _ := st.GetConversation(context.Background(), res.ConversationID)
-		return c.OpenTicketID != ""
-	})
-	accept(t, st, "u1", "m2", "es urgente", time.Now())
-	e.Kick()
-	waitFor(t, "the follow-up", func() bool {
-		c, _ := st.GetConversation(context.Background(), res.ConversationID)
-		tk, _ := st.GetTicket(context.Background(), c.OpenTicketID)
-		return len(tk.FollowUps) == 1
-	})
-	accept(t, st, "u1", "m3", "sigo esperando", time.Now())
-	e.Kick()
-	waitFor(t, "the second follow-up", func() bool {
-		c, _ := st.GetConversation(context.Background(), res.ConversationID)
-		tk, _ := st.GetTicket(context.Background(), c.OpenTicketID)
-		return len(tk.FollowUps) == 2
-	})
+	processed(t, e, res.MessageID)
+	followUps := func() int {
+		t.Helper()
+		c, err := st.GetConversation(context.Background(), res.ConversationID)
+		if err != nil || c.OpenTicketID == "" {
+			t.Fatalf("conversation %+v, %v: want a ticket open", c, err)
+		}
+		tk, err := st.GetTicket(context.Background(), c.OpenTicketID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(tk.FollowUps)
+	}
+	if n := followUps(); n != 0 {
+		t.Fatalf("%d follow-ups on a new ticket", n)
+	}
+	for i, text := range []string{"es urgente", "sigo esperando"} {
+		m := accept(t, st, "u1", fmt.Sprintf("m%d", i+2), text, time.Now())
+		e.Kick()
+		processed(t, e, m.MessageID)
+		if n := followUps(); n != i+1 {
+			t.Fatalf("%d follow-ups after %q, want %d", n, text, i+1)
+		}
+	}
 	if n := len(chain.seen()); n != 1 {
 		t.Fatalf("the agents ran %d times; while the ticket is open they must not run", n)
 	}
@@ -256,11 +262,9 @@ func TestAPausedConversationGetsNoReply(t *testing.T) {
 	if _, err := st.SetPausedUntil(context.Background(), res.ConversationID, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	run(t, newEngine(t, st, chain, Config{Workers: 1}))
-	waitFor(t, "the message processed", func() bool {
-		m, _ := st.GetMessage(context.Background(), res.MessageID)
-		return m.Processed
-	})
+	e := newEngine(t, st, chain, Config{Workers: 1})
+	run(t, e)
+	processed(t, e, res.MessageID)
 	if got := replies(t, st, res.ConversationID); len(got) != 0 || len(chain.seen()) != 0 {
 		t.Fatalf("paused conversation answered: %v", got)
 	}
@@ -275,12 +279,18 @@ func TestAClaimOfADeadWorkerIsTakenOverAfterItsLeaseAndAnsweredOnce(t *testing.T
 		t.Fatalf("claim: %v %v", dead, err)
 	}
 	healthy := &scriptedChain{}
-	run(t, newEngine(t, st, healthy, Config{Workers: 1, Lease: time.Minute, Owner: "b"}))
-	waitFor(t, "the live engine to answer after the lease expired", func() bool { return len(replies(t, st, res.ConversationID)) == 1 })
+	e := newEngine(t, st, healthy, Config{Workers: 1, Lease: time.Minute, Owner: "b"})
+	run(t, e)
+	// The dead replica's lease runs out in real time; the live engine's
+	// polling finds the conversation then.
+	processed(t, e, res.MessageID)
+	if got := replies(t, st, res.ConversationID); len(got) != 1 {
+		t.Fatalf("%d replies after the take-over, want 1", len(got))
+	}
 	// The dead replica's late commit must not produce a second answer.
 	err = st.CompleteRun(context.Background(), dead, store.RunResult{
 		Run:     store.RunRecord{ConversationID: res.ConversationID, MessageIDs: []string{res.MessageID}, Outcome: "smalltalk"},
-		Replies: []store.OutboundDraft{{Kind: KindText, Text: "late", DedupeKey: "late"}},
+		Replies: []store.OutboundDraft{{Kind: message.KindText, Text: "late", DedupeKey: "late"}},
 	})
 	if !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("late commit: %v, want ErrLeaseLost", err)

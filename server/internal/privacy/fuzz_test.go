@@ -116,6 +116,7 @@ var fragments = []string{
 }
 
 func TestPropertiesOnGeneratedMessages(t *testing.T) {
+	t.Parallel()
 	n := 1000
 	if testing.Short() {
 		n = 100

@@ -126,6 +126,7 @@ func iban(country, bban string) string {
 }
 
 func TestCheckDigitHelpersMatchPublishedExamples(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ got, want string }{
 		{rut(12345678), "12.345.678-5"},
 		{dni(12345678), "12345678Z"},
@@ -171,6 +172,7 @@ func runKind(t *testing.T, k Kind, c Contact, cases []findCase) {
 }
 
 func TestFindEmail(t *testing.T) {
+	t.Parallel()
 	runKind(t, KindEmail, Contact{}, []findCase{
 		{"plain", "mi correo es ana@gmail.com.", "ana@gmail.com"},
 		{"plus tag", "escríbeme a juan.perez+compras@gmail.com", "juan.perez+compras@gmail.com"},
@@ -184,6 +186,7 @@ func TestFindEmail(t *testing.T) {
 }
 
 func TestFindURL(t *testing.T) {
+	t.Parallel()
 	runKind(t, KindURL, juan, []findCase{
 		{"company link survives", "entra a https://c1do1.cl/ayuda/pagos.", ""},
 		{"www link survives", "ver www.c1do1.cl/planes?id=4521&ref=87654321", ""},
@@ -197,6 +200,7 @@ func TestFindURL(t *testing.T) {
 }
 
 func TestFindPhone(t *testing.T) {
+	t.Parallel()
 	runKind(t, KindPhone, Contact{}, []findCase{
 		{"CL E.164", "llámame al +56 9 1234 5678 por favor", "+56 9 1234 5678"},
 		{"CL local", "mi cel es 9 8765 4321", "9 8765 4321"},
@@ -242,6 +246,7 @@ func TestFindPhone(t *testing.T) {
 }
 
 func TestFindContactPhoneInAnyFormat(t *testing.T) {
+	t.Parallel()
 	runKind(t, KindPhone, juan, []findCase{
 		{"local", "mi número es 9 1234 5678", "9 1234 5678"},
 		{"dashes", "+56-9-1234-5678", "+56-9-1234-5678"},
@@ -254,6 +259,7 @@ func TestFindContactPhoneInAnyFormat(t *testing.T) {
 }
 
 func TestFindNationalID(t *testing.T) {
+	t.Parallel()
 	runKind(t, KindNationalID, Contact{}, []findCase{
 		// Chile
 		{"CL RUT dotted", "mi rut " + rut(12345678), rut(12345678)},
@@ -316,6 +322,7 @@ func TestFindNationalID(t *testing.T) {
 }
 
 func TestFindCard(t *testing.T) {
+	t.Parallel()
 	visa := luhnComplete("453201511283036")
 	runKind(t, KindCard, Contact{}, []findCase{
 		{"visa spaced", "tarjeta 4111 1111 1111 1111", "4111 1111 1111 1111"},
@@ -330,6 +337,7 @@ func TestFindCard(t *testing.T) {
 }
 
 func TestFindBankAccount(t *testing.T) {
+	t.Parallel()
 	runKind(t, KindBankAccount, Contact{}, []findCase{
 		{"IBAN ES spaced", "IBAN ES91 2100 0418 4502 0005 1332.", "ES91 2100 0418 4502 0005 1332"},
 		{"IBAN GB compact", "transfer to GB82WEST12345698765432 please", "GB82WEST12345698765432"},
@@ -358,6 +366,7 @@ func TestFindBankAccount(t *testing.T) {
 }
 
 func TestFindAddress(t *testing.T) {
+	t.Parallel()
 	runKind(t, KindAddress, Contact{}, []findCase{
 		{"CL avenida depto", "vivo en Av. Providencia 1234, depto 56, Santiago", "Av. Providencia 1234, depto 56"},
 		{"CL pasaje", "Pasaje Los Aromos 456", "Pasaje Los Aromos 456"},
@@ -380,6 +389,7 @@ func TestFindAddress(t *testing.T) {
 }
 
 func TestFindName(t *testing.T) {
+	t.Parallel()
 	runKind(t, KindName, juan, []findCase{
 		{"contact without accents", "sí, juan perez", "juan perez"},
 		{"contact surname", "Estimado Sr. PÉREZ", "PÉREZ"},
@@ -432,6 +442,7 @@ func TestFindName(t *testing.T) {
 // --- Redact ---
 
 func TestRedactScenario(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		text, want string
 		kinds      []Kind
@@ -457,6 +468,7 @@ func TestRedactScenario(t *testing.T) {
 // Some personal data shows only once other data is gone: the phone after
 // an id is one long run of digits until the id is replaced.
 func TestRedactRepeatsUntilClean(t *testing.T) {
+	t.Parallel()
 	text := "RUT " + rutWrong(11111111) + " 22222222"
 	got, _ := Redact(text, Contact{})
 	if got != "RUT [id] [phone]" {
@@ -473,6 +485,7 @@ func TestRedactRepeatsUntilClean(t *testing.T) {
 // --- General ---
 
 func TestGeneral(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		c    Contact

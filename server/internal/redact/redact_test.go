@@ -3,6 +3,7 @@ package redact
 import "testing"
 
 func TestAddressKeepsOnlyTheLastFourCharacters(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"56912345678", "•••••••5678"},
 		{"CL.1234567890abcdef", "•••••••••••••••cdef"},

@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/relevo/relevo/server/internal/message"
 )
 
 // Errors returned by every implementation. Callers test them with errors.Is;
@@ -61,16 +63,18 @@ const (
 	StatusDelivered DeliveryStatus = "delivered"
 	StatusRead      DeliveryStatus = "read"
 	StatusFailed    DeliveryStatus = "failed"
+	// StatusWaitingWindow: due outside the channel's customer-service window;
+	// released (pending again) when the customer writes.
+	StatusWaitingWindow DeliveryStatus = "waiting_window"
 )
 
-// ConversationState says who is in charge of a conversation. Paused is not a
-// stored state: a conversation is paused while PausedUntil is in the future.
+// ConversationState says who is in charge of a conversation: the owner
+// state of the ownership state machine (ownership.go). A person's pause ends
+// at PausedUntil.
 type ConversationState string
 
-const (
-	StateBot        ConversationState = "bot"
-	StateTicketOpen ConversationState = "ticket_open"
-)
+// StateTicketOpen is the older name of StateWaitingForHuman.
+const StateTicketOpen = StateWaitingForHuman
 
 // TicketStatus is the lifecycle state of a ticket.
 type TicketStatus string
@@ -124,10 +128,24 @@ type Conversation struct {
 	CreatedAt       time.Time
 	LastActivityAt  time.Time
 	MessageCount    int
+	// OwnerSince is when State last changed.
+	OwnerSince time.Time
+	// WindowUntil ends the channel's customer-service window (zero: the
+	// channel has none, or no customer message yet).
+	WindowUntil time.Time
 }
 
 // Paused reports whether the bot is paused at time now.
 func (c Conversation) Paused(now time.Time) bool { return c.PausedUntil.After(now) }
+
+// Owner is the state at time now: a person's pause that has run out gives
+// the conversation back (CauseTimeout) even before the next run records it.
+func (c Conversation) Owner(now time.Time) ConversationState {
+	if c.State == StateHuman && !c.Paused(now) {
+		return Next(c.State, CauseTimeout, c.OpenTicketID != "")
+	}
+	return c.State
+}
 
 // Message is one message of a conversation, in either direction.
 type Message struct {
@@ -136,11 +154,11 @@ type Message struct {
 	Direction      Direction
 	Author         Author
 	AuthorName     string // agent or specialist name
-	Kind           string // inbound: text, choice, media, audio, ...; outbound: text, template, mark_read
+	Kind           message.Kind
 	Text           string
-	// Payload holds the channel-specific details (choice, media, buttons,
-	// template, ...) as the JSON encoding of the API message. Opaque here.
-	Payload []byte
+	// Details: the choice, media reference, buttons, template. Media bytes
+	// are never here (MessageMedia).
+	Details message.Details
 	// ChannelMessageID: for inbound messages the channel's id; for outbound
 	// messages the provider's id once acked.
 	ChannelMessageID string
@@ -164,16 +182,51 @@ type Message struct {
 	UpdatedAt     time.Time
 }
 
+// DeliveryFilter selects the outbound messages ListDeliveries returns.
+type DeliveryFilter struct {
+	// Statuses: only messages in one of these (empty: any).
+	Statuses []DeliveryStatus
+	// Channel: only messages of this channel (empty: any).
+	Channel string
+	// Since: only messages stored at or after it (zero: any time).
+	Since  time.Time
+	Limit  int
+	Cursor string
+}
+
+// AttentionStatuses are the delivery states an operator should look at:
+// the reply did not reach the customer, or has not yet.
+var AttentionStatuses = []DeliveryStatus{StatusFailed, StatusRetrying, StatusWaitingWindow}
+
+// Delivery is an outbound message with the contact it goes to.
+type Delivery struct {
+	Message
+	Channel, Address string
+}
+
 // InboundMessage is what AcceptInbound stores.
 type InboundMessage struct {
 	Contact          Contact
 	ChannelMessageID string // required
 	BusinessAddress  string
 	SentAt           time.Time // zero: now
-	Kind             string
+	Kind             message.Kind
 	Text             string
-	Payload          []byte
-	ReplyTo          string
+	Details          message.Details
+	// MediaData is the attachment's bytes, when the channel downloaded them
+	// (a voice note to transcribe): stored apart from the message, in the
+	// same transaction, and read back only by MessageMedia.
+	MediaData []byte
+	ReplyTo   string
+	// QuietWindow holds the conversation back from the workers until the
+	// customer has been quiet this long, so that fragments typed one after
+	// another are one turn; QuietCap bounds the wait from the first pending
+	// message. Zero: claimable at once.
+	QuietWindow, QuietCap time.Duration
+	// Window is the channel's customer-service window: replies are free-form
+	// until this long after the message (zero: the channel has none). The
+	// message reopens it, and releases replies that waited for it.
+	Window time.Duration
 }
 
 // AcceptResult is the outcome of AcceptInbound.
@@ -194,9 +247,9 @@ type Claim struct {
 
 // OutboundDraft is a message the server wants delivered.
 type OutboundDraft struct {
-	Kind       string // text, template, mark_read
+	Kind       message.Kind // text, template, mark_read
 	Text       string
-	Payload    []byte
+	Details    message.Details
 	ReplyTo    string
 	AuthorName string
 	Author     Author // default AuthorBot
@@ -205,6 +258,11 @@ type OutboundDraft struct {
 	// is ignored. Derive it from a natural id (inbound message id + ordinal,
 	// ticket id + "answer").
 	DedupeKey string
+	// OutsideWindow is sent instead when the conversation's
+	// customer-service window is closed (the profile's approved template);
+	// the draft itself then waits (StatusWaitingWindow) until the customer
+	// writes. Text drafts wait for the window even without one.
+	OutsideWindow *OutboundDraft
 }
 
 // TicketDraft is a ticket to open as part of a run.
@@ -251,6 +309,22 @@ type RunResult struct {
 	// NoticeSent records that the "a specialist will answer" notice went out
 	// now (sets Conversation.LastNoticeAt).
 	NoticeSent bool
+	// Events move the ownership state machine, in order; each change is
+	// stored as a Transition of this run. OpenTicket implies CauseHandoff
+	// when no hand-off event is given.
+	Events []Event
+	// Confirmation is what the customer said to confirm the bot's answer,
+	// when CauseConfirmed is among the events: the evidence of the
+	// resolution recorded with it.
+	Confirmation string
+}
+
+// OutboundRef names an outbound message by its id, or by the provider's id
+// on a channel (a receipt).
+type OutboundRef struct {
+	ID                string
+	Channel           string
+	ProviderMessageID string
 }
 
 // Outbound failure policy passed to FailOutbound.
@@ -323,22 +397,33 @@ type AnswerInput struct {
 	Learn *Entry
 	// NotLearnedReason is recorded on the ticket when Learn is nil.
 	NotLearnedReason string
-	// ReplyPayload is the payload of the outbound answer message.
-	ReplyPayload []byte
+	// ReplyDetails are the details of the outbound answer message.
+	ReplyDetails message.Details
+	// OutsideWindow is sent in place of the answer when the conversation's
+	// customer-service window is closed (OutboundDraft.OutsideWindow).
+	OutsideWindow *OutboundDraft
 }
 
 // ConversationFilter selects conversations.
 type ConversationFilter struct {
 	Channel string
-	State   string // "bot", "ticket_open", "paused" or "" for any
-	Limit   int
-	Cursor  string
+	// State: "bot" (not paused, no open ticket), "ticket_open" (not
+	// paused, a ticket open), "paused", an owner state (waiting_for_human,
+	// human, resolved), or "" for any.
+	State string
+	// Owner, when set, selects conversations whose Owner(now) is this
+	// state: a person's pause that has run out counts as the owner it gives
+	// the conversation back to.
+	Owner  ConversationState
+	Limit  int
+	Cursor string
 }
 
 // Erasure counts what EraseContact deleted.
 type Erasure struct {
 	Conversations int
 	Messages      int // inbound and outbound, the outbox in every state included
+	Media         int // stored media of those messages (MessageMedia)
 	Runs          int
 	Tickets       int
 	Entries       int // learned knowledge-base entries of the contact's tickets
@@ -369,6 +454,14 @@ type Chunk struct {
 	// embeddings whose model differs from the configured one.
 	Embedding      []float32
 	EmbeddingModel string
+}
+
+// IndexData is what the knowledge index derived from a document's chunks,
+// in the index's own encoding; Version names that encoding and the
+// analysis, so a server reads only what it would have computed itself.
+type IndexData struct {
+	Version string
+	Data    []byte
 }
 
 // EntryStatus is where an entry stands in review. Only live entries are
@@ -495,6 +588,10 @@ type Store interface {
 	RecordReceipt(ctx context.Context, channel, providerMessageID string, status DeliveryStatus, code, reason string) (matched bool, err error)
 	// GetMessage returns one message.
 	GetMessage(ctx context.Context, id string) (Message, error)
+	// MessageMedia returns the media bytes stored with an inbound message
+	// (InboundMessage.MediaData); ErrNotFound when it has none. Nothing
+	// else reads them: listings and history leave them where they are.
+	MessageMedia(ctx context.Context, messageID string) ([]byte, error)
 	// RepliesTo returns the outbound messages of the run that processed the
 	// inbound message id, and whether that message has been processed.
 	RepliesTo(ctx context.Context, inboundID string) (replies []Message, processed bool, err error)
@@ -511,11 +608,37 @@ type Store interface {
 	ListConversations(ctx context.Context, f ConversationFilter) (list []Conversation, next string, err error)
 	// ListMessages returns the limit most recent messages, oldest first.
 	ListMessages(ctx context.Context, conversationID string, limit int) ([]Message, error)
-	// SetPausedUntil pauses (future time) or resumes (zero time) the bot.
+	// ListDeliveries lists outbound messages across conversations, newest
+	// first, with the contact each goes to.
+	ListDeliveries(ctx context.Context, f DeliveryFilter) (list []Delivery, next string, err error)
+	// SetPausedUntil pauses (future time: CausePause) or resumes (zero
+	// time: CauseResume) the bot.
 	SetPausedUntil(ctx context.Context, conversationID string, until time.Time) (Conversation, error)
+	// ListTransitions returns the limit most recent changes of owner of a
+	// conversation, oldest first.
+	ListTransitions(ctx context.Context, conversationID string, limit int) ([]Transition, error)
+
+	// Resolution accounting.
+	// ListResolutions lists resolutions newest first.
+	ListResolutions(ctx context.Context, f ResolutionFilter) (list []Resolution, next string, err error)
+	// CountResolutions counts the outcomes resolved in [from, to) (zero
+	// bounds are open).
+	CountResolutions(ctx context.Context, from, to time.Time) (map[Outcome]int, error)
+	// SettleConversations records the outcomes that time decides: bot answers
+	// that met no further question (resolved by the bot, the conversation
+	// resolved), tickets left unanswered (abandoned). Safe to call from
+	// several replicas at once; it returns how many it recorded.
+	SettleConversations(ctx context.Context, p SettlePolicy) (int, error)
+
+	// HoldForWindow handles an outbound message the provider refused because
+	// the customer-service window is closed: the window is closed on the
+	// conversation, the message waits (StatusWaitingWindow) for the customer
+	// to write, and template(the message's text), when it gives one, is
+	// queued in its place (once per closed window).
+	HoldForWindow(ctx context.Context, ref OutboundRef, template func(text string) *OutboundDraft) (Message, error)
 	// EraseContact deletes everything stored about a contact, in one
 	// transaction: conversations, messages (the outbox included, whatever
-	// the delivery state), runs, tickets with their events, and the
+	// the delivery state) with their media, runs, tickets with their events, and the
 	// knowledge-base entries learned from those tickets. Each erased ticket
 	// leaves one EventErased in the event log, so ticket desks remove their
 	// copies. The engine then removes the copies it keeps outside its tables
@@ -546,10 +669,26 @@ type Store interface {
 	TicketEvents(ctx context.Context, afterSequence int64, limit int) ([]TicketEvent, error)
 
 	// Knowledge base.
-	PutDocument(ctx context.Context, doc Document, chunks []Chunk) (PutDocumentResult, error)
+	// PutDocument stores a document with its chunks, or a Q&A file (a
+	// document without chunks) with its entries, in one transaction:
+	// on any failure nothing is stored. It replaces the document of the
+	// same file name (and, given entries, that file's entries that were
+	// not learned) unless the content is the same and, for a Q&A file,
+	// every entry is there: then it changes nothing and says Unchanged.
+	PutDocument(ctx context.Context, doc Document, chunks []Chunk, entries []Entry) (PutDocumentResult, error)
 	GetDocument(ctx context.Context, id string) (Document, error)
 	ListDocuments(ctx context.Context, limit int, cursor string) (list []Document, next string, err error)
 	DocumentChunks(ctx context.Context, documentID string) ([]Chunk, error)
+	// DocumentIndex returns what the knowledge index derived from a
+	// document's chunks, as last put; ErrNotFound when there is none.
+	DocumentIndex(ctx context.Context, documentID string) (IndexData, error)
+	// PutDocumentIndex stores what the knowledge index derived from a
+	// document's chunks, replacing what was there; ErrNotFound when the
+	// document is gone. It logs no knowledge change: it is derived data.
+	PutDocumentIndex(ctx context.Context, documentID string, d IndexData) error
+	// DeleteDocument removes a document with its chunks or, for a Q&A file
+	// (a document without chunks), with the file's entries that were not
+	// learned, in one transaction.
 	DeleteDocument(ctx context.Context, id string) error
 	CreateEntry(ctx context.Context, e Entry) (Entry, error)
 	GetEntry(ctx context.Context, id string) (Entry, error)

@@ -58,13 +58,29 @@ type Judge interface {
 	Personal(ctx context.Context, question, answer string) (bool, string, error)
 }
 
+// Store is what the desk needs of the store: tickets, and answering one
+// with what is learned in the same transaction. store.Store is one.
+type Store interface {
+	GetTicket(ctx context.Context, id string) (store.Ticket, error)
+	AnswerTicket(ctx context.Context, in store.AnswerInput) (t store.Ticket, already bool, err error)
+}
+
 // Desk is the ticket desk.
 type Desk struct {
-	st      store.Store
+	st      Store
 	learner Learner
 	policy  Policy
 	judge   Judge
+	window  func(text string) *store.OutboundDraft
 	log     *slog.Logger
+}
+
+// WithWindowTemplate gives the desk the template to send in place of an
+// answer due outside the customer-service window (the answer itself then
+// waits for the customer to write).
+func (d *Desk) WithWindowTemplate(f func(text string) *store.OutboundDraft) *Desk {
+	d.window = f
+	return d
 }
 
 // WithJudge makes the desk ask j, after the offline rule, whether an
@@ -76,7 +92,7 @@ func (d *Desk) WithJudge(j Judge) *Desk {
 }
 
 // New returns a desk learning under policy ("" is auto); log may be nil.
-func New(st store.Store, learner Learner, policy Policy, log *slog.Logger) *Desk {
+func New(st Store, learner Learner, policy Policy, log *slog.Logger) *Desk {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -148,31 +164,18 @@ func (d *Desk) Answer(ctx context.Context, in AnswerInput) (t store.Ticket, alre
 	// An answered or closed ticket learns nothing new: the store returns
 	// it as it is (the same answer again) or refuses the answer.
 	if t.Status == store.TicketOpen {
-		var status store.EntryStatus
-		status, reason = d.entryStatus(in)
+		p := d.preview(ctx, t, in, true)
+		reason = p.Reason
 		if reason == "" {
-			l := Learnable(t, answer, in.AnsweredBy)
-			reason = l.Reason
-			if reason == "" && d.judge != nil {
-				personal, why, err := d.judge.Personal(ctx, t.Question, answer)
-				switch {
-				case err != nil:
-					d.log.WarnContext(ctx, "personal-answer judge failed; the offline rule stands", "ticket", t.ID, "err", err)
-				case personal:
-					reason = "personal (model): " + why
-				}
+			e, err := d.learner.PrepareEntry(ctx, p.Question, p.Answer, LearnedSource)
+			if err != nil {
+				return store.Ticket{}, false, fmt.Errorf("prepare learned entry: %w", err)
 			}
-			if reason == "" {
-				e, err := d.learner.PrepareEntry(ctx, l.Question, l.Answer, LearnedSource)
-				if err != nil {
-					return store.Ticket{}, false, fmt.Errorf("prepare learned entry: %w", err)
-				}
-				e.Learned = true
-				e.TicketID = t.ID
-				e.Status = status
-				e.AnsweredBy = in.AnsweredBy
-				learn = &e
-			}
+			e.Learned = true
+			e.TicketID = t.ID
+			e.Status = p.Status
+			e.AnsweredBy = in.AnsweredBy
+			learn = &e
 		}
 	}
 	t, already, err = d.st.AnswerTicket(ctx, store.AnswerInput{
@@ -182,6 +185,7 @@ func (d *Desk) Answer(ctx context.Context, in AnswerInput) (t store.Ticket, alre
 		Deliver:          !in.AlreadyDelivered,
 		Learn:            learn,
 		NotLearnedReason: reason,
+		OutsideWindow:    d.windowTemplate(answer),
 	})
 	if err != nil {
 		return store.Ticket{}, false, err
@@ -203,6 +207,51 @@ func (d *Desk) Answer(ctx context.Context, in AnswerInput) (t store.Ticket, alre
 		}
 	}
 	return t, already, nil
+}
+
+// Preview is what answering a ticket would teach: the entry's question,
+// answer and status, or the reason nothing is learned.
+type Preview struct {
+	Learning
+	Status store.EntryStatus
+}
+
+// Preview tells what answering the open ticket with in would learn,
+// deciding as Answer does, without storing or sending anything. The model
+// judge (llm mode) is not asked: a preview is requested as the specialist
+// types, and the judge, asked when the answer is sent, can only keep more
+// out. An answered or closed ticket is ErrConflict: it learns nothing new.
+func (d *Desk) Preview(ctx context.Context, in AnswerInput) (Preview, error) {
+	t, err := d.st.GetTicket(ctx, in.TicketID)
+	if err != nil {
+		return Preview{}, err
+	}
+	if t.Status != store.TicketOpen {
+		return Preview{}, fmt.Errorf("%w: ticket %s is %s; only an open ticket's answer is learned", store.ErrConflict, t.ID, t.Status)
+	}
+	return d.preview(ctx, t, in, false), nil
+}
+
+func (d *Desk) preview(ctx context.Context, t store.Ticket, in AnswerInput, judge bool) Preview {
+	answer := strings.TrimSpace(in.Answer)
+	status, reason := d.entryStatus(in)
+	if reason != "" {
+		return Preview{Learning: Learning{Reason: reason}}
+	}
+	l := Learnable(t, answer, in.AnsweredBy)
+	if l.Reason == "" && judge && d.judge != nil {
+		personal, why, err := d.judge.Personal(ctx, t.Question, answer)
+		switch {
+		case err != nil:
+			d.log.WarnContext(ctx, "personal-answer judge failed; the offline rule stands", "ticket", t.ID, "err", err)
+		case personal:
+			l = Learning{Reason: "personal (model): " + why}
+		}
+	}
+	if l.Reason != "" {
+		return Preview{Learning: Learning{Reason: l.Reason}}
+	}
+	return Preview{Learning: l, Status: status}
 }
 
 // Learning is what a ticket's answer teaches the knowledge base: the
@@ -260,4 +309,11 @@ func LearnedQuestion(t store.Ticket) string {
 		}
 	}
 	return q
+}
+
+func (d *Desk) windowTemplate(answer string) *store.OutboundDraft {
+	if d.window == nil {
+		return nil
+	}
+	return d.window(answer)
 }

@@ -13,8 +13,8 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/relevo/relevo/adapters/notion/internal/notionhttp"
+	"github.com/relevo/relevo/adapters/notion/internal/relevotest"
 	"github.com/relevo/relevo/adapters/notion/internal/ticketdb"
-	"github.com/relevo/relevo/adapters/notion/internal/ticketstest"
 	"github.com/relevo/relevo/adapters/notion/notiontest"
 	"github.com/relevo/relevo/clients/relevo"
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
@@ -22,7 +22,7 @@ import (
 
 const dbID = "8c1e4f5a-2b3d-4e6f-9a1b-3c5d7e9f1a2b"
 
-func newMirror(t *testing.T) (*Mirror, *notiontest.Server, *ticketstest.Server) {
+func newMirror(t *testing.T) (*Mirror, *notiontest.Server, *relevotest.Server) {
 	t.Helper()
 	fake := notiontest.New(t)
 	fake.AddDatabase(dbID, notiontest.TicketSchema("select"))
@@ -33,7 +33,7 @@ func newMirror(t *testing.T) (*Mirror, *notiontest.Server, *ticketstest.Server) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	tickets := ticketstest.Start(t)
+	tickets := relevotest.Start(t)
 	client, err := relevo.Dial(context.Background(), tickets.Addr)
 	if err != nil {
 		t.Fatal(err)

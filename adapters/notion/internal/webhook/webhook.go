@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/jomei/notionapi"
@@ -56,6 +57,10 @@ type Config struct {
 	// VerificationToken is the integration webhook's verification token,
 	// the key of X-Notion-Signature; empty disables integration events.
 	VerificationToken string
+	// VerificationTokenFile receives the token of a verification request
+	// while VerificationToken is unknown (created with mode 0600, never
+	// replaced): the token never goes to the log.
+	VerificationTokenFile string
 	// Insecure accepts unauthenticated requests (local development only).
 	Insecure bool
 	// MaxBody is the largest body accepted, in bytes.
@@ -124,11 +129,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	authErr := h.authenticate(r, body)
 	p, perr := ParsePayload(body)
 	if perr == nil && p.Kind == KindVerification {
-		// Notion sends the token before anyone can configure it here, so
-		// the handshake cannot be authenticated; it only logs.
-		h.log.WarnContext(ctx, "notion webhook verification token received: paste it in the integration's Webhooks tab to verify, and set it as --webhook-verification-token",
-			"verification_token", p.VerificationToken)
-		write(w, http.StatusOK, Result{Status: "verified"})
+		code, res := h.verification(ctx, r, body, p.VerificationToken)
+		write(w, code, res)
 		return
 	}
 	if authErr != nil {
@@ -176,6 +178,48 @@ func (h *Handler) authenticate(r *http.Request, body []byte) error {
 		return fmt.Errorf("wrong %s header", h.cfg.SecretHeader)
 	}
 	return nil
+}
+
+// verification answers Notion's verification request. Once the token is
+// known the request must prove it (signed with it, or carrying it again, as
+// "Resend token" does); until then anyone may post one, so it only goes to
+// the token file, never to the log, and changes nothing.
+func (h *Handler) verification(ctx context.Context, r *http.Request, body []byte, token string) (int, Result) {
+	if known := h.cfg.VerificationToken; known != "" {
+		sig := r.Header.Get("X-Notion-Signature")
+		if (sig != "" && validSignature(known, body, sig)) || subtle.ConstantTimeCompare([]byte(token), []byte(known)) == 1 {
+			h.log.InfoContext(ctx, "notion webhook verification request for the configured token")
+			return http.StatusOK, Result{Status: "verified"}
+		}
+		h.log.WarnContext(ctx, "notion webhook verification request refused: it does not prove the configured verification token", "remote", r.RemoteAddr)
+		return http.StatusUnauthorized, Result{Error: "unauthorized"}
+	}
+	if len(token) > 256 || strings.ContainsFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return http.StatusBadRequest, Result{Error: "verification_token: not a token"}
+	}
+	file := h.cfg.VerificationTokenFile
+	if file == "" {
+		h.log.WarnContext(ctx, "notion webhook verification request received; its token is not logged: "+
+			"set --webhook-verification-token-file and press \"Resend token\" in the integration's Webhooks tab to receive it", "remote", r.RemoteAddr)
+		return http.StatusOK, Result{Status: "received"}
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		h.log.WarnContext(ctx, "notion webhook verification request received; the token file exists, so this token was not written "+
+			"(remove the file and resend the token to receive a new one)", "file", file, "remote", r.RemoteAddr)
+		return http.StatusOK, Result{Status: "received"}
+	}
+	_, err = f.WriteString(token + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "notion webhook verification token file", "file", file, "err", err)
+		return http.StatusInternalServerError, Result{Error: "internal error"}
+	}
+	h.log.WarnContext(ctx, "notion webhook verification request received; its token is in the token file, readable by this user only: "+
+		"paste it in the integration's Verify form, then restart the adapter, which reads it from there", "file", file, "remote", r.RemoteAddr)
+	return http.StatusOK, Result{Status: "received"}
 }
 
 // Sign returns the X-Notion-Signature of body under key.
@@ -276,8 +320,12 @@ func (h *Handler) answer(ctx context.Context, pageID string, values ticketdb.Val
 	resp, err := h.tickets.AnswerTicket(ctx, &relevov1.AnswerTicketRequest{TicketId: t.GetId(), Answer: answer, AnsweredBy: answeredBy, Learn: learn})
 	if err != nil {
 		herr := fromStatus(err, "answer ticket "+t.GetId())
-		if herr.code == http.StatusConflict {
-			h.surfaceConflict(ctx, t.GetId(), pageID, err)
+		// A refusal that pressing the button again will not change (an
+		// answer over the contract's bound, a ticket answered otherwise)
+		// is shown on the page: the automation's HTTP answer reaches no
+		// one.
+		if herr.code == http.StatusConflict || herr.code == http.StatusUnprocessableEntity {
+			h.surfaceRefusal(ctx, t.GetId(), pageID, err)
 		}
 		return res, herr
 	}
@@ -331,10 +379,10 @@ func (h *Handler) ticketByID(ctx context.Context, pageID string, values ticketdb
 	return t, nil
 }
 
-// surfaceConflict makes a refused answer visible where the specialist
+// surfaceRefusal makes a refused answer visible where the specialist
 // works: the page's status follows the ticket, a note explains, and the
 // ticket records the error.
-func (h *Handler) surfaceConflict(ctx context.Context, ticketID, pageID string, cause error) {
+func (h *Handler) surfaceRefusal(ctx context.Context, ticketID, pageID string, cause error) {
 	resp, err := h.tickets.GetTicket(ctx, &relevov1.GetTicketRequest{TicketId: ticketID})
 	if err != nil {
 		h.log.WarnContext(ctx, "could not read ticket after a refused answer", "ticket_id", ticketID, "error", err)

@@ -18,8 +18,8 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/relevo/relevo/adapters/notion/internal/notionhttp"
+	"github.com/relevo/relevo/adapters/notion/internal/relevotest"
 	"github.com/relevo/relevo/adapters/notion/internal/ticketdb"
-	"github.com/relevo/relevo/adapters/notion/internal/ticketstest"
 	"github.com/relevo/relevo/adapters/notion/notiontest"
 	"github.com/relevo/relevo/clients/relevo"
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
@@ -33,14 +33,14 @@ const (
 
 type env struct {
 	notion  *notiontest.Server
-	tickets *ticketstest.Server
+	tickets *relevotest.Server
 	desk    *ticketdb.DB
 	srv     *httptest.Server
 }
 
 func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
-	e := &env{notion: notiontest.New(t), tickets: ticketstest.Start(t)}
+	e := &env{notion: notiontest.New(t), tickets: relevotest.Start(t)}
 	e.notion.AddDatabase(dbID, notiontest.TicketSchema("status"))
 	u, _ := url.Parse(e.notion.URL)
 	api := notionapi.NewClient(notiontest.Token, notionapi.WithRetry(1), notionapi.WithHTTPClient(&http.Client{

@@ -107,6 +107,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	g.Go(func() error {
 		opts := append([]relevo.OutboundOption{
 			relevo.OutboundConcurrency(a.cfg.SendConcurrency),
+			// A window of several sends per sender: each delivery waits for
+			// a claim, the Graph API and an ack, and with a window no
+			// larger than the senders, replies queued behind that round
+			// trip under load.
+			relevo.OutboundMaxInFlight(4 * a.cfg.SendConcurrency),
 			relevo.OutboundLogger(a.log.With("component", "outbound")),
 		}, a.outboundOpts...)
 		return relevo.RunOutbound(gctx, a.channels, webhook.Channel, a.sender.Deliver, opts...)

@@ -22,7 +22,7 @@ import (
 	"github.com/relevo/relevo/adapters/whatsapp/graphtest"
 	"github.com/relevo/relevo/adapters/whatsapp/internal/app"
 	"github.com/relevo/relevo/adapters/whatsapp/internal/config"
-	"github.com/relevo/relevo/adapters/whatsapp/internal/fakerelevo"
+	"github.com/relevo/relevo/adapters/whatsapp/internal/relevotest"
 	"github.com/relevo/relevo/clients/relevo"
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 )
@@ -37,7 +37,7 @@ const (
 // env is one running adapter between a fake Graph API and a fake Relevo.
 type env struct {
 	graph  *graphtest.Server
-	relevo *fakerelevo.Server
+	relevo *relevotest.Server
 	client *relevo.Client
 	url    string // base URL of the adapter's HTTP server
 }
@@ -52,7 +52,7 @@ func start(t *testing.T, o envOptions) *env {
 	e := &env{graph: graphtest.New(t)}
 	addr := o.relevoAddr
 	if addr == "" {
-		e.relevo = fakerelevo.Start(t, "127.0.0.1:0")
+		e.relevo = relevotest.Start(t, "127.0.0.1:0")
 		addr = e.relevo.Addr
 	}
 	client, err := relevo.Dial(context.Background(), addr, relevo.WithToken(adapterKey), relevo.WithDialOptions(
@@ -78,7 +78,8 @@ func start(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e.url = "http://" + ln.Addr().String()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// The adapter's log is the test's output: shown when a test fails or with -v.
+	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	a := app.New(cfg, client.Channels, nil, log, relevo.OutboundBackoff(5*time.Millisecond, 50*time.Millisecond))
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -172,7 +173,7 @@ func TestOutboundMessagesReachTheCloudAPI(t *testing.T) {
 			result: ack("o4", ""),
 		},
 		{
-			name:   "a reply outside the 24-hour window falls back to the template",
+			name:   "a reply outside the 24-hour window is reported for the server to hold, after the fallback template",
 			cfg:    func(c *config.Config) { c.FallbackTemplate, c.FallbackTemplateLang = "seguimiento_ticket", "es" },
 			script: []graphtest.Response{graphtest.ErrorResponse(400, 131047, "Re-engagement message", "More than 24 hours have passed since the recipient last replied to the sender number.")},
 			msg: &relevov1.OutboundMessage{Id: "o5", ConversationId: "c1", To: user, BusinessAddress: number, Kind: relevov1.OutboundKind_OUTBOUND_KIND_TEXT,
@@ -181,7 +182,10 @@ func TestOutboundMessagesReachTheCloudAPI(t *testing.T) {
 				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"+16505551234","type":"text","text":{"body":"Tu consulta fue respondida"}}`,
 				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"+16505551234","type":"template","template":{"name":"seguimiento_ticket","language":{"code":"es"}}}`,
 			},
-			result: ack("o5", graphtest.MessageID(2)),
+			result: &relevov1.StreamOutboundRequest{Event: &relevov1.StreamOutboundRequest_Failure{Failure: &relevov1.Failure{
+				OutboundId: "o5", Code: "131047", OutsideWindow: true,
+				Reason: "outside the 24-hour customer service window ((#131047) Re-engagement message: More than 24 hours have passed since the recipient last replied to the sender number.): held until the user writes again",
+			}}},
 		},
 		{
 			name:   "a rate limit is reported as retryable and the retry is sent",
@@ -305,7 +309,7 @@ func TestAWebhookWhileTheServerIsDownIsRetriedByMeta(t *testing.T) {
 		t.Fatalf("with the server down the webhook got %d, want 503", code)
 	}
 
-	fake := fakerelevo.Start(t, addr)
+	fake := relevotest.Start(t, addr)
 	waitReady(t, e.client.Conn())
 	if code := e.postWebhook(t, body); code != http.StatusOK {
 		t.Fatalf("Meta's retry got %d, want 200", code)
@@ -347,7 +351,7 @@ func TestReceiptsAndBusinessAppMessagesReachTheServer(t *testing.T) {
 	wantReceipts := []*relevov1.ReportDeliveryRequest{
 		{Channel: "whatsapp", ProviderMessageId: "wamid.OUT1", Status: relevov1.ReceiptStatus_RECEIPT_STATUS_DELIVERED, Timestamp: ts(at.Unix())},
 		{Channel: "whatsapp", ProviderMessageId: "wamid.OUT2", Status: relevov1.ReceiptStatus_RECEIPT_STATUS_FAILED, Timestamp: ts(at.Unix()),
-			ErrorCode: "131047", ErrorReason: "Re-engagement message: More than 24 hours"},
+			ErrorCode: "131047", ErrorReason: "Re-engagement message: More than 24 hours", OutsideWindow: true},
 	}
 	got := e.relevo.Receipts()
 	if len(got) != len(wantReceipts) {

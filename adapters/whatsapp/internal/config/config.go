@@ -1,5 +1,8 @@
-// Package config reads the WhatsApp adapter's settings from flags and
-// RELEVO_WHATSAPP_* environment variables; a flag wins over its variable.
+// Package config reads the WhatsApp adapter's settings the way the server
+// and the other adapters read theirs: flags, RELEVO_WHATSAPP_<FLAG>
+// environment variables (upper case, dashes as underscores) and an
+// optional YAML file given with --config (keys are the flag names); flags
+// win over the environment, which wins over the file.
 package config
 
 import (
@@ -13,6 +16,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/peterbourgon/ff/v3"
+	"github.com/peterbourgon/ff/v3/ffyaml"
 )
 
 // EnvPrefix starts the name of every environment variable.
@@ -88,27 +94,22 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 	fs.BoolVar(&c.InsecureSkipSignature, "insecure-skip-signature", false,
 		"DEVELOPMENT ONLY: accept webhooks without checking their signature (env "+envName("insecure-skip-signature")+")")
 	str(&maxBody, "max-body", maxBody, "largest webhook body accepted, in bytes; Meta sends up to 3 MB")
-	fs.IntVar(&c.SendConcurrency, "send-concurrency", 8, "outbound messages sent at the same time (env "+envName("send-concurrency")+")")
+	fs.IntVar(&c.SendConcurrency, "send-concurrency", 64, "outbound messages sent at the same time (env "+envName("send-concurrency")+")")
 	str(&logLevel, "log-level", logLevel, "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "text", "text or json")
+	str(new(string), "config", "", "optional YAML file with any of these settings (keys are the flag names)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: whatsapp [flags]\n\nConnects the WhatsApp Cloud API to a Relevo server: webhooks in, replies out.\nEvery flag can also be set with the environment variable named after it; the flag wins.\n\n")
+		fmt.Fprintf(fs.Output(), "Usage: whatsapp [flags]\n\nConnects the WhatsApp Cloud API to a Relevo server: webhooks in, replies out.\n"+
+			"Every flag can also be set with the environment variable named after it or in the\n"+
+			"YAML file given with --config. Precedence: flags, then environment, then file.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	// The environment first, through getenv, so that the arguments parsed
+	// next override it and the file fills only what neither set: ff's
+	// precedence, with the environment given rather than the process's.
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || envErr != nil {
-			return
-		}
-		if v := getenv(envName(f.Name)); v != "" {
+		if v := getenv(envName(f.Name)); v != "" && envErr == nil {
 			if err := fs.Set(f.Name, v); err != nil {
 				envErr = fmt.Errorf("invalid %s=%q: %w", envName(f.Name), v, err)
 			}
@@ -116,6 +117,16 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 	})
 	if envErr != nil {
 		return c, envErr
+	}
+	err := ff.Parse(fs, args,
+		ff.WithConfigFileFlag("config"),
+		ff.WithConfigFileParser(ffyaml.Parser),
+	)
+	if err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 
 	var errs []error

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,6 +54,26 @@ func TestLoadDefaultsAndPrecedence(t *testing.T) {
 	}
 	if c.VerifyToken != "from-flag" || c.Server != "relevo:50051" || c.MaxBody != 5000000 || c.AccessToken != "EAAG" {
 		t.Errorf("settings = %+v; unset flags should come from the environment", c)
+	}
+}
+
+func TestTheFileFillsWhatNeitherFlagsNorEnvironmentSet(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "whatsapp.yaml")
+	yaml := "listen: 127.0.0.1:9001\nserver: relevo-file:50051\ngraph-version: v23.0\nsend-concurrency: 8\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load([]string{"--config", file, "--listen", "127.0.0.1:9002"},
+		env(with(map[string]string{"RELEVO_WHATSAPP_SERVER": "relevo-env:50051"})), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9002" || c.Server != "relevo-env:50051" || c.GraphVersion != "v23.0" || c.SendConcurrency != 8 {
+		t.Errorf("listen %q, server %q, graph version %q, concurrency %d: want the flag, the environment, then the file",
+			c.Listen, c.Server, c.GraphVersion, c.SendConcurrency)
+	}
+	if _, err := config.Load([]string{"--config", file + ".missing"}, env(required), &bytes.Buffer{}); err == nil {
+		t.Error("a --config file that does not exist was ignored")
 	}
 }
 

@@ -155,8 +155,8 @@ func (s *Sender) sendText(ctx context.Context, m *relevov1.OutboundMessage) (str
 		sent, err := s.graph.Send(ctx, m.GetBusinessAddress(), msg)
 		if err != nil {
 			var ge *graph.Error
-			if i == 0 && errors.As(err, &ge) && ge.Code == codeReengagement && s.cfg.FallbackTemplate != "" {
-				return s.sendFallback(ctx, m, ge)
+			if i == 0 && errors.As(err, &ge) && ge.Code == codeReengagement {
+				return "", s.outsideWindow(ctx, m, ge)
 			}
 			if i > 0 {
 				// A retry sends the whole text again; a duplicate first
@@ -170,20 +170,24 @@ func (s *Sender) sendText(ctx context.Context, m *relevov1.OutboundMessage) (str
 	return id, nil
 }
 
-// sendFallback sends the configured template in place of a free-form
-// message refused outside the 24-hour window, inviting the user to write
-// again and thereby reopen it.
-func (s *Sender) sendFallback(ctx context.Context, m *relevov1.OutboundMessage, cause *graph.Error) (string, error) {
-	id, err := s.graph.Send(ctx, m.GetBusinessAddress(), s.templateMessage(m.GetTo(), s.cfg.FallbackTemplate, s.cfg.FallbackLanguage, nil))
-	if err != nil {
+// outsideWindow reports a free-form message refused outside the 24-hour
+// window: the server holds it until the user writes again (which reopens
+// the window) and sends the profile's template meanwhile. A template
+// configured here as well is sent at once, for servers whose profile has
+// none.
+func (s *Sender) outsideWindow(ctx context.Context, m *relevov1.OutboundMessage, cause *graph.Error) error {
+	de := &relevo.DeliveryError{Code: strconv.Itoa(cause.Code), OutsideWindow: true, Err: cause,
+		Reason: "outside the 24-hour customer service window (" + graphReason(cause) + "): held until the user writes again"}
+	if s.cfg.FallbackTemplate == "" {
+		return de
+	}
+	if _, err := s.graph.Send(ctx, m.GetBusinessAddress(), s.templateMessage(m.GetTo(), s.cfg.FallbackTemplate, s.cfg.FallbackLanguage, nil)); err != nil {
 		s.log.Error("fallback template not sent", "outbound_id", m.GetId(), "template", s.cfg.FallbackTemplate, "err", err)
-		de := s.classify(err, m)
-		de.Reason = "outside the 24-hour window (" + graphReason(cause) + "); fallback template failed: " + de.Reason
-		return "", de
+		return de
 	}
 	s.log.Info("outside the 24-hour window; fallback template sent", "outbound_id", m.GetId(),
 		"to", mask.Address(m.GetTo().GetAddress()), "template", s.cfg.FallbackTemplate)
-	return id, nil
+	return de
 }
 
 func (s *Sender) templateMessage(to *relevov1.Contact, name, lang string, params []string) *graph.Message {
@@ -259,7 +263,8 @@ func (s *Sender) classify(err error, m *relevov1.OutboundMessage) *relevo.Delive
 		s.log.Error("WHATSAPP ACCESS TOKEN REJECTED: nothing can be sent until --access-token is renewed",
 			"code", ge.Code, "subcode", ge.Subcode, "detail", ge.Message, "fbtrace_id", ge.FBTraceID)
 	case ge.Code == codeReengagement:
-		de.Reason = "outside the 24-hour customer service window and no fallback template is configured: " + de.Reason
+		de.OutsideWindow = true
+		de.Reason = "outside the 24-hour customer service window: " + de.Reason
 	case ge.HTTPStatus >= 500 || ge.HTTPStatus == 429:
 		de.Retryable = true
 	}

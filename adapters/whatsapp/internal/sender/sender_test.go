@@ -254,24 +254,24 @@ func TestDeliverMapsCloudAPIErrors(t *testing.T) {
 			want:      &relevo.DeliveryError{Retryable: true, Code: "http_502"}, wantReason: "Bad Gateway",
 		},
 		{
-			name:      "a closed 24-hour window without a fallback template fails permanently",
+			name:      "a closed 24-hour window is reported for the server to hold the reply",
 			responses: []graphtest.Response{graphtest.ErrorResponse(400, 131047, "Re-engagement message", "More than 24 hours have passed")},
-			want:      &relevo.DeliveryError{Code: "131047"}, wantReason: "24-hour",
+			want:      &relevo.DeliveryError{Code: "131047", OutsideWindow: true}, wantReason: "held until the user writes again",
 		},
 		{
-			name:      "a closed 24-hour window sends the fallback template and acks with its id",
+			name:      "a closed 24-hour window with a fallback template sends it and still reports the window",
 			cfg:       sender.Config{FallbackTemplate: "reopen_conversation", FallbackLanguage: "es"},
 			responses: []graphtest.Response{graphtest.ErrorResponse(400, 131047, "Re-engagement message", "More than 24 hours have passed")},
-			wantID:    graphtest.MessageID(2),
+			want:      &relevo.DeliveryError{Code: "131047", OutsideWindow: true}, wantReason: "24-hour",
 		},
 		{
-			name: "a failing fallback template is reported with both causes",
+			name: "a failing fallback template still reports the window",
 			cfg:  sender.Config{FallbackTemplate: "reopen_conversation", FallbackLanguage: "es"},
 			responses: []graphtest.Response{
 				graphtest.ErrorResponse(400, 131047, "Re-engagement message", "More than 24 hours have passed"),
 				graphtest.ErrorResponse(404, 132001, "Template name does not exist in the translation", "template not found"),
 			},
-			want: &relevo.DeliveryError{Code: "132001"}, wantReason: "fallback template failed",
+			want: &relevo.DeliveryError{Code: "131047", OutsideWindow: true}, wantReason: "24-hour", wantLog: "fallback template not sent",
 		},
 		{
 			name:      "an expired access token fails permanently and is logged loudly",
@@ -332,7 +332,8 @@ func TestDeliverMapsCloudAPIErrors(t *testing.T) {
 				if !errors.As(err, &de) {
 					t.Fatalf("error = %v, want a DeliveryError", err)
 				}
-				if de.Retryable != tt.want.Retryable || de.Code != tt.want.Code || de.RetryAfter != tt.want.RetryAfter {
+				if de.Retryable != tt.want.Retryable || de.Code != tt.want.Code || de.RetryAfter != tt.want.RetryAfter ||
+					de.OutsideWindow != tt.want.OutsideWindow {
 					t.Errorf("got retryable=%v code=%q retry_after=%v, want retryable=%v code=%q retry_after=%v",
 						de.Retryable, de.Code, de.RetryAfter, tt.want.Retryable, tt.want.Code, tt.want.RetryAfter)
 				}
@@ -350,9 +351,11 @@ func TestDeliverMapsCloudAPIErrors(t *testing.T) {
 func TestFallbackTemplateRequest(t *testing.T) {
 	s, fake, _ := newSender(t, sender.Config{FallbackTemplate: "reopen_conversation", FallbackLanguage: "es"})
 	fake.Queue(graphtest.ErrorResponse(400, 131047, "Re-engagement message", "More than 24 hours have passed"))
-	if _, err := s.Deliver(context.Background(), &relevov1.OutboundMessage{Id: "o1", To: user, BusinessAddress: number,
-		Kind: relevov1.OutboundKind_OUTBOUND_KIND_TEXT, Text: "Tu ticket fue respondido", ReplyToMessageId: "wamid.IN1"}); err != nil {
-		t.Fatal(err)
+	_, err := s.Deliver(context.Background(), &relevov1.OutboundMessage{Id: "o1", To: user, BusinessAddress: number,
+		Kind: relevov1.OutboundKind_OUTBOUND_KIND_TEXT, Text: "Tu ticket fue respondido", ReplyToMessageId: "wamid.IN1"})
+	var de *relevo.DeliveryError
+	if !errors.As(err, &de) || !de.OutsideWindow {
+		t.Fatalf("Deliver: %v, want the closed window reported", err)
 	}
 	assertBodies(t, fake,
 		`{"messaging_product":"whatsapp","recipient_type":"individual","to":"+16505551234","context":{"message_id":"wamid.IN1"},"type":"text","text":{"body":"Tu ticket fue respondido"}}`,

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/prototext"
@@ -45,6 +47,12 @@ func receipt(wamid string, st relevov1.ReceiptStatus, sec int64, code, reason st
 	return call{rpc: "ReportDelivery", req: &relevov1.ReportDeliveryRequest{
 		Channel: "whatsapp", ProviderMessageId: wamid, Status: st, Timestamp: ts(sec), ErrorCode: code, ErrorReason: reason,
 	}}
+}
+
+// outsideWindow marks a receipt as the closed customer-service window.
+func outsideWindow(c call) call {
+	c.req.(*relevov1.ReportDeliveryRequest).OutsideWindow = true
+	return c
 }
 
 // voiceNote is what the fake Graph API serves for the voice note fixture.
@@ -158,8 +166,8 @@ func TestFixturesBecomeTheExactRequests(t *testing.T) {
 			"This message was not delivered to maintain healthy ecosystem engagement: In order to maintain a healthy ecosystem engagement, the message failed to be delivered.")},
 		"status_failed_131026_undeliverable.json": {receipt("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI4QUI2QjE4MTNBRjE1Nzk0NzQA", failed, 1751229100, "131026",
 			"Message undeliverable: Message Undeliverable.")},
-		"status_failed_131047_reengagement.json": {receipt("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBIzRjQyQTk4NTZEQzY0RTAwMTkA", failed, 1751229000, "131047",
-			"Re-engagement message: More than 24 hours have passed since the recipient last replied to the sender number.")},
+		"status_failed_131047_reengagement.json": {outsideWindow(receipt("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBIzRjQyQTk4NTZEQzY0RTAwMTkA", failed, 1751229000, "131047",
+			"Re-engagement message: More than 24 hours have passed since the recipient last replied to the sender number."))},
 		// A played voice message was read.
 		"status_played_voice.json": {receipt("wamid.xyzxyz", read, 1689380458, "", "")},
 		"status_read_v24.json":     {receipt("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=", read, 1750030073, "", "")},
@@ -252,8 +260,12 @@ func TestFixturesBecomeTheExactRequests(t *testing.T) {
 	}
 }
 
+// assertCalls compares the calls made with those expected. Messages of
+// different contacts are handed over at once, so only each contact's own
+// messages have an order to check.
 func assertCalls(t *testing.T, got, want []call) {
 	t.Helper()
+	got, want = byContact(got), byContact(want)
 	if len(got) != len(want) {
 		t.Errorf("got %d calls, want %d", len(got), len(want))
 	}
@@ -267,4 +279,26 @@ func assertCalls(t *testing.T, got, want []call) {
 			t.Errorf("call %d:\n got %s %s\nwant %s %s", i, got[i].rpc, prototext.Format(got[i].req), want[i].rpc, prototext.Format(want[i].req))
 		}
 	}
+}
+
+// byContact orders the HandleMessage calls by contact, stably, in the
+// places they hold among the calls.
+func byContact(calls []call) []call {
+	calls = slices.Clone(calls)
+	var at []int
+	var msgs []call
+	for i, c := range calls {
+		if c.rpc == "HandleMessage" {
+			at = append(at, i)
+			msgs = append(msgs, c)
+		}
+	}
+	address := func(c call) string {
+		return c.req.(*relevov1.HandleMessageRequest).GetMessage().GetContact().GetAddress()
+	}
+	slices.SortStableFunc(msgs, func(a, b call) int { return strings.Compare(address(a), address(b)) })
+	for j, i := range at {
+		calls[i] = msgs[j]
+	}
+	return calls
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -171,18 +172,15 @@ func (h *Handler) fetchVoiceNotes(ctx context.Context, msgs []*relevov1.InboundM
 	}
 }
 
-// forward sends the batch to the server in payload order and stops at the
-// first failure that a retry may fix.
+// forward sends the batch to the server and stops at the first failure
+// that a retry may fix. The messages of one contact go in payload order,
+// one after the other; different contacts' go at once, so that the server
+// stores them in one commit.
 func (h *Handler) forward(ctx context.Context, b *Batch) error {
 	rctx, cancel := context.WithTimeout(ctx, h.cfg.RPCTimeout)
 	defer cancel()
-	for _, m := range b.Messages {
-		resp, err := h.channels.HandleMessage(rctx, &relevov1.HandleMessageRequest{Message: m})
-		if err := h.check(err, "HandleMessage", m.GetChannelMessageId()); err != nil {
-			return err
-		}
-		h.log.Debug("message handed to the server", "wamid", m.GetChannelMessageId(), "from", mask.Address(m.GetContact().GetAddress()),
-			"kind", m.GetKind().String(), "duplicate", resp.GetDuplicate())
+	if err := h.forwardMessages(rctx, b.Messages); err != nil {
+		return err
 	}
 	for _, hm := range b.HumanMessages {
 		_, err := h.channels.SendHumanMessage(rctx, hm)
@@ -199,6 +197,52 @@ func (h *Handler) forward(ctx context.Context, b *Batch) error {
 		h.log.Debug("receipt reported", "wamid", rcpt.GetProviderMessageId(), "status", rcpt.GetStatus().String(), "matched", resp.GetMatched())
 	}
 	return nil
+}
+
+// forwardConcurrency is how many contacts' messages one webhook forwards
+// at once.
+const forwardConcurrency = 16
+
+// forwardMessages hands msgs to the server, each contact's in order.
+func (h *Handler) forwardMessages(ctx context.Context, msgs []*relevov1.InboundMessage) error {
+	var byContact [][]*relevov1.InboundMessage
+	index := map[string]int{}
+	for _, m := range msgs {
+		k := m.GetContact().GetAddress()
+		i, ok := index[k]
+		if !ok {
+			i = len(byContact)
+			index[k] = i
+			byContact = append(byContact, nil)
+		}
+		byContact[i] = append(byContact[i], m)
+	}
+	send := func(ctx context.Context, ms []*relevov1.InboundMessage) error {
+		for _, m := range ms {
+			resp, err := h.channels.HandleMessage(ctx, &relevov1.HandleMessageRequest{Message: m})
+			if err := h.check(err, "HandleMessage", m.GetChannelMessageId()); err != nil {
+				return err
+			}
+			h.log.Debug("message handed to the server", "wamid", m.GetChannelMessageId(), "from", mask.Address(m.GetContact().GetAddress()),
+				"kind", m.GetKind().String(), "duplicate", resp.GetDuplicate())
+		}
+		return nil
+	}
+	if len(byContact) <= 1 {
+		for _, ms := range byContact {
+			return send(ctx, ms)
+		}
+		return nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	// A webhook may carry many contacts' messages: a few calls at a time
+	// fill the server's group commit without one POST holding a stream
+	// per contact.
+	g.SetLimit(forwardConcurrency)
+	for _, ms := range byContact {
+		g.Go(func() error { return send(gctx, ms) })
+	}
+	return g.Wait()
 }
 
 // check decides whether an RPC error fails the webhook. The server

@@ -160,7 +160,8 @@ func (b *Batch) parseMessage(phoneNumberID string, contacts []waContact, raw jso
 		msg.FrequentlyForwarded = c.FrequentlyForwarded
 	}
 	if r := m.Referral; r != nil {
-		msg.Referral = &relevov1.Referral{SourceUrl: r.SourceURL, SourceType: r.SourceType, SourceId: r.SourceID, Headline: r.Headline, Body: r.Body}
+		msg.Referral = &relevov1.Referral{SourceUrl: fit(r.SourceURL, 2<<10), SourceType: fit(r.SourceType, 32), SourceId: fit(r.SourceID, 256),
+			Headline: fit(r.Headline, 1<<10), Body: fit(r.Body, 4<<10)}
 	}
 
 	if !b.fillContent(msg, &m) {
@@ -233,7 +234,7 @@ func (b *Batch) fillContent(msg *relevov1.InboundMessage, m *waMessage) bool {
 			return unsupported("interactive reply of an unknown kind")
 		}
 		msg.Kind = relevov1.InboundKind_INBOUND_KIND_CHOICE
-		msg.Choice = &relevov1.Choice{Id: r.ID, Title: r.Title}
+		msg.Choice = &relevov1.Choice{Id: fit(r.ID, 256), Title: fit(r.Title, 256)}
 		msg.Text = r.Title
 	case "button":
 		if m.Button == nil || m.Button.Payload == "" && m.Button.Text == "" {
@@ -244,7 +245,7 @@ func (b *Batch) fillContent(msg *relevov1.InboundMessage, m *waMessage) bool {
 			id = m.Button.Text
 		}
 		msg.Kind = relevov1.InboundKind_INBOUND_KIND_CHOICE
-		msg.Choice = &relevov1.Choice{Id: id, Title: m.Button.Text}
+		msg.Choice = &relevov1.Choice{Id: fit(id, 256), Title: fit(m.Button.Text, 256)}
 		msg.Text = m.Button.Text
 	case "reaction":
 		if m.Reaction == nil || m.Reaction.MessageID == "" {
@@ -287,7 +288,9 @@ func (b *Batch) fillContent(msg *relevov1.InboundMessage, m *waMessage) bool {
 }
 
 func mediaOf(typ string, md *waMedia) *relevov1.Media {
-	return &relevov1.Media{Type: typ, MediaId: md.ID, MimeType: md.MimeType, Filename: md.Filename, Sha256: md.SHA256}
+	// The file name is the customer's; the id is Meta's and is kept whole,
+	// since a cut one would fetch nothing.
+	return &relevov1.Media{Type: typ, MediaId: md.ID, MimeType: fit(md.MimeType, 256), Filename: fit(md.Filename, 256), Sha256: fit(md.SHA256, 128)}
 }
 
 // messageContact finds the sender's contacts[] entry by id (never by
@@ -312,9 +315,9 @@ func messageContact(m waMessage, contacts []waContact) *relevov1.Contact {
 		if userID == "" {
 			userID = found.UserID
 		}
-		contact.DisplayName = found.Profile.Name
+		contact.DisplayName = fit(found.Profile.Name, 1<<10)
 		if contact.DisplayName == "" {
-			contact.DisplayName = found.Profile.Username
+			contact.DisplayName = fit(found.Profile.Username, 1<<10)
 		}
 	}
 	contact.Address = waID
@@ -368,7 +371,10 @@ func (b *Batch) parseStatus(phoneNumberID string, raw json.RawMessage) {
 	if len(s.Errors) > 0 {
 		e := s.Errors[0]
 		r.ErrorCode = strconv.Itoa(int(e.Code))
-		r.ErrorReason = errorReason(e)
+		r.ErrorReason = fit(errorReason(e), 1<<10)
+		// Re-engagement: the 24-hour window closed before Meta delivered
+		// the message; the server holds it until the user writes again.
+		r.OutsideWindow = e.Code == 131047
 		b.notice(slog.LevelWarn, "message delivery failed", append([]any{"wamid", s.ID, "status", s.Status}, errorAttrs(e)...)...)
 	}
 	b.Receipts = append(b.Receipts, r)
@@ -453,4 +459,14 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// fit cuts s to at most n bytes at a rune boundary: the contract bounds
+// these fields, and a provider's long value must not make the server refuse
+// the whole message.
+func fit(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }

@@ -158,3 +158,36 @@ func TestParseCutsOverlongTextOnACharacterBoundary(t *testing.T) {
 		t.Errorf("text cut to %d bytes (valid UTF-8: %v), want a prefix of at most 65536 bytes", len(text), utf8.ValidString(text))
 	}
 }
+
+// What a customer names (a document's file name, their profile name) can be
+// longer than the contract allows: it is cut to fit, so that the server
+// does not refuse the whole message, which would then go unanswered.
+func TestParseFitsCustomerNamedFieldsToTheContract(t *testing.T) {
+	name := strings.Repeat("ñ", 1000) // 2,000 bytes
+	body := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"2"},`+
+		`"contacts":[{"wa_id":"3","profile":{"name":%q}}],`+
+		`"messages":[{"from":"3","id":"wamid.doc","timestamp":"1","type":"document","document":{"id":"m1","filename":%q,"mime_type":%q,"sha256":%q,"caption":"mira"}}]}}]}]}`,
+		name, name+".pdf", "application/"+name, name)
+	b, err := webhook.Parse([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Messages) != 1 {
+		t.Fatalf("got %d messages, want 1", len(b.Messages))
+	}
+	m := b.Messages[0]
+	for _, f := range []struct {
+		name string
+		v    string
+		max  int
+	}{
+		{"contact.display_name", m.GetContact().GetDisplayName(), 1 << 10},
+		{"media.filename", m.GetMedia().GetFilename(), 256},
+		{"media.mime_type", m.GetMedia().GetMimeType(), 256},
+		{"media.sha256", m.GetMedia().GetSha256(), 128},
+	} {
+		if len(f.v) > f.max || f.v == "" || !utf8.ValidString(f.v) {
+			t.Errorf("%s: %d bytes (valid UTF-8: %v), want a prefix of at most %d", f.name, len(f.v), utf8.ValidString(f.v), f.max)
+		}
+	}
+}

@@ -86,7 +86,7 @@ func Build(p *agents.Profile, base *knowledge.Base, o Options) (*agents.Chain, e
 		triage = rules.NewTriage(p)
 	}
 	if p.Knowledge.Mode == "llm" {
-		know = llm.NewKnowledge(p, client, Searcher{Base: base}, llm.WithLogger(log))
+		know = llm.NewKnowledge(p, client, Searcher{Base: base, Language: p.Company.Language}, llm.WithLogger(log))
 	} else {
 		know = rules.NewKnowledge(p, base)
 	}
@@ -94,8 +94,12 @@ func Build(p *agents.Profile, base *knowledge.Base, o Options) (*agents.Chain, e
 }
 
 // Searcher adapts a knowledge base to the llm Knowledge agent's search
-// tool.
-type Searcher struct{ Base *knowledge.Base }
+// tool. Language ("es" or "en", the profile's) names the labels of a Q&A
+// entry's question and answer.
+type Searcher struct {
+	Base     *knowledge.Base
+	Language string
+}
 
 // Search implements llm.Searcher. A Q&A entry is shown with its question,
 // which is what tells the model whether it answers the user's.
@@ -108,7 +112,11 @@ func (s Searcher) Search(ctx context.Context, query string, limit int) ([]llm.Pa
 	for i, r := range rs {
 		text := r.Text
 		if r.Kind == knowledge.KindEntry {
-			text = "Pregunta: " + r.Question + "\nRespuesta: " + r.Text
+			q, a := "Pregunta", "Respuesta"
+			if s.Language == "en" {
+				q, a = "Question", "Answer"
+			}
+			text = q + ": " + r.Question + "\n" + a + ": " + r.Text
 		}
 		out[i] = llm.Passage{Source: r.Source, Page: r.Page, Heading: r.Heading, Text: text, Score: r.Score}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/relevo/relevo/server/internal/agents"
 	"github.com/relevo/relevo/server/internal/knowledge"
 	"github.com/relevo/relevo/server/internal/knowledge/analysis"
 )
@@ -31,7 +32,8 @@ const (
 	InfoGeneral InfoKind = ""
 	InfoAmount  InfoKind = "amount"  // price, cost, fee, whether it is free
 	InfoNumber  InfoKind = "number"  // how many
-	InfoTime    InfoKind = "time"    // when, how long, opening hours
+	InfoTime    InfoKind = "time"    // when, how long
+	InfoHours   InfoKind = "hours"   // at what time of day, opening hours
 	InfoPerson  InfoKind = "person"  // who holds a role
 	InfoEmail   InfoKind = "email"   // an email address
 	InfoPhone   InfoKind = "phone"   // a phone number
@@ -71,15 +73,36 @@ func (d Decision) String() string {
 		asked, held, strings.Join(d.Covered, " "), strings.Join(d.Uncovered, " "), d.Retrieval, d.Confidence, d.Threshold, d.Reason)
 }
 
+// check is the decision as the run's trace keeps it.
+func (d Decision) check(source string) *agents.AnswerCheck {
+	asked := string(d.Asked)
+	if asked == "" {
+		asked = "general"
+	}
+	return &agents.AnswerCheck{
+		Answer: d.Answer, Asked: asked, Held: d.Held, Covered: d.Covered, Missing: d.Uncovered,
+		Retrieval: round3(d.Retrieval), Confidence: round3(d.Confidence), Threshold: d.Threshold,
+		Reason: d.Reason, Source: source,
+	}
+}
+
 // uncoveredPenalty is how much each content word of the question that the
-// passage does not cover lowers the confidence, in log-odds; unknownPenalty
+// passage does not cover lowers the confidence, in log-odds, times the
+// word's rarity in the base: a word most passages hold names what the whole
+// base is about ("covid" in a COVID FAQ), and a passage need not repeat it
+// any more than the company's name; unknownPenalty
 // is the same for a word the whole knowledge base has never seen, which is
 // more often what the question is really about ("¿quién es el gerente de
 // marketing?" in a base that never says "marketing") than a synonym the
-// base does not use.
+// base does not use. Beyond penaltyWords content words, the missing words
+// count by their share of the question: a long question carries context
+// ("I have a very important mail in Gmail, can I flag it as urgent?") that
+// the passage answering it need not repeat, and counting every such word
+// handed off the people who explain themselves.
 const (
 	uncoveredPenalty = 0.4
 	unknownPenalty   = 1.0
+	penaltyWords     = 2.0
 )
 
 // decide judges whether a result answers the query, which asks for the
@@ -98,13 +121,22 @@ func (k *Knowledge) decide(query string, asked InfoKind, top knowledge.Result, a
 		d.Held = d.Held || holdsKind(d.Asked, r.Text)
 	}
 	d.Covered, d.Uncovered = k.coverage(query, title+"\n"+passage, d.Asked)
-	unknown := 0
+	penalty := 0.0
 	for _, w := range d.Uncovered {
-		if slices.Contains(top.UnknownWords, w) {
-			unknown++
+		switch r, ok := top.Rarity[w]; {
+		case slices.Contains(top.UnknownWords, w):
+			penalty += unknownPenalty
+		case ok:
+			penalty += uncoveredPenalty * r
+		default:
+			penalty += uncoveredPenalty
 		}
 	}
-	z := logit(top.Score) - uncoveredPenalty*float64(len(d.Uncovered)-unknown) - unknownPenalty*float64(unknown)
+	scale := 1.0
+	if n := float64(len(d.Covered) + len(d.Uncovered)); n > penaltyWords {
+		scale = penaltyWords / n
+	}
+	z := logit(top.Score) - scale*penalty
 	d.Confidence = 1 / (1 + math.Exp(-z))
 	switch {
 	case !d.Held:
@@ -230,6 +262,10 @@ var (
 // kind it names must be in the passage, so naming one wrongly would hand
 // off a question the passage answers.
 func askedKind(w []string) InfoKind {
+	// The English possessive and contractions split off an "s" ("the
+	// CEO's email" is "the ceo s email"): it would push a noun away from
+	// the word asking for it.
+	w = slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "s" })
 	has := func(set map[string]bool) bool {
 		for _, x := range w {
 			if set[x] {
@@ -253,14 +289,22 @@ func askedKind(w []string) InfoKind {
 	}
 	isIn := func(set map[string]bool) func(string) bool { return func(s string) bool { return set[s] } }
 	how := has(setOf("como", "how"))
+	// A few words with no question word name what they want: "teléfono de
+	// soporte", "correo pagos", "support email" (a noun alone, "correo", may
+	// name a topic).
+	terse := len(w) >= 2 && len(w) <= 4 && !has(questionWords) && !has(auxiliaries)
 	switch {
-	case has(emailNouns) && (has(valueWords) || has(setOf("donde", "where", "cual", "a"))) && !how:
+	// An email, phone or web address is asked for when the question's
+	// value word is close to the noun ("¿cuál es el correo…?", "what is the
+	// support email?"); a question that only mentions mail ("can I flag a
+	// mail as urgent?") asks for none.
+	case (near(emailNouns, isIn(valueAskers), 4) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns)) && !how:
 		return InfoEmail
 	case (has(phoneNouns) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2)) &&
-		(has(valueWords) || has(setOf("donde", "where", "llamo", "llamar", "call"))) && !how &&
+		(has(valueWords) || has(setOf("donde", "where", "llamo", "llamar", "call")) || terse) && !how &&
 		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")):
 		return InfoPhone
-	case has(urlNouns) && (has(valueWords) || has(setOf("donde", "where"))) && !how:
+	case (near(urlNouns, isIn(valueAskers), 3) || terse && has(setOf("web", "website", "url", "link", "enlace", "sitio", "pagina"))) && !how:
 		return InfoURL
 	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name")) && has(roleNouns)):
 		return InfoPerson
@@ -268,15 +312,21 @@ func askedKind(w []string) InfoKind {
 		return InfoAmount
 	case has(amountNouns) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much"))):
 		return InfoAmount
-	case has(setOf("cuanto", "cuanta", "how")) && has(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "long", "time")):
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "long", "time")), 2):
 		return InfoTime
 	case has(setOf("edad", "age")) || (has(setOf("how")) && has(setOf("old"))):
 		return InfoAge
-	case has(setOf("cuando", "when")) || (has(timeNouns) && has(setOf("que", "cual", "cuales", "what", "which", "a"))):
+	case near(hoursWords, func(s string) bool { return valueWords[s] || s == "cuando" || s == "when" && askingWhen(w) }, 4) || has(setOf("horario", "horarios", "schedule")):
+		// A time of day or opening hours: a year or a duration does not
+		// say when the office opens.
+		return InfoHours
+	case has(setOf("cuando")) || askingWhen(w) || near(timeNouns, isIn(valueWords), 3):
 		return InfoTime
-	case has(setOf("cuantos", "cuantas", "many")):
+	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1):
 		return InfoNumber
-	case has(setOf("direccion", "address")):
+	case has(addressNouns) && !near(addressNouns, isMailWord, 2):
+		// "dirección de correo", "mailing address", "reply address" name an
+		// email address, not a street.
 		return InfoAddress
 	case has(setOf("donde", "where")) && (has(placeVerbs) || has(placeNouns)):
 		return InfoPlace
@@ -284,8 +334,48 @@ func askedKind(w []string) InfoKind {
 	return InfoGeneral
 }
 
+// valueAskers ask for a value. The Spanish "¿a qué correo…?" is caught by
+// its "qué": "a" alone is also the English article, no question word.
+var valueAskers = union(valueWords, setOf("donde", "where", "adonde"))
+
+// mailWords qualify an address as an email or web one: "dirección de
+// correo", "mailing address", "reply address", "IP address".
 var (
-	digitRe   = regexp.MustCompile(`\d`)
+	addressNouns = setOf("direccion", "address")
+	mailWords    = setOf("gmail", "mailing", "reply", "sender", "ip", "outlook", "hotmail", "yahoo", "electronico", "electronica")
+)
+
+func isMailWord(s string) bool { return emailNouns[s] || urlNouns[s] || mailWords[s] }
+
+// askingWhen reports an English question asking when: "when" opening the
+// question (or a clause after "and"/"but") followed by an auxiliary, as
+// in "when does it open?". "When sending a link, can I…?" and "…when I
+// am logged in" use it as a conjunction and ask for no time.
+func askingWhen(w []string) bool {
+	for i, x := range w {
+		if x != "when" {
+			continue
+		}
+		if i+1 == len(w) {
+			return true
+		}
+		if (i == 0 || w[i-1] == "and" || w[i-1] == "but" || w[i-1] == "so" || w[i-1] == "since" || w[i-1] == "until") && auxiliaries[w[i+1]] {
+			return true
+		}
+	}
+	return false
+}
+
+var auxiliaries = setOf("is", "are", "was", "were", "do", "does", "did", "will", "would", "can", "could", "should", "shall", "may", "might", "must", "has", "have", "had", "am")
+
+// hoursWords ask for a time of day: "¿a qué hora abren?", "horario de
+// atención", "what time do you open?".
+var hoursWords = setOf("hora", "horario", "horarios", "abre", "abren", "cierra", "cierran", "hour", "hours", "schedule", "open", "opens", "close", "closes", "opening", "closing")
+
+var (
+	// hoursRe: a clock time ("9:00", "18 hrs", "9 am"), a weekday or a
+	// round-the-clock service.
+	hoursRe   = regexp.MustCompile(`(?i)\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(?:am|pm|a\.\s?m\.|p\.\s?m\.|hrs?\b\.?|h\b)|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|feriados?|festivos?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekdays?|weekends?|fines? de semana)\b|24/7|24 horas|24 hours|todo el día|todo el dia|around the clock`)
 	emailRe   = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}`)
 	phoneRe   = regexp.MustCompile(`(?:\+?\d[\d\s().-]{5,}\d)|\*\d{3,}`)
 	urlRe     = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|cl|es|mx|ar|co|pe|org|net|io|app|uy|ec|bo|py|ve|br)\b(?:/\S*)?`)
@@ -293,7 +383,7 @@ var (
 	timeRe    = regexp.MustCompile(`(?i)\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b|\d+\s*(?:(?:a|y|o|-)\s*\d+\s*)?(?:h|hrs?|horas?|minutos?|min|segundos?|días?|dias?|semanas?|mes(?:es)?|años?|anos?|hours?|minutes?|days?|weeks?|months?|years?)\b|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|inmediat[oa]|inmediatamente|al instante|al momento|apenas|mismo día|mismo dia|monday|tuesday|wednesday|thursday|friday|saturday|sunday|immediately|instantly|no vence[n]?|sin límite|sin limite)\b|\b(?:un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|catorce|quince|veinte|treinta|varios|varias|pocos|pocas|algunos|algunas)\s+(?:horas?|minutos?|días?|dias?|semanas?|meses|años?)\b`)
 	ageRe     = regexp.MustCompile(`(?i)\d+\s*(?:años|anos|years)|mayor(?:es)? de edad|menor(?:es)? de edad|\bedad\b|years old|\baged?\b|mayores de \d+|menores de \d+`)
 	addressRe = regexp.MustCompile(`(?i)\b(?:calle|avenida|av\.|pasaje|psje\.?|camino|street|avenue|road|st\.|ave\.?)\s+\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*\s+#?\d+|\b\p{Lu}[\p{L}.]+(?:\s+\p{Lu}[\p{L}.]+)*\s+\d{2,5}\b,?\s*(?:piso|of\.|oficina|depto|local)`)
-	numberRe  = regexp.MustCompile(`(?i)\d|\b(?:un[oa]?|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|mil|mayores?|menores?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand|older|younger|under|over)\b`)
+	numberRe  = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])\d|\b(?:un[oa]?|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|mil|mayores?|menores?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand|older|younger|under|over)\b`)
 	placeRe   = regexp.MustCompile(`(?i)\d|\b(?:calle|avenida|av\.|pasaje|piso|oficina|sucursal|sede|local|edificio|centro|ciudad|comuna|región|region|barrio|street|avenue|floor|office|building|online|en línea|en linea|sitio|página|pagina|app|aplicación|aplicacion|web)\b`)
 )
 
@@ -310,6 +400,8 @@ func holdsKind(kind InfoKind, text string) bool {
 		return addressRe.MatchString(text)
 	case InfoTime:
 		return timeRe.MatchString(text)
+	case InfoHours:
+		return hoursRe.MatchString(text)
 	case InfoEmail:
 		return emailRe.MatchString(text)
 	case InfoPhone:
@@ -346,6 +438,8 @@ func describeKind(k InfoKind) string {
 		return "a number"
 	case InfoTime:
 		return "a date, time or duration"
+	case InfoHours:
+		return "a time of day or opening hours"
 	case InfoPerson:
 		return "a person's name"
 	case InfoEmail:

@@ -95,7 +95,8 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		conf = 0
 	}
 	act.Steps = append(act.Steps, agents.Step{Agent: name, Kind: "decision", Detail: d.String(), Confidence: round3(conf),
-		Passages: []agents.Passage{{Source: top.Source, Page: top.Page, Score: round3(top.Score), Snippet: snippet(top)}}})
+		Passages: []agents.Passage{{Source: top.Source, Page: top.Page, Score: round3(top.Score), Snippet: snippet(top)}},
+		Check:    d.check(citation(top, k.lang()))})
 	if !d.Answer {
 		act.Handoff = agents.RoleHuman
 		act.Reason = fmt.Sprintf("best knowledge-base match (%s): %s (confidence %.2f, threshold %.2f)", citation(top, k.lang()), d.Reason, d.Confidence, threshold)

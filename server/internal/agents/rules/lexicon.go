@@ -114,6 +114,13 @@ var (
 
 // interrogatives open a question about how things work ("¿cómo pido una
 // cita?"), which the knowledge base may answer, rather than a request.
+// abilityVerbs after "no", and cannotWords alone, say the user could not
+// do something.
+var (
+	abilityVerbs = words("puedo", "puede", "podemos", "logro", "logra", "consigo", "deja", "dejan", "permite", "funciona", "carga", "cargan", "abre")
+	cannotWords  = words("olvide", "olvido", "cant", "cannot", "unable", "forgot")
+)
+
 var interrogatives = words("como", "cuanto", "cuanta", "cuantos", "cuantas", "cuando", "donde", "cual", "cuales",
 	"how", "what", "when", "where", "which")
 

@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 )
 
 func TestTriageRoutesMessages(t *testing.T) {
+	t.Parallel()
 	p := agents.DefaultProfile()
 	tr := NewTriage(p)
 	tests := []struct {
@@ -46,6 +48,12 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"asks how refunds work", "¿cómo pido un reembolso?", agents.RoleKnowledge, ""},
 		{"asks how to change their account", "¿Cómo cambio el correo de mi cuenta?", agents.RoleKnowledge, ""},
 		{"a problem with their password is a question", "Olvidé mi contraseña y no puedo entrar", agents.RoleKnowledge, ""},
+		{"cannot get into their account", "no puedo entrar a mi cuenta, se me olvidó la clave", agents.RoleKnowledge, ""},
+		{"cannot pay in their account", "la plataforma no me deja pagar mi suscripción", agents.RoleKnowledge, ""},
+		{"asks to have their account looked at", "revisen mi cuenta por favor", agents.RoleHuman, ""},
+		{"cannot log in, in English", "I can't log in to my account", agents.RoleKnowledge, ""},
+		{"asks what they may do with their subscription", "¿puedo cambiar mi suscripción a anual?", agents.RoleKnowledge, ""},
+		{"asks what they may do, in English", "Can I change my subscription plan?", agents.RoleKnowledge, ""},
 		{"names no topic", "tengo dudas", "", p.Messages.Presence},
 		{"wants to phone the assistant", "¿Puedo llamarte?", "", p.Messages.Presence},
 		{"asks whether the assistant is a robot", "¿Eres un robot?", "", p.Messages.Greeting},
@@ -80,6 +88,7 @@ func (f *fakeSearcher) Search(_ context.Context, q string, _ int) ([]knowledge.R
 }
 
 func TestKnowledgeAnswersOnlyAboveTheThreshold(t *testing.T) {
+	t.Parallel()
 	p := agents.DefaultProfile()
 	p.Knowledge.AnswerThreshold = 0.5
 	passage := "Problema: No puedo iniciar sesión.\n\nSolución: Use la opción \"¿Olvidó su contraseña?\" o escriba a soporte@c1do1.com.\n\nProblema: Los videos no cargan.\n\nSolución: " + strings.Repeat("Actualice el navegador. ", 20)
@@ -131,6 +140,7 @@ func TestKnowledgeAnswersOnlyAboveTheThreshold(t *testing.T) {
 }
 
 func TestKnowledgeGivesLearnedAnswersAsTheyAre(t *testing.T) {
+	t.Parallel()
 	p := agents.DefaultProfile()
 	entry := knowledge.Result{Kind: knowledge.KindEntry, Learned: true, Score: 0.9, Question: "¿Descuentos?", Text: "Sí, 20% para estudiantes."}
 	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{entry}}).Act(context.Background(), agents.Input{Text: "hay descuentos?"})
@@ -143,6 +153,7 @@ func TestKnowledgeGivesLearnedAnswersAsTheyAre(t *testing.T) {
 }
 
 func TestKnowledgeNeverSaysItFoundNothing(t *testing.T) {
+	t.Parallel()
 	p := agents.DefaultProfile()
 	s := &fakeSearcher{}
 	act, err := NewKnowledge(p, s).Act(context.Background(), agents.Input{Text: "Hola, buenos días, ¿tienen becas?"})
@@ -162,6 +173,7 @@ func TestKnowledgeNeverSaysItFoundNothing(t *testing.T) {
 }
 
 func TestTheAnswerIsThePartOfThePassageThatHoldsWhatWasAsked(t *testing.T) {
+	t.Parallel()
 	p := agents.DefaultProfile()
 	k := NewKnowledge(p, nil)
 	passage := knowledge.Result{Kind: knowledge.KindChunk, Source: "contacto.md", Text: strings.Join([]string{
@@ -188,6 +200,7 @@ func TestTheAnswerIsThePartOfThePassageThatHoldsWhatWasAsked(t *testing.T) {
 }
 
 func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
+	t.Parallel()
 	for q, want := range map[string]InfoKind{
 		"¿cuánto cuesta el plan anual?":          InfoAmount,
 		"¿el certificado es gratis?":             InfoAmount,
@@ -198,7 +211,10 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		"¿quién es el CEO?":                      InfoPerson,
 		"Who is the founder?":                    InfoPerson,
 		"¿cuánto tarda el envío?":                InfoTime,
-		"¿cuándo abren?":                         InfoTime,
+		"¿cuándo abren?":                         InfoHours,
+		"¿a qué hora abre la oficina?":           InfoHours,
+		"What time do you open on Saturdays?":    InfoHours,
+		"¿cuándo se fundó la empresa?":           InfoTime,
 		"¿qué edad hay que tener?":               InfoAge,
 		"¿cuántos cursos hay?":                   InfoNumber,
 		"¿cuál es la dirección de la oficina?":   InfoAddress,
@@ -206,6 +222,28 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		"¿cómo recupero mi contraseña?":          InfoGeneral,
 		"¿cómo actualizo la app en mi teléfono?": InfoGeneral,
 		"¿puedo pagar desde Perú?":               InfoGeneral,
+		"¿cuál es tu dirección de correo?":       InfoEmail,
+		"What is the support email?":             InfoEmail,
+		"When does the office open?":             InfoHours,
+		"When was the company founded?":          InfoTime,
+		// Questions that mention mail, a time or an address without
+		// asking for one.
+		"Can I flag a mail in Gmail as urgent?":                       InfoGeneral,
+		"Is it possible to add a mail to a label?":                    InfoGeneral,
+		"When sending a link to a spreadsheet, can I pick the sheet?": InfoGeneral,
+		"Can I open a link in a new tab?":                             InfoGeneral,
+		"How do I secure a good time slot for a meeting?":             InfoGeneral,
+		"Can I join the mailing list without a Gmail address?":        InfoGeneral,
+		"Why do so many people get this error?":                       InfoGeneral,
+		"How many users can join a group?":                            InfoNumber,
+		"What is the CEO's email?":                                    InfoEmail,
+		"numero de soporte?":                                          InfoPhone,
+		"teléfono de soporte":                                         InfoPhone,
+		"correo pagos":                                                InfoEmail,
+		"support email":                                               InfoEmail,
+		"pagina web":                                                  InfoURL,
+		"correo":                                                      InfoGeneral,
+		"soporte técnico":                                             InfoGeneral,
 	} {
 		if got := askedKind(analysis.Words(q)); got != want {
 			t.Errorf("askedKind(%q) = %q, want %q", q, got, want)
@@ -214,6 +252,7 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 }
 
 func TestAPassageThatOnlyTalksAboutTheTopicIsNoRivalForOneThatGivesWhatWasAsked(t *testing.T) {
+	t.Parallel()
 	p := agents.DefaultProfile()
 	app := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "app.md", Score: 0.97, Relevance: 0.9, Specificity: 1.5,
 		Text: "Actualiza la app, reinicia el teléfono y escribe a soporte si sigue fallando."}
@@ -233,5 +272,78 @@ func TestAPassageThatOnlyTalksAboutTheTopicIsNoRivalForOneThatGivesWhatWasAsked(
 	}
 	if act.Handoff != agents.RoleHuman || !strings.Contains(act.Reason, "amount") {
 		t.Fatalf("got %q / %q, want a hand-off naming the missing amount", act.Reply, act.Reason)
+	}
+}
+
+func TestANumberInsideANameIsNoNumber(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"Teach1 es la aplicación móvil de C1DO1.", "Usa el código ABC123."} {
+		if holdsKind(InfoNumber, text) {
+			t.Errorf("held as a number: %q", text)
+		}
+	}
+	for _, text := range []string{"Tenemos 120 cursos.", "Hay más de 1.000 alumnos.", "Son doce módulos."} {
+		if !holdsKind(InfoNumber, text) {
+			t.Errorf("number not held: %q", text)
+		}
+	}
+}
+
+func TestAYearDoesNotSayWhenTheOfficeOpens(t *testing.T) {
+	t.Parallel()
+	founded := "La oficina de Santiago se inauguró en 2019 y atiende a todo Chile."
+	open := "La oficina atiende de lunes a viernes de 9:00 a 18:00."
+	if holdsKind(InfoHours, founded) {
+		t.Errorf("a founding year held as opening hours: %q", founded)
+	}
+	if !holdsKind(InfoTime, founded) {
+		t.Errorf("a founding year not held as a date: %q", founded)
+	}
+	for _, text := range []string{open, "Abrimos a las 10 am.", "Soporte 24/7 por chat.", "Open Monday to Friday."} {
+		if !holdsKind(InfoHours, text) {
+			t.Errorf("opening hours not held: %q", text)
+		}
+	}
+}
+
+func TestStripSmallTalkTrimsTheEdgesAndKeepsTheRequest(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"Hola, buenos días, una consulta: ¿cómo pago? gracias":  "como pago",
+		"¿a qué hora abre la oficina los sábados?":              "a que hora abre la oficina los sabados",
+		"hola! ¿no puedo pagar con tarjeta?":                    "no puedo pagar con tarjeta",
+		"oye, por favor, ¿qué es el plan anual? muchas gracias": "que es el plan anual",
+		"Hi there, how do I reset my password? Thanks":          "there how do i reset my password",
+		"gracias": "gracias",
+	} {
+		if got := StripSmallTalk(in); got != want {
+			t.Errorf("StripSmallTalk(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAWordTheWholeBaseUsesCostsLessWhenAPassageOmitsIt(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	symptoms := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "sintomas.md", Score: 0.7, Relevance: 0.8,
+		Heading: "Cuáles son los síntomas", Text: "Los síntomas más habituales son fiebre, tos seca y cansancio."}
+	confidence := func(rarity float64) float64 {
+		t.Helper()
+		r := symptoms
+		// "covid" is in the question, not in the passage.
+		r.Rarity = map[string]float64{"sintomas": 0.9, "covid": rarity}
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: "¿cuáles son los síntomas del covid?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := act.Steps[len(act.Steps)-1].Check
+		if check == nil || !slices.Contains(check.Missing, "covid") {
+			t.Fatalf("decision %+v: want covid missing", check)
+		}
+		return check.Confidence
+	}
+	everywhere, rare := confidence(0.1), confidence(1)
+	if everywhere <= rare {
+		t.Fatalf("confidence with the omitted word in most passages %.3f, in one %.3f: want the first higher", everywhere, rare)
 	}
 }

@@ -167,9 +167,11 @@ func asksForRefund(w []string) bool {
 
 // asksAboutOwnRecords: "mi pedido", "mis pagos", "my account", unless
 // the message asks how something is done ("¿cómo cambio el correo de mi
-// cuenta?"), which the knowledge base may explain.
+// cuenta?") or says what the user cannot do ("no puedo entrar a mi
+// cuenta", "olvidé la clave de mi cuenta"): the knowledge base may explain
+// both, and a person is still called when it does not.
 func asksAboutOwnRecords(w []string) bool {
-	if hasAny(w, interrogatives) {
+	if hasAny(w, interrogatives) || cannotDo(w) || asksWhatIsAllowed(w) {
 		return false
 	}
 	for i, x := range w {
@@ -180,6 +182,45 @@ func asksAboutOwnRecords(w []string) bool {
 			if recordNouns[w[j]] {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// cannotDo: the user tried something and could not ("no puedo pagar",
+// "no me deja entrar", "olvidé la clave", "I can't log in", "it doesn't
+// work").
+func cannotDo(w []string) bool {
+	for i, x := range w {
+		if cannotWords[x] {
+			return true
+		}
+		// "can't", "couldn't", "doesn't" are split at the apostrophe.
+		if i+1 < len(w) && w[i+1] == "t" && (x == "can" || x == "couldn" || x == "doesn" || x == "won" || x == "isn") {
+			return true
+		}
+		if x != "no" && x != "not" {
+			continue
+		}
+		for j := i + 1; j < len(w) && j <= i+2; j++ {
+			if abilityVerbs[w[j]] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// asksWhatIsAllowed: a question about what the user may do ("¿puedo
+// cambiar mi plan?", "can I change my subscription?"), which a policy
+// answers, not a look at their records.
+func asksWhatIsAllowed(w []string) bool {
+	for i, x := range w {
+		switch {
+		case x == "puedo" || x == "podemos" || x == "podria" || x == "possible" || x == "posible":
+			return true
+		case (x == "can" || x == "could" || x == "may") && i+1 < len(w) && (w[i+1] == "i" || w[i+1] == "we"):
+			return true
 		}
 	}
 	return false
@@ -342,14 +383,70 @@ func AsksForHuman(w []string) bool {
 	return false
 }
 
-// StripSmallTalk removes greetings, thanks and courtesy words from a
-// message so that only its request is searched ("Hola, buenos días, ¿cómo
-// pago?" → "pago"-bearing words). It returns the text unchanged when
-// nothing would be left.
+// StripSmallTalk removes the greetings, thanks and courtesy words around a
+// message's request so that only the request is searched ("Hola, buenos
+// días, una consulta: ¿cómo pago? gracias" → "como pago"). Only the edges
+// are trimmed: inside the request every word stays, "qué" and "no"
+// included, since they say what is asked ("¿a qué hora abren?" asks for a
+// time of day). It returns the text unchanged when nothing would be left.
 func StripSmallTalk(text string) string {
-	_, rest := classify(analysis.Words(text))
-	if len(rest) == 0 {
+	w := analysis.Words(text)
+	start, end := 0, len(w)
+	for start < end {
+		if n := talkAt(w[start:end]); n > 0 {
+			start += n
+		} else if edgeFillers[w[start]] {
+			start++
+		} else {
+			break
+		}
+	}
+	for start < end {
+		if n := talkEnding(w[start:end]); n > 0 {
+			end -= n
+		} else if edgeFillers[w[end-1]] {
+			end--
+		} else {
+			break
+		}
+	}
+	if start == end {
 		return text
 	}
-	return strings.Join(rest, " ")
+	return strings.Join(w[start:end], " ")
 }
+
+// talkAt returns the length of the small-talk phrase w starts with, or 0.
+func talkAt(w []string) int {
+	for _, p := range phraseList {
+		if hasPrefix(w, p.words) {
+			return len(p.words)
+		}
+	}
+	return 0
+}
+
+// talkEnding returns the length of the small-talk phrase w ends with, or 0.
+func talkEnding(w []string) int {
+	for _, p := range phraseList {
+		if len(p.words) <= len(w) && hasPrefix(w[len(w)-len(p.words):], p.words) {
+			return len(p.words)
+		}
+	}
+	return 0
+}
+
+// edgeFillers are the fillers that can go from the edges of a request:
+// those that never start or end a question's own words ("qué", "a", "no"
+// and "o" can: "¿a qué hora…?", "¿…o no?").
+var edgeFillers = func() map[string]bool {
+	m := map[string]bool{}
+	for w := range fillers {
+		switch w {
+		case "que", "a", "e", "o", "no", "dia", "day", "todo":
+		default:
+			m[w] = true
+		}
+	}
+	return m
+}()

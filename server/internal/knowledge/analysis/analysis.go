@@ -203,7 +203,7 @@ func Words(text string) []string {
 		if b.Len() == 0 {
 			return
 		}
-		w := b.String()
+		w := unstretch(b.String())
 		b.Reset()
 		if exp, ok := abbreviations[w]; ok {
 			out = append(out, exp...)
@@ -220,6 +220,33 @@ func Words(text string) []string {
 	}
 	flush()
 	return out
+}
+
+// unstretch undoes the letters people repeat for emphasis on a phone
+// ("ayudaaa", "holaa", "muuuy"): a run of three or more letters becomes one,
+// and so does a doubled vowel ending a word, which Spanish and English
+// words do not end in (save "ee": "cree", "free").
+func unstretch(w string) string {
+	r := []rune(w)
+	out := r[:0]
+	for i := 0; i < len(r); {
+		j := i
+		for j < len(r) && r[j] == r[i] {
+			j++
+		}
+		n := j - i
+		if n >= 3 && unicode.IsLetter(r[i]) {
+			n = 1
+		}
+		for range n {
+			out = append(out, r[i])
+		}
+		i = j
+	}
+	if k := len(out); k > 2 && out[k-1] == out[k-2] && strings.ContainsRune("aiou", out[k-1]) {
+		out = out[:k-1]
+	}
+	return string(out)
 }
 
 // Fold lower-cases s and removes diacritics ("Según" → "segun", "ñ" → "n"),
@@ -256,6 +283,29 @@ func foldRune(r rune) string {
 		return "ss"
 	}
 	return string(r)
+}
+
+// Foreign reports whether text is written in the other supported language
+// than the analyzer's: more of its words are stop words of that language
+// alone ("how", "do", "my") than of the analyzer's alone ("cómo", "mi"),
+// and at least two. Surface signals (character trigrams, hashed features)
+// do not carry across languages; words do, through the bilingual synonym
+// groups.
+func (a *Analyzer) Foreign(text string) bool {
+	own, other := 0, 0
+	for _, w := range Words(text) {
+		es, en := spanish.IsStopWord(w), english.IsStopWord(w)
+		switch {
+		case es && !en:
+			own++
+		case en && !es:
+			other++
+		}
+	}
+	if a.lang == "en" {
+		own, other = other, own
+	}
+	return other >= 2 && other > own
 }
 
 // IsStopWord reports whether a folded word is a Spanish or English function

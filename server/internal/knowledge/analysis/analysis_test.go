@@ -14,6 +14,7 @@ func stems(a *Analyzer, text string) string {
 }
 
 func TestSpellingsPeopleTypeMeetOnOneTerm(t *testing.T) {
+	t.Parallel()
 	a := New("es")
 	tests := []struct {
 		name, a, b string
@@ -34,6 +35,7 @@ func TestSpellingsPeopleTypeMeetOnOneTerm(t *testing.T) {
 }
 
 func TestStopWordsAreDroppedAndFrameWordsWeighLess(t *testing.T) {
+	t.Parallel()
 	a := New("es")
 	terms := a.Terms("¿Qué tengo que hacer para pagar el curso?")
 	got := map[string]float64{}
@@ -49,6 +51,7 @@ func TestStopWordsAreDroppedAndFrameWordsWeighLess(t *testing.T) {
 }
 
 func TestQueriesCarrySynonyms(t *testing.T) {
+	t.Parallel()
 	a := New("es")
 	q := a.Query("¿hay app para el celular?")
 	alts := map[string]bool{}
@@ -65,6 +68,7 @@ func TestQueriesCarrySynonyms(t *testing.T) {
 }
 
 func TestEnglishAnalysis(t *testing.T) {
+	t.Parallel()
 	a := New("en")
 	if got := stems(a, "How do I reset my passwords?"); got != "reset password" {
 		t.Fatalf("stems = %q", got)

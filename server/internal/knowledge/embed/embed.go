@@ -6,7 +6,9 @@ package embed
 import (
 	"context"
 	"hash/fnv"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/relevo/relevo/server/internal/knowledge/analysis"
 )
@@ -77,7 +79,11 @@ func (h *Hash) Vector(text string) []float32 {
 			}
 		}
 	}
-	for f, c := range counts {
+	// Features in a fixed order: float32 sums in map order would leave two
+	// copies of one text with vectors that differ in the last bits, and
+	// ties between them broken differently on every run.
+	for _, f := range slices.Sorted(maps.Keys(counts)) {
+		c := counts[f]
 		hs := fnv.New64a()
 		hs.Write([]byte(f))
 		x := hs.Sum64()

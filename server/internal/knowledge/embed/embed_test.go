@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -30,7 +31,16 @@ func TestHashVectorsAreUnitLengthAndDeterministic(t *testing.T) {
 	if n := cos(a[0], a[0]); math.Abs(n-1) > 1e-5 {
 		t.Fatalf("norm² = %v", n)
 	}
-	if cos(a[0], a[1]) < 0.9999 {
+	// Bit for bit, every time: two copies of one passage must tie exactly,
+	// or which of them answers changes from run to run.
+	long := "Las personas pueden estar preocupadas por amigos y familiares que viven en zonas donde la enfermedad se propaga; el estigma nace del miedo y de la falta de información sobre cómo se contagia."
+	first := h.Vector(long)
+	for range 20 {
+		if v := h.Vector(long); !slices.Equal(v, first) {
+			t.Fatal("same text, vectors differ in their last bits")
+		}
+	}
+	if !slices.Equal(a[0], a[1]) {
 		t.Fatal("same text, different vectors")
 	}
 	if cos(a[2], a[2]) != 0 {

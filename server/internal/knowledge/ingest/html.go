@@ -17,7 +17,9 @@ func ParseHTML(src string) []Block {
 	kind := Paragraph
 	skip := 0
 	inTitle := false
-	title := ""
+	// The titles' text, cleaned once at the end: cleaning the whole of it
+	// at each title would cost the square of its length.
+	var title strings.Builder
 	hasH1 := false
 	flush := func() {
 		if text := cleanSpace(b.String()); text != "" {
@@ -31,13 +33,14 @@ func ParseHTML(src string) []Block {
 		switch tt {
 		case html.ErrorToken:
 			flush()
-			if title != "" && !hasH1 {
-				blocks = append([]Block{{Kind: Heading, Text: title}}, blocks...)
+			if t := cleanSpace(title.String()); t != "" && !hasH1 {
+				blocks = append([]Block{{Kind: Heading, Text: t}}, blocks...)
 			}
 			return blocks
 		case html.TextToken:
 			if inTitle {
-				title = cleanSpace(title + " " + string(z.Text()))
+				title.WriteByte(' ')
+				title.Write(z.Text())
 				continue
 			}
 			if skip == 0 {

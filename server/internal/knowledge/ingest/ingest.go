@@ -130,8 +130,15 @@ type Parsed struct {
 	Entries []QA
 }
 
-// Parse reads one file. The format comes from Detect.
+// Parse reads one file within DefaultLimits. The format comes from Detect.
 func Parse(filename, mediaType string, data []byte) (*Parsed, error) {
+	return ParseLimited(filename, mediaType, data, DefaultLimits())
+}
+
+// ParseLimited reads one file within lim; a file over a limit is
+// ErrUnreadable naming it.
+func ParseLimited(filename, mediaType string, data []byte, lim Limits) (*Parsed, error) {
+	lim = lim.WithDefaults()
 	f, err := Detect(filename, mediaType)
 	if err != nil {
 		return nil, err
@@ -142,7 +149,7 @@ func Parse(filename, mediaType string, data []byte) (*Parsed, error) {
 	p := &Parsed{Format: f}
 	switch f {
 	case FormatPDF:
-		p.Blocks, p.Pages, err = ParsePDF(data)
+		p.Blocks, p.Pages, err = ParsePDFLimited(data, lim)
 	case FormatQAJSON:
 		p.Entries, err = ParseQAJSON(data)
 	case FormatQACSV:
@@ -166,7 +173,35 @@ func Parse(filename, mediaType string, data []byte) (*Parsed, error) {
 	if !f.IsQA() && !hasText(p.Blocks) {
 		return nil, unreadable("%s has no text", filename)
 	}
+	if len(p.Blocks) > lim.MaxBlocks {
+		return nil, unreadable("%s holds %d headings, paragraphs and list items, more than the %d allowed", filename, len(p.Blocks), lim.MaxBlocks)
+	}
+	if len(p.Entries) > lim.MaxEntries {
+		return nil, unreadable("%s holds %d questions, more than the %d allowed", filename, len(p.Entries), lim.MaxEntries)
+	}
+	for i, e := range p.Entries {
+		switch {
+		case len(e.Question) > MaxEntryBytes:
+			return nil, unreadable("%s: entry %d: the question is longer than %d KiB", filename, i+1, MaxEntryBytes>>10)
+		case len(e.Answer) > MaxEntryBytes:
+			return nil, unreadable("%s: entry %d: the answer is longer than %d KiB", filename, i+1, MaxEntryBytes>>10)
+		}
+	}
+	if n := p.chars(); n > lim.MaxChars {
+		return nil, unreadable("%s holds %d characters of text, more than the %d allowed", filename, n, lim.MaxChars)
+	}
 	return p, nil
+}
+
+func (p *Parsed) chars() int {
+	n := 0
+	for _, b := range p.Blocks {
+		n += utf8.RuneCountInString(b.Text)
+	}
+	for _, e := range p.Entries {
+		n += utf8.RuneCountInString(e.Question) + utf8.RuneCountInString(e.Answer)
+	}
+	return n
 }
 
 func hasText(blocks []Block) bool {

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -11,33 +10,48 @@ import (
 	"github.com/ledongthuc/pdf"
 )
 
-// ParsePDF extracts the text of a PDF page by page. Glyphs are grouped into
-// lines by position and lines into paragraphs by the vertical gap between
-// them, so that a paragraph wrapped over several lines comes out as one
-// block; lines set larger than the body text, or wholly bold, become
-// headings.
+// ParsePDF extracts the text of a PDF page by page within DefaultLimits.
+// Glyphs are grouped into lines by position and lines into paragraphs by
+// the vertical gap between them, so that a paragraph wrapped over several
+// lines comes out as one block; lines set larger than the body text, or
+// wholly bold, become headings.
 func ParsePDF(data []byte) (blocks []Block, pages int, err error) {
+	return ParsePDFLimited(data, DefaultLimits())
+}
+
+// ParsePDFLimited is ParsePDF within lim: a file over a limit is
+// ErrUnreadable naming the limit. The page tree is walked once, by our
+// code, refusing cycles and counting the pages it really holds.
+func ParsePDFLimited(data []byte, lim Limits) (blocks []Block, pages int, err error) {
+	lim = lim.WithDefaults()
 	defer func() {
 		// The PDF reader panics on some malformed files.
 		if r := recover(); r != nil {
 			blocks, pages, err = nil, 0, unreadable("corrupt PDF: %v", r)
 		}
 	}()
+	if xrefLoops(data) {
+		return nil, 0, unreadable("corrupt PDF: its cross-reference sections name each other in a loop")
+	}
 	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, 0, unreadable("corrupt PDF: %v", err)
 	}
-	pages = r.NumPage()
-	if pages == 0 {
+	list, err := pageList(r, lim)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(list) == 0 {
 		return nil, 0, unreadable("PDF has no pages")
 	}
-	var all [][]pdfLine
-	for i := 1; i <= pages; i++ {
-		lines, err := pageLines(r.Page(i))
+	ex := newTextExtractor(lim)
+	all := make([][]pdfLine, len(list))
+	for i, p := range list {
+		glyphs, err := ex.page(p)
 		if err != nil {
-			return nil, 0, unreadable("page %d: %v", i, err)
+			return nil, 0, unreadable("page %d: %v", i+1, err)
 		}
-		all = append(all, lines)
+		all[i] = pageLines(glyphs)
 	}
 	body := bodyFontSize(all)
 	for i, lines := range all {
@@ -46,7 +60,7 @@ func ParsePDF(data []byte) (blocks []Block, pages int, err error) {
 	if !hasText(blocks) {
 		return nil, 0, unreadable("PDF has no text layer (scanned images need OCR first)")
 	}
-	return blocks, pages, nil
+	return blocks, len(list), nil
 }
 
 type pdfLine struct {
@@ -57,16 +71,7 @@ type pdfLine struct {
 	chars int
 }
 
-func pageLines(p pdf.Page) (lines []pdfLine, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			lines, err = nil, fmt.Errorf("%v", r)
-		}
-	}()
-	if p.V.IsNull() {
-		return nil, nil
-	}
-	texts := p.Content().Text
+func pageLines(texts []glyph) (lines []pdfLine) {
 	var cur *pdfLine
 	var b strings.Builder
 	var lastX, lastW float64
@@ -90,8 +95,8 @@ func pageLines(p pdf.Page) (lines []pdfLine, err error) {
 	}
 	for _, t := range texts {
 		if t.S == "" || t.S == "\n" {
-			// The reader emits a newline after every TJ array; lines are
-			// found from positions instead.
+			// A newline follows every TJ array; lines are found from
+			// positions instead.
 			continue
 		}
 		size := t.FontSize
@@ -114,13 +119,13 @@ func pageLines(p pdf.Page) (lines []pdfLine, err error) {
 		if isVisible(t.S) {
 			cur.chars++
 			sizeSum += size
-			if isBoldFont(t.Font) {
+			if t.Bold {
 				boldChars++
 			}
 		}
 	}
 	flush()
-	return lines, nil
+	return lines
 }
 
 func isVisible(s string) bool {

@@ -1,6 +1,7 @@
 // Package postgres opens Relevo's store on PostgreSQL, for running several
 // server replicas on one database. Work is claimed with row locks (SKIP
-// LOCKED) and leases, and replicas wake each other with LISTEN/NOTIFY.
+// LOCKED) and leases, and replicas wake each other with LISTEN/NOTIFY, sent after the commits
+// that made the changes, never inside a write transaction.
 //
 // The store lives in the connection's current schema: a search_path given
 // in the URL (e.g. "?search_path=relevo") selects it.
@@ -46,21 +47,33 @@ var migrations embed.FS
 type Option func(*options)
 
 type options struct {
-	log      *slog.Logger
-	maxConns int
+	log         *slog.Logger
+	maxConns    int
+	urgentConns int
+	readConns   int
+	now         func() time.Time
 }
 
 // WithLogger sets the store's logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
-// WithMaxConns caps the connection pool (default 16), besides the one
-// connection that listens for notifications.
+// WithClock sets the store's clock (tests move it forward).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithMaxConns caps the connection pool of the write transactions of the
+// workers and the rest (default 16), besides the urgent and the reader
+// pools (8 each) and the one connection that listens for notifications.
 func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = n } }
+
+// WithUrgentConns caps the pool that accepts inbound messages and delivers
+// outbound ones (default 8), kept apart so that neither waits for a
+// connection behind the workers.
+func WithUrgentConns(n int) Option { return func(o *options) { o.urgentConns = n } }
 
 // Open connects to the database at url, migrates its schema and starts
 // listening for other replicas' notifications.
 func Open(ctx context.Context, url string, opts ...Option) (*sqlstore.Store, error) {
-	o := options{log: slog.Default(), maxConns: 16}
+	o := options{log: slog.Default(), maxConns: 16, urgentConns: 8, readConns: 8}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -72,9 +85,22 @@ func Open(ctx context.Context, url string, opts ...Option) (*sqlstore.Store, err
 	db.SetMaxOpenConns(o.maxConns)
 	db.SetMaxIdleConns(o.maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
+	// Three pools: the workers' write transactions, which may hold their
+	// connections while they wait for row locks, must make neither an
+	// accept or a delivery (urgent) nor a read (reader) wait for one.
+	urgent := stdlib.OpenDB(*cfg.Copy())
+	urgent.SetMaxOpenConns(o.urgentConns)
+	urgent.SetMaxIdleConns(o.urgentConns)
+	urgent.SetConnMaxIdleTime(5 * time.Minute)
+	reader := stdlib.OpenDB(*cfg.Copy())
+	reader.SetMaxOpenConns(o.readConns)
+	reader.SetMaxIdleConns(o.readConns)
+	reader.SetConnMaxIdleTime(5 * time.Minute)
 	ok := false
 	defer func() {
 		if !ok {
+			reader.Close()
+			urgent.Close()
 			db.Close()
 		}
 	}()
@@ -103,18 +129,21 @@ func Open(ctx context.Context, url string, opts ...Option) (*sqlstore.Store, err
 				_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey(schema.String, name))
 				return err
 			},
-			Notify: func(ctx context.Context, tx *sql.Tx, topics []string) error {
-				for _, t := range topics {
-					if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, channel, t); err != nil {
-						return err
-					}
-				}
-				return nil
+			// One statement, its own transaction, for the topics of many
+			// commits (see sqlstore.notifier); on the urgent pool, since
+			// other replicas' outbound streams wait for it.
+			Notify: func(ctx context.Context, topics []string) error {
+				_, err := urgent.ExecContext(ctx, `SELECT pg_notify($1, t) FROM unnest($2::text[]) AS t`, channel, topics)
+				return err
 			},
-			Retryable: retryable,
+			Retryable:   retryable,
+			ArrayParams: true,
 		},
 		Writer: db,
+		Reader: reader,
+		Urgent: urgent,
 		Logger: log,
+		Now:    o.now,
 		Run:    listener{cfg: cfg, channel: channel, log: log}.run,
 	})
 	if err != nil {

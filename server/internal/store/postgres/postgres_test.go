@@ -6,17 +6,19 @@ import (
 	"fmt"
 	"log/slog"
 	neturl "net/url"
+	"os"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/pressly/goose/v3"
 
 	"github.com/relevo/relevo/server/internal/store"
 	"github.com/relevo/relevo/server/internal/store/postgres"
 	"github.com/relevo/relevo/server/internal/store/storetest"
 )
 
-func open(t *testing.T, url string) store.Store {
+func open(t testing.TB, url string) store.Store {
 	t.Helper()
 	st, err := postgres.Open(context.Background(), url, postgres.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
@@ -199,4 +201,59 @@ func TestErasureLeavesNoRowWithTheContactsData(t *testing.T) {
 			t.Errorf("another contact's %s is gone", name)
 		}
 	}
+}
+
+// BenchmarkAcceptInboundAtRate offers messages at a fixed rate to one store,
+// then to two replicas sharing the database; see storetest.AcceptAtRate.
+//
+//	RELEVO_TEST_POSTGRES_URL=... go test ./server/internal/store/postgres -run XXX -bench AcceptInboundAtRate -benchtime 30000x
+func BenchmarkAcceptInboundAtRate(b *testing.B) {
+	for _, rate := range []int{1000, 3000, 8000} { // messages per second
+		for _, n := range []int{1, 2} {
+			b.Run(fmt.Sprintf("rate=%d/replicas=%d", rate, n), func(b *testing.B) {
+				url := storetest.PostgresURL(b)
+				var sts []store.Store
+				for range n {
+					sts = append(sts, open(b, url))
+				}
+				storetest.AcceptAtRate(b, rate, sts...)
+			})
+		}
+	}
+}
+
+// TestLegacyPayloadsMigrate: messages stored before the media table (the
+// contract's JSON in the payload, voice notes' bytes in base64) read the
+// same after the migration, their bytes moved out.
+func TestLegacyPayloadsMigrate(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), storetest.LegacyVersion); err != nil {
+		t.Fatal(err)
+	}
+	storetest.CheckLegacyPayloads(t, db, func(t *testing.T) store.Store { return open(t, url) })
+}
+
+// BenchmarkLegacyMediaMigration times migration 00007 moving the voice
+// notes' bytes out of the payloads of rows stored before it.
+func BenchmarkLegacyMediaMigration(b *testing.B) {
+	storetest.BenchLegacyMediaMigration(b, func(b *testing.B) (*sql.DB, *goose.Provider) {
+		db, err := sql.Open("pgx", storetest.PostgresURL(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return db, p
+	})
 }

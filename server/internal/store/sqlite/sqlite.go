@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -29,10 +30,14 @@ type Option func(*options)
 
 type options struct {
 	log *slog.Logger
+	now func() time.Time
 }
 
 // WithLogger sets the store's logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithClock sets the store's clock (tests move it forward).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // Open opens (creating if needed) the database file at path and migrates it.
 //
@@ -105,12 +110,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, er
 	st, err := sqlstore.New(ctx, sqlstore.Config{
 		// Writers are serialized on one connection, so row locks are
 		// neither needed nor supported; notifications stay in process.
-		Dialect: sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatements: true, SingleWriter: true, Purge: cp.purge},
-		Writer:  writer,
-		Reader:  reader,
-		Logger:  log,
-		Run:     cp.run,
-		Close:   background.Close,
+		Dialect: sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatements: true, AnonymousParams: true,
+			SingleWriter: true, Purge: cp.purge},
+		Writer: writer,
+		Reader: reader,
+		Logger: log,
+		Now:    o.now,
+		Run:    cp.run,
+		Close:  background.Close,
 	})
 	if err != nil {
 		background.Close()

@@ -9,8 +9,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
-	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/relevo/relevo/server/internal/store"
 	"github.com/relevo/relevo/server/internal/store/sqlite"
@@ -147,7 +150,8 @@ func TestErasureLeavesNoCopyInTheFiles(t *testing.T) {
 func TestErasureWaitsForReadersToLeaveTheLog(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "relevo.db")
-	st, err := sqlite.Open(ctx, path, sqlite.WithLogger(quietLogger()))
+	busy := &busyLog{found: make(chan struct{})}
+	st, err := sqlite.Open(ctx, path, sqlite.WithLogger(slog.New(busy)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,13 +171,20 @@ func TestErasureWaitsForReadersToLeaveTheLog(t *testing.T) {
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	released := make(chan struct{})
+	// The reader leaves once the erasure has found it on the log.
+	released, erased := make(chan struct{}), make(chan struct{})
 	go func() {
-		time.Sleep(300 * time.Millisecond)
-		_ = tx.Rollback()
-		close(released)
+		select {
+		case <-busy.found:
+			close(released)
+			_ = tx.Rollback()
+		case <-erased:
+			_ = tx.Rollback()
+		}
 	}()
-	if _, err := st.EraseContact(ctx, x.Contact.Channel, x.Contact.Address); err != nil {
+	_, err = st.EraseContact(ctx, x.Contact.Channel, x.Contact.Address)
+	close(erased)
+	if err != nil {
 		t.Fatalf("EraseContact with a reader on the log: %v", err)
 	}
 	select {
@@ -184,4 +195,48 @@ func TestErasureWaitsForReadersToLeaveTheLog(t *testing.T) {
 	if wal, err := os.Stat(path + "-wal"); err == nil && wal.Size() != 0 {
 		t.Errorf("the log is %d bytes after the erasure, want truncated", wal.Size())
 	}
+}
+
+// TestLegacyPayloadsMigrate: messages stored before the media table (the
+// contract's JSON in the payload, voice notes' bytes in base64) read the
+// same after the migration, their bytes moved out.
+func TestLegacyPayloadsMigrate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "relevo.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), storetest.LegacyVersion); err != nil {
+		t.Fatal(err)
+	}
+	storetest.CheckLegacyPayloads(t, db, func(t *testing.T) store.Store {
+		st, err := sqlite.Open(context.Background(), path, sqlite.WithLogger(quietLogger()))
+		if err != nil {
+			t.Fatalf("sqlite.Open: %v", err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
+// busyLog closes found when the store logs that truncating the log found
+// it in use: the erasure is then waiting for the reader.
+type busyLog struct {
+	found chan struct{}
+	once  sync.Once
+}
+
+func (h *busyLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h *busyLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *busyLog) WithGroup(string) slog.Handler            { return h }
+func (h *busyLog) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, "checkpoint busy") {
+		h.once.Do(func() { close(h.found) })
+	}
+	return nil
 }

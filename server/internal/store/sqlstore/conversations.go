@@ -46,12 +46,32 @@ func (s *Store) ListConversations(ctx context.Context, f store.ConversationFilte
 	case "":
 	case "paused":
 		where = append(where, "paused_until > "+arg(now))
-	case string(store.StateBot):
-		where = append(where, "state = 'bot' AND paused_until <= "+arg(now))
-	case string(store.StateTicketOpen):
-		where = append(where, "state = 'ticket_open'")
+	// "bot" and "ticket_open" are the API's coarse view: not paused, without
+	// or with an open ticket. The owner states select the state itself.
+	case "bot":
+		where = append(where, "open_ticket_id = '' AND paused_until <= "+arg(now))
+	case "ticket_open":
+		where = append(where, "open_ticket_id <> '' AND paused_until <= "+arg(now))
+	case string(store.StateWaitingForHuman), string(store.StateHuman), string(store.StateResolved):
+		where = append(where, "state = "+arg(f.State))
 	default:
 		return nil, "", fmt.Errorf("list conversations: unknown state %q: %w", f.State, store.ErrInvalid)
+	}
+	// Owner mirrors Conversation.Owner: state "human" whose pause has run
+	// out belongs to the bot, or to the ticket's queue when one is open.
+	expired := func() string { return "(state = 'human' AND paused_until <= " + arg(now) + ")" }
+	switch f.Owner {
+	case "":
+	case store.StateBot:
+		where = append(where, "(state = 'bot' OR ("+expired()+" AND open_ticket_id = ''))")
+	case store.StateWaitingForHuman:
+		where = append(where, "(state = 'waiting_for_human' OR ("+expired()+" AND open_ticket_id <> ''))")
+	case store.StateHuman:
+		where = append(where, "state = 'human' AND paused_until > "+arg(now))
+	case store.StateResolved:
+		where = append(where, "state = 'resolved'")
+	default:
+		return nil, "", fmt.Errorf("list conversations: unknown owner %q: %w", f.Owner, store.ErrInvalid)
 	}
 	cur, ok, err := decodeCursor(f.Cursor)
 	if err != nil {
@@ -110,11 +130,19 @@ SELECT `+msgCols+` FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LI
 func (s *Store) SetPausedUntil(ctx context.Context, conversationID string, until time.Time) (store.Conversation, error) {
 	var c store.Conversation
 	err := s.write(ctx, func(tx *wtx) error {
+		now := s.now()
 		var err error
 		c, err = scanConversation(tx.QueryRowContext(ctx,
 			`UPDATE conversations SET paused_until = $2 WHERE id = $1 RETURNING `+convCols, conversationID, micros(until)))
 		if err != nil {
 			return notFound(err, "conversation", conversationID)
+		}
+		ev := store.Event{Cause: store.CauseResume, Actor: "api", Reason: "resumed"}
+		if until.After(now) {
+			ev = store.Event{Cause: store.CausePause, Actor: "api", Reason: "paused until " + until.UTC().Format(time.RFC3339)}
+		}
+		if c.State, err = transition(ctx, tx, c, ev, c.OpenTicketID, now); err != nil {
+			return err
 		}
 		// Work held back while paused may be due now.
 		tx.notify(store.TopicInbox)
@@ -181,7 +209,10 @@ RETURNING id`, id)
 			}{
 				{`DELETE FROM ticket_events WHERE ticket_id IN (SELECT id FROM tickets WHERE conversation_id = $1)`, nil},
 				{`DELETE FROM tickets WHERE conversation_id = $1`, &out.Tickets},
+				{`DELETE FROM transitions WHERE conversation_id = $1`, nil},
+				{`DELETE FROM resolutions WHERE conversation_id = $1`, nil},
 				{`DELETE FROM runs WHERE conversation_id = $1`, &out.Runs},
+				{`DELETE FROM message_media WHERE message_id IN (SELECT id FROM messages WHERE conversation_id = $1)`, &out.Media},
 				{`DELETE FROM messages WHERE conversation_id = $1`, &out.Messages},
 				{`DELETE FROM conversations WHERE id = $1`, &out.Conversations},
 			}
@@ -232,7 +263,7 @@ func (s *Store) purge(ctx context.Context) error {
 		return nil
 	}
 	if s.gate != nil {
-		if err := s.gate.acquire(ctx, false); err != nil {
+		if err := s.gate.acquire(ctx, laneWork); err != nil {
 			return fmt.Errorf("%s: wait for the writer: %w", s.d.Name, err)
 		}
 		defer s.gate.release()

@@ -5,33 +5,63 @@ import (
 	"sync"
 )
 
-// gate serialises write transactions with two priorities. Where the engine
-// has one writer (SQLite), a webhook waiting to store a message should not
-// queue behind a wave of workers committing their runs: urgent writers go
-// first, and a worker waits at most for the transaction in progress plus the
-// urgent ones. Within one priority, writers are served in arrival order.
+// lane is a write's priority at the single writer.
+type lane int
+
+const (
+	// laneAccept is a webhook waiting to store a message: it should not
+	// queue behind a wave of workers committing their runs.
+	laneAccept lane = iota
+	// laneDeliver is the outbox draining (claims and acks of outbound
+	// messages): what the workers produced reaches the users before the
+	// workers produce more, so a backlog of replies cannot grow without end.
+	laneDeliver
+	// laneWork is everything else: workers' claims and runs, admin writes.
+	laneWork
+	lanes
+)
+
+// gate serialises write transactions in three lanes, where the engine has
+// one writer (SQLite). Lanes are served in order, except that the accept
+// lane never gets two turns in a row while another writer waits: under a
+// stream of accepts it is never empty, and the writes that deliver replies
+// starved. Accepts share transactions (see acceptGrouped), so alternating
+// costs them at most one short write per batch. Within one lane, writers
+// are served in arrival order.
 type gate struct {
-	mu     sync.Mutex
-	held   bool
-	urgent []chan struct{}
-	normal []chan struct{}
+	mu         sync.Mutex
+	held       bool
+	lastAccept bool // the last grant went to the accept lane
+	queues     [lanes][]chan struct{}
 }
 
 // acquire waits for the gate; it fails only when ctx ends first.
-func (g *gate) acquire(ctx context.Context, urgent bool) error {
+func (g *gate) acquire(ctx context.Context, l lane) error {
+	ch := g.enter(l)
+	if ch == nil {
+		return nil
+	}
+	return g.await(ctx, ch)
+}
+
+// enter takes the gate when it is free (nil) or queues in lane l and
+// returns the channel that closes when the gate is granted.
+func (g *gate) enter(l lane) chan struct{} {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if !g.held {
 		g.held = true
-		g.mu.Unlock()
+		g.lastAccept = l == laneAccept
 		return nil
 	}
 	ch := make(chan struct{})
-	if urgent {
-		g.urgent = append(g.urgent, ch)
-	} else {
-		g.normal = append(g.normal, ch)
-	}
-	g.mu.Unlock()
+	g.queues[l] = append(g.queues[l], ch)
+	return ch
+}
+
+// await waits until the queued ch is granted; it fails only when ctx ends
+// first, leaving the queue.
+func (g *gate) await(ctx context.Context, ch chan struct{}) error {
 	select {
 	case <-ch:
 		return nil
@@ -50,7 +80,8 @@ func (g *gate) acquire(ctx context.Context, urgent bool) error {
 
 // remove takes a waiter out of its queue; false when it was already granted.
 func (g *gate) remove(ch chan struct{}) bool {
-	for _, q := range []*[]chan struct{}{&g.urgent, &g.normal} {
+	for l := range g.queues {
+		q := &g.queues[l]
 		for i, c := range *q {
 			if c == ch {
 				*q = append((*q)[:i], (*q)[i+1:]...)
@@ -61,14 +92,19 @@ func (g *gate) remove(ch chan struct{}) bool {
 	return false
 }
 
-// release hands the gate to the next waiter, urgent ones first.
+// release hands the gate to the next waiter.
 func (g *gate) release() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for _, q := range []*[]chan struct{}{&g.urgent, &g.normal} {
-		if len(*q) > 0 {
+	first := laneAccept
+	if g.lastAccept && (len(g.queues[laneDeliver]) > 0 || len(g.queues[laneWork]) > 0) {
+		first = laneDeliver
+	}
+	for l := first; l < lanes; l++ {
+		if q := &g.queues[l]; len(*q) > 0 {
 			next := (*q)[0]
 			*q = (*q)[1:]
+			g.lastAccept = l == laneAccept
 			close(next)
 			return
 		}

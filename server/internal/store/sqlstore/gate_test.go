@@ -3,45 +3,43 @@ package sqlstore
 import (
 	"context"
 	"testing"
-	"time"
 )
 
-func TestGateServesUrgentWritersFirstAndInOrder(t *testing.T) {
+func TestGateServesLanesInOrderButAcceptsNeverTwiceWhileOthersWait(t *testing.T) {
+	t.Parallel()
 	var g gate
 	ctx := context.Background()
-	if err := g.acquire(ctx, false); err != nil {
+	if err := g.acquire(ctx, laneWork); err != nil {
 		t.Fatal(err)
 	}
-	order := make(chan string, 4)
-	queued := func(name string, urgent bool) {
-		g.mu.Lock()
-		before := len(g.urgent) + len(g.normal)
-		g.mu.Unlock()
+	order := make(chan string, 7)
+	// Each writer is queued before the next arrives, so the arrival order
+	// is the call order; it then waits for its turn on a goroutine.
+	queued := func(name string, l lane) {
+		ch := g.enter(l)
+		if ch == nil {
+			t.Fatalf("%s took a gate that is held", name)
+		}
 		go func() {
-			if err := g.acquire(ctx, urgent); err != nil {
+			if err := g.await(ctx, ch); err != nil {
 				t.Error(err)
 				return
 			}
 			order <- name
 			g.release()
 		}()
-		// Return once it is queued, so the arrival order is the call order.
-		for {
-			g.mu.Lock()
-			n := len(g.urgent) + len(g.normal)
-			g.mu.Unlock()
-			if n > before {
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
 	}
-	queued("worker-1", false)
-	queued("webhook-1", true)
-	queued("worker-2", false)
-	queued("webhook-2", true)
+	queued("worker-1", laneWork)
+	queued("webhook-1", laneAccept)
+	queued("worker-2", laneWork)
+	queued("ack-1", laneDeliver)
+	queued("webhook-2", laneAccept)
+	queued("ack-2", laneDeliver)
+	queued("webhook-3", laneAccept)
 	g.release()
-	want := []string{"webhook-1", "webhook-2", "worker-1", "worker-2"}
+	// The webhooks jump the queue, deliveries go before the workers, and
+	// every other turn goes to a writer that is not a webhook.
+	want := []string{"webhook-1", "ack-1", "webhook-2", "ack-2", "webhook-3", "worker-1", "worker-2"}
 	for i, w := range want {
 		if got := <-order; got != w {
 			t.Fatalf("grant %d went to %s, want %s", i, got, w)
@@ -50,22 +48,24 @@ func TestGateServesUrgentWritersFirstAndInOrder(t *testing.T) {
 }
 
 func TestGateWaiterThatGivesUpLeavesTheQueue(t *testing.T) {
+	t.Parallel()
 	var g gate
-	if err := g.acquire(context.Background(), false); err != nil {
+	if err := g.acquire(context.Background(), laneWork); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	if err := g.acquire(ctx, true); err == nil {
+	// A caller whose context ends while it waits: it queues, then leaves.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := g.acquire(ctx, laneAccept); err == nil {
 		t.Fatal("acquire succeeded while the gate was held")
 	}
 	g.release()
-	if err := g.acquire(context.Background(), false); err != nil {
+	if err := g.acquire(context.Background(), laneWork); err != nil {
 		t.Fatal(err)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.urgent)+len(g.normal) != 0 {
+	if len(g.queues[laneAccept])+len(g.queues[laneDeliver])+len(g.queues[laneWork]) != 0 {
 		t.Fatalf("a waiter that gave up is still queued")
 	}
 }

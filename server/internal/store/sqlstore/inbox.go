@@ -6,39 +6,30 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/relevo/relevo/server/internal/store"
 )
 
-// upsertConversation creates the contact's conversation on first contact or
-// refreshes the contact's details, and returns its id. It locks the row, so
-// that it also orders this transaction against workers completing a run in
-// the same conversation. $8 is added to message_count; $9 is the new pending
-// time (NULL for none).
-const upsertConversation = `
-INSERT INTO conversations (id, channel, address, display_name, phone, business_address, state,
-	created_at, last_activity_at, message_count, pending_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'bot', $7, $7, $8, $9)
-ON CONFLICT (channel, address) DO UPDATE SET
-	display_name = CASE WHEN excluded.display_name <> '' THEN excluded.display_name ELSE conversations.display_name END,
-	phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE conversations.phone END,
-	business_address = CASE WHEN excluded.business_address <> '' THEN excluded.business_address ELSE conversations.business_address END,
-	last_activity_at = CASE WHEN excluded.last_activity_at > conversations.last_activity_at
-		THEN excluded.last_activity_at ELSE conversations.last_activity_at END,
-	message_count = conversations.message_count + excluded.message_count,
-	pending_at = COALESCE(conversations.pending_at, excluded.pending_at)
-RETURNING id`
+// quiet says how long a new message holds its conversation back from the
+// workers; nil for a message that is no work (a person's own).
+type quiet struct{ window, cap time.Duration }
 
-func (s *Store) upsertConversation(ctx context.Context, tx *wtx, c store.Contact, business string, now time.Time, addMessages int, pending bool) (string, error) {
-	var pendingAt any
-	if pending {
-		pendingAt = micros(now)
+// upsertConversation creates the contact's conversation on first contact or
+// refreshes the contact's details, adds addMessages to its message count
+// and returns its id; see upsertConversationsSQL.
+func (s *Store) upsertConversation(ctx context.Context, tx *wtx, c store.Contact, business string, now time.Time, addMessages int, pending *quiet, window time.Duration) (string, error) {
+	var wait *time.Duration
+	var quietCap time.Duration
+	if pending != nil {
+		wait, quietCap = &pending.window, quietLimit(pending.cap)
 	}
+	args := make([]any, 0, 1+convRowParams)
+	args = append(args, quietCap.Microseconds())
+	args = convRow(args, newID(now), c, business, now, addMessages, wait, quietCap, window)
 	var id string
-	err := tx.queryRow(ctx, upsertConversation, newID(now), c.Channel, c.Address, c.DisplayName, c.Phone,
-		business, micros(now), addMessages, pendingAt).Scan(&id)
-	if err != nil {
+	if err := tx.queryRow(ctx, upsertConversation, args...).Scan(&id); err != nil {
 		return "", fmt.Errorf("upsert conversation: %w", err)
 	}
 	return id, nil
@@ -51,7 +42,8 @@ func validContact(c store.Contact) error {
 	return nil
 }
 
-// AcceptInbound stores an inbound message in one short write transaction.
+// AcceptInbound stores an inbound message. Concurrent calls share write
+// transactions (see acceptGrouped); each returns after its message's commit.
 func (s *Store) AcceptInbound(ctx context.Context, in store.InboundMessage) (store.AcceptResult, error) {
 	if err := validContact(in.Contact); err != nil {
 		return store.AcceptResult{}, fmt.Errorf("accept inbound: %w", err)
@@ -59,40 +51,27 @@ func (s *Store) AcceptInbound(ctx context.Context, in store.InboundMessage) (sto
 	if in.ChannelMessageID == "" {
 		return store.AcceptResult{}, errors.New("accept inbound: channel message id is required")
 	}
-	// Webhook re-deliveries are common: answer them without a write.
-	if res, ok, err := s.findInbound(ctx, in.Contact.Channel, in.ChannelMessageID); err != nil || ok {
-		return res, err
-	}
-	kind := in.Kind
-	if kind == "" {
-		kind = "text"
-	}
+	// Webhook re-deliveries are common: the batch answers them without a
+	// write, checking all its messages in one query (see storeBatch).
+	return s.acceptGrouped(ctx, in)
+}
+
+// acceptOne stores one message in a write transaction of its own; a
+// concurrent writer having stored it first makes it a duplicate.
+func (s *Store) acceptOne(ctx context.Context, in store.InboundMessage) (store.AcceptResult, error) {
 	var res store.AcceptResult
 	duplicate := false
 	err := s.writeUrgent(ctx, func(tx *wtx) error {
-		now := s.now()
-		sentAt := in.SentAt.UTC().Truncate(time.Microsecond)
-		if in.SentAt.IsZero() {
-			sentAt = now
-		}
-		convID, err := s.upsertConversation(ctx, tx, in.Contact, in.BusinessAddress, now, 1, true)
-		if err != nil {
-			return err
-		}
-		id := newID(now)
-		var seq int64
-		err = tx.queryRow(ctx, insertInbound,
-			id, convID, in.Contact.Channel, kind, in.Text, emptyNil(in.Payload), in.ChannelMessageID,
-			in.BusinessAddress, in.ReplyTo, micros(sentAt), micros(now)).Scan(&seq)
-		if errors.Is(err, sql.ErrNoRows) {
+		var err error
+		res, err = s.insertAccepted(ctx, tx, in, s.now())
+		if errors.Is(err, errBatchConflict) {
 			// A concurrent call stored the same message first.
 			duplicate = true
 			return errRollback
 		}
 		if err != nil {
-			return fmt.Errorf("insert inbound message: %w", err)
+			return err
 		}
-		res = store.AcceptResult{MessageID: id, ConversationID: convID}
 		tx.notify(store.TopicInbox)
 		return nil
 	})
@@ -108,13 +87,6 @@ func (s *Store) AcceptInbound(ctx context.Context, in store.InboundMessage) (sto
 	}
 	return res, nil
 }
-
-const insertInbound = `
-INSERT INTO messages (id, conversation_id, channel, direction, author, kind, text, payload,
-	channel_message_id, business_address, reply_to, sent_at, created_at, updated_at)
-VALUES ($1, $2, $3, 'in', 'user', $4, $5, $6, $7, $8, $9, $10, $11, $11)
-ON CONFLICT (channel, channel_message_id) WHERE direction = 'in' DO NOTHING
-RETURNING seq`
 
 const findInbound = `
 SELECT id, conversation_id FROM messages
@@ -157,7 +129,7 @@ func (s *Store) ClaimConversation(ctx context.Context, owner string, lease time.
 	// that they do not queue for the writer behind real work.
 	var probe int
 	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM conversations
-WHERE pending_at IS NOT NULL AND lease_until <= $1 LIMIT 1`, micros(s.now())).Scan(&probe)
+WHERE pending_at IS NOT NULL AND lease_until <= $1 AND not_before <= $1 LIMIT 1`, micros(s.now())).Scan(&probe)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -172,7 +144,7 @@ WHERE pending_at IS NOT NULL AND lease_until <= $1 LIMIT 1`, micros(s.now())).Sc
 			var id string
 			err := tx.QueryRowContext(ctx, `
 SELECT id FROM conversations
-WHERE pending_at IS NOT NULL AND lease_until <= $1
+WHERE pending_at IS NOT NULL AND lease_until <= $1 AND not_before <= $1
 ORDER BY pending_at, id
 LIMIT 1 `+s.d.LockSkipLocked, micros(now)).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -284,7 +256,8 @@ WHERE id IN (`+placeholders(2, len(ids))+`) AND processed = FALSE`, args...)
 		}
 
 		var events []ticketEvent
-		state, openTicket := conv.State, conv.OpenTicketID
+		openTicket := conv.OpenTicketID
+		owner := result.Events
 		switch {
 		case result.OpenTicket != nil:
 			t, err := s.insertTicket(ctx, tx, conv, run.TicketID, *result.OpenTicket, now)
@@ -292,8 +265,11 @@ WHERE id IN (`+placeholders(2, len(ids))+`) AND processed = FALSE`, args...)
 				return err
 			}
 			run.TicketID = t
-			state, openTicket = store.StateTicketOpen, t
+			openTicket = t
 			events = append(events, ticketEvent{typ: store.EventCreated, ticketID: t})
+			if !slices.ContainsFunc(owner, func(e store.Event) bool { return e.Cause == store.CauseHandoff || e.Cause == store.CauseAskHuman }) {
+				owner = append(slices.Clone(owner), store.Event{Cause: store.CauseHandoff, Actor: "bot", Reason: result.OpenTicket.HandoffReason})
+			}
 		case result.FollowUpTicketID != "":
 			if err := s.checkFollowUp(ctx, tx, conv.ID, result.FollowUpTicketID); err != nil {
 				return err
@@ -313,6 +289,11 @@ WHERE id IN (`+placeholders(2, len(ids))+`) AND processed = FALSE`, args...)
 		if err := insertRun(ctx, tx, run, now); err != nil {
 			return err
 		}
+		state, err := applyEvents(ctx, tx, conv, owner, run.ID, run.TicketID, now)
+		if err != nil {
+			return err
+		}
+		confirmed := slices.ContainsFunc(owner, func(e store.Event) bool { return e.Cause == store.CauseConfirmed })
 		added := 0
 		for i, r := range result.Replies {
 			if r.TicketID == "" && result.OpenTicket != nil {
@@ -338,10 +319,20 @@ UPDATE conversations SET
 	message_count = message_count + $2,
 	last_activity_at = CASE WHEN $2 > 0 AND $3 > last_activity_at THEN $3 ELSE last_activity_at END,
 	last_notice_at = CASE WHEN $4 THEN $3 ELSE last_notice_at END,
-	state = $5, open_ticket_id = $6
-WHERE id = $1`, conv.ID, added, micros(now), result.NoticeSent, string(state), openTicket)
+	owner_since = CASE WHEN state <> $5 THEN $3 ELSE owner_since END,
+	state = $5, open_ticket_id = $6,
+	episode_started_at = CASE WHEN episode_started_at = 0 AND $7 THEN $3 ELSE episode_started_at END,
+	answered_at = CASE WHEN $8 THEN $3 WHEN $9 THEN 0 ELSE answered_at END
+WHERE id = $1`, conv.ID, added, micros(now), result.NoticeSent, string(state), openTicket,
+			len(ids) > 0, run.Outcome == "answer" && state == store.StateBot, state != store.StateBot)
 		if err != nil {
 			return fmt.Errorf("release conversation: %w", err)
+		}
+		if confirmed {
+			if err := s.recordResolution(ctx, tx, conv.ID, store.OutcomeResolvedByBot,
+				"the customer confirmed the answer", "", result.Confirmation, now); err != nil {
+				return err
+			}
 		}
 		if err := appendTicketEvents(ctx, tx, events, now); err != nil {
 			return err
@@ -468,7 +459,7 @@ SELECT 1 FROM messages WHERE channel = $1 AND channel_message_id = $2 AND direct
 				return fmt.Errorf("find message: %w", err)
 			}
 		}
-		convID, err := s.upsertConversation(ctx, tx, contact, businessAddress, now, 1, false)
+		convID, err := s.upsertConversation(ctx, tx, contact, businessAddress, now, 1, nil, 0)
 		if err != nil {
 			return err
 		}
@@ -498,7 +489,13 @@ WHERE id = $1 RETURNING `+convCols, convID, micros(pauseUntil)))
 		if err != nil {
 			return fmt.Errorf("pause conversation: %w", err)
 		}
-		return nil
+		actor := authorName
+		if actor == "" {
+			actor = "human"
+		}
+		conv.State, err = transition(ctx, tx, conv, store.Event{Cause: store.CauseHumanMessage, Actor: actor,
+			Reason: "a person wrote on the channel; the bot is silent until " + pauseUntil.UTC().Format(time.RFC3339)}, openTicket, now)
+		return err
 	})
 	if err != nil {
 		return store.Conversation{}, false, fmt.Errorf("record human message: %w", err)

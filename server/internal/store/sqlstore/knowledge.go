@@ -28,9 +28,10 @@ func appendKnowledgeChange(ctx context.Context, tx *wtx, kind, id string, delete
 // chunkBatch is the number of chunks inserted per statement.
 const chunkBatch = 50
 
-// PutDocument stores a document and its chunks, replacing the document of
-// the same file name unless its content is the same.
-func (s *Store) PutDocument(ctx context.Context, doc store.Document, chunks []store.Chunk) (store.PutDocumentResult, error) {
+// PutDocument stores a document with its chunks, or a Q&A file with its
+// entries, in one transaction, replacing the document of the same file
+// name unless its content is the same.
+func (s *Store) PutDocument(ctx context.Context, doc store.Document, chunks []store.Chunk, entries []store.Entry) (store.PutDocumentResult, error) {
 	if doc.Filename == "" {
 		return store.PutDocumentResult{}, errors.New("put document: file name is required")
 	}
@@ -44,8 +45,21 @@ func (s *Store) PutDocument(ctx context.Context, doc store.Document, chunks []st
 			return fmt.Errorf("find document: %w", err)
 		}
 		if found && doc.SHA256 != "" && old.SHA256 == doc.SHA256 {
-			res = store.PutDocumentResult{Document: old, Unchanged: true}
-			return errRollback
+			// The same content; for a Q&A file, only if its entries are all
+			// there (a file stored before uploads were one transaction may
+			// have lost some).
+			complete := true
+			if len(entries) > 0 {
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM entries WHERE source = $1 AND NOT learned`, doc.Filename).Scan(&n); err != nil {
+					return fmt.Errorf("count entries: %w", err)
+				}
+				complete = n == len(entries)
+			}
+			if complete {
+				res = store.PutDocumentResult{Document: old, Unchanged: true}
+				return errRollback
+			}
 		}
 		d := doc
 		d.ChunkCount = len(chunks)
@@ -81,6 +95,11 @@ ON CONFLICT (filename) DO NOTHING`, d.ID, d.Filename, d.MediaType, d.SHA256, d.S
 		if err := insertChunks(ctx, tx, d.ID, chunks, now); err != nil {
 			return err
 		}
+		if len(entries) > 0 {
+			if err := replaceFileEntries(ctx, tx, d.Filename, entries, now); err != nil {
+				return err
+			}
+		}
 		res = store.PutDocumentResult{Document: d, Replaced: found}
 		return appendKnowledgeChange(ctx, tx, "document", d.ID, false)
 	})
@@ -88,6 +107,45 @@ ON CONFLICT (filename) DO NOTHING`, d.ID, d.Filename, d.MediaType, d.SHA256, d.S
 		return store.PutDocumentResult{}, fmt.Errorf("put document: %w", err)
 	}
 	return res, nil
+}
+
+// replaceFileEntries replaces a Q&A file's entries (learned ones stay:
+// they are the specialists' answers) with entries, none to delete them,
+// and logs the changes.
+func replaceFileEntries(ctx context.Context, tx *wtx, source string, entries []store.Entry, now time.Time) error {
+	rows, err := tx.QueryContext(ctx, `DELETE FROM entries WHERE source = $1 AND NOT learned RETURNING id`, source)
+	if err != nil {
+		return fmt.Errorf("delete old entries: %w", err)
+	}
+	var gone []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("delete old entries: %w", err)
+		}
+		gone = append(gone, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("delete old entries: %w", err)
+	}
+	for _, id := range gone {
+		if err := appendKnowledgeChange(ctx, tx, "entry", id, true); err != nil {
+			return err
+		}
+	}
+	for i, e := range entries {
+		e.Source = source
+		stored, err := insertEntry(ctx, tx, e, now)
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", i+1, err)
+		}
+		if err := appendKnowledgeChange(ctx, tx, "entry", stored.ID, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func insertChunks(ctx context.Context, tx *wtx, docID string, chunks []store.Chunk, now time.Time) error {
@@ -181,17 +239,24 @@ func (s *Store) DocumentChunks(ctx context.Context, documentID string) ([]store.
 	return out, nil
 }
 
-// DeleteDocument removes a document and its chunks.
+// DeleteDocument removes a document and its chunks, or a Q&A file and its
+// entries that were not learned.
 func (s *Store) DeleteDocument(ctx context.Context, id string) error {
 	err := s.write(ctx, func(tx *wtx) error {
 		// Lock the document before its chunks, as PutDocument does.
-		var found string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM documents WHERE id = $1 `+s.d.LockForUpdate, id).Scan(&found)
+		var filename string
+		var chunkCount int
+		err := tx.QueryRowContext(ctx, `SELECT filename, chunk_count FROM documents WHERE id = $1 `+s.d.LockForUpdate, id).Scan(&filename, &chunkCount)
 		if err != nil {
 			return notFound(err, "document", id)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE document_id = $1`, id); err != nil {
 			return err
+		}
+		if chunkCount == 0 {
+			if err := replaceFileEntries(ctx, tx, filename, nil, s.now()); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE id = $1`, id); err != nil {
 			return err
@@ -431,4 +496,37 @@ func (s *Store) LastKnowledgeSequence(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("last knowledge sequence: %w", err)
 	}
 	return seq, nil
+}
+
+// DocumentIndex returns the persisted index data of a document.
+func (s *Store) DocumentIndex(ctx context.Context, documentID string) (store.IndexData, error) {
+	var d store.IndexData
+	err := s.r.QueryRowContext(ctx, `SELECT version, data FROM document_index WHERE document_id = $1`, documentID).Scan(&d.Version, &d.Data)
+	if err != nil {
+		return store.IndexData{}, notFound(err, "document index", documentID)
+	}
+	return d, nil
+}
+
+// PutDocumentIndex stores a document's index data, replacing what was there.
+func (s *Store) PutDocumentIndex(ctx context.Context, documentID string, d store.IndexData) error {
+	err := s.write(ctx, func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, `
+INSERT INTO document_index (document_id, version, data)
+SELECT id, $2, $3 FROM documents WHERE id = $1
+ON CONFLICT (document_id) DO UPDATE SET version = excluded.version, data = excluded.data`, documentID, d.Version, d.Data)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("document %s: %w", documentID, store.ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put document index: %w", err)
+	}
+	return nil
 }

@@ -2,8 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/relevo/relevo/server/internal/store"
 )
@@ -112,3 +114,73 @@ func (b *broker) subscribe(ctx context.Context, topics []string) <-chan string {
 }
 
 func (b *broker) close() { b.once.Do(func() { close(b.closed) }) }
+
+// notifier publishes topics to other processes after the commits that
+// changed them, outside every write transaction. PostgreSQL serialises the
+// commits of all transactions that NOTIFY on one database-wide lock; sent
+// from inside each write they queued accepts behind one another. Topics
+// that pile up while a notification is being sent go out together in the
+// next one.
+//
+// A process that dies between a commit and its notification leaves the
+// other replicas to find the change on their next poll: notifications only
+// make work start sooner, they never carry it.
+type notifier struct {
+	send func(ctx context.Context, topics []string) error
+	mu   sync.Mutex
+	pend []string
+	wake chan struct{}
+}
+
+func newNotifier(send func(ctx context.Context, topics []string) error) *notifier {
+	return &notifier{send: send, wake: make(chan struct{}, 1)}
+}
+
+// add queues topics for the next notification; it never blocks.
+func (n *notifier) add(topics []string) {
+	if len(topics) == 0 {
+		return
+	}
+	n.mu.Lock()
+	for _, t := range topics {
+		if !slices.Contains(n.pend, t) {
+			n.pend = append(n.pend, t)
+		}
+	}
+	n.mu.Unlock()
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (n *notifier) take() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p := n.pend
+	n.pend = nil
+	return p
+}
+
+// run sends notifications until ctx ends, then sends what is still
+// pending, briefly.
+func (n *notifier) run(ctx context.Context, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			if topics := n.take(); len(topics) > 0 {
+				fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+				_ = n.send(fctx, topics)
+				cancel()
+			}
+			return
+		case <-n.wake:
+		}
+		if topics := n.take(); len(topics) > 0 {
+			if err := n.send(ctx, topics); err != nil && ctx.Err() == nil {
+				// The other replicas' polls find the change; say so once per failure.
+				log.WarnContext(ctx, "notify other replicas", "topics", topics, "err", err)
+			}
+		}
+	}
+}

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"log/slog"
+	"slices"
 	"testing"
 	"time"
 )
@@ -21,6 +23,7 @@ func next(t *testing.T, ch <-chan string) string {
 }
 
 func TestSubscriptionCoalescesUntilTaken(t *testing.T) {
+	t.Parallel()
 	sub := &subscription{topics: []string{"inbox", "outbox"}, wake: make(chan struct{}, 1)}
 	for range 100 {
 		sub.offer([]string{"inbox"})
@@ -40,6 +43,7 @@ func TestSubscriptionCoalescesUntilTaken(t *testing.T) {
 }
 
 func TestBrokerDeliversPublishedTopics(t *testing.T) {
+	t.Parallel()
 	b := newBroker()
 	t.Cleanup(b.close)
 	ch := b.subscribe(t.Context(), []string{"outbox"})
@@ -51,6 +55,7 @@ func TestBrokerDeliversPublishedTopics(t *testing.T) {
 }
 
 func TestBrokerSubscriptionWithoutTopicsGetsAll(t *testing.T) {
+	t.Parallel()
 	b := newBroker()
 	t.Cleanup(b.close)
 	ch := b.subscribe(t.Context(), nil)
@@ -63,6 +68,7 @@ func TestBrokerSubscriptionWithoutTopicsGetsAll(t *testing.T) {
 }
 
 func TestBrokerClosesSubscriptions(t *testing.T) {
+	t.Parallel()
 	b := newBroker()
 	ctx, cancel := context.WithCancel(t.Context())
 	byCtx := b.subscribe(ctx, nil)
@@ -77,5 +83,48 @@ func TestBrokerClosesSubscriptions(t *testing.T) {
 	defer b.mu.Unlock()
 	if len(b.subs) != 0 {
 		t.Errorf("%d subscriptions left registered", len(b.subs))
+	}
+}
+
+func TestNotifierCoalescesTopicsOfManyCommits(t *testing.T) {
+	t.Parallel()
+	sent := make(chan []string, 10)
+	sending := make(chan struct{}, 10)
+	release := make(chan struct{})
+	n := newNotifier(func(_ context.Context, topics []string) error {
+		sending <- struct{}{}
+		<-release
+		sent <- topics
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); n.run(ctx, slog.New(slog.DiscardHandler)) }()
+
+	n.add([]string{"inbox"})
+	// Wait until the first send holds "inbox", then commit more meanwhile.
+	<-sending
+	for range 100 {
+		n.add([]string{"outbox", "inbox"})
+		n.add([]string{"tickets"})
+	}
+	close(release)
+	if got := <-sent; !slices.Equal(got, []string{"inbox"}) {
+		t.Fatalf("first notification %q, want inbox", got)
+	}
+	if got := <-sent; !slices.Equal(got, []string{"outbox", "inbox", "tickets"}) {
+		t.Fatalf("second notification %q, want the 200 later commits' topics once each", got)
+	}
+	n.add([]string{"knowledge"})
+	cancel()
+	<-done
+	// What was pending at the end went out before run returned, or in the loop.
+	select {
+	case got := <-sent:
+		if !slices.Equal(got, []string{"knowledge"}) {
+			t.Fatalf("last notification %q, want knowledge", got)
+		}
+	default:
+		t.Fatal("the topics pending at close were not sent")
 	}
 }

@@ -23,13 +23,25 @@ func (s *Store) insertOutbound(ctx context.Context, tx *wtx, conv store.Conversa
 	if author == "" {
 		author = store.AuthorBot
 	}
+	status := store.StatusPending
+	// Outside the channel's customer-service window a free-form text cannot
+	// be delivered: it waits for the customer to write again, and the
+	// approved template (once per closed window) asks them to.
+	held := kind == "text" && !conv.WindowUntil.IsZero() && !conv.WindowUntil.After(now)
+	if held {
+		status = store.StatusWaitingWindow
+	}
+	payload, err := d.Details.Encode()
+	if err != nil {
+		return false, fmt.Errorf("insert outbound message: %w", err)
+	}
 	res, err := tx.ExecContext(ctx, `
 INSERT INTO messages (id, conversation_id, channel, direction, author, author_name, kind, text, payload,
 	business_address, reply_to, sent_at, created_at, ticket_id, run_id, dedupe_key, status, next_attempt_at, updated_at)
-VALUES ($1, $2, $3, 'out', $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, 'pending', $11, $11)
+VALUES ($1, $2, $3, 'out', $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $11, $11)
 ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
-		newID(now), conv.ID, conv.Contact.Channel, string(author), d.AuthorName, kind, d.Text, emptyNil(d.Payload),
-		conv.BusinessAddress, d.ReplyTo, micros(now), d.TicketID, runID, nullable(d.DedupeKey))
+		newID(now), conv.ID, conv.Contact.Channel, string(author), d.AuthorName, string(kind), d.Text, payload,
+		conv.BusinessAddress, d.ReplyTo, micros(now), d.TicketID, runID, nullable(d.DedupeKey), string(status))
 	if err != nil {
 		return false, fmt.Errorf("insert outbound message: %w", err)
 	}
@@ -37,7 +49,37 @@ ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
 	if err != nil {
 		return false, fmt.Errorf("insert outbound message: %w", err)
 	}
+	if n == 1 && held && d.OutsideWindow != nil {
+		t := *d.OutsideWindow
+		t.OutsideWindow = nil
+		t.TicketID = d.TicketID
+		t.DedupeKey = windowTemplateKey(conv)
+		if _, err := s.insertOutbound(ctx, tx, conv, t, runID, now); err != nil {
+			return false, fmt.Errorf("queue window template: %w", err)
+		}
+	}
 	return n == 1, nil
+}
+
+// windowTemplateKey makes the template asking the customer to write again
+// go out once per closed window.
+func windowTemplateKey(conv store.Conversation) string {
+	return fmt.Sprintf("window:%s:%d", conv.ID, micros(conv.WindowUntil))
+}
+
+// releaseWindow makes the replies that waited for the customer-service
+// window deliverable: the customer wrote, the window is open again.
+func releaseWindow(ctx context.Context, tx *wtx, convID string, now time.Time) error {
+	res, err := tx.ExecContext(ctx, `
+UPDATE messages SET status = 'pending', next_attempt_at = $2, updated_at = $2, failure_reason = ''
+WHERE conversation_id = $1 AND status = 'waiting_window'`, convID, micros(now))
+	if err != nil {
+		return fmt.Errorf("release messages waiting for the window: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		tx.notify(store.TopicOutbox)
+	}
+	return nil
 }
 
 // countsAsMessage tells drafts the user reads from signals such as read
@@ -108,7 +150,7 @@ func (s *Store) ClaimOutbound(ctx context.Context, channel string, limit int, ac
 		return nil, fmt.Errorf("claim outbound: ack timeout %v is not positive", ackTimeout)
 	}
 	var out []store.Message
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeDelivery(ctx, func(tx *wtx) error {
 		out = nil
 		now := s.now()
 		rows, err := tx.QueryContext(ctx, `
@@ -179,7 +221,8 @@ RETURNING seq, `+msgCols, args...)
 // AckOutbound records the provider's acceptance. The first provider id
 // wins; acking again changes nothing.
 func (s *Store) AckOutbound(ctx context.Context, id, providerMessageID string) error {
-	err := s.write(ctx, func(tx *wtx) error {
+	// Acks arrive as fast as replies are delivered; they share commits.
+	err := s.writeGrouped(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `
 UPDATE messages SET
 	status = CASE WHEN status IN ('sent', 'delivered', 'read') OR channel_message_id <> '' THEN status ELSE 'sent' END,
@@ -208,7 +251,7 @@ WHERE id = $1 AND direction = 'out'`, id, providerMessageID, micros(s.now()))
 // message was claimed. MaxAttempts of zero or less means no limit.
 func (s *Store) FailOutbound(ctx context.Context, id string, retryable bool, code, reason string, policy store.FailPolicy) (store.Message, error) {
 	var m store.Message
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeDelivery(ctx, func(tx *wtx) error {
 		now := s.now()
 		var err error
 		m, err = scanMessage(tx.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE id = $1 AND direction = 'out' `+s.d.LockForUpdate, id))

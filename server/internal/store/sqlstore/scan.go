@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/relevo/relevo/server/internal/message"
 	"github.com/relevo/relevo/server/internal/store"
 )
 
@@ -30,6 +31,7 @@ func columns(alias string, cols []string) string {
 var conversationColumns = []string{
 	"id", "channel", "address", "display_name", "phone", "business_address", "state",
 	"paused_until", "open_ticket_id", "last_notice_at", "created_at", "last_activity_at", "message_count",
+	"owner_since", "window_until",
 }
 
 var convCols = columns("", conversationColumns)
@@ -37,9 +39,10 @@ var convCols = columns("", conversationColumns)
 func scanConversation(row rowScanner) (store.Conversation, error) {
 	var c store.Conversation
 	var state string
-	var paused, notice, created, activity int64
+	var paused, notice, created, activity, since, window int64
 	err := row.Scan(&c.ID, &c.Contact.Channel, &c.Contact.Address, &c.Contact.DisplayName, &c.Contact.Phone,
-		&c.BusinessAddress, &state, &paused, &c.OpenTicketID, &notice, &created, &activity, &c.MessageCount)
+		&c.BusinessAddress, &state, &paused, &c.OpenTicketID, &notice, &created, &activity, &c.MessageCount,
+		&since, &window)
 	if err != nil {
 		return store.Conversation{}, err
 	}
@@ -48,6 +51,8 @@ func scanConversation(row rowScanner) (store.Conversation, error) {
 	c.LastNoticeAt = fromMicros(notice)
 	c.CreatedAt = fromMicros(created)
 	c.LastActivityAt = fromMicros(activity)
+	c.OwnerSince = fromMicros(since)
+	c.WindowUntil = fromMicros(window)
 	return c, nil
 }
 
@@ -65,12 +70,16 @@ func scanMessage(row rowScanner) (store.Message, error) {
 	var dir, author, status string
 	var dedupe *string
 	var sent, created, next, updated int64
-	err := row.Scan(&m.ID, &m.ConversationID, &dir, &author, &m.AuthorName, &m.Kind, &m.Text, &m.Payload,
+	var payload []byte
+	err := row.Scan(&m.ID, &m.ConversationID, &dir, &author, &m.AuthorName, &m.Kind, &m.Text, &payload,
 		&m.ChannelMessageID, &m.BusinessAddress, &m.ReplyTo, &sent, &created, &m.TicketID,
 		&m.Processed, &m.RunID, &dedupe, &status, &m.Attempts, &next,
 		&m.FailureCode, &m.FailureReason, &updated)
 	if err != nil {
 		return store.Message{}, err
+	}
+	if m.Details, err = message.Decode(payload); err != nil {
+		return store.Message{}, fmt.Errorf("message %s: %w", m.ID, err)
 	}
 	m.Direction = store.Direction(dir)
 	m.Author = store.Author(author)
@@ -145,12 +154,13 @@ func scanTicket(row rowScanner) (store.Ticket, error) {
 // question: a snapshot, so the ticket reads the same whatever happens to the
 // conversation later.
 type contextMessage struct {
-	ID               string `json:"id,omitempty"`
-	Direction        string `json:"direction,omitempty"`
-	Author           string `json:"author,omitempty"`
-	AuthorName       string `json:"author_name,omitempty"`
-	Kind             string `json:"kind,omitempty"`
-	Text             string `json:"text,omitempty"`
+	ID         string `json:"id,omitempty"`
+	Direction  string `json:"direction,omitempty"`
+	Author     string `json:"author,omitempty"`
+	AuthorName string `json:"author_name,omitempty"`
+	Kind       string `json:"kind,omitempty"`
+	Text       string `json:"text,omitempty"`
+	// Payload is the message's details as the payload column holds them.
 	Payload          []byte `json:"payload,omitempty"`
 	ChannelMessageID string `json:"channel_message_id,omitempty"`
 	ReplyTo          string `json:"reply_to,omitempty"`
@@ -164,9 +174,13 @@ func encodeContext(msgs []store.Message) ([]byte, error) {
 	}
 	out := make([]contextMessage, len(msgs))
 	for i, m := range msgs {
+		payload, err := m.Details.Encode()
+		if err != nil {
+			return nil, fmt.Errorf("message %s: %w", m.ID, err)
+		}
 		out[i] = contextMessage{
 			ID: m.ID, Direction: string(m.Direction), Author: string(m.Author), AuthorName: m.AuthorName,
-			Kind: m.Kind, Text: m.Text, Payload: m.Payload, ChannelMessageID: m.ChannelMessageID,
+			Kind: string(m.Kind), Text: m.Text, Payload: payload, ChannelMessageID: m.ChannelMessageID,
 			ReplyTo: m.ReplyTo, SentAt: micros(m.SentAt), CreatedAt: micros(m.CreatedAt),
 		}
 	}
@@ -183,9 +197,13 @@ func decodeContext(b []byte) ([]store.Message, error) {
 	}
 	out := make([]store.Message, len(in))
 	for i, c := range in {
+		details, err := message.Decode(c.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("message %s: %w", c.ID, err)
+		}
 		out[i] = store.Message{
 			ID: c.ID, Direction: store.Direction(c.Direction), Author: store.Author(c.Author),
-			AuthorName: c.AuthorName, Kind: c.Kind, Text: c.Text, Payload: c.Payload,
+			AuthorName: c.AuthorName, Kind: message.Kind(c.Kind), Text: c.Text, Details: details,
 			ChannelMessageID: c.ChannelMessageID, ReplyTo: c.ReplyTo,
 			SentAt: fromMicros(c.SentAt), CreatedAt: fromMicros(c.CreatedAt),
 		}

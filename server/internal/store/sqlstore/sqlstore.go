@@ -33,15 +33,26 @@ type Dialect struct {
 	// numbers become visible in commit order and a reader resuming after the
 	// last sequence it saw never skips one.
 	LockLog func(ctx context.Context, tx *sql.Tx, log string) error
-	// Notify, when set, publishes topics to other processes from inside the
-	// transaction, so that they are delivered on commit.
-	Notify func(ctx context.Context, tx *sql.Tx, topics []string) error
+	// Notify, when set, publishes topics to other processes. It runs after
+	// the commits that changed them, on a goroutine of its own that
+	// coalesces the topics of many commits into one call, never inside a
+	// write transaction.
+	Notify func(ctx context.Context, topics []string) error
 	// Retryable reports whether a failed transaction may be run again
 	// (deadlock, serialization failure, busy database).
 	Retryable func(err error) bool
 	// CacheStatements keeps the hot statements prepared, for drivers that
 	// do not cache them themselves (pgx does; modernc's sqlite does not).
 	CacheStatements bool
+	// AnonymousParams rewrites the "$N" parameters of write statements to
+	// "?" (see anonymous.go), for engines that bind numbered parameters by
+	// name in time growing with their count (SQLite).
+	AnonymousParams bool
+	// ArrayParams says the driver binds Go slices as arrays ("$2::text[]")
+	// and the engine runs data-modifying WITH queries, so that a lookup of
+	// many keys, or a batch of accepts, is one statement whose text and
+	// plan do not depend on how many there are (PostgreSQL).
+	ArrayParams bool
 	// SingleWriter says the engine runs one write transaction at a time;
 	// the store then queues writers itself, the accepting of inbound
 	// messages ahead of the rest.
@@ -60,6 +71,13 @@ type Config struct {
 	Writer *sql.DB
 	// Reader runs reads outside transactions; nil means Writer.
 	Reader *sql.DB
+	// Urgent, when set, runs the write transactions of the accept and
+	// delivery lanes and the duplicate check of an accept: a pool of their
+	// own, so that a webhook and a reply never wait for a connection behind
+	// the workers, who may hold every connection of Writer while they wait
+	// for row locks. Engines with a single writer leave it nil (their gate
+	// orders the lanes).
+	Urgent *sql.DB
 	// Logger receives the store's own logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Run, when set, runs for the life of the store: PostgreSQL's listener
@@ -69,6 +87,9 @@ type Config struct {
 	// Close, when set, runs after the store stops, to release what the
 	// engine package opened besides Writer and Reader.
 	Close func() error
+	// Now, when set, is the store's clock (tests move it forward); nil
+	// means the system clock.
+	Now func() time.Time
 }
 
 // Store implements store.Store.
@@ -76,14 +97,20 @@ type Store struct {
 	d      Dialect
 	w      *sql.DB
 	r      *sql.DB
+	u      *sql.DB // the accept and delivery lanes' pool; w when there is none
 	log    *slog.Logger
 	broker *broker
+	notes  *notifier // nil unless the dialect notifies other processes
 	now    func() time.Time
 
 	stmtMu sync.Mutex
 	stmts  map[*sql.DB]map[string]*sql.Stmt
+	anon   anonymizer // write statements rewritten for AnonymousParams
 
 	gate *gate // nil unless the dialect has a single writer
+
+	accepts groupQueue[*acceptCall] // callers of AcceptInbound waiting for a batch
+	writes  groupQueue[*writeCall]  // callers of writeGrouped waiting for a batch
 
 	stopRun   context.CancelFunc
 	runDone   chan struct{}
@@ -110,8 +137,18 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if s.r == nil {
 		s.r = s.w
 	}
+	s.u = cfg.Urgent
+	if s.u == nil {
+		s.u = s.w
+	}
+	if cfg.Now != nil {
+		s.now = func() time.Time { return cfg.Now().UTC().Truncate(time.Microsecond) }
+	}
 	if s.d.SingleWriter {
 		s.gate = &gate{}
+	} else {
+		s.accepts.leaders = concurrentBatches
+		s.writes.leaders = concurrentBatches
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -124,14 +161,18 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.stopRun = cancel
-	if cfg.Run == nil {
-		close(s.runDone)
-	} else {
-		go func() {
-			defer close(s.runDone)
-			cfg.Run(runCtx, s.broker.publish)
-		}()
+	var wg sync.WaitGroup
+	if cfg.Run != nil {
+		wg.Go(func() { cfg.Run(runCtx, s.broker.publish) })
 	}
+	if s.d.Notify != nil {
+		s.notes = newNotifier(s.d.Notify)
+		wg.Go(func() { s.notes.run(runCtx, s.log) })
+	}
+	go func() {
+		wg.Wait()
+		close(s.runDone)
+	}()
 	return s, nil
 }
 
@@ -167,6 +208,9 @@ func (s *Store) Close() error {
 		errs := []error{s.closeStmts()}
 		if s.r != s.w {
 			errs = append(errs, s.r.Close())
+		}
+		if s.u != s.w {
+			errs = append(errs, s.u.Close())
 		}
 		errs = append(errs, s.w.Close())
 		if s.closeHook != nil {
@@ -212,8 +256,21 @@ func (t *wtx) cached(ctx context.Context, query string) *sql.Stmt {
 	return nil
 }
 
+// bind returns query and args as the engine runs them: rewritten with
+// "?" parameters when the dialect asks for them.
+func (t *wtx) bind(query string, args []any) (string, []any) {
+	if !t.d.AnonymousParams {
+		return query, args
+	}
+	if a := t.s.anon.rewrite(query); a != nil {
+		return a.query, a.args(args)
+	}
+	return query, args
+}
+
 // ExecContext runs query in the transaction, prepared when cached.
 func (t *wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	query, args = t.bind(query, args)
 	if st := t.cached(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -222,6 +279,7 @@ func (t *wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // QueryContext runs query in the transaction, prepared when cached.
 func (t *wtx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query, args = t.bind(query, args)
 	if st := t.cached(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -230,6 +288,7 @@ func (t *wtx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs query in the transaction, prepared when cached.
 func (t *wtx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	query, args = t.bind(query, args)
 	if st := t.cached(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -289,25 +348,43 @@ const maxTxAttempts = 5
 // subscribers. fn returning errRollback rolls back and write returns nil.
 // Transactions failing with a retryable error are run again.
 func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
-	return s.writeWith(ctx, false, fn)
+	return s.writeWith(ctx, laneWork, fn)
 }
 
 // writeUrgent is write for the path a caller is waiting on at the door
 // (accepting an inbound message): it goes ahead of queued background writes.
 func (s *Store) writeUrgent(ctx context.Context, fn func(tx *wtx) error) error {
-	return s.writeWith(ctx, true, fn)
+	return s.writeWith(ctx, laneAccept, fn)
 }
 
-func (s *Store) writeWith(ctx context.Context, urgent bool, fn func(tx *wtx) error) error {
-	var err error
+// writeDelivery is write for the outbox draining: claims and acks of
+// outbound messages go ahead of the workers' writes.
+func (s *Store) writeDelivery(ctx context.Context, fn func(tx *wtx) error) error {
+	return s.writeWith(ctx, laneDeliver, fn)
+}
+
+func (s *Store) writeWith(ctx context.Context, l lane, fn func(tx *wtx) error) error {
+	var topics []string
+	err := s.retrying(ctx, func() (err error) {
+		topics, err = s.writeOnce(ctx, l, fn)
+		return err
+	})
+	if errors.Is(err, errRollback) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.broker.publish(topics...)
+	return nil
+}
+
+// retrying runs fn, and again after a pause while it fails with an error
+// the dialect calls retryable, up to maxTxAttempts times.
+func (s *Store) retrying(ctx context.Context, fn func() error) error {
 	for attempt := 1; ; attempt++ {
-		var topics []string
-		topics, err = s.writeOnce(ctx, urgent, fn)
+		err := fn()
 		if err == nil {
-			s.broker.publish(topics...)
-			return nil
-		}
-		if errors.Is(err, errRollback) {
 			return nil
 		}
 		if attempt >= maxTxAttempts || s.d.Retryable == nil || !s.d.Retryable(err) || ctx.Err() != nil {
@@ -324,14 +401,18 @@ func (s *Store) writeWith(ctx context.Context, urgent bool, fn func(tx *wtx) err
 	}
 }
 
-func (s *Store) writeOnce(ctx context.Context, urgent bool, fn func(tx *wtx) error) (topics []string, err error) {
+func (s *Store) writeOnce(ctx context.Context, l lane, fn func(tx *wtx) error) (topics []string, err error) {
 	if s.gate != nil {
-		if err := s.gate.acquire(ctx, urgent); err != nil {
+		if err := s.gate.acquire(ctx, l); err != nil {
 			return nil, fmt.Errorf("%s: wait for the writer: %w", s.d.Name, err)
 		}
 		defer s.gate.release()
 	}
-	sqlTx, err := s.w.BeginTx(ctx, nil)
+	db := s.w
+	if l != laneWork {
+		db = s.u
+	}
+	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: begin: %w", s.d.Name, err)
 	}
@@ -344,13 +425,11 @@ func (s *Store) writeOnce(ctx context.Context, urgent bool, fn func(tx *wtx) err
 	if err := fn(tx); err != nil {
 		return nil, err
 	}
-	if len(tx.topics) > 0 && s.d.Notify != nil {
-		if err := s.d.Notify(ctx, sqlTx, tx.topics); err != nil {
-			return nil, fmt.Errorf("%s: notify: %w", s.d.Name, err)
-		}
-	}
 	if err := sqlTx.Commit(); err != nil {
 		return nil, fmt.Errorf("%s: commit: %w", s.d.Name, err)
+	}
+	if s.notes != nil {
+		s.notes.add(tx.topics)
 	}
 	if len(tx.misses) > 0 {
 		s.prepareMisses(context.WithoutCancel(ctx), tx.misses)
@@ -381,6 +460,11 @@ func (s *Store) prepare(ctx context.Context) error {
 			s.stmts[set.db] = make(map[string]*sql.Stmt)
 		}
 		for _, q := range set.queries {
+			if set.db == s.w && s.d.AnonymousParams {
+				if a := s.anon.rewrite(q); a != nil {
+					q = a.query
+				}
+			}
 			st, err := set.db.PrepareContext(ctx, q)
 			if err != nil {
 				return fmt.Errorf("%s: prepare: %w", s.d.Name, err)
@@ -410,9 +494,6 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 // queryRow runs a hot query in the transaction, prepared once when the
 // dialect caches statements.
 func (t *wtx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := t.s.stmt(t.s.w, query); st != nil {
-		return t.StmtContext(ctx, st).QueryRowContext(ctx, args...)
-	}
 	return t.QueryRowContext(ctx, query, args...)
 }
 

@@ -242,8 +242,8 @@ WHERE id = $1`, t.ID, in.Answer, in.AnsweredBy, entryID, micros(now), notLearned
 		added := 0
 		if in.Deliver {
 			ok, err := s.insertOutbound(ctx, tx, conv, store.OutboundDraft{
-				Kind: "text", Text: in.Answer, Payload: in.ReplyPayload, Author: store.AuthorHuman,
-				AuthorName: in.AnsweredBy, TicketID: t.ID, DedupeKey: t.ID + ":answer",
+				Kind: "text", Text: in.Answer, Details: in.ReplyDetails, Author: store.AuthorHuman,
+				AuthorName: in.AnsweredBy, TicketID: t.ID, DedupeKey: t.ID + ":answer", OutsideWindow: in.OutsideWindow,
 			}, "", now)
 			if err != nil {
 				return fmt.Errorf("queue answer: %w", err)
@@ -253,7 +253,12 @@ WHERE id = $1`, t.ID, in.Answer, in.AnsweredBy, entryID, micros(now), notLearned
 				tx.notify(store.TopicOutbox)
 			}
 		}
-		if err := s.giveBack(ctx, tx, conv.ID, t.ID, added, now); err != nil {
+		if err := s.giveBack(ctx, tx, conv, t.ID, store.Event{Cause: store.CauseTicketAnswered, Actor: in.AnsweredBy,
+			Reason: "ticket " + t.ID + " answered"}, added, now); err != nil {
+			return err
+		}
+		if err := s.recordResolution(ctx, tx, conv.ID, store.OutcomeResolvedByPerson,
+			"ticket "+t.ID+" answered by "+in.AnsweredBy, t.ID, "", now); err != nil {
 			return err
 		}
 		if entryID != "" {
@@ -270,18 +275,27 @@ WHERE id = $1`, t.ID, in.Answer, in.AnsweredBy, entryID, micros(now), notLearned
 	return t, already, err
 }
 
-// giveBack returns the conversation to the bot when this ticket was the open
-// one, and counts messages added to it.
-func (s *Store) giveBack(ctx context.Context, tx *wtx, convID, ticketID string, added int, now time.Time) error {
+// giveBack applies the ticket's end to the ownership state machine when
+// this ticket was the open one, and counts messages added to the
+// conversation.
+func (s *Store) giveBack(ctx context.Context, tx *wtx, conv store.Conversation, ticketID string, ev store.Event, added int, now time.Time) error {
+	state := conv.State
+	if conv.OpenTicketID == ticketID {
+		var err error
+		if state, err = applyEvents(ctx, tx, conv, []store.Event{ev}, "", ticketID, now); err != nil {
+			return err
+		}
+	}
 	_, err := tx.ExecContext(ctx, `
 UPDATE conversations SET
-	state = CASE WHEN open_ticket_id = $2 THEN 'bot' ELSE state END,
+	owner_since = CASE WHEN state <> $5 THEN $4 ELSE owner_since END,
+	state = $5,
 	open_ticket_id = CASE WHEN open_ticket_id = $2 THEN '' ELSE open_ticket_id END,
 	message_count = message_count + $3,
 	last_activity_at = CASE WHEN $3 > 0 AND $4 > last_activity_at THEN $4 ELSE last_activity_at END
-WHERE id = $1`, convID, ticketID, added, micros(now))
+WHERE id = $1`, conv.ID, ticketID, added, micros(now), string(state))
 	if err != nil {
-		return fmt.Errorf("give conversation back to the bot: %w", err)
+		return fmt.Errorf("give conversation back: %w", err)
 	}
 	return nil
 }
@@ -305,8 +319,23 @@ UPDATE tickets SET status = 'closed', close_reason = $2, updated_at = $3, resolv
 			id, reason, micros(now)); err != nil {
 			return fmt.Errorf("close: %w", err)
 		}
-		if err := s.giveBack(ctx, tx, t.ConversationID, id, 0, now); err != nil {
+		conv, err := scanConversation(tx.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations WHERE id = $1`, t.ConversationID))
+		if err != nil {
+			return notFound(err, "conversation", t.ConversationID)
+		}
+		if err := s.giveBack(ctx, tx, conv, id, store.Event{Cause: store.CauseTicketClosed, Actor: "api", Reason: reason}, 0, now); err != nil {
 			return err
+		}
+		var counted int
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM resolutions WHERE ticket_id = $1`, id).Scan(&counted)
+		if err != nil {
+			return fmt.Errorf("close: %w", err)
+		}
+		if counted == 0 {
+			if err := s.recordResolution(ctx, tx, conv.ID, store.OutcomeAbandoned,
+				strings.TrimSpace("ticket "+id+" closed unanswered "+reason), id, "", now); err != nil {
+				return err
+			}
 		}
 		return appendTicketEvents(ctx, tx, []ticketEvent{{typ: store.EventClosed, ticketID: id}}, now)
 	})

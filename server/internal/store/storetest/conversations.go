@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -121,6 +122,48 @@ var conversationTests = []test{
 			if !equalStrings(ids, tc.want) {
 				t.Errorf("state %q: %v, want %v", tc.state, ids, tc.want)
 			}
+		}
+	}},
+	{"conversations filter by owner, a run-out pause counting as the owner it gives back to", func(t *testing.T, st store.Store) {
+		ctx := testContext(t)
+		byState := map[store.ConversationState]string{}
+		for _, s := range store.States {
+			byState[s] = intoState(t, st, contact("whatsapp", string(s)), s).ID
+		}
+		// A person's pause that has run out: without a ticket the bot owns
+		// the conversation again, with one the ticket's queue does.
+		back := contact("whatsapp", "back-to-bot")
+		backToBot := intoState(t, st, back, store.StateBot).ID
+		_, _, err := st.RecordHumanMessage(ctx, back, uniq("wamid.echo"), "biz-1", "Listo.", "Ana", time.Now(), time.Now().Add(-time.Minute))
+		noErr(t, "RecordHumanMessage", err)
+		queue := contact("whatsapp", "back-to-queue")
+		backToQueue := intoState(t, st, queue, store.StateWaitingForHuman).ID
+		_, _, err = st.RecordHumanMessage(ctx, queue, uniq("wamid.echo"), "biz-1", "Ya vuelvo.", "Ana", time.Now(), time.Now().Add(-time.Minute))
+		noErr(t, "RecordHumanMessage", err)
+		want := map[store.ConversationState][]string{
+			store.StateBot:             {byState[store.StateBot], backToBot},
+			store.StateWaitingForHuman: {byState[store.StateWaitingForHuman], backToQueue},
+			store.StateHuman:           {byState[store.StateHuman]},
+			store.StateResolved:        {byState[store.StateResolved]},
+		}
+		for owner, ids := range want {
+			list, _, err := st.ListConversations(ctx, store.ConversationFilter{Owner: owner})
+			noErr(t, "ListConversations", err)
+			got := make([]string, len(list))
+			for i, c := range list {
+				got[i] = c.ID
+				if c.Owner(time.Now()) != owner {
+					t.Errorf("owner %s: listed %s, whose owner is %s", owner, c.ID, c.Owner(time.Now()))
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(ids)
+			if !slices.Equal(got, ids) {
+				t.Errorf("owner %s: %v, want %v", owner, got, ids)
+			}
+		}
+		if _, _, err := st.ListConversations(ctx, store.ConversationFilter{Owner: "nobody"}); err == nil {
+			t.Error("an unknown owner was accepted")
 		}
 	}},
 	{"erasing a contact deletes its conversation, messages, runs and tickets", func(t *testing.T, st store.Store) {

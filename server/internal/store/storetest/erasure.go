@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relevo/relevo/server/internal/message"
 	"github.com/relevo/relevo/server/internal/store"
 )
 
@@ -28,8 +29,8 @@ type ErasedContact struct {
 	// (claimed, not acked); SentProviderID the provider id of one it sent.
 	InFlight       string
 	SentProviderID string
-	// Messages and Runs are how many the contact has.
-	Messages, Runs int
+	// Messages, Media and Runs are how many the contact has.
+	Messages, Media, Runs int
 	// Secrets must be found nowhere once the contact is erased: not in a
 	// row, not in a file. Kept are other contacts' data, which must stay.
 	Secrets map[string]string
@@ -96,7 +97,7 @@ func SeedErasure(t *testing.T, st store.Store) ErasedContact {
 		seq++
 		return store.InboundMessage{
 			Contact: c, ChannelMessageID: fmt.Sprintf("wamid.%s.%d", m, seq), BusinessAddress: "biz-1",
-			Kind: "text", Text: text, Payload: fmt.Appendf(nil, `{"text":%q}`, text),
+			Kind: "text", Text: text,
 		}
 	}
 	// runAll processes every pending conversation: the contact's with xr,
@@ -147,11 +148,25 @@ func SeedErasure(t *testing.T, st store.Store) ErasedContact {
 			// Larger than a page: stored on overflow pages.
 			text = strings.Repeat(story+". ", 400)
 		}
-		res := accept(t, st, in(x, mark, text))
+		msg := in(x, mark, text)
+		if round == 5 {
+			// A voice note: its audio, stored apart from the message, says
+			// the same.
+			msg.Kind, msg.Text, msg.MediaData = message.KindAudio, "", []byte(strings.Repeat("OggS "+story+" ", 50))
+			msg.Details = message.Details{Media: &message.Media{Type: "voice", ProviderID: "media-" + mark, MIMEType: "audio/ogg"}}
+		}
+		res := accept(t, st, msg)
 		e.ConversationID = res.ConversationID
+		if msg.MediaData != nil {
+			e.Media++
+		}
 		for i := range 3 {
 			c := others[(round*3+i)%len(others)]
-			accept(t, st, in(c, keepMark, fmt.Sprintf("Hola %d %s", round, keepMark)))
+			kept := in(c, keepMark, fmt.Sprintf("Hola %d %s", round, keepMark))
+			if round == 5 && i == 0 {
+				kept.Kind, kept.MediaData = message.KindAudio, []byte(strings.Repeat("OggS "+keepMark+" ", 50))
+			}
+			accept(t, st, kept)
 		}
 		switch round {
 		case 10, 20:
@@ -266,7 +281,7 @@ var erasureTests = []test{
 
 		got, err := st.EraseContact(ctx, x.Contact.Channel, x.Contact.Address)
 		noErr(t, "EraseContact", err)
-		want := store.Erasure{Conversations: 1, Messages: x.Messages, Runs: x.Runs, Tickets: 2, Entries: 1}
+		want := store.Erasure{Conversations: 1, Messages: x.Messages, Media: x.Media, Runs: x.Runs, Tickets: 2, Entries: 1}
 		if got != want {
 			t.Errorf("EraseContact = %+v, want %+v", got, want)
 		}

@@ -2,10 +2,12 @@ package storetest
 
 import (
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/relevo/relevo/server/internal/message"
 	"github.com/relevo/relevo/server/internal/store"
 )
 
@@ -14,7 +16,8 @@ var inboxTests = []test{
 		ctx := testContext(t)
 		c := contact("whatsapp", "5491100000001")
 		in := inbound(c, "hola")
-		in.Payload = []byte(`{"k":"v"}`)
+		in.Kind = message.KindChoice
+		in.Details = message.Details{Choice: &message.Choice{ID: "opt-2", Title: "Horarios"}, Forwarded: true}
 		in.ReplyTo = "wamid-earlier"
 		in.SentAt = time.Date(2025, 3, 1, 12, 0, 0, 123456789, time.UTC)
 		res := accept(t, st, in)
@@ -24,8 +27,8 @@ var inboxTests = []test{
 		m, err := st.GetMessage(ctx, res.MessageID)
 		noErr(t, "GetMessage", err)
 		if m.ConversationID != res.ConversationID || m.Direction != store.Inbound || m.Author != store.AuthorUser ||
-			m.Text != "hola" || m.Kind != "text" || m.ChannelMessageID != in.ChannelMessageID ||
-			m.ReplyTo != "wamid-earlier" || string(m.Payload) != `{"k":"v"}` || m.Processed || m.BusinessAddress != "biz-1" {
+			m.Text != "hola" || m.Kind != message.KindChoice || m.ChannelMessageID != in.ChannelMessageID ||
+			m.ReplyTo != "wamid-earlier" || !reflect.DeepEqual(m.Details, in.Details) || m.Processed || m.BusinessAddress != "biz-1" {
 			t.Errorf("stored message = %+v", m)
 		}
 		if want := in.SentAt.Truncate(time.Microsecond); !m.SentAt.Equal(want) || m.SentAt.Location() != time.UTC {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"sort"
 	"testing"
 
 	"github.com/relevo/relevo/server/internal/store"
@@ -15,11 +16,125 @@ func chunks(texts ...string) []store.Chunk {
 	return out
 }
 
+func fileEntries(source string, qa ...string) []store.Entry {
+	var out []store.Entry
+	for i := 0; i+1 < len(qa); i += 2 {
+		out = append(out, store.Entry{Question: qa[i], Answer: qa[i+1], Source: source, Embedding: []float32{1, 0}, EmbeddingModel: "local-v1"})
+	}
+	return out
+}
+
+func sourceQuestions(t *testing.T, st store.Store, source string) []string {
+	t.Helper()
+	list, _, err := st.ListEntries(testContext(t), store.EntryFilter{Limit: 500})
+	noErr(t, "ListEntries", err)
+	var out []string
+	for _, e := range list {
+		if e.Source == source {
+			out = append(out, e.Question)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 var knowledgeTests = []test{
+	{"a Q&A file is stored with its entries in one transaction", func(t *testing.T, st store.Store) {
+		ctx := testContext(t)
+		doc := store.Document{Filename: "faq.csv", MediaType: "text/csv", SHA256: "v1"}
+		before, err := st.LastKnowledgeSequence(ctx)
+		noErr(t, "LastKnowledgeSequence", err)
+		// The third entry cannot be stored: nothing is.
+		_, err = st.PutDocument(ctx, doc, nil, fileEntries("faq.csv", "q1", "a1", "q2", "a2", "q3", " ", "q4", "a4"))
+		if err == nil {
+			t.Fatal("PutDocument with an entry without answer succeeded")
+		}
+		if got := sourceQuestions(t, st, "faq.csv"); len(got) != 0 {
+			t.Fatalf("entries after the failed put = %q, want none", got)
+		}
+		if list, _, _ := st.ListDocuments(ctx, 10, ""); len(list) != 0 {
+			t.Fatalf("documents after the failed put = %+v, want none", list)
+		}
+		if after, _ := st.LastKnowledgeSequence(ctx); after != before {
+			t.Fatalf("knowledge changes logged by the failed put: %d -> %d", before, after)
+		}
+		// The same file again is stored whole.
+		first, err := st.PutDocument(ctx, doc, nil, fileEntries("faq.csv", "q1", "a1", "q2", "a2", "q3", "a3", "q4", "a4"))
+		noErr(t, "PutDocument", err)
+		if first.Unchanged || first.Replaced {
+			t.Fatalf("first complete put = %+v", first)
+		}
+		if got := sourceQuestions(t, st, "faq.csv"); !equalStrings(got, []string{"q1", "q2", "q3", "q4"}) {
+			t.Fatalf("entries = %q", got)
+		}
+		same, err := st.PutDocument(ctx, doc, nil, fileEntries("faq.csv", "q1", "a1", "q2", "a2", "q3", "a3", "q4", "a4"))
+		noErr(t, "PutDocument(same)", err)
+		if !same.Unchanged {
+			t.Fatalf("same file = %+v, want unchanged", same)
+		}
+		// A learned entry citing the file stays when the file is replaced.
+		learned, err := st.CreateEntry(ctx, store.Entry{Question: "learned", Answer: "kept", Source: "faq.csv", Learned: true})
+		noErr(t, "CreateEntry", err)
+		doc.SHA256 = "v2"
+		seq, _ := st.LastKnowledgeSequence(ctx)
+		replaced, err := st.PutDocument(ctx, doc, nil, fileEntries("faq.csv", "q1", "a1", "q5", "a5"))
+		noErr(t, "PutDocument(new content)", err)
+		if !replaced.Replaced {
+			t.Fatalf("replaced = %+v", replaced)
+		}
+		if got := sourceQuestions(t, st, "faq.csv"); !equalStrings(got, []string{"learned", "q1", "q5"}) {
+			t.Fatalf("entries after replace = %q", got)
+		}
+		if _, err := st.GetEntry(ctx, learned.ID); err != nil {
+			t.Fatalf("learned entry: %v", err)
+		}
+		changes, err := st.KnowledgeChanges(ctx, seq, 100)
+		noErr(t, "KnowledgeChanges", err)
+		deleted, added := 0, 0
+		for _, c := range changes {
+			if c.Kind == "entry" && c.Deleted {
+				deleted++
+			} else if c.Kind == "entry" {
+				added++
+			}
+		}
+		if deleted != 4 || added != 2 {
+			t.Fatalf("entry changes: %d deleted, %d added; want 4 and 2: %+v", deleted, added, changes)
+		}
+		// Deleting the file deletes its entries, learned ones excepted.
+		noErr(t, "DeleteDocument", st.DeleteDocument(ctx, replaced.Document.ID))
+		if got := sourceQuestions(t, st, "faq.csv"); !equalStrings(got, []string{"learned"}) {
+			t.Fatalf("entries after deleting the file = %q, want the learned one", got)
+		}
+	}},
+	{"a document's index data is kept until replaced, logs no change and goes with the document", func(t *testing.T, st store.Store) {
+		ctx := testContext(t)
+		put, err := st.PutDocument(ctx, store.Document{Filename: "manual.pdf", SHA256: "x"}, chunks("a", "b"), nil)
+		noErr(t, "PutDocument", err)
+		_, err = st.DocumentIndex(ctx, put.Document.ID)
+		wantErr(t, "DocumentIndex before any", err, store.ErrNotFound)
+		seq, err := st.LastKnowledgeSequence(ctx)
+		noErr(t, "LastKnowledgeSequence", err)
+		noErr(t, "PutDocumentIndex", st.PutDocumentIndex(ctx, put.Document.ID, store.IndexData{Version: "v1", Data: []byte{0, 1, 2, 255}}))
+		noErr(t, "PutDocumentIndex again", st.PutDocumentIndex(ctx, put.Document.ID, store.IndexData{Version: "v2", Data: []byte{9, 0}}))
+		got, err := st.DocumentIndex(ctx, put.Document.ID)
+		noErr(t, "DocumentIndex", err)
+		if got.Version != "v2" || string(got.Data) != "\x09\x00" {
+			t.Errorf("index data = %+v", got)
+		}
+		if after, _ := st.LastKnowledgeSequence(ctx); after != seq {
+			t.Errorf("putting index data logged a knowledge change (%d → %d)", seq, after)
+		}
+		wantErr(t, "PutDocumentIndex of an unknown document",
+			st.PutDocumentIndex(ctx, "no-such-document", store.IndexData{Version: "v1", Data: []byte{1}}), store.ErrNotFound)
+		noErr(t, "DeleteDocument", st.DeleteDocument(ctx, put.Document.ID))
+		_, err = st.DocumentIndex(ctx, put.Document.ID)
+		wantErr(t, "DocumentIndex after delete", err, store.ErrNotFound)
+	}},
 	{"documents are replaced by file name unless unchanged", func(t *testing.T, st store.Store) {
 		ctx := testContext(t)
 		doc := store.Document{Filename: "faq.md", MediaType: "text/markdown", SHA256: "aaa", SizeBytes: 10, Pages: 1}
-		first, err := st.PutDocument(ctx, doc, chunks("uno", "dos"))
+		first, err := st.PutDocument(ctx, doc, chunks("uno", "dos"), nil)
 		noErr(t, "PutDocument", err)
 		if first.Replaced || first.Unchanged || first.Document.ID == "" || first.Document.ChunkCount != 2 || first.Document.CreatedAt.IsZero() {
 			t.Fatalf("first put = %+v", first)
@@ -30,13 +145,13 @@ var knowledgeTests = []test{
 			len(got[1].Embedding) != 3 || got[1].Embedding[0] != 1 || got[1].Embedding[2] != -3.5 || got[1].EmbeddingModel != "local-v1" || got[1].ID == "" {
 			t.Fatalf("chunks = %+v", got)
 		}
-		same, err := st.PutDocument(ctx, doc, chunks("uno", "dos"))
+		same, err := st.PutDocument(ctx, doc, chunks("uno", "dos"), nil)
 		noErr(t, "PutDocument(same)", err)
 		if !same.Unchanged || same.Document.ID != first.Document.ID {
 			t.Errorf("same content = %+v", same)
 		}
 		doc.SHA256 = "bbb"
-		replaced, err := st.PutDocument(ctx, doc, chunks("tres"))
+		replaced, err := st.PutDocument(ctx, doc, chunks("tres"), nil)
 		noErr(t, "PutDocument(new content)", err)
 		if !replaced.Replaced || replaced.Unchanged || replaced.Document.ID != first.Document.ID || replaced.Document.ChunkCount != 1 {
 			t.Errorf("replaced = %+v", replaced)
@@ -53,7 +168,7 @@ var knowledgeTests = []test{
 	}},
 	{"deleting a document deletes its chunks and logs the change", func(t *testing.T, st store.Store) {
 		ctx := testContext(t)
-		put, err := st.PutDocument(ctx, store.Document{Filename: "a.pdf", SHA256: "x"}, chunks("a"))
+		put, err := st.PutDocument(ctx, store.Document{Filename: "a.pdf", SHA256: "x"}, chunks("a"), nil)
 		noErr(t, "PutDocument", err)
 		noErr(t, "DeleteDocument", st.DeleteDocument(ctx, put.Document.ID))
 		_, err = st.GetDocument(ctx, put.Document.ID)
@@ -68,7 +183,7 @@ var knowledgeTests = []test{
 			t.Errorf("changes = %+v", changes)
 		}
 		// Same file name again is a new document.
-		again, err := st.PutDocument(ctx, store.Document{Filename: "a.pdf", SHA256: "x"}, chunks("a"))
+		again, err := st.PutDocument(ctx, store.Document{Filename: "a.pdf", SHA256: "x"}, chunks("a"), nil)
 		noErr(t, "PutDocument after delete", err)
 		if again.Replaced || again.Unchanged {
 			t.Errorf("put after delete = %+v", again)
@@ -77,7 +192,7 @@ var knowledgeTests = []test{
 	{"documents list by file name in pages", func(t *testing.T, st store.Store) {
 		ctx := testContext(t)
 		for _, name := range []string{"c.md", "a.md", "e.md", "b.md", "d.md"} {
-			_, err := st.PutDocument(ctx, store.Document{Filename: name, SHA256: name}, nil)
+			_, err := st.PutDocument(ctx, store.Document{Filename: name, SHA256: name}, nil, nil)
 			noErr(t, "PutDocument", err)
 		}
 		var got []string
@@ -148,8 +263,8 @@ var knowledgeTests = []test{
 		if last, err := st.LastKnowledgeSequence(ctx); err != nil || last != 0 {
 			t.Fatalf("LastKnowledgeSequence of an empty store = %d, %v", last, err)
 		}
-		d, _ := st.PutDocument(ctx, store.Document{Filename: "a.md", SHA256: "1"}, chunks("a"))
-		_, _ = st.PutDocument(ctx, store.Document{Filename: "a.md", SHA256: "1"}, chunks("a")) // unchanged: no change
+		d, _ := st.PutDocument(ctx, store.Document{Filename: "a.md", SHA256: "1"}, chunks("a"), nil)
+		_, _ = st.PutDocument(ctx, store.Document{Filename: "a.md", SHA256: "1"}, chunks("a"), nil) // unchanged: no change
 		e, _ := st.CreateEntry(ctx, store.Entry{Question: "q", Answer: "a"})
 		_, _ = st.UpdateEntry(ctx, store.Entry{ID: e.ID, Question: "q2", Answer: "a"})
 		_ = st.DeleteEntry(ctx, e.ID)

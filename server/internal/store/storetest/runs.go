@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ var runTests = []test{
 		}
 		complete(t, st, cl, store.RunResult{
 			Run:        run,
-			Replies:    []store.OutboundDraft{reply("¡Hola!"), {Kind: "text", Text: "De 9 a 18", Payload: []byte(`{"b":1}`), AuthorName: "Ana", ReplyTo: "wamid-x", DedupeKey: b.MessageID + ":1"}},
+			Replies:    []store.OutboundDraft{reply("¡Hola!"), {Kind: "text", Text: "De 9 a 18", Details: buttons, AuthorName: "Ana", ReplyTo: "wamid-x", DedupeKey: b.MessageID + ":1"}},
 			NoticeSent: true,
 		})
 		for _, id := range []string{a.MessageID, b.MessageID} {
@@ -33,7 +34,7 @@ var runTests = []test{
 			}
 			r := replies[1]
 			if r.Direction != store.Outbound || r.Author != store.AuthorBot || r.AuthorName != "Ana" || r.Status != store.StatusPending ||
-				string(r.Payload) != `{"b":1}` || r.ReplyTo != "wamid-x" || r.DedupeKey != b.MessageID+":1" || r.ConversationID != a.ConversationID {
+				!reflect.DeepEqual(r.Details, buttons) || r.ReplyTo != "wamid-x" || r.DedupeKey != b.MessageID+":1" || r.ConversationID != a.ConversationID {
 				t.Errorf("reply = %+v", r)
 			}
 		}
@@ -207,7 +208,7 @@ var runTests = []test{
 		}
 		noErr(t, "ReleaseClaim", st.ReleaseClaim(ctx, cl, 0))
 		again := mustClaim(t, st, "w2")
-		if again.Conversation.State != store.StateBot || !equalStrings(messageIDs(again.Messages), []string{f.MessageID}) {
+		if again.Conversation.State != store.StateResolved || !equalStrings(messageIDs(again.Messages), []string{f.MessageID}) {
 			t.Errorf("re-claim = %+v %v", again.Conversation, messageIDs(again.Messages))
 		}
 	}},

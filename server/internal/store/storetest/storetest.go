@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relevo/relevo/server/internal/message"
 	"github.com/relevo/relevo/server/internal/store"
 )
 
@@ -24,15 +25,19 @@ func Run(t *testing.T, open Opener) {
 		tests []test
 	}{
 		{"Inbox", inboxTests},
+		{"AcceptBatches", batchTests},
 		{"Claims", claimTests},
 		{"Runs", runTests},
 		{"Outbox", outboxTests},
+		{"Deliveries", deliveryTests},
 		{"Conversations", conversationTests},
 		{"Erasure", erasureTests},
+		{"Media", mediaTests},
 		{"Tickets", ticketTests},
 		{"Knowledge", knowledgeTests},
 		{"Review", reviewTests},
 		{"Notifications", notificationTests},
+		{"Ownership", ownershipTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -81,6 +86,9 @@ func uniq(prefix string) string {
 	_, _ = rand.Read(b[:])
 	return prefix + "-" + hex.EncodeToString(b[:])
 }
+
+// buttons are the details of a reply offering two buttons.
+var buttons = message.Details{Buttons: []message.Button{{ID: "relevo.feedback.yes", Title: "Sí, gracias"}, {ID: "relevo.feedback.human", Title: "Hablar con una persona"}}}
 
 func contact(channel, address string) store.Contact {
 	return store.Contact{Channel: channel, Address: address, DisplayName: "User " + address, Phone: "+" + address}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ var ticketTests = []test{
 		tk := openTicket(t, st, "1", "¿Cuotas?")
 		learn := &store.Entry{Question: "¿Cuotas?", Answer: "Sí, hasta 12.", Source: "ticket", Embedding: []float32{0.5, -1}, EmbeddingModel: "m"}
 		got, already, err := st.AnswerTicket(ctx, store.AnswerInput{
-			TicketID: tk.ID, Answer: "Sí, hasta 12.", AnsweredBy: "Ana", Deliver: true, Learn: learn, ReplyPayload: []byte(`{"p":1}`),
+			TicketID: tk.ID, Answer: "Sí, hasta 12.", AnsweredBy: "Ana", Deliver: true, Learn: learn, ReplyDetails: buttons,
 		})
 		noErr(t, "AnswerTicket", err)
 		if already || got.Status != store.TicketAnswered || got.Answer != "Sí, hasta 12." || got.AnsweredBy != "Ana" ||
@@ -43,7 +44,7 @@ var ticketTests = []test{
 			t.Fatalf("answered ticket = %+v already %v", got, already)
 		}
 		conv, _ := st.GetConversation(ctx, tk.ConversationID)
-		if conv.State != store.StateBot || conv.OpenTicketID != "" {
+		if conv.State != store.StateResolved || conv.OpenTicketID != "" {
 			t.Errorf("conversation after answer = %+v", conv)
 		}
 		e, err := st.GetEntry(ctx, got.LearnedEntryID)
@@ -54,7 +55,7 @@ var ticketTests = []test{
 		out, err := st.ClaimOutbound(ctx, "whatsapp", 10, time.Minute)
 		noErr(t, "ClaimOutbound", err)
 		if len(out) != 1 || out[0].Text != "Sí, hasta 12." || out[0].Author != store.AuthorHuman || out[0].AuthorName != "Ana" ||
-			out[0].TicketID != tk.ID || string(out[0].Payload) != `{"p":1}` {
+			out[0].TicketID != tk.ID || !reflect.DeepEqual(out[0].Details, buttons) {
 			t.Fatalf("queued answer = %+v", out)
 		}
 		// The same answer again (a double click) changes nothing.
