@@ -51,6 +51,10 @@ type Decision struct {
 	// whether the passage holds it.
 	Asked InfoKind
 	Held  bool
+	// Named is the thing a yes-or-no question asks about ("la app" in
+	// "¿la app funciona sin conexión?") when the passage never mentions it:
+	// its absence costs namedFactor times a missing word's.
+	Named string
 	// Covered and Uncovered are the question's content words the passage
 	// does and does not cover (by word, synonym or a one-letter typo).
 	Covered, Uncovered []string
@@ -121,15 +125,21 @@ func (k *Knowledge) decide(query string, asked InfoKind, top knowledge.Result, a
 		d.Held = d.Held || holdsKind(d.Asked, r.Text)
 	}
 	d.Covered, d.Uncovered = k.coverage(query, title+"\n"+passage, d.Asked)
+	named := namedThing(analysis.Words(query))
 	penalty := 0.0
 	for _, w := range d.Uncovered {
+		f := 1.0
+		if w == named {
+			f = namedFactor
+			d.Named = w
+		}
 		switch r, ok := top.Rarity[w]; {
 		case slices.Contains(top.UnknownWords, w):
 			penalty += unknownPenalty
 		case ok:
-			penalty += uncoveredPenalty * r
+			penalty += f * uncoveredPenalty * r
 		default:
-			penalty += uncoveredPenalty
+			penalty += f * uncoveredPenalty
 		}
 	}
 	scale := 1.0
@@ -141,6 +151,8 @@ func (k *Knowledge) decide(query string, asked InfoKind, top knowledge.Result, a
 	switch {
 	case !d.Held:
 		d.Reason = fmt.Sprintf("the question asks for %s and the passage holds none", describeKind(d.Asked))
+	case d.Confidence < threshold && d.Named != "":
+		d.Reason = fmt.Sprintf("confidence below the answer threshold: the passage never mentions %q, which the question asks about", d.Named)
 	case d.Confidence < threshold:
 		d.Reason = "confidence below the answer threshold"
 	default:
@@ -148,6 +160,35 @@ func (k *Knowledge) decide(query string, asked InfoKind, top knowledge.Result, a
 		d.Reason = "the passage answers the question"
 	}
 	return d
+}
+
+// namedFactor: the thing a yes-or-no question names missing from a passage
+// costs three times another missing word. A passage on the web browsers
+// that says "funciona" and "conexión" does not answer "¿la app funciona sin
+// conexión?": it answers the question for something else.
+const namedFactor = 3.0
+
+// determiners introduce the thing a question names.
+var determiners = setOf("el", "la", "los", "las", "mi", "mis", "tu", "tus", "su", "sus", "the", "my", "your", "our")
+
+// namedThing returns the thing a yes-or-no question asks about: the first
+// word after a determiner, in a question without a question word ("¿la app
+// funciona sin conexión?", "¿puedo pagar la matrícula en cuotas?", "does
+// the course include a certificate?"). A passage that never mentions it
+// answers a question about something else, however much of the rest it
+// covers.
+func namedThing(w []string) string {
+	for i, x := range w {
+		if questionWords[x] && !(x == "que" && i > 0) {
+			return ""
+		}
+	}
+	for i := 0; i+1 < len(w); i++ {
+		if determiners[w[i]] && len([]rune(w[i+1])) >= 3 {
+			return w[i+1]
+		}
+	}
+	return ""
 }
 
 func logit(p float64) float64 {
@@ -316,11 +357,13 @@ func askedKind(w []string) InfoKind {
 		return InfoTime
 	case has(setOf("edad", "age")) || (has(setOf("how")) && has(setOf("old"))):
 		return InfoAge
-	case near(hoursWords, func(s string) bool { return valueWords[s] || s == "cuando" || s == "when" && askingWhen(w) }, 4) || has(setOf("horario", "horarios", "schedule")):
+	case near(hoursWords, func(s string) bool {
+		return valueWords[s] || s == "cuando" && askingCuando(w) || s == "when" && askingWhen(w)
+	}, 4) || has(setOf("horario", "horarios", "schedule")):
 		// A time of day or opening hours: a year or a duration does not
 		// say when the office opens.
 		return InfoHours
-	case has(setOf("cuando")) || askingWhen(w) || near(timeNouns, isIn(valueWords), 3):
+	case askingCuando(w) || askingWhen(w) || near(timeNouns, isIn(valueWords), 3):
 		return InfoTime
 	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1):
 		return InfoNumber
@@ -365,6 +408,29 @@ func askingWhen(w []string) bool {
 	}
 	return false
 }
+
+// askingCuando reports whether "cuando" asks when: not after another
+// question word ("¿qué hago cuando no llega el correo?" asks what to do),
+// nor in "cuando quiera", "cuando sea", which mean "whenever".
+func askingCuando(w []string) bool {
+	for i, x := range w {
+		if x != "cuando" {
+			continue
+		}
+		if i+1 < len(w) && whenever[w[i+1]] {
+			return false
+		}
+		for _, y := range w[:i] {
+			if questionWords[y] {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+var whenever = setOf("quiera", "quieras", "quieran", "quiero", "quieres", "sea", "pueda", "puedas", "puedan", "desee", "desees", "necesite", "necesites")
 
 var auxiliaries = setOf("is", "are", "was", "were", "do", "does", "did", "will", "would", "can", "could", "should", "shall", "may", "might", "must", "has", "have", "had", "am")
 

@@ -222,10 +222,15 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		"¿cómo recupero mi contraseña?":          InfoGeneral,
 		"¿cómo actualizo la app en mi teléfono?": InfoGeneral,
 		"¿puedo pagar desde Perú?":               InfoGeneral,
-		"¿cuál es tu dirección de correo?":       InfoEmail,
-		"What is the support email?":             InfoEmail,
-		"When does the office open?":             InfoHours,
-		"When was the company founded?":          InfoTime,
+		// "cuando" after another question word, or meaning "whenever",
+		// asks for no time.
+		"¿puedo cancelar la suscripción cuando quiera?":           InfoGeneral,
+		"¿qué hago cuando no me llega el correo de recuperación?": InfoGeneral,
+		"¿y cuándo se renueva el plan?":                           InfoTime,
+		"¿cuál es tu dirección de correo?":                        InfoEmail,
+		"What is the support email?":                              InfoEmail,
+		"When does the office open?":                              InfoHours,
+		"When was the company founded?":                           InfoTime,
 		// Questions that mention mail, a time or an address without
 		// asking for one.
 		"Can I flag a mail in Gmail as urgent?":                       InfoGeneral,
@@ -345,5 +350,37 @@ func TestAWordTheWholeBaseUsesCostsLessWhenAPassageOmitsIt(t *testing.T) {
 	everywhere, rare := confidence(0.1), confidence(1)
 	if everywhere <= rare {
 		t.Fatalf("confidence with the omitted word in most passages %.3f, in one %.3f: want the first higher", everywhere, rare)
+	}
+}
+
+func TestTheThingAYesOrNoQuestionNamesWeighsMoreWhenThePassageNeverMentionsIt(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	browsers := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "guia.pdf", Score: 0.7, Relevance: 0.8,
+		Text:   "La plataforma funciona en Chrome, Firefox y Safari. Se recomienda una conexión de al menos 5 Mbps.",
+		Rarity: map[string]float64{"app": 0.8, "funciona": 0.9, "conexion": 0.7}}
+	decide := func(q string) *agents.AnswerCheck {
+		t.Helper()
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{browsers}}).Act(context.Background(), agents.Input{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := act.Steps[len(act.Steps)-1].Check
+		if check == nil || !slices.Contains(check.Missing, "app") {
+			t.Fatalf("%q: decision %+v, want app missing", q, check)
+		}
+		return check
+	}
+	// The same words, the same missing word: in the first question it is
+	// what the question is about.
+	named, mentioned := decide("¿la app funciona sin conexión?"), decide("¿funciona sin conexión desde una app?")
+	if named.Confidence >= mentioned.Confidence {
+		t.Fatalf("confidence %.3f when the app is what is asked about, %.3f when it is a detail: want the first lower", named.Confidence, mentioned.Confidence)
+	}
+	if named.Answer || !strings.Contains(named.Reason, `"app"`) {
+		t.Fatalf("decision %+v: want a hand-off that names the missing app", named)
+	}
+	if got := namedThing(analysis.Words("¿cómo funciona la app sin conexión?")); got != "" {
+		t.Fatalf("namedThing of a how-question = %q, want none", got)
 	}
 }
