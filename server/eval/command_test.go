@@ -2,9 +2,7 @@ package eval
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -92,26 +90,7 @@ func TestEvalReportWritesTheCalibrationAndRecommendsTheBestThreshold(t *testing.
 		t.Errorf("want %q printed and in the report\nstdout:\n%s\nreport:\n%s", want, res.stdout, md)
 	}
 
-	f, err := os.Open(filepath.Join(out, "curve.svg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	polylines := 0
-	dec := xml.NewDecoder(f)
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("curve.svg does not parse as XML: %v", err)
-		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "polyline" {
-			polylines++
-		}
-	}
-	if polylines != 3 {
+	if polylines := svgPolylines(t, filepath.Join(out, "curve.svg")); polylines != 3 {
 		t.Errorf("curve.svg has %d polylines, want precision, coverage and false-answer rate", polylines)
 	}
 }

@@ -53,26 +53,32 @@ func TestWriteCalibrationWritesATableAndAPlot(t *testing.T) {
 	if rows != len(DefaultThresholds()) || !strings.Contains(string(md), "recommended knowledge.answer_threshold: 0.90") {
 		t.Errorf("report with %d rows:\n%s", rows, md)
 	}
-	f, err := os.Open(filepath.Join(dir, "curve.svg"))
+	if polylines := svgPolylines(t, filepath.Join(dir, "curve.svg")); polylines != 3 {
+		t.Errorf("%d polylines, want precision, coverage and false-answer rate", polylines)
+	}
+}
+
+// svgPolylines returns how many polylines the SVG file at path draws,
+// failing the test when it does not parse as XML.
+func svgPolylines(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	polylines := 0
+	n := 0
 	dec := xml.NewDecoder(f)
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			break
+			return n
 		}
 		if err != nil {
-			t.Fatalf("curve.svg is not XML: %v", err)
+			t.Fatalf("%s does not parse as XML: %v", filepath.Base(path), err)
 		}
 		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "polyline" {
-			polylines++
+			n++
 		}
-	}
-	if polylines != 3 {
-		t.Errorf("%d polylines, want precision, coverage and false-answer rate", polylines)
 	}
 }
