@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/relevo/relevo/clients/relevo"
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 )
 
@@ -46,16 +48,11 @@ waiting_for_window.`,
 					req.Statuses = append(req.Statuses, relevov1.DeliveryStatus(v))
 				}
 			}
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "list deliveries", func(ctx context.Context, c *relevo.Client) (*relevov1.ListDeliveriesResponse, error) {
+				return c.Conversations.ListDeliveries(ctx, req)
+			})
 			if err != nil {
 				return err
-			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Conversations.ListDeliveries(ctx, req)
-			if err != nil {
-				return fmt.Errorf("list deliveries: %w", err)
 			}
 			return show(cmd, g, resp, func(w io.Writer, r *relevov1.ListDeliveriesResponse) error {
 				if len(r.GetDeliveries()) == 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/relevo/relevo/clients/relevo"
 	relevov1 "github.com/relevo/relevo/proto/relevo/v1"
 )
 
@@ -40,16 +42,11 @@ take RFC 3339 times or dates (2026-01-31).`,
 			if req.From == nil {
 				req.From = timestamppb.New(time.Now().Add(-since))
 			}
-			c, err := g.dial(cmd)
+			resp, err := callOnce(cmd, g, "resolution stats", func(ctx context.Context, c *relevo.Client) (*relevov1.GetResolutionStatsResponse, error) {
+				return c.Conversations.GetResolutionStats(ctx, req)
+			})
 			if err != nil {
 				return err
-			}
-			defer c.Close()
-			ctx, cancel := g.callContext(cmd.Context())
-			defer cancel()
-			resp, err := c.Conversations.GetResolutionStats(ctx, req)
-			if err != nil {
-				return fmt.Errorf("resolution stats: %w", err)
 			}
 			return show(cmd, g, resp, func(w io.Writer, st *relevov1.GetResolutionStatsResponse) error {
 				end := "now"
