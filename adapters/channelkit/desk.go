@@ -20,15 +20,13 @@ import (
 
 // deskState is the fake TicketService's data, guarded by Server.mu.
 type deskState struct {
-	tickets    map[string]*relevov1.Ticket
-	events     []*relevov1.TicketEvent
-	links      map[string][]string // ticket id → external refs linked, in order
-	answers    []*relevov1.AnswerTicketRequest
-	holdAnswer chan struct{}
-	failAnswer error
-	answerIn   int
-	eventSubs  int
-	eventBrk   chan struct{}
+	tickets   map[string]*relevov1.Ticket
+	events    []*relevov1.TicketEvent
+	links     map[string][]string // ticket id → external refs linked, in order
+	answers   []*relevov1.AnswerTicketRequest
+	answer    gate // AnswerTicket
+	eventSubs int
+	eventBrk  chan struct{}
 }
 
 func (s *Server) desk() *deskState {
@@ -140,20 +138,9 @@ func (s *Server) LinkTicket(_ context.Context, req *relevov1.LinkTicketRequest) 
 func (s *Server) AnswerTicket(ctx context.Context, req *relevov1.AnswerTicketRequest) (*relevov1.AnswerTicketResponse, error) {
 	s.mu.Lock()
 	d := s.desk()
-	d.answerIn++
-	hold, fail := d.holdAnswer, d.failAnswer
-	d.failAnswer = nil
-	s.notify()
 	s.mu.Unlock()
-	if hold != nil {
-		select {
-		case <-hold:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	if fail != nil {
-		return nil, fail
+	if err := s.pass(ctx, &d.answer); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -298,8 +285,8 @@ func checkSubmit(ctx context.Context, k *deskKit) error {
 	answer := "Sí, con la Universidad de Chile hay un 20% de descuento."
 	k.s.mu.Lock()
 	d := k.s.desk()
-	d.failAnswer = status.Error(codes.Unavailable, "the conformance kit's server is unavailable")
 	k.s.mu.Unlock()
+	k.s.failNext(&d.answer, status.Error(codes.Unavailable, "the conformance kit's server is unavailable"))
 	code, err := k.d.Submit(ctx, k.item, answer)
 	if err != nil {
 		return err
@@ -308,18 +295,9 @@ func checkSubmit(ctx context.Context, k *deskKit) error {
 		return fmt.Errorf("the desk webhook was answered %d although AnswerTicket failed: the specialist's answer is lost", code)
 	}
 	k.s.mu.Lock()
-	in := d.answerIn
-	hold := make(chan struct{})
-	d.holdAnswer = hold
+	in := d.answer.entered
 	k.s.mu.Unlock()
-	release := func() {
-		k.s.mu.Lock()
-		if d.holdAnswer != nil {
-			d.holdAnswer = nil
-			close(hold)
-		}
-		k.s.mu.Unlock()
-	}
+	release := k.s.holdGate(&d.answer)
 	defer release()
 	type result struct {
 		code int
@@ -330,7 +308,7 @@ func checkSubmit(ctx context.Context, k *deskKit) error {
 		code, err := k.d.Submit(ctx, k.item, answer)
 		done <- result{code, err}
 	}()
-	if err := k.s.wait(ctx, "AnswerTicket called again", func() bool { return d.answerIn > in }); err != nil {
+	if err := k.s.wait(ctx, "AnswerTicket called again", func() bool { return d.answer.entered > in }); err != nil {
 		return err
 	}
 	select {

@@ -47,9 +47,7 @@ type Server struct {
 	calls    []*relevov1.InboundMessage
 	stored   map[string]string // channel + "\x00" + channel message id → message id
 	receipts []*relevov1.ReportDeliveryRequest
-	hold     chan struct{}
-	entered  int
-	failNext error
+	handle   gate // HandleMessage
 	subs     int
 	results  map[string]*relevov1.StreamOutboundRequest
 	out      chan *relevov1.OutboundMessage
@@ -82,6 +80,59 @@ func (s *Server) notify() {
 	s.changed = make(chan struct{})
 }
 
+// gate lets the kit hold or fail one method of the fake: every call is
+// counted, waits while the gate is held, and the next call fails with the
+// error set for it. Guarded by mu.
+type gate struct {
+	entered int
+	hold    chan struct{}
+	fail    error
+}
+
+// pass takes a call through g: it counts it, waits while g is held (or
+// until ctx ends) and returns the failure set for this call, if any.
+func (s *Server) pass(ctx context.Context, g *gate) error {
+	s.mu.Lock()
+	g.entered++
+	hold, fail := g.hold, g.fail
+	g.fail = nil
+	s.notify()
+	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return fail
+}
+
+// holdGate makes the calls through g wait until the returned release is
+// called; release may be called more than once.
+func (s *Server) holdGate(g *gate) (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	g.hold = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			g.hold = nil
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
+// failNext makes the next call through g fail with err.
+func (s *Server) failNext(g *gate, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g.fail = err
+}
+
 // wait blocks until cond (called with mu held) holds or ctx ends.
 func (s *Server) wait(ctx context.Context, what string, cond func() bool) error {
 	for {
@@ -107,20 +158,9 @@ func (s *Server) HandleMessage(ctx context.Context, req *relevov1.HandleMessageR
 	}
 	s.mu.Lock()
 	s.calls = append(s.calls, m)
-	s.entered++
-	hold, fail := s.hold, s.failNext
-	s.failNext = nil
-	s.notify()
 	s.mu.Unlock()
-	if hold != nil {
-		select {
-		case <-hold:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	if fail != nil {
-		return nil, fail
+	if err := s.pass(ctx, &s.handle); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -241,39 +281,21 @@ func (s *Server) Break() {
 }
 
 // Hold makes HandleMessage wait until the returned release is called.
-func (s *Server) Hold() (release func()) {
-	ch := make(chan struct{})
-	s.mu.Lock()
-	s.hold = ch
-	s.mu.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			s.mu.Lock()
-			s.hold = nil
-			s.mu.Unlock()
-			close(ch)
-		})
-	}
-}
+func (s *Server) Hold() (release func()) { return s.holdGate(&s.handle) }
 
 // FailNext makes the next HandleMessage fail with err.
-func (s *Server) FailNext(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failNext = err
-}
+func (s *Server) FailNext(err error) { s.failNext(&s.handle, err) }
 
 // WaitEntered waits until HandleMessage was called at least n times.
 func (s *Server) WaitEntered(ctx context.Context, n int) error {
-	return s.wait(ctx, fmt.Sprintf("HandleMessage call %d", n), func() bool { return s.entered >= n })
+	return s.wait(ctx, fmt.Sprintf("HandleMessage call %d", n), func() bool { return s.handle.entered >= n })
 }
 
 // Entered returns how many times HandleMessage was called.
 func (s *Server) Entered() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.entered
+	return s.handle.entered
 }
 
 // Calls returns every HandleMessage call whose text is text.
