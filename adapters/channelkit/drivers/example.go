@@ -29,7 +29,7 @@ type Example struct {
 	log      *sentLog
 
 	mu       sync.Mutex
-	got      []channelkit.Sent
+	accepted int // messages the provider took, numbering their ids
 	failNext bool
 }
 
@@ -81,10 +81,10 @@ func (d *Example) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"error":"recipient blocked the business"}`))
 		return
 	}
-	id := fmt.Sprintf("p-%d", len(d.got)+1)
-	d.got = append(d.got, channelkit.Sent{Text: body.Text, ProviderID: id})
+	d.accepted++
+	id := fmt.Sprintf("p-%d", d.accepted)
+	d.log.add(channelkit.Sent{Text: body.Text, ProviderID: id})
 	d.mu.Unlock()
-	d.log.notify()
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprintf(w, `{"id":%q}`, id)
 }
@@ -110,15 +110,7 @@ func (d *Example) Deliver(ctx context.Context, in channelkit.Inbound) (int, erro
 
 // WaitSent implements channelkit.Driver.
 func (d *Example) WaitSent(ctx context.Context, n int) ([]channelkit.Sent, error) {
-	count := func() int {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		return len(d.got)
-	}
-	err := d.log.waitFor(ctx, n, count)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]channelkit.Sent(nil), d.got...), err
+	return d.log.wait(ctx, n)
 }
 
 // PrepareFailure implements channelkit.Driver: the provider refuses the

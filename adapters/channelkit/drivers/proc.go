@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/relevo/relevo/adapters/channelkit"
 )
 
 // Command is how to start an adapter: argv, working directory and
@@ -117,10 +119,13 @@ func (p *proc) stop() {
 	}
 }
 
-// sentLog is the provider side's record of what the adapter sent.
+// sentLog is the provider side's record of what the adapter sent. Drivers
+// whose provider fake records the messages itself only use its wake-ups;
+// the others keep the messages in it (add, wait).
 type sentLog struct {
 	mu      sync.Mutex
 	changed chan struct{}
+	got     []channelkit.Sent
 }
 
 func newSentLog() *sentLog { return &sentLog{changed: make(chan struct{})} }
@@ -130,6 +135,25 @@ func (l *sentLog) notify() {
 	defer l.mu.Unlock()
 	close(l.changed)
 	l.changed = make(chan struct{})
+}
+
+// add records a message and wakes the waiters.
+func (l *sentLog) add(m channelkit.Sent) {
+	l.mu.Lock()
+	l.got = append(l.got, m)
+	l.mu.Unlock()
+	l.notify()
+}
+
+// wait waits until at least n messages were recorded and returns them all.
+func (l *sentLog) wait(ctx context.Context, n int) ([]channelkit.Sent, error) {
+	got := func() []channelkit.Sent {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return append([]channelkit.Sent(nil), l.got...)
+	}
+	err := l.waitFor(ctx, n, func() int { return len(got()) })
+	return got(), err
 }
 
 // waitFor calls n until it reports at least want items, or ctx ends.

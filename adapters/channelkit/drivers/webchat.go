@@ -23,7 +23,6 @@ type Webchat struct {
 
 	mu       sync.Mutex
 	visitors map[string]*webchattest.Client
-	got      []channelkit.Sent
 }
 
 var _ channelkit.Driver = (*Webchat)(nil)
@@ -92,10 +91,7 @@ func (d *Webchat) visitor(ctx context.Context, from string) (*webchattest.Client
 			if e.Type != "message" {
 				continue
 			}
-			d.mu.Lock()
-			d.got = append(d.got, channelkit.Sent{Text: e.Message.Text, ProviderID: "wc_" + e.Message.ID})
-			d.mu.Unlock()
-			d.log.notify()
+			d.log.add(channelkit.Sent{Text: e.Message.Text, ProviderID: "wc_" + e.Message.ID})
 		}
 	}()
 	d.mu.Lock()
@@ -117,15 +113,7 @@ func (d *Webchat) Deliver(ctx context.Context, in channelkit.Inbound) (int, erro
 
 // WaitSent implements channelkit.Driver.
 func (d *Webchat) WaitSent(ctx context.Context, n int) ([]channelkit.Sent, error) {
-	count := func() int {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		return len(d.got)
-	}
-	err := d.log.waitFor(ctx, n, count)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]channelkit.Sent(nil), d.got...), err
+	return d.log.wait(ctx, n)
 }
 
 // PrepareFailure implements channelkit.Driver: a web chat has no
