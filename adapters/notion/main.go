@@ -14,17 +14,14 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/jomei/notionapi"
 
+	"github.com/relevo/relevo/adapters/internal/process"
 	"github.com/relevo/relevo/adapters/notion/internal/app"
 	"github.com/relevo/relevo/adapters/notion/internal/config"
 	"github.com/relevo/relevo/adapters/notion/internal/notionhttp"
@@ -37,25 +34,14 @@ func main() {
 	if len(args) > 0 && args[0] == "setup" {
 		args, load, run = args[1:], config.LoadSetup, createDatabase
 	}
-	cfg, err := load(args, os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "notion:", err)
-		os.Exit(2)
-	}
-	if err := run(cfg, app.NewLogger(cfg, os.Stderr)); err != nil {
-		fmt.Fprintln(os.Stderr, "notion:", err)
-		os.Exit(1)
-	}
+	process.Main("notion", func() (config.Config, error) { return load(args, os.Getenv, os.Stderr) },
+		func(ctx context.Context, cfg config.Config) error {
+			return run(ctx, cfg, process.NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat))
+		})
 }
 
-// serve runs the adapter until SIGINT or SIGTERM.
-func serve(cfg config.Config, log *slog.Logger) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
+// serve runs the adapter until ctx ends.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	api, err := notionClient(cfg, log)
 	if err != nil {
 		return err
@@ -74,9 +60,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 }
 
 // createDatabase is the setup subcommand.
-func createDatabase(cfg config.Config, log *slog.Logger) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func createDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	api, err := notionClient(cfg, log)
 	if err != nil {
 		return err

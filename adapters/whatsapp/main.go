@@ -7,39 +7,23 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/relevo/relevo/adapters/internal/process"
 	"github.com/relevo/relevo/adapters/whatsapp/internal/app"
 	"github.com/relevo/relevo/adapters/whatsapp/internal/config"
 	"github.com/relevo/relevo/clients/relevo"
 )
 
 func main() {
-	cfg, err := config.Load(os.Args[1:], os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "whatsapp:", err)
-		os.Exit(2)
-	}
-	if err := run(cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "whatsapp:", err)
-		os.Exit(1)
-	}
+	process.Main("whatsapp", func() (config.Config, error) { return config.Load(os.Args[1:], os.Getenv, os.Stderr) }, run)
 }
 
-func run(cfg config.Config) error {
-	log := app.NewLogger(cfg, os.Stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
+// run runs the adapter until ctx ends.
+func run(ctx context.Context, cfg config.Config) error {
+	log := process.NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
 	client, err := relevo.Dial(ctx, cfg.Server, relevo.WithToken(cfg.Token))
 	if err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"github.com/jomei/notionapi"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/relevo/relevo/adapters/internal/process"
 	"github.com/relevo/relevo/adapters/notion/internal/config"
 	"github.com/relevo/relevo/adapters/notion/internal/mirror"
 	"github.com/relevo/relevo/adapters/notion/internal/ticketdb"
@@ -80,26 +80,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 	m := mirror.New(a.tickets, desk, log.With("component", "mirror"))
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		log.Info("webhook server listening", "addr", ln.Addr().String(), "path", "/notion/webhook")
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("webhook server: %w", err)
-		}
-		return nil
-	})
+	log.Info("webhook server listening", "addr", ln.Addr().String(), "path", "/notion/webhook")
+	g.Go(func() error { return process.ServeHTTP(gctx, "webhook server", srv, ln, shutdownTimeout) })
 	g.Go(func() error {
 		// No local state: replay the whole log; every action is idempotent.
 		return relevo.FollowTicketEvents(gctx, a.tickets, 0, m.Handle,
 			relevo.TicketEventsLogger(log.With("component", "events")))
-	})
-	g.Go(func() error {
-		<-gctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-		defer cancel()
-		if err := srv.Shutdown(shutdownCtx); err != nil {
-			return fmt.Errorf("webhook server shutdown: %w", err)
-		}
-		return nil
 	})
 	err = g.Wait()
 	log.Info("notion adapter stopped")
@@ -127,13 +113,4 @@ func (a *App) openDatabase(ctx context.Context) (*ticketdb.DB, error) {
 	}
 	log.Info("notion database ready", "database_id", cfg.DatabaseID, "status_type", s.StatusType, "contact_type", s.ContactType, "learn_property", s.Names.Learn)
 	return desk, nil
-}
-
-// NewLogger returns the logger the settings ask for.
-func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -4,9 +4,6 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/relevo/relevo/adapters/internal/process"
 	"github.com/relevo/relevo/adapters/webchat/internal/chat"
 	"github.com/relevo/relevo/adapters/webchat/internal/config"
 	"github.com/relevo/relevo/clients/relevo"
@@ -52,10 +50,7 @@ func New(cfg config.Config, channels relevov1.ChannelServiceClient, history chat
 	}, channels, history, log.With("component", "chat"))
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
+	mux.HandleFunc("GET /healthz", process.Healthz)
 	return &App{cfg: cfg, channels: channels, chat: h, handler: mux, log: log, outboundOpts: outboundOpts}
 }
 
@@ -78,21 +73,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		"identity_verification", a.cfg.IdentitySecret != "")
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("http server: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-gctx.Done()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			return fmt.Errorf("http server shutdown: %w", err)
-		}
-		return nil
-	})
+	g.Go(func() error { return process.ServeHTTP(gctx, "http server", srv, ln, shutdownTimeout) })
 	g.Go(func() error {
 		opts := append([]relevo.OutboundOption{relevo.OutboundLogger(a.log.With("component", "outbound"))}, a.outboundOpts...)
 		return relevo.RunOutbound(gctx, a.channels, chat.Channel, a.chat.Deliver, opts...)
@@ -100,13 +81,4 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	err := g.Wait()
 	a.log.Info("webchat adapter stopped")
 	return err
-}
-
-// NewLogger returns the logger the settings ask for.
-func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

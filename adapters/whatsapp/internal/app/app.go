@@ -4,9 +4,6 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/relevo/relevo/adapters/internal/process"
 	"github.com/relevo/relevo/adapters/whatsapp/internal/config"
 	"github.com/relevo/relevo/adapters/whatsapp/internal/graph"
 	"github.com/relevo/relevo/adapters/whatsapp/internal/sender"
@@ -49,10 +47,7 @@ func New(cfg config.Config, channels relevov1.ChannelServiceClient, hc *http.Cli
 	}, channels, g, log.With("component", "webhook"))
 	mux := http.NewServeMux()
 	mux.Handle("/webhook", wh)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
+	mux.HandleFunc("GET /healthz", process.Healthz)
 	return &App{
 		cfg:      cfg,
 		channels: channels,
@@ -89,21 +84,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		"signature_check", !a.cfg.InsecureSkipSignature, "fallback_template", a.cfg.FallbackTemplate)
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("webhook server: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-gctx.Done()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			return fmt.Errorf("webhook server shutdown: %w", err)
-		}
-		return nil
-	})
+	g.Go(func() error { return process.ServeHTTP(gctx, "webhook server", srv, ln, shutdownTimeout) })
 	g.Go(func() error {
 		opts := append([]relevo.OutboundOption{
 			relevo.OutboundConcurrency(a.cfg.SendConcurrency),
@@ -119,13 +100,4 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	err := g.Wait()
 	a.log.Info("whatsapp adapter stopped")
 	return err
-}
-
-// NewLogger returns the logger the settings ask for.
-func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
