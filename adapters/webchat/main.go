@@ -19,7 +19,7 @@ import (
 )
 
 func main() {
-	process.Main("webchat", func() (config.Config, error) { return config.Load(os.Args[1:], os.Stderr) }, run)
+	process.Main("webchat", func() (config.Config, error) { return config.Load(os.Args[1:], os.Getenv, os.Stderr) }, run)
 }
 
 // run runs the adapter until ctx ends.

@@ -22,8 +22,8 @@ import (
 	"strings"
 
 	"github.com/peterbourgon/ff/v3"
-	"github.com/peterbourgon/ff/v3/ffyaml"
 
+	"github.com/relevo/relevo/adapters/internal/settings"
 	"github.com/relevo/relevo/adapters/notion/internal/ticketdb"
 	"github.com/relevo/relevo/adapters/notion/internal/webhook"
 )
@@ -76,13 +76,8 @@ type Config struct {
 
 // settingError names the setting that is wrong, as a flag and as a
 // variable.
-type settingError struct {
-	setting string
-	problem string
-}
-
-func (e *settingError) Error() string {
-	return fmt.Sprintf("--%s (%s): %s", e.setting, EnvName(e.setting), e.problem)
+func settingError(flagName, problem string) error {
+	return &settings.Error{Flag: flagName, Var: EnvName(flagName), Problem: problem}
 }
 
 // EnvName is the environment variable of a flag (see the package comment).
@@ -91,7 +86,7 @@ func EnvName(flagName string) string {
 	if flagName == "token" {
 		name = "server-token"
 	}
-	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	return settings.EnvName(EnvPrefix, name)
 }
 
 // Load reads the adapter's settings from args, the environment (through
@@ -168,36 +163,11 @@ func load(args []string, getenv func(string) string, output io.Writer, setup boo
 		fs.PrintDefaults()
 	}
 
-	// The environment first, so that the arguments parsed next override it
-	// and the file fills only what neither set. ff's own environment
-	// lookup cannot be used: it derives every name from the flag, and
-	// RELEVO_NOTION_TOKEN has meant --notion-token, not --token, since the
-	// first release.
-	var envErr error
-	fs.VisitAll(func(f *flag.Flag) {
-		v := getenv(EnvName(f.Name))
-		if v == "" {
-			return
-		}
-		if err := fs.Set(f.Name, v); err != nil {
-			envErr = errors.Join(envErr, &settingError{f.Name, fmt.Sprintf("cannot use %q: %s", v, want(f))})
-		}
-	})
-	if envErr != nil {
-		return c, envErr
-	}
-	err := ff.Parse(fs, args,
-		ff.WithConfigFileFlag("config"),
-		ff.WithConfigFileParser(ffyaml.Parser),
-		// One file serves the adapter and its setup command, which has
-		// fewer settings.
-		ff.WithIgnoreUndefined(setup),
-	)
-	if err != nil {
+	// EnvName, not ff's own naming: RELEVO_NOTION_TOKEN has meant
+	// --notion-token, not --token, since the first release. One file
+	// serves the adapter and its setup command, which has fewer settings.
+	if err := settings.Parse(fs, args, getenv, EnvName, ff.WithIgnoreUndefined(setup)); err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	// "-" names no property, also from the environment, where an empty
 	// value means "not set".
@@ -208,80 +178,67 @@ func load(args []string, getenv func(string) string, output io.Writer, setup boo
 	}
 	c.Names, c.Labels = names, labels
 	if err := c.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
-		return c, &settingError{"log-level", "want debug, info, warn or error"}
+		return c, settingError("log-level", "want debug, info, warn or error")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		return c, &settingError{"log-format", "want text or json"}
+		return c, settingError("log-format", "want text or json")
 	}
 	if c.NotionRate <= 0 {
-		return c, &settingError{"notion-rate", "want a positive number"}
+		return c, settingError("notion-rate", "want a positive number")
 	}
 	if !setup {
 		if maxBody < 1024 {
-			return c, &settingError{"max-body", "want a number of bytes, at least 1024"}
+			return c, settingError("max-body", "want a number of bytes, at least 1024")
 		}
 		c.MaxBody = int64(maxBody)
 	}
 	return c, c.validate(setup)
 }
 
-// want says what a flag's value must be.
-func want(f *flag.Flag) string {
-	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-		return "want true or false"
-	}
-	if g, ok := f.Value.(flag.Getter); ok {
-		if _, ok := g.Get().(float64); ok {
-			return "want a number"
-		}
-	}
-	return "invalid value"
-}
-
 func (c *Config) validate(setup bool) error {
 	if c.NotionToken == "" {
-		return &settingError{"notion-token", "required: the integration's secret from notion.so/my-integrations"}
+		return settingError("notion-token", "required: the integration's secret from notion.so/my-integrations")
 	}
 	u, err := url.Parse(c.NotionURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return &settingError{"notion-url", "want an http(s) URL"}
+		return settingError("notion-url", "want an http(s) URL")
 	}
 	if c.NotionVersion == "" {
-		return &settingError{"notion-version", "required"}
+		return settingError("notion-version", "required")
 	}
 	if c.WebhookSecretHeader == "" || strings.ContainsAny(c.WebhookSecretHeader, " :\r\n") {
-		return &settingError{"webhook-secret-header", "want a header name"}
+		return settingError("webhook-secret-header", "want a header name")
 	}
 	if c.Names.Question == "" {
-		return &settingError{ticketdb.SettingQuestion, "required"}
+		return settingError(ticketdb.SettingQuestion, "required")
 	}
 	if c.Names.Answer == "" {
-		return &settingError{ticketdb.SettingAnswer, "required"}
+		return settingError(ticketdb.SettingAnswer, "required")
 	}
 	if c.Names.Status != "" {
 		for flagName, l := range map[string]string{"label-pending": c.Labels.Pending, "label-sent": c.Labels.Sent, "label-closed": c.Labels.Closed} {
 			if l == "" || strings.Contains(l, ",") {
-				return &settingError{flagName, "want a non-empty option name without commas"}
+				return settingError(flagName, "want a non-empty option name without commas")
 			}
 		}
 	}
 	if setup {
 		id, ok := notionID(c.ParentPage)
 		if !ok {
-			return &settingError{"parent-page", "required: the id or URL of a page shared with the integration"}
+			return settingError("parent-page", "required: the id or URL of a page shared with the integration")
 		}
 		c.ParentPage = id
 		return nil
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		return &settingError{"listen", "want host:port"}
+		return settingError("listen", "want host:port")
 	}
 	if c.Server == "" {
-		return &settingError{"server", "required"}
+		return settingError("server", "required")
 	}
 	id, ok := notionID(c.DatabaseID)
 	if !ok {
-		return &settingError{"database-id", "required: the id or URL of the ticket database (run the setup subcommand to create one)"}
+		return settingError("database-id", "required: the id or URL of the ticket database (run the setup subcommand to create one)")
 	}
 	c.DatabaseID = id
 	if c.WebhookVerificationTok == "" && c.WebhookVerificationFile != "" {
@@ -292,14 +249,14 @@ func (c *Config) validate(setup bool) error {
 		case err == nil:
 			c.WebhookVerificationTok = strings.TrimSpace(string(b))
 		case !errors.Is(err, os.ErrNotExist):
-			return &settingError{"webhook-verification-token-file", err.Error()}
+			return settingError("webhook-verification-token-file", err.Error())
 		}
 	}
 	if c.WebhookSecret == "" && c.WebhookVerificationTok == "" && !c.InsecureNoWebhookSecret {
-		return &settingError{"webhook-secret", "required, so that nobody else can answer tickets (or --insecure-no-webhook-secret for local development)"}
+		return settingError("webhook-secret", "required, so that nobody else can answer tickets (or --insecure-no-webhook-secret for local development)")
 	}
 	if c.WebhookSecret != "" && len(c.WebhookSecret) < 16 {
-		return &settingError{"webhook-secret", "too short; use at least 16 random characters"}
+		return settingError("webhook-secret", "too short; use at least 16 random characters")
 	}
 	return nil
 }

@@ -5,7 +5,6 @@
 package config
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,8 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/peterbourgon/ff/v3"
-	"github.com/peterbourgon/ff/v3/ffyaml"
+	"github.com/relevo/relevo/adapters/internal/settings"
 )
 
 // EnvPrefix starts every environment variable (RELEVO_WEBCHAT_LISTEN, ...).
@@ -69,9 +67,14 @@ type Config struct {
 
 var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
-// Load parses args, the environment (through getenv's source, os.Environ in
-// main) and the --config file. On --help it returns flag.ErrHelp.
-func Load(args []string, output io.Writer) (Config, error) {
+// envName returns the environment variable of a flag, e.g. cookie-secret →
+// RELEVO_WEBCHAT_COOKIE_SECRET.
+func envName(flagName string) string { return settings.EnvName(EnvPrefix, flagName) }
+
+// Load parses args, the environment (through getenv, os.Getenv in main) and
+// the --config file, and validates the result. Usage and errors are written
+// to output. On --help it returns flag.ErrHelp.
+func Load(args []string, getenv func(string) string, output io.Writer) (Config, error) {
 	var c Config
 	fs := flag.NewFlagSet("webchat", flag.ContinueOnError)
 	fs.SetOutput(output)
@@ -105,16 +108,8 @@ func Load(args []string, output io.Writer) (Config, error) {
 			"Precedence: flags, then environment, then file.\n\n")
 		fs.PrintDefaults()
 	}
-	err := ff.Parse(fs, args,
-		ff.WithEnvVarPrefix(EnvPrefix),
-		ff.WithConfigFileFlag("config"),
-		ff.WithConfigFileParser(ffyaml.Parser),
-	)
-	if err != nil {
+	if err := settings.Parse(fs, args, getenv, envName); err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -125,66 +120,59 @@ func Load(args []string, output io.Writer) (Config, error) {
 		c.HistoryToken = c.Token
 	}
 
-	var errs []error
-	bad := func(name, format string, args ...any) {
-		env := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-		errs = append(errs, fmt.Errorf("--%s (%s): %s", name, env, fmt.Sprintf(format, args...)))
-	}
+	p := settings.NewProblems(envName)
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
-		bad("listen", "%q is not host:port", c.Listen)
+		p.Add("listen", "%q is not host:port", c.Listen)
 	}
 	if c.Server == "" {
-		bad("server", "is required")
+		p.Add("server", "is required")
 	}
 	if len(c.AllowedOrigins) == 0 {
-		bad("allowed-origins", "is required: name the sites that embed the widget")
+		p.Add("allowed-origins", "is required: name the sites that embed the widget")
 	}
 	for _, o := range c.AllowedOrigins {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
-			bad("allowed-origins", "%q is not an origin such as https://www.example.com", o)
+			p.Add("allowed-origins", "%q is not an origin such as https://www.example.com", o)
 		}
 	}
 	if len(c.CookieSecret) < 32 {
-		bad("cookie-secret", "must be at least 32 characters")
+		p.Add("cookie-secret", "must be at least 32 characters")
 	}
 	if c.IdentitySecret != "" && len(c.IdentitySecret) < 16 {
-		bad("identity-secret", "must be at least 16 characters")
+		p.Add("identity-secret", "must be at least 16 characters")
 	}
 	if c.CookieTTL < time.Minute {
-		bad("cookie-ttl", "must be at least 1m")
+		p.Add("cookie-ttl", "must be at least 1m")
 	}
 	if c.Language != "" && c.Language != "es" && c.Language != "en" {
-		bad("language", "%q is not es or en", c.Language)
+		p.Add("language", "%q is not es or en", c.Language)
 	}
 	if !colorRe.MatchString(c.Color) {
-		bad("color", "%q is not #rrggbb", c.Color)
+		p.Add("color", "%q is not #rrggbb", c.Color)
 	}
 	if !colorRe.MatchString(c.TextColor) {
-		bad("text-color", "%q is not #rrggbb", c.TextColor)
+		p.Add("text-color", "%q is not #rrggbb", c.TextColor)
 	}
 	if c.MaxMessageChars < 1 || c.MaxMessageChars > 16000 {
-		bad("max-message-chars", "%d is not between 1 and 16000", c.MaxMessageChars)
+		p.Add("max-message-chars", "%d is not between 1 and 16000", c.MaxMessageChars)
 	}
 	if c.RatePerMinute <= 0 {
-		bad("rate-per-minute", "must be positive")
+		p.Add("rate-per-minute", "must be positive")
 	}
 	if c.Burst < 1 {
-		bad("burst", "must be at least 1")
+		p.Add("burst", "must be at least 1")
 	}
 	if c.AddressRatePerMinute < 0 {
-		bad("address-rate-per-minute", "must not be negative")
+		p.Add("address-rate-per-minute", "must not be negative")
 	}
 	if c.AddressRatePerMinute > 0 && c.AddressBurst < 1 {
-		bad("address-burst", "must be at least 1")
+		p.Add("address-burst", "must be at least 1")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
-		bad("log-level", "%q is not debug, info, warn or error", *logLevel)
+		p.Add("log-level", "%q is not debug, info, warn or error", *logLevel)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		bad("log-format", "%q is not text or json", c.LogFormat)
+		p.Add("log-format", "%q is not text or json", c.LogFormat)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return c, fmt.Errorf("invalid settings:\n%w", err)
-	}
-	return c, nil
+	return c, p.Err()
 }

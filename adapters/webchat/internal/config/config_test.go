@@ -18,7 +18,7 @@ func TestPrecedenceFlagsEnvFile(t *testing.T) {
 	t.Setenv("RELEVO_WEBCHAT_COOKIE_SECRET", secret)
 	t.Setenv("RELEVO_WEBCHAT_ALLOWED_ORIGINS", "https://www.example.com/, http://127.0.0.1:8000")
 	t.Setenv("RELEVO_WEBCHAT_COMPANY", "From Env")
-	c, err := Load([]string{"--config", file, "--color", "#abcdef"}, io.Discard)
+	c, err := Load([]string{"--config", file, "--color", "#abcdef"}, os.Getenv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestPrecedenceFlagsEnvFile(t *testing.T) {
 }
 
 func TestInvalidSettingsNamed(t *testing.T) {
-	_, err := Load([]string{"--allowed-origins", "example.com/path", "--language", "fr", "--color", "red"}, io.Discard)
+	_, err := Load([]string{"--allowed-origins", "example.com/path", "--language", "fr", "--color", "red"}, os.Getenv, io.Discard)
 	if err == nil {
 		t.Fatal("invalid settings accepted")
 	}

@@ -6,7 +6,6 @@
 package config
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,14 +14,12 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 
-	"github.com/peterbourgon/ff/v3"
-	"github.com/peterbourgon/ff/v3/ffyaml"
+	"github.com/relevo/relevo/adapters/internal/settings"
 )
 
-// EnvPrefix starts the name of every environment variable.
-const EnvPrefix = "RELEVO_WHATSAPP_"
+// EnvPrefix starts every environment variable (RELEVO_WHATSAPP_LISTEN, ...).
+const EnvPrefix = "RELEVO_WHATSAPP"
 
 // Config holds the adapter's settings.
 type Config struct {
@@ -66,9 +63,7 @@ var graphVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
 
 // envName returns the environment variable of a flag, e.g. verify-token →
 // RELEVO_WHATSAPP_VERIFY_TOKEN.
-func envName(flagName string) string {
-	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
+func envName(flagName string) string { return settings.EnvName(EnvPrefix, flagName) }
 
 // Load parses args, fills unset flags from getenv and validates the
 // result. Usage and errors are written to output. On --help it returns
@@ -104,75 +99,48 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 			"YAML file given with --config. Precedence: flags, then environment, then file.\n\n")
 		fs.PrintDefaults()
 	}
-	// The environment first, through getenv, so that the arguments parsed
-	// next override it and the file fills only what neither set: ff's
-	// precedence, with the environment given rather than the process's.
-	var envErr error
-	fs.VisitAll(func(f *flag.Flag) {
-		if v := getenv(envName(f.Name)); v != "" && envErr == nil {
-			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("invalid %s=%q: %w", envName(f.Name), v, err)
-			}
-		}
-	})
-	if envErr != nil {
-		return c, envErr
-	}
-	err := ff.Parse(fs, args,
-		ff.WithConfigFileFlag("config"),
-		ff.WithConfigFileParser(ffyaml.Parser),
-	)
-	if err != nil {
+	if err := settings.Parse(fs, args, getenv, envName); err != nil {
 		return c, err
 	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
 
-	var errs []error
-	bad := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("--%s (%s): %s", name, envName(name), fmt.Sprintf(format, args...)))
-	}
+	p := settings.NewProblems(envName)
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
-		bad("listen", "%q is not host:port", c.Listen)
+		p.Add("listen", "%q is not host:port", c.Listen)
 	}
 	if c.Server == "" {
-		bad("server", "is required")
+		p.Add("server", "is required")
 	}
 	if c.VerifyToken == "" {
-		bad("verify-token", "is required: Meta cannot verify the webhook without it")
+		p.Add("verify-token", "is required: Meta cannot verify the webhook without it")
 	}
 	if c.AccessToken == "" {
-		bad("access-token", "is required to send messages")
+		p.Add("access-token", "is required to send messages")
 	}
 	if c.AppSecret == "" && !c.InsecureSkipSignature {
-		bad("app-secret", "is required to check webhook signatures (or pass --insecure-skip-signature for local development)")
+		p.Add("app-secret", "is required to check webhook signatures (or pass --insecure-skip-signature for local development)")
 	}
 	if u, err := url.Parse(c.GraphURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		bad("graph-url", "%q is not an http(s) URL", c.GraphURL)
+		p.Add("graph-url", "%q is not an http(s) URL", c.GraphURL)
 	}
 	if !graphVersion.MatchString(c.GraphVersion) {
-		bad("graph-version", "%q is not a version such as v24.0", c.GraphVersion)
+		p.Add("graph-version", "%q is not a version such as v24.0", c.GraphVersion)
 	}
 	if c.FallbackTemplate != "" && c.FallbackTemplateLang == "" {
-		bad("fallback-template-lang", "is required with --fallback-template")
+		p.Add("fallback-template-lang", "is required with --fallback-template")
 	}
 	if n, err := strconv.ParseInt(maxBody, 10, 64); err != nil || n < 1024 {
-		bad("max-body", "%q is not a number of bytes of at least 1024", maxBody)
+		p.Add("max-body", "%q is not a number of bytes of at least 1024", maxBody)
 	} else {
 		c.MaxBody = n
 	}
 	if c.SendConcurrency < 1 || c.SendConcurrency > 256 {
-		bad("send-concurrency", "%d is not between 1 and 256", c.SendConcurrency)
+		p.Add("send-concurrency", "%d is not between 1 and 256", c.SendConcurrency)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
-		bad("log-level", "%q is not debug, info, warn or error", logLevel)
+		p.Add("log-level", "%q is not debug, info, warn or error", logLevel)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		bad("log-format", "%q is not text or json", c.LogFormat)
+		p.Add("log-format", "%q is not text or json", c.LogFormat)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return c, fmt.Errorf("invalid settings:\n%w", err)
-	}
-	return c, nil
+	return c, p.Err()
 }
