@@ -56,8 +56,14 @@ func start(t *testing.T, o envOptions) *env {
 		addr = e.relevo.Addr
 	}
 	client, err := relevo.Dial(context.Background(), addr, relevo.WithToken(adapterKey), relevo.WithDialOptions(
-		// Reconnect quickly in tests where the server comes up late.
-		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1.6, MaxDelay: 100 * time.Millisecond}}),
+		// Reconnect quickly in tests where the server comes up late. A zero
+		// MinConnectTimeout would bound each connection attempt by the
+		// backoff delay, 10 ms: on a loaded host the handshake takes longer
+		// and the first calls fail with Unavailable.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1.6, MaxDelay: 100 * time.Millisecond},
+			MinConnectTimeout: 5 * time.Second,
+		}),
 	))
 	if err != nil {
 		t.Fatal(err)
