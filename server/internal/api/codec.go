@@ -18,25 +18,43 @@ import (
 // empty message carrying, as an unknown field, the path of the offending
 // field; the guard interceptor turns that mark into INVALID_ARGUMENT naming
 // the field. Other decoding errors stay as gRPC reports them.
-type requestCodec struct{ base encoding.CodecV2 }
+//
+// A request larger than its method takes (limits.go) is not decoded at
+// all: it becomes an empty message marked so, which the guard refuses as
+// RESOURCE_EXHAUSTED. gRPC has read it whole by then (its receive limit is
+// one for every method, the largest any method takes), but decoding it
+// would cost as much again.
+type requestCodec struct {
+	base encoding.CodecV2
+	// limit: refuse requests over their method's limit (the REST gateway's
+	// server does not: the gateway limited the body it read).
+	limit bool
+}
 
-// invalidUTF8Field is the unknown field that marks a request decoded that
-// way: the largest field number, which no message of the contract uses.
-const invalidUTF8Field protowire.Number = protowire.MaxValidNumber
+// The unknown fields that mark a request decoded that way: the largest
+// field numbers, which no message of the contract uses.
+const (
+	invalidUTF8Field protowire.Number = protowire.MaxValidNumber
+	tooLargeField    protowire.Number = protowire.MaxValidNumber - 1
+)
 
-func newRequestCodec() requestCodec { return requestCodec{base: encoding.GetCodecV2(grpcproto.Name)} }
+func newRequestCodec(limit bool) requestCodec {
+	return requestCodec{base: encoding.GetCodecV2(grpcproto.Name), limit: limit}
+}
 
 func (c requestCodec) Name() string { return grpcproto.Name }
 
 func (c requestCodec) Marshal(v any) (mem.BufferSlice, error) { return c.base.Marshal(v) }
 
 func (c requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	err := c.base.Unmarshal(data, v)
-	if err == nil {
+	m, ok := v.(proto.Message)
+	if ok && c.limit && data.Len() > limitsOf(m.ProtoReflect().Descriptor()).wire {
+		proto.Reset(m)
+		m.ProtoReflect().SetUnknown(protowire.AppendBytes(protowire.AppendTag(nil, tooLargeField, protowire.BytesType), nil))
 		return nil
 	}
-	m, ok := v.(proto.Message)
-	if !ok {
+	err := c.base.Unmarshal(data, v)
+	if err == nil || !ok {
 		return err
 	}
 	path := invalidUTF8Path(m.ProtoReflect().Descriptor(), data.Materialize(), "")
@@ -160,7 +178,16 @@ func invalidUTF8Path(md protoreflect.MessageDescriptor, b []byte, prefix string)
 }
 
 // markedInvalidUTF8 returns the path requestCodec recorded, if any.
-func markedInvalidUTF8(m proto.Message) (string, bool) {
+func markedInvalidUTF8(m proto.Message) (string, bool) { return marked(m, invalidUTF8Field) }
+
+// markedTooLarge reports whether requestCodec found m too large to decode.
+func markedTooLarge(m proto.Message) bool {
+	_, ok := marked(m, tooLargeField)
+	return ok
+}
+
+// marked returns the value of the mark among m's unknown fields.
+func marked(m proto.Message, mark protowire.Number) (string, bool) {
 	b := m.ProtoReflect().GetUnknown()
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
@@ -168,7 +195,7 @@ func markedInvalidUTF8(m proto.Message) (string, bool) {
 			return "", false
 		}
 		b = b[n:]
-		if num == invalidUTF8Field && typ == protowire.BytesType {
+		if num == mark && typ == protowire.BytesType {
 			v, n := protowire.ConsumeBytes(b)
 			if n < 0 {
 				return "", false

@@ -22,7 +22,7 @@ func FuzzRequestCodec(f *testing.F) {
 	bad, _ := proto.Marshal(&relevov1.HandleMessageRequest{Message: &relevov1.InboundMessage{Text: "XXXX", Choice: &relevov1.Choice{Title: "YY"}}})
 	f.Add([]byte(strings.Replace(string(bad), "XXXX", "\xff\xfe\xfd\xfc", 1)))
 	f.Add([]byte(strings.Replace(string(bad), "YY", "\xc3\x28", 1)))
-	c := newRequestCodec()
+	c := newRequestCodec(true)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var req relevov1.HandleMessageRequest
 		if err := c.Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, &req); err != nil {

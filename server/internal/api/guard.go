@@ -26,6 +26,11 @@ type guard struct {
 
 func (g guard) check(ctx context.Context, p principal, req any) error {
 	if m, ok := req.(proto.Message); ok {
+		if markedTooLarge(m) {
+			method, _ := grpc.Method(ctx)
+			l, _ := methodLimits(method)
+			return status.Error(codes.ResourceExhausted, tooLarge(methodName(method), max(l.wire, minRequestLimit)))
+		}
 		if path, ok := markedInvalidUTF8(m); ok {
 			if len(path) > 128 || !utf8.ValidString(path) {
 				path = "request"
@@ -40,9 +45,10 @@ func (g guard) check(ctx context.Context, p principal, req any) error {
 }
 
 // tap refuses a call whose key may not make it before gRPC reads its
-// request (up to MaxRequestBytes): without a key, a large request would
-// otherwise cost the server its reading and decoding. The interceptors
-// check the key again, as the one gate; this is the same check, early.
+// request (up to the largest any method takes): without a key, a large
+// request would otherwise cost the server its reading and decoding. The
+// interceptors check the key again, as the one gate; this is the same
+// check, early.
 func (g guard) tap(ctx context.Context, info *tap.Info) (context.Context, error) {
 	if _, err := g.keys.authorizeMD(info.Header, info.FullMethodName); err != nil {
 		return ctx, err

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
@@ -35,8 +36,9 @@ import (
 //go:embed openapi/relevo.swagger.json
 var openAPIDocument []byte
 
-// MaxRequestBytes bounds one gRPC message or REST body: a 32 MiB document
-// upload plus framing (and base64 on REST).
+// MaxRequestBytes bounds every request, whatever its method: a 32 MiB
+// document upload plus framing (and base64 on REST). Each method takes at
+// most what its bounds allow (limits.go), 1 MiB for most.
 const MaxRequestBytes = 48 << 20
 
 // Stores are the store's roles, one for each service that reads or writes
@@ -139,11 +141,11 @@ func New(d Deps) *Server {
 		}()
 		return ctx, nil
 	}
-	build := func(inTap tap.ServerInHandle) *grpc.Server {
+	build := func(inTap tap.ServerInHandle, maxRecv int, limit bool) *grpc.Server {
 		gs := grpc.NewServer(
-			grpc.MaxRecvMsgSize(MaxRequestBytes),
+			grpc.MaxRecvMsgSize(maxRecv),
 			grpc.InTapHandle(inTap),
-			grpc.ForceServerCodecV2(newRequestCodec()),
+			grpc.ForceServerCodecV2(newRequestCodec(limit)),
 			// Stop waits for handlers, so streams requeue what they held before
 			// the store closes.
 			grpc.WaitForHandlers(true),
@@ -159,10 +161,14 @@ func New(d Deps) *Server {
 		relevov1.RegisterConversationServiceServer(gs, &conversationServer{st: d.Stores.Conversation, kb: d.Knowledge, now: d.Now, log: d.Log})
 		return gs
 	}
-	s.grpc = build(callerTap)
+	// Callers' messages are refused unread beyond what the largest method
+	// takes, and decoded only within their own method's limit. The REST
+	// gateway limits the bodies it reads, method by method, before its
+	// server sees them.
+	s.grpc = build(callerTap, maxWireRequest, true)
 	healthpb.RegisterHealthServer(s.grpc, drainingHealth{Server: s.health, drain: s.drain})
 	reflection.Register(s.grpc)
-	s.gateway = build(g.tap)
+	s.gateway = build(g.tap, MaxRequestBytes, false)
 	s.gwLn = bufconn.Listen(1 << 20)
 	go func() { _ = s.gateway.Serve(s.gwLn) }()
 	return s
@@ -188,6 +194,17 @@ func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 	gw := runtime.NewServeMux(
 		runtime.WithErrorHandler(restError),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, restMarshaler()),
+		// The gateway reads a body once it knows the method, after its
+		// metadata annotators: the one point where the body can be limited
+		// to what the method takes before it is read.
+		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
+			if method, ok := runtime.RPCMethod(ctx); ok && r.Body != nil {
+				if l, ok := methodLimits(method); ok {
+					r.Body = http.MaxBytesReader(nil, r.Body, int64(l.json))
+				}
+			}
+			return nil
+		}),
 		runtime.WithIncomingHeaderMatcher(func(key string) (string, bool) {
 			if http.CanonicalHeaderKey(key) == "Authorization" {
 				return "authorization", true
@@ -245,7 +262,7 @@ func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 }
 
 // requireKey refuses a REST call without a valid key before the gateway
-// reads its body (up to MaxRequestBytes), which would otherwise cost the
+// reads its body (up to its method's limit), which would otherwise cost the
 // server the reading and decoding. Which roles may make the call is the
 // guard's to check, as for native calls.
 func (s *Server) requireKey(gw *runtime.ServeMux, h http.Handler) http.Handler {
@@ -422,17 +439,25 @@ func restError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, 
 	case codes.FailedPrecondition, codes.AlreadyExists:
 		code = http.StatusConflict
 	}
+	msg := st.Message()
 	// The gateway turns a body over the limit into InvalidArgument with the
-	// reader's message; the caller deserves 413.
+	// reader's message; the caller deserves 413 and the limit.
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || strings.Contains(st.Message(), "request body too large") {
+	if errors.As(err, &mbe) || strings.Contains(msg, "request body too large") {
 		code = http.StatusRequestEntityTooLarge
+		st = status.New(codes.ResourceExhausted, msg)
+		limit := MaxRequestBytes
+		method, _ := runtime.RPCMethod(ctx)
+		if l, ok := methodLimits(method); ok {
+			limit = l.json
+		}
+		msg = tooLarge(methodName(method), limit)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"code":    st.Code().String(),
-		"message": safeMessage(st.Message()),
+		"message": safeMessage(msg),
 		"status":  code,
 	})
 }
