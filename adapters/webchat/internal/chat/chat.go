@@ -388,9 +388,15 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, subject string
 		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("text is %d characters, at most %d", n, h.cfg.Widget.MaxChars))
 		return
 	}
-	ok, wait := h.limits.allow(subject)
+	// A message one limit refuses costs nothing of the other: the
+	// visitor's token is given back when the address has none.
+	giveBack, wait := h.limits.take(subject)
+	ok := giveBack != nil
 	if ok && h.cfg.AddressRatePerMinute > 0 {
-		ok, wait = h.addressLimits.allow(h.clientAddress(r))
+		if _, wait = h.addressLimits.take(h.clientAddress(r)); wait > 0 {
+			giveBack()
+			ok = false
+		}
 	}
 	if !ok {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
@@ -572,7 +578,9 @@ func newLimiter(r rate.Limit, burst int) *limiter {
 	return &limiter{r: r, burst: burst, buckets: map[string]*bucket{}, swept: time.Now()}
 }
 
-func (l *limiter) allow(key string) (bool, time.Duration) {
+// take takes a token of key's bucket and returns how to give it back, or
+// returns nil and how long until the bucket has one.
+func (l *limiter) take(key string) (giveBack func(), wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
@@ -593,7 +601,9 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	res := b.lim.ReserveN(now, 1)
 	if d := res.DelayFrom(now); d > 0 {
 		res.CancelAt(now)
-		return false, d
+		return nil, d
 	}
-	return true, 0
+	// Cancelled at the time it was taken: a reservation cancelled at a
+	// later time than it acts gives nothing back.
+	return func() { res.CancelAt(now) }, 0
 }

@@ -241,6 +241,35 @@ func TestRateLimitPerAddress(t *testing.T) {
 	})
 }
 
+// A message one limit refuses costs nothing of the other: a visitor
+// refused because others at their address sent much keeps their own
+// messages for when the address has room again, or for another address.
+func TestAMessageOneLimitRefusesCostsNothingOfTheOther(t *testing.T) {
+	ctx := context.Background()
+	_, _, url := newTest(t, Config{RatePerMinute: 1, Burst: 2, AddressRatePerMinute: 1, AddressBurst: 1, ClientIPHeader: "X-Forwarded-For"})
+	c := webchattest.New(url, origin)
+	from := func(address string) { c.Header = http.Header{"X-Forwarded-For": {address}} }
+	from("198.51.100.1")
+	if resp, err := c.Session(ctx, "", ""); err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("session: %v %d", err, resp.Status)
+	}
+	var codes []int
+	for i, address := range []string{"198.51.100.1", "198.51.100.1", "198.51.100.1", "198.51.100.2", "198.51.100.3"} {
+		from(address)
+		resp, err := c.Send(ctx, "m"+strconv.Itoa(i), "hola")
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, resp.Status)
+	}
+	// The address's one message, two refused by the address, the
+	// visitor's second message from another address, and then the
+	// visitor's own limit.
+	if !slices.Equal(codes, []int{202, 429, 429, 202, 429}) {
+		t.Fatalf("statuses %v, want 202 429 429 202 429", codes)
+	}
+}
+
 func TestVerifiedIdentityFollowsTheUser(t *testing.T) {
 	secret := []byte("identity-secret-1234")
 	_, f, url := newTest(t, Config{IdentitySecret: secret})
