@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -267,5 +268,25 @@ func TestRESTBodiesOverTheirMethodsLimitAreRefusedWhileRead(t *testing.T) {
 		`{"message":{"contact":{"channel":"webchat","address":"u1"},"channelMessageId":"m-media","kind":"INBOUND_KIND_MEDIA","media":{"type":"document","mimeType":"application/pdf","data":"`+string(media)+`"}}}`)
 	if code == http.StatusRequestEntityTooLarge {
 		t.Fatalf("a message with 3 MiB of media: status %d %v", code, res)
+	}
+}
+
+// The README states the limits as computed.
+func TestTheREADMEStatesTheRequestLimits(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	upload := limitsOf((&relevov1.UploadDocumentRequest{}).ProtoReflect().Descriptor())
+	message := limitsOf((&relevov1.HandleMessageRequest{}).ProtoReflect().Descriptor())
+	for _, want := range []string{
+		fmt.Sprintf("`UploadDocument` %s on gRPC and %s as a REST body", sizeText(upload.wire), sizeText(upload.json)),
+		fmt.Sprintf("(a message's media) %s and %s, every other method %s", sizeText(message.wire), sizeText(message.json), sizeText(minRequestLimit)),
+		fmt.Sprintf("gRPC refuses unread a message over %s", sizeText(maxWireRequest)),
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("README does not say %q", want)
+		}
 	}
 }
