@@ -50,7 +50,9 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 //
 // Checkpoints, which copy the log into the database file and fsync both,
 // run in the background on a connection of their own rather than inside a
-// writer's commit, where they stalled every write queued behind them.
+// writer's commit, where they stalled every write queued behind them; only
+// the last few frames before the log starts over are copied with the
+// writer held (see checkpointer).
 //
 // Erasure: secure_delete makes SQLite overwrite deleted rows and freed pages
 // with zeros instead of leaving them readable in free space, and after an
@@ -106,18 +108,18 @@ func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, er
 	}
 	background.SetMaxOpenConns(1)
 	log := o.log.With("store", "sqlite")
-	cp := checkpointer{background: background, writer: writer, log: log, every: checkpointInterval, maxFrames: checkpointMaxFrames}
+	cp := checkpointer{background: background, writer: writer, log: log, every: checkpointInterval, restart: restartFrames}
 	st, err := sqlstore.New(ctx, sqlstore.Config{
 		// Writers are serialized on one connection, so row locks are
 		// neither needed nor supported; notifications stay in process.
 		Dialect: sqlstore.Dialect{Name: "sqlite", Retryable: isBusy, CacheStatements: true, AnonymousParams: true,
 			SingleWriter: true, Purge: cp.purge},
-		Writer: writer,
-		Reader: reader,
-		Logger: log,
-		Now:    o.now,
-		Run:    cp.run,
-		Close:  background.Close,
+		Writer:   writer,
+		Reader:   reader,
+		Logger:   log,
+		Now:      o.now,
+		Maintain: cp.run,
+		Close:    background.Close,
 	})
 	if err != nil {
 		background.Close()

@@ -262,13 +262,20 @@ func (s *Store) purge(ctx context.Context) error {
 	if s.d.Purge == nil {
 		return nil
 	}
+	return s.exclusive(ctx, s.d.Purge)
+}
+
+// exclusive runs fn with the single writer to itself, in the lane of the
+// workers' writes, so that accepts and deliveries waiting go first.
+// Without a single writer it just runs fn.
+func (s *Store) exclusive(ctx context.Context, fn func(ctx context.Context) error) error {
 	if s.gate != nil {
 		if err := s.gate.acquire(ctx, laneWork); err != nil {
 			return fmt.Errorf("%s: wait for the writer: %w", s.d.Name, err)
 		}
 		defer s.gate.release()
 	}
-	return s.d.Purge(ctx)
+	return fn(ctx)
 }
 
 // queryStrings returns the first column of every row.

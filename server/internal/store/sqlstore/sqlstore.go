@@ -84,6 +84,11 @@ type Config struct {
 	// calls publish whenever another process reports a change; SQLite's
 	// checkpointer keeps the write-ahead log short.
 	Run func(ctx context.Context, publish func(topics ...string))
+	// Maintain, when set, runs for the life of the store beside Run, for
+	// an engine with a single writer: exclusive runs fn with that writer to
+	// itself, granted after the accepts and deliveries already waiting
+	// (SQLite's checkpointer starts its log over there).
+	Maintain func(ctx context.Context, exclusive func(ctx context.Context, fn func(ctx context.Context) error) error)
 	// Close, when set, runs after the store stops, to release what the
 	// engine package opened besides Writer and Reader.
 	Close func() error
@@ -164,6 +169,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	var wg sync.WaitGroup
 	if cfg.Run != nil {
 		wg.Go(func() { cfg.Run(runCtx, s.broker.publish) })
+	}
+	if cfg.Maintain != nil {
+		wg.Go(func() { cfg.Maintain(runCtx, s.exclusive) })
 	}
 	if s.d.Notify != nil {
 		s.notes = newNotifier(s.d.Notify)
