@@ -42,8 +42,8 @@ type exclusiveFunc = func(ctx context.Context, fn func(ctx context.Context) erro
 // ms (the frames of the last 200 ms, and two fsyncs), which was most of the
 // accepts' p99. Now, past restartFrames, the checkpointer first catches up
 // in the background, then takes the writer for the few frames left, queued
-// behind the accepts and deliveries waiting (exclusive): a pause of two
-// short fsyncs, more often, while the log stays a sixteenth of the size.
+// behind the accepts waiting (exclusive): a pause of two short fsyncs,
+// more often, while the log stays an eighth of the size.
 type checkpointer struct {
 	background *sql.DB
 	writer     *sql.DB

@@ -262,15 +262,14 @@ func (s *Store) purge(ctx context.Context) error {
 	if s.d.Purge == nil {
 		return nil
 	}
-	return s.exclusive(ctx, s.d.Purge)
+	return s.exclusive(ctx, laneWork, s.d.Purge)
 }
 
-// exclusive runs fn with the single writer to itself, in the lane of the
-// workers' writes, so that accepts and deliveries waiting go first.
+// exclusive runs fn with the single writer to itself, granted in lane l.
 // Without a single writer it just runs fn.
-func (s *Store) exclusive(ctx context.Context, fn func(ctx context.Context) error) error {
+func (s *Store) exclusive(ctx context.Context, l lane, fn func(ctx context.Context) error) error {
 	if s.gate != nil {
-		if err := s.gate.acquire(ctx, laneWork); err != nil {
+		if err := s.gate.acquire(ctx, l); err != nil {
 			return fmt.Errorf("%s: wait for the writer: %w", s.d.Name, err)
 		}
 		defer s.gate.release()

@@ -86,8 +86,10 @@ type Config struct {
 	Run func(ctx context.Context, publish func(topics ...string))
 	// Maintain, when set, runs for the life of the store beside Run, for
 	// an engine with a single writer: exclusive runs fn with that writer to
-	// itself, granted after the accepts and deliveries already waiting
-	// (SQLite's checkpointer starts its log over there).
+	// itself (SQLite's checkpointer starts its log over there). It is
+	// granted in the delivery lane: after the accepts waiting, like the
+	// outbox's short writes, and ahead of the workers, whose queue may be
+	// long when the host is short of CPU.
 	Maintain func(ctx context.Context, exclusive func(ctx context.Context, fn func(ctx context.Context) error) error)
 	// Close, when set, runs after the store stops, to release what the
 	// engine package opened besides Writer and Reader.
@@ -171,7 +173,11 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		wg.Go(func() { cfg.Run(runCtx, s.broker.publish) })
 	}
 	if cfg.Maintain != nil {
-		wg.Go(func() { cfg.Maintain(runCtx, s.exclusive) })
+		wg.Go(func() {
+			cfg.Maintain(runCtx, func(ctx context.Context, fn func(ctx context.Context) error) error {
+				return s.exclusive(ctx, laneDeliver, fn)
+			})
+		})
 	}
 	if s.d.Notify != nil {
 		s.notes = newNotifier(s.d.Notify)
