@@ -71,7 +71,13 @@ func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, er
 			return nil, fmt.Errorf("sqlite: create directory: %w", err)
 		}
 	}
-	writer, err := openDB(path, "immediate", "wal_autocheckpoint(0)")
+	// The writer keeps its statement journals in memory (temp_store): a
+	// multi-row insert that may fail halfway journals the pages it changes
+	// so that it can be undone alone, and past 64 KiB SQLite spilled that
+	// journal to a temporary file, two write system calls per page on the
+	// single writer's path (40 % of the write calls of an accept batch).
+	// A journal holds at most the pages one statement changes.
+	writer, err := openDB(path, "immediate", "wal_autocheckpoint(0)", "temp_store(MEMORY)")
 	if err != nil {
 		return nil, err
 	}
