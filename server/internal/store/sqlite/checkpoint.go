@@ -13,9 +13,11 @@ const (
 	// checkpointInterval is how often the log is copied into the database.
 	checkpointInterval = 200 * time.Millisecond
 	// restartFrames is the length past which the checkpointer makes the log
-	// start over: 16 MiB of 4 KiB pages, about a second of writes at 5,000
-	// accepted messages per second.
-	restartFrames = 4096
+	// start over: 64 MiB of 4 KiB pages, one to two seconds of writes at
+	// 5,000 accepted messages per second (an accept writes 2.5 frames). The
+	// pause it costs the writer does not grow with it, but each costs two
+	// fsyncs, so the log is not kept much shorter.
+	restartFrames = 16384
 	// catchUpFrames and catchUpPasses: before it takes the writer, the
 	// checkpointer copies in the background, up to catchUpPasses times,
 	// until at most catchUpFrames frames are left to copy, so that the part
@@ -36,14 +38,16 @@ type exclusiveFunc = func(ctx context.Context, fn func(ctx context.Context) erro
 //
 // A log starts over (the next commit writes from its beginning) only when a
 // checkpoint has copied all of it and no commit came in between; under
-// sustained writes a checkpoint beside the writer never catches up, and the
-// log grew until a checkpoint on the writer copied the rest: at 5,000
-// accepted messages per second, every 2.5 s a pause of all writes of 20–40
-// ms (the frames of the last 200 ms, and two fsyncs), which was most of the
-// accepts' p99. Now, past restartFrames, the checkpointer first catches up
+// sustained writes a checkpoint beside the writer rarely catches up, and
+// the log grew to 128 MiB until a checkpoint on the writer connection,
+// ahead of the accepts waiting, copied the rest: every 2.5–5 s at a few
+// thousand accepts per second, a pause of all writes of 34–40 ms (the
+// frames of the last 200 ms, and two fsyncs), the size of the accepts' p99
+// at 5,000/s. Now, past restartFrames, the checkpointer first catches up
 // in the background, then takes the writer for the few frames left, queued
-// behind the accepts waiting (exclusive): a pause of two short fsyncs,
-// more often, while the log stays an eighth of the size.
+// behind the accepts waiting (exclusive): a pause of two short fsyncs and
+// the frames of the last few milliseconds, twice as often, while the log
+// stays half the size.
 type checkpointer struct {
 	background *sql.DB
 	writer     *sql.DB

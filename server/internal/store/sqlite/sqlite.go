@@ -75,8 +75,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, er
 	// multi-row insert that may fail halfway journals the pages it changes
 	// so that it can be undone alone, and past 64 KiB SQLite spilled that
 	// journal to a temporary file, two write system calls per page on the
-	// single writer's path (40 % of the write calls of an accept batch).
-	// A journal holds at most the pages one statement changes.
+	// single writer's path: batches of accepts at their 256 cap spent 0.56 s
+	// there of the 1.29 s of write calls of a 5,000 msg/s run. A journal
+	// holds at most the pages one statement changes.
 	writer, err := openDB(path, "immediate", "wal_autocheckpoint(0)", "temp_store(MEMORY)")
 	if err != nil {
 		return nil, err
