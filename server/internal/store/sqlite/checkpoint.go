@@ -13,11 +13,12 @@ const (
 	// checkpointInterval is how often the log is copied into the database.
 	checkpointInterval = 200 * time.Millisecond
 	// restartFrames is the length past which the checkpointer makes the log
-	// start over: 64 MiB of 4 KiB pages, one to two seconds of writes at
-	// 5,000 accepted messages per second (an accept writes 2.5 frames). The
-	// pause it costs the writer does not grow with it, but each costs two
-	// fsyncs, so the log is not kept much shorter.
-	restartFrames = 16384
+	// start over: 128 MiB of 4 KiB pages, two to three seconds of writes at
+	// 5,000 accepted messages per second (an accept writes about 2.5
+	// frames). The pause a restart costs the writer does not grow with the
+	// log, but each costs two fsyncs, which take 2-50 ms on a busy disk; a
+	// shorter log (16 and 64 MiB) paused the writer more in all.
+	restartFrames = 32768
 	// catchUpFrames and catchUpPasses: before it takes the writer, the
 	// checkpointer copies in the background, up to catchUpPasses times,
 	// until at most catchUpFrames frames are left to copy, so that the part
@@ -45,9 +46,8 @@ type exclusiveFunc = func(ctx context.Context, fn func(ctx context.Context) erro
 // frames of the last 200 ms, and two fsyncs), the size of the accepts' p99
 // at 5,000/s. Now, past restartFrames, the checkpointer first catches up
 // in the background, then takes the writer for the few frames left, queued
-// behind the accepts waiting (exclusive): a pause of two short fsyncs and
-// the frames of the last few milliseconds, twice as often, while the log
-// stays half the size.
+// behind the accepts waiting (exclusive): a pause of two fsyncs and the
+// frames written since the background pass.
 type checkpointer struct {
 	background *sql.DB
 	writer     *sql.DB
@@ -57,7 +57,10 @@ type checkpointer struct {
 }
 
 func (c checkpointer) run(ctx context.Context, exclusive exclusiveFunc) {
-	t := time.NewTicker(c.every)
+	// c.every from the end of one step to the start of the next: a step
+	// right after a restart would find the log still long (it starts over
+	// at the next commit) and pause the writer again for nothing.
+	t := time.NewTimer(c.every)
 	defer t.Stop()
 	for {
 		select {
@@ -68,6 +71,7 @@ func (c checkpointer) run(ctx context.Context, exclusive exclusiveFunc) {
 		if err := c.step(ctx, exclusive); err != nil && ctx.Err() == nil {
 			c.log.WarnContext(ctx, "checkpoint failed", "err", err)
 		}
+		t.Reset(c.every)
 	}
 }
 
