@@ -38,16 +38,17 @@ type exclusiveFunc = func(ctx context.Context, fn func(ctx context.Context) erro
 // background, and keeps the log short.
 //
 // A log starts over (the next commit writes from its beginning) only when a
-// checkpoint has copied all of it and no commit came in between; under
-// sustained writes a checkpoint beside the writer rarely catches up, and
-// the log grew to 128 MiB until a checkpoint on the writer connection,
-// ahead of the accepts waiting, copied the rest: every 2.5–5 s at a few
-// thousand accepts per second, a pause of all writes of 34–40 ms (the
-// frames of the last 200 ms, and two fsyncs), the size of the accepts' p99
-// at 5,000/s. Now, past restartFrames, the checkpointer first catches up
-// in the background, then takes the writer for the few frames left, queued
-// behind the accepts waiting (exclusive): a pause of two fsyncs and the
-// frames written since the background pass.
+// checkpoint has copied all of it, no commit came in between and no reader
+// still reads from it. Under sustained writes and reads that rarely happens
+// beside the writer (the background passes copied everything, and the log
+// still did not start over), so the log grew to 128 MiB and a checkpoint on
+// the writer connection, ahead of the accepts waiting, copied the rest:
+// every 2.5-5 s at a few thousand accepts per second, a pause of all writes
+// of 34-83 ms on a loaded host (the frames of the last 200 ms, and two
+// fsyncs). Now, past restartFrames, the checkpointer first catches up in
+// the background, then takes the writer for the frames left, queued behind
+// the accepts waiting (exclusive): a pause of two fsyncs and the frames
+// written since the background pass, while readers leave the log.
 type checkpointer struct {
 	background *sql.DB
 	writer     *sql.DB
