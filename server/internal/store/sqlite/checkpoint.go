@@ -13,8 +13,8 @@ const (
 	// checkpointInterval is how often the log is copied into the database.
 	checkpointInterval = 200 * time.Millisecond
 	// restartFrames is the length past which the checkpointer makes the log
-	// start over: 128 MiB of 4 KiB pages, two to three seconds of writes at
-	// 5,000 accepted messages per second (an accept writes about 2.5
+	// start over: 128 MiB of 4 KiB pages, three to six seconds of writes at
+	// 5,000 accepted messages per second (an accept writes one to two
 	// frames). The pause a restart costs the writer does not grow with the
 	// log, but each costs two fsyncs, which take 2-50 ms on a busy disk; a
 	// shorter log (16 and 64 MiB) paused the writer more in all.
@@ -43,7 +43,7 @@ type exclusiveFunc = func(ctx context.Context, fn func(ctx context.Context) erro
 // beside the writer (the background passes copied everything, and the log
 // still did not start over), so the log grew to 128 MiB and a checkpoint on
 // the writer connection, ahead of the accepts waiting, copied the rest:
-// every 2.5-5 s at a few thousand accepts per second, a pause of all writes
+// every 3-5 s at a few thousand accepts per second, a pause of all writes
 // of 34-83 ms on a loaded host (the frames of the last 200 ms, and two
 // fsyncs). Now, past restartFrames, the checkpointer first catches up in
 // the background, then takes the writer for the frames left, queued behind
