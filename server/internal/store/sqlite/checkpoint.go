@@ -21,7 +21,7 @@ const (
 	restartFrames = 32768
 	// catchUpFrames and catchUpPasses: before it takes the writer, the
 	// checkpointer copies in the background, up to catchUpPasses times,
-	// until at most catchUpFrames frames are left to copy, so that the part
+	// until a pass copied at most catchUpFrames frames, so that the part
 	// done with the writer held is short.
 	catchUpFrames = 256
 	catchUpPasses = 4
@@ -83,12 +83,22 @@ func (c checkpointer) step(ctx context.Context, exclusive exclusiveFunc) error {
 	if err != nil || frames <= c.restart {
 		return err
 	}
+	// A pass copies the log as it was when the pass began: what the writer
+	// appended meanwhile is for the next pass, and so on, each shorter, until
+	// a pass had little to copy; what the writer appends during that one is
+	// what is left for the pause.
 	for range catchUpPasses {
-		if left <= catchUpFrames {
-			break
-		}
-		if _, left, err = checkpoint(ctx, c.background); err != nil {
+		var n, l int
+		if n, l, err = checkpoint(ctx, c.background); err != nil {
 			return err
+		}
+		if n < frames {
+			return nil // the log started over on its own
+		}
+		copied := (n - l) - (frames - left)
+		frames, left = n, l
+		if copied <= catchUpFrames {
+			break
 		}
 	}
 	return exclusive(ctx, func(ctx context.Context) error {
