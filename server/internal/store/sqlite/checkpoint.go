@@ -39,9 +39,9 @@ type exclusiveFunc = func(ctx context.Context, fn func(ctx context.Context) erro
 //
 // A log starts over (the next commit writes from its beginning) only when a
 // checkpoint has copied all of it, no commit came in between and no reader
-// still reads from it. Under sustained writes and reads that rarely happens
-// beside the writer (the background passes copied everything, and the log
-// still did not start over), so the log grew to 128 MiB and a checkpoint on
+// still reads from it. Under sustained writes that rarely happens beside
+// the writer (a pass copies the log as it was when the pass began, and the
+// writer appends meanwhile), so the log grew to 128 MiB and a checkpoint on
 // the writer connection, ahead of the accepts waiting, copied the rest:
 // every 3-5 s at a few thousand accepts per second, a pause of all writes
 // of 34-83 ms on a loaded host (the frames of the last 200 ms, and two
