@@ -31,11 +31,13 @@ func restMarshaler() runtime.Marshaler {
 type restJSON struct{ runtime.JSONPb }
 
 func (j *restJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	// One JSON decoder over the body, as the gateway's own: a stream of
+	// messages is read a value at a time, and the raw text of each is kept
+	// at hand to name a bad string.
+	dec := json.NewDecoder(r)
 	return runtime.DecoderFunc(func(v any) error {
-		// Decoding a value at a time is what the gateway's own decoder does;
-		// it keeps the raw text at hand to name a bad string.
 		var raw json.RawMessage
-		if err := json.NewDecoder(r).Decode(&raw); err != nil {
+		if err := dec.Decode(&raw); err != nil {
 			return err
 		}
 		m, ok := v.(proto.Message)

@@ -53,7 +53,8 @@ type Decision struct {
 	Held  bool
 	// Named is the thing a yes-or-no question asks about ("la app" in
 	// "¿la app funciona sin conexión?") when the passage never mentions it:
-	// its absence costs namedFactor times a missing word's.
+	// its absence costs namedFactor times a missing word's (a word the base
+	// has never seen costs unknownPenalty either way).
 	Named string
 	// Covered and Uncovered are the question's content words the passage
 	// does and does not cover (by word, synonym or a one-letter typo).

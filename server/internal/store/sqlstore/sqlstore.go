@@ -81,8 +81,7 @@ type Config struct {
 	// Logger receives the store's own logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Run, when set, runs for the life of the store: PostgreSQL's listener
-	// calls publish whenever another process reports a change; SQLite's
-	// checkpointer keeps the write-ahead log short.
+	// calls publish whenever another process reports a change.
 	Run func(ctx context.Context, publish func(topics ...string))
 	// Maintain, when set, runs for the life of the store beside Run, for
 	// an engine with a single writer: exclusive runs fn with that writer to
