@@ -56,6 +56,10 @@ type Decision struct {
 	// its absence costs namedFactor times a missing word's (a word the base
 	// has never seen costs unknownPenalty either way).
 	Named string
+	// Counted is what a how-many question counts ("preguntas" in "¿cuántas
+	// preguntas tiene la evaluación?") when the passage gives no number of
+	// it: a passage whose numbers count other things does not answer.
+	Counted string
 	// Covered and Uncovered are the question's content words the passage
 	// does and does not cover (by word, synonym or a one-letter typo).
 	Covered, Uncovered []string
@@ -111,19 +115,30 @@ const (
 )
 
 // decide judges whether a result answers the query, which asks for the
-// kind of information asked.
-func (k *Knowledge) decide(query string, asked InfoKind, top knowledge.Result, agreeing []knowledge.Result, threshold float64) Decision {
+// kind of information asked; names are the words the user wrote as proper
+// names (properNames).
+func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, top knowledge.Result, agreeing []knowledge.Result, threshold float64) Decision {
 	d := Decision{Asked: asked, Retrieval: top.Score, Threshold: threshold}
 	passage := top.Text
-	title := top.Heading
-	if top.Kind == knowledge.KindEntry {
-		title = top.Question
+	title := titleOf(top)
+	counted := ""
+	if d.Asked == InfoNumber {
+		counted = countedNoun(analysis.Words(query))
 	}
-	d.Held = holdsKind(d.Asked, passage)
+	holds := func(r knowledge.Result) bool {
+		if counted != "" {
+			return k.countsNoun(titleOf(r), r.Text, counted)
+		}
+		return holdsKind(d.Asked, r.Text)
+	}
+	d.Held = holds(top)
 	// A fact stated in several places: any agreeing passage that holds
 	// what is asked will do for the check.
 	for _, r := range agreeing {
-		d.Held = d.Held || holdsKind(d.Asked, r.Text)
+		d.Held = d.Held || holds(r)
+	}
+	if counted != "" && !d.Held {
+		d.Counted = counted
 	}
 	d.Covered, d.Uncovered = k.coverage(query, title+"\n"+passage, d.Asked)
 	named := namedThing(analysis.Words(query))
@@ -136,7 +151,14 @@ func (k *Knowledge) decide(query string, asked InfoKind, top knowledge.Result, a
 		}
 		switch r, ok := top.Rarity[w]; {
 		case slices.Contains(top.UnknownWords, w):
-			penalty += unknownPenalty
+			if names[w] {
+				// A name the base never mentions ("¿tienen oficina en
+				// Lima?"): the question is about it, and no passage is.
+				penalty += namedFactor * unknownPenalty
+				d.Named = w
+			} else {
+				penalty += unknownPenalty
+			}
 		case ok:
 			penalty += f * uncoveredPenalty * r
 		default:
@@ -150,6 +172,8 @@ func (k *Knowledge) decide(query string, asked InfoKind, top knowledge.Result, a
 	z := logit(top.Score) - scale*penalty
 	d.Confidence = 1 / (1 + math.Exp(-z))
 	switch {
+	case !d.Held && d.Counted != "":
+		d.Reason = fmt.Sprintf("the question asks how many %q and the passage gives no number of them", d.Counted)
 	case !d.Held:
 		d.Reason = fmt.Sprintf("the question asks for %s and the passage holds none", describeKind(d.Asked))
 	case d.Confidence < threshold && d.Named != "":
@@ -161,6 +185,15 @@ func (k *Knowledge) decide(query string, asked InfoKind, top knowledge.Result, a
 		d.Reason = "the passage answers the question"
 	}
 	return d
+}
+
+// titleOf is what a passage answers by its own account: an entry's
+// question, or a chunk's heading.
+func titleOf(r knowledge.Result) string {
+	if r.Kind == knowledge.KindEntry {
+		return r.Question
+	}
+	return r.Heading
 }
 
 // namedFactor: the thing a yes-or-no question names missing from a passage
@@ -190,6 +223,140 @@ func namedThing(w []string) string {
 		}
 	}
 	return ""
+}
+
+var timeUnits = setOf("segundos", "minutos", "horas", "dias", "semanas", "meses", "anos", "seconds", "minutes", "hours", "days", "weeks", "months", "years")
+
+// countedNoun returns what a how-many question counts or a how-much
+// question measures: the word after "cuántos"/"cuántas"/"how many"
+// ("¿cuántas preguntas tiene la evaluación?" counts "preguntas"), or the
+// measure a value word asks for ("¿cuál es el tamaño máximo del
+// archivo?"), or "" when there is none.
+func countedNoun(w []string) string {
+	for i := 0; i+1 < len(w); i++ {
+		j := i + 1
+		switch {
+		case w[i] == "cuantos" || w[i] == "cuantas":
+		case w[i] == "how" && w[j] == "many":
+			j++
+		default:
+			continue
+		}
+		for ; j < len(w); j++ {
+			if timeUnits[w[j]] {
+				// "¿cuántos días dura?" asks how long; the passage may say
+				// it without the unit ("no hay un tiempo fijo").
+				return ""
+			}
+			if sortNouns[w[j]] && j+2 < len(w) && (w[j+1] == "de" || w[j+1] == "of") {
+				// "¿cuántos tipos de pruebas…?" counts tests.
+				j++
+				continue
+			}
+			if len([]rune(w[j])) >= 3 && !analysis.IsStopWord(w[j]) {
+				return w[j]
+			}
+			if !determiners[w[j]] && w[j] != "de" && w[j] != "of" {
+				return ""
+			}
+		}
+	}
+	for i, x := range w {
+		if measureNouns[x] && slices.ContainsFunc(w[max(0, i-3):i], func(y string) bool { return valueWords[y] }) {
+			return x
+		}
+	}
+	return ""
+}
+
+// sortNouns say "kinds of" the thing counted.
+var sortNouns = setOf("tipo", "tipos", "clase", "clases", "forma", "formas", "manera", "maneras", "variedad", "variedades", "type", "types", "kind", "kinds", "sort", "sorts")
+
+// measureNouns name a quantity: "¿cuál es el tamaño máximo…?", "what is
+// the size limit…?" ask for a number as much as "¿cuántos…?" does.
+var measureNouns = setOf("tamano", "peso", "capacidad", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "porcentaje", "velocidad",
+	"size", "weight", "capacity", "limit", "maximum", "minimum", "amount", "percentage", "speed")
+
+// countedSpan is how many words may separate a number from what it counts:
+// "hasta 3 veces", "al menos 8 caracteres", "5 intentos fallidos".
+const countedSpan = 3
+
+// countRe is a number word, folded; not the article "un"/"una".
+var countRe = regexp.MustCompile(`^(?:uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|cien|ciento|cientos|mil|miles|ilimitad[oa]s?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|hundreds|thousand|thousands|unlimited)$`)
+
+// countsNoun reports whether a passage gives a number of the counted
+// thing: a number within countedSpan words of it (by stem, synonym or a
+// one-letter typo). A passage whose numbers count other things ("apruebas
+// con un 70%", "los 7 días de la semana") does not say how many questions
+// an exam has. A passage titled with the same count question ("¿Cuántas
+// pruebas existen?") answers it whatever its form, a list included.
+// Phone numbers, emails and web addresses count nothing.
+func (k *Knowledge) countsNoun(title, text, noun string) bool {
+	q := k.an.Query(noun)
+	if len(q) == 0 {
+		return holdsKind(InfoNumber, text)
+	}
+	stems := map[string]bool{q[0].Stem: true}
+	for _, a := range q[0].Alts {
+		stems[a.Stem] = true
+	}
+	is := func(w string) bool {
+		return stems[k.an.Stem(w)] || len([]rune(noun)) >= 5 && analysis.WithinOneEdit(noun, w)
+	}
+	if tw := analysis.Words(title); countedNoun(tw) != "" && slices.ContainsFunc(tw, is) {
+		return true
+	}
+	for _, re := range []*regexp.Regexp{emailRe, urlRe, phoneRe} {
+		// Removed without a space, so that what was glued to an address
+		// stays glued.
+		text = re.ReplaceAllString(text, "")
+	}
+	// Words as written, so that a digit glued to letters ("c1do1",
+	// "Mindsmith+1") is not taken for a count.
+	fields := strings.Fields(text)
+	for i, f := range fields {
+		if !slices.ContainsFunc(analysis.Words(f), is) {
+			continue
+		}
+		for j := max(0, i-countedSpan); j <= min(len(fields)-1, i+countedSpan); j++ {
+			if j != i && isCount(fields[j]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isCount reports whether a word as written is a count or a measure:
+// "8", "70%", "1.000", "(3)", "tres", "ilimitados".
+func isCount(f string) bool {
+	f = strings.TrimFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if f == "" {
+		return false
+	}
+	if unicode.IsDigit(rune(f[0])) {
+		return strings.TrimLeft(f, "0123456789.,") == ""
+	}
+	return countRe.MatchString(analysis.Fold(f))
+}
+
+// properNames returns the words of a message written as proper names:
+// capitalised, not opening the message or a sentence ("¿tienen oficina en
+// Lima?"), folded as the analyzer folds them. The case is the user's only
+// sign that an unknown word is a name rather than a typo or slang.
+func properNames(text string) map[string]bool {
+	names := map[string]bool{}
+	start := true
+	for _, f := range strings.Fields(text) {
+		r := []rune(strings.TrimLeft(f, "¿¡\"'(«*-•"))
+		if len(r) > 1 && unicode.IsUpper(r[0]) && unicode.IsLower(r[1]) && !start {
+			for _, w := range analysis.Words(f) {
+				names[w] = true
+			}
+		}
+		start = strings.ContainsAny(f[len(f)-1:], ".:!?¿¡")
+	}
+	return names
 }
 
 func logit(p float64) float64 {
@@ -292,6 +459,7 @@ var (
 		"price", "prices", "cost", "costs", "fee", "fees", "free", "charge", "pricing", "rate", "rates", "salary", "salaries", "earn", "earns")
 	amountVerbs = setOf("cuesta", "cuestan", "vale", "valen", "cobran", "cobra", "pago", "pagar", "cost", "costs", "charge", "pay")
 	timeNouns   = setOf("horario", "horarios", "hora", "horas", "fecha", "fechas", "plazo", "plazos", "demora", "tarda", "tardan", "demoran", "dura", "duran", "duracion",
+		"ano", "year", "mes", "month",
 		"hours", "schedule", "date", "deadline", "long", "open", "opening")
 	roleNouns = setOf("ceo", "cfo", "cto", "coo", "gerente", "director", "directora", "presidente", "presidenta", "fundador", "fundadora", "fundadores", "dueno", "duena", "duenos",
 		"jefe", "jefa", "encargado", "encargada", "responsable", "representante", "manager", "founder", "founders", "owner", "owners", "president", "head", "chief", "lider")
@@ -350,7 +518,7 @@ func askedKind(w []string) InfoKind {
 		return InfoURL
 	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name")) && has(roleNouns)):
 		return InfoPerson
-	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")):
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")):
 		return InfoAmount
 	case has(amountNouns) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much"))):
 		return InfoAmount
@@ -366,9 +534,9 @@ func askedKind(w []string) InfoKind {
 		return InfoHours
 	case askingCuando(w) || askingWhen(w) || near(timeNouns, isIn(valueWords), 3):
 		return InfoTime
-	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1):
+	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1) || near(measureNouns, isIn(valueWords), 3):
 		return InfoNumber
-	case has(addressNouns) && !near(addressNouns, isMailWord, 2):
+	case has(addressNouns) && !near(addressNouns, isMailWord, 2) || near(streetNouns, isIn(valueAskers), 2):
 		// "dirección de correo", "mailing address", "reply address" name an
 		// email address, not a street.
 		return InfoAddress
@@ -386,7 +554,10 @@ var valueAskers = union(valueWords, setOf("donde", "where", "adonde"))
 // correo", "mailing address", "reply address", "IP address".
 var (
 	addressNouns = setOf("direccion", "address")
-	mailWords    = setOf("gmail", "mailing", "reply", "sender", "ip", "outlook", "hotmail", "yahoo", "electronico", "electronica")
+	// streetNouns ask for a street address after a value word: "¿en qué
+	// calle queda?", "what street is it on?".
+	streetNouns = setOf("calle", "avenida", "street", "avenue")
+	mailWords   = setOf("gmail", "mailing", "reply", "sender", "ip", "outlook", "hotmail", "yahoo", "electronico", "electronica")
 )
 
 func isMailWord(s string) bool { return emailNouns[s] || urlNouns[s] || mailWords[s] }

@@ -72,6 +72,7 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 	// leading candidates for what was asked and takes the one it is most
 	// confident answers (usually the first).
 	asked := askedKind(analysis.Words(query))
+	names := properNames(in.Text)
 	cands := holdersFirst(asked, results)
 	var top knowledge.Result
 	var d Decision
@@ -85,7 +86,7 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 				agreeing = append(agreeing, o)
 			}
 		}
-		c := k.decide(query, asked, r, agreeing, threshold)
+		c := k.decide(query, names, asked, r, agreeing, threshold)
 		if i == 0 || (c.Held && (!d.Held || c.Confidence > d.Confidence)) {
 			top, d = r, c
 		}

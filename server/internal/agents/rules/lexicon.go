@@ -27,6 +27,11 @@ var phrases = map[talkKind][]string{
 		"tengo una pregunta", "quiero hacer una consulta", "quisiera hacer una consulta", "puedo preguntar algo",
 		"are you there", "anyone there", "is anyone there", "can you help me", "can you help", "i need help", "help",
 		"help me", "i have a question",
+		// Courtesy before a request: "hola, disculpa la molestia, ¿…?".
+		"disculpa la molestia", "disculpe la molestia", "disculpa las molestias", "disculpe las molestias",
+		"perdon la molestia", "perdon por la molestia", "perdona la molestia", "perdone la molestia",
+		"siento molestar", "siento molestarte", "una duda", "tengo una duda", "una pregunta rapida",
+		"sorry to bother you", "sorry for the trouble", "quick question", "excuse me",
 	},
 	talkThanks: {
 		"gracias", "muchas gracias", "mil gracias", "muchisimas gracias", "te agradezco", "se agradece", "genial",

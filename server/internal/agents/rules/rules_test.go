@@ -32,6 +32,8 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"greeting with a question", "Hola, ¿cómo cambio mi contraseña?", agents.RoleKnowledge, ""},
 		{"plain question", "No me cargan los cursos", agents.RoleKnowledge, ""},
 		{"asks for a person", "quiero hablar con una persona", agents.RoleHuman, ""},
+		{"asks when the people attend", "¿a qué hora atiende soporte?", agents.RoleKnowledge, ""},
+		{"asks how to write to the people", "¿cuál es el correo para hablar con un asesor?", agents.RoleKnowledge, ""},
 		{"asks for an advisor", "Hola, necesito un asesor por favor", agents.RoleHuman, ""},
 		{"asks for a human in english", "can I talk to a human?", agents.RoleHuman, ""},
 		{"a person mentioned in a question is not a request", "¿puedo pagar con la tarjeta de otra persona?", agents.RoleKnowledge, ""},
@@ -217,6 +219,10 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		"¿cuándo se fundó la empresa?":           InfoTime,
 		"¿qué edad hay que tener?":               InfoAge,
 		"¿cuántos cursos hay?":                   InfoNumber,
+		"¿cuál es el tamaño máximo del archivo?": InfoNumber,
+		"¿en qué año se fundó?":                  InfoTime,
+		"¿en qué calle queda la oficina?":        InfoAddress,
+		"¿cuánto dinero les dio el fondo?":       InfoAmount,
 		"¿cuál es la dirección de la oficina?":   InfoAddress,
 		"¿dónde queda la oficina?":               InfoPlace,
 		"¿cómo recupero mi contraseña?":          InfoGeneral,
@@ -320,6 +326,7 @@ func TestStripSmallTalkTrimsTheEdgesAndKeepsTheRequest(t *testing.T) {
 		"oye, por favor, ¿qué es el plan anual? muchas gracias": "que es el plan anual",
 		"Hi there, how do I reset my password? Thanks":          "there how do i reset my password",
 		"gracias": "gracias",
+		"hola, disculpa la molestia, ¿cuál es el correo de pagos?": "cual es el correo de pagos",
 	} {
 		if got := StripSmallTalk(in); got != want {
 			t.Errorf("StripSmallTalk(%q) = %q, want %q", in, got, want)
@@ -382,5 +389,79 @@ func TestTheThingAYesOrNoQuestionNamesWeighsMoreWhenThePassageNeverMentionsIt(t 
 	}
 	if got := namedThing(analysis.Words("¿cómo funciona la app sin conexión?")); got != "" {
 		t.Fatalf("namedThing of a how-question = %q, want none", got)
+	}
+}
+
+func TestAHowManyQuestionWantsANumberOfWhatItCounts(t *testing.T) {
+	t.Parallel()
+	k := NewKnowledge(agents.DefaultProfile(), nil)
+	for q, want := range map[string]string{
+		"¿cuántas preguntas tiene la evaluación final?": "preguntas",
+		"¿cuántos tipos de pruebas existen?":            "pruebas",
+		"How many users can join a group?":              "users",
+		"¿cuál es el tamaño máximo de los archivos?":    "tamano",
+		// A duration, not a count: the passage may give it without the unit.
+		"¿cuántos días dura la enfermedad?": "",
+		"¿cómo creo una cuenta?":            "",
+	} {
+		if got := countedNoun(analysis.Words(q)); got != want {
+			t.Errorf("countedNoun(%q) = %q, want %q", q, got, want)
+		}
+	}
+	grades := "Cada curso tiene cuestionarios y una evaluación final. Apruebas con un 70% o más. Puedes repetir un cuestionario hasta 3 veces."
+	for _, c := range []struct {
+		title, text, noun string
+		want              bool
+	}{
+		{"", grades, "preguntas", false},   // its numbers count other things
+		{"", grades, "veces", true},        // "hasta 3 veces"
+		{"", grades, "cuestionario", true}, // "repetir un cuestionario hasta 3"
+		{"", "La contraseña debe tener al menos 8 caracteres.", "caracteres", true},
+		{"", "Para asistencia llame al 1 800 123 4567 o escriba a cursos1@example.com sobre sus cursos.", "cursos", false},
+		{"", "Errores al inscribirse a cursos.Mindsmith+1https://example.com+1", "cursos", false},
+		{"", "Asegúrese de que el archivo cumple con el formato y tamaño requeridos.", "tamano", false},
+		{"", "Los archivos pueden pesar hasta 20 MB de tamaño.", "tamano", true},
+		// A passage titled with the count question answers it, a list included.
+		{"Cuántas pruebas existen", "Están los test de ARN, los inmunológicos y los rápidos.", "pruebas", true},
+		{"Tipos de pruebas", "Están los test de ARN, los inmunológicos y los rápidos.", "pruebas", false},
+	} {
+		if got := k.countsNoun(c.title, c.text, c.noun); got != c.want {
+			t.Errorf("countsNoun(%q, %q, %q) = %v, want %v", c.title, c.text, c.noun, got, c.want)
+		}
+	}
+	// In the decision: the passage gives numbers, none of questions.
+	r := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "evaluaciones.md", Score: 0.92, Relevance: 0.8,
+		Heading: "Calificaciones", Text: grades}
+	act, err := NewKnowledge(agents.DefaultProfile(), &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: "¿cuántas preguntas tiene la evaluación final?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Handoff != agents.RoleHuman || !strings.Contains(act.Reason, `"preguntas"`) {
+		t.Fatalf("got %q / %q, want a hand-off naming what was counted", act.Reply, act.Reason)
+	}
+}
+
+func TestANameTheBaseNeverMentionsWeighsAsTheThingAsked(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	offices := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "empresa.md", Score: 0.88, Relevance: 0.8,
+		Heading: "Oficinas", Text: "La oficina central está en Santiago de Chile.", UnknownWords: []string{"lima"},
+		Rarity: map[string]float64{"oficina": 0.6, "lima": 1}}
+	decide := func(q string) *agents.AnswerCheck {
+		t.Helper()
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{offices}}).Act(context.Background(), agents.Input{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return act.Steps[len(act.Steps)-1].Check
+	}
+	// Written as a name, the unknown word is what the question is about;
+	// in lower case it may as well be a typo or slang.
+	named, plain := decide("¿Tienen oficina en Lima?"), decide("¿tienen oficina en lima?")
+	if named.Answer || named.Confidence >= plain.Confidence || !strings.Contains(named.Reason, `"lima"`) {
+		t.Fatalf("named %+v, plain %+v: want the name to cost more and be named in the hand-off", named, plain)
+	}
+	if got := properNames("Hola. Tengo una duda: ¿abren en Lima o en Cusco? Gracias"); !got["lima"] || !got["cusco"] || got["tengo"] || got["gracias"] {
+		t.Fatalf("properNames = %v, want lima and cusco only", got)
 	}
 }

@@ -83,7 +83,7 @@ func (t *Triage) namesATopic(w []string) bool {
 // or "" when they do not.
 func needsPerson(w []string) string {
 	switch {
-	case AsksForHuman(w) || onlyNamesAPerson(w):
+	case (AsksForHuman(w) || onlyNamesAPerson(w)) && !asksHowToReach(w):
 		return "the user asked for a person"
 	case asksForAppointment(w):
 		return "the user asked for an appointment, which a person books"
@@ -93,6 +93,18 @@ func needsPerson(w []string) string {
 		return "the user asked about their own records, which a person looks up"
 	}
 	return ""
+}
+
+// asksHowToReach: a question for the hours, phone, email or address of
+// the people ("¿a qué hora atiende soporte?", "¿cuál es el correo para
+// hablar con un asesor?"): the knowledge base gives those, and a person is
+// still called when it does not.
+func asksHowToReach(w []string) bool {
+	switch askedKind(w) {
+	case InfoHours, InfoPhone, InfoEmail, InfoURL, InfoAddress, InfoPlace:
+		return true
+	}
+	return false
 }
 
 // onlyNamesAPerson: a message that, courtesy aside, is just a person or a
