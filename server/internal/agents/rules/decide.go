@@ -60,6 +60,10 @@ type Decision struct {
 	// preguntas tiene la evaluación?") when the passage gives no number of
 	// it: a passage whose numbers count other things does not answer.
 	Counted string
+	// Owner is whose email, phone or web address is asked ("gerente" in
+	// "¿cuál es el correo del gerente?") when the passage gives none next
+	// to a mention of it.
+	Owner string
 	// Covered and Uncovered are the question's content words the passage
 	// does and does not cover (by word, synonym or a one-letter typo).
 	Covered, Uncovered []string
@@ -121,13 +125,16 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 	d := Decision{Asked: asked, Retrieval: top.Score, Threshold: threshold}
 	passage := top.Text
 	title := titleOf(top)
-	counted := ""
+	counted, owner := "", ownerOf(analysis.Words(query), d.Asked)
 	if d.Asked == InfoNumber {
 		counted = countedNoun(analysis.Words(query))
 	}
 	holds := func(r knowledge.Result) bool {
-		if counted != "" {
+		switch {
+		case counted != "":
 			return k.countsNoun(titleOf(r), r.Text, counted)
+		case owner != "":
+			return k.givesOwnersValue(titleOf(r), r.Text, owner, d.Asked)
 		}
 		return holdsKind(d.Asked, r.Text)
 	}
@@ -137,8 +144,8 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 	for _, r := range agreeing {
 		d.Held = d.Held || holds(r)
 	}
-	if counted != "" && !d.Held {
-		d.Counted = counted
+	if !d.Held {
+		d.Counted, d.Owner = counted, owner
 	}
 	d.Covered, d.Uncovered = k.coverage(query, title+"\n"+passage, d.Asked)
 	named := namedThing(analysis.Words(query))
@@ -174,6 +181,8 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 	switch {
 	case !d.Held && d.Counted != "":
 		d.Reason = fmt.Sprintf("the question asks how many %q and the passage gives no number of them", d.Counted)
+	case !d.Held && d.Owner != "":
+		d.Reason = fmt.Sprintf("the question asks for %s of %q and the passage gives none next to it", describeKind(d.Asked), d.Owner)
 	case !d.Held:
 		d.Reason = fmt.Sprintf("the question asks for %s and the passage holds none", describeKind(d.Asked))
 	case d.Confidence < threshold && d.Named != "":
@@ -292,17 +301,7 @@ var countRe = regexp.MustCompile(`^(?:uno|dos|tres|cuatro|cinco|seis|siete|ocho|
 // pruebas existen?") answers it whatever its form, a list included.
 // Phone numbers, emails and web addresses count nothing.
 func (k *Knowledge) countsNoun(title, text, noun string) bool {
-	q := k.an.Query(noun)
-	if len(q) == 0 {
-		return holdsKind(InfoNumber, text)
-	}
-	stems := map[string]bool{q[0].Stem: true}
-	for _, a := range q[0].Alts {
-		stems[a.Stem] = true
-	}
-	is := func(w string) bool {
-		return stems[k.an.Stem(w)] || len([]rune(noun)) >= 5 && analysis.WithinOneEdit(noun, w)
-	}
+	is := k.matcher(noun)
 	if tw := analysis.Words(title); countedNoun(tw) != "" && slices.ContainsFunc(tw, is) {
 		return true
 	}
@@ -314,17 +313,121 @@ func (k *Knowledge) countsNoun(title, text, noun string) bool {
 	// Words as written, so that a digit glued to letters ("c1do1",
 	// "Mindsmith+1") is not taken for a count.
 	fields := strings.Fields(text)
+	_, near := valueNear(fields, is, countedSpan, func(i int) bool { return isCount(fields[i]) })
+	return near
+}
+
+// matcher returns a test for a word that means noun: the same stem, a
+// synonym's, or a one-letter typo of a longer word.
+func (k *Knowledge) matcher(noun string) func(string) bool {
+	stems := map[string]bool{k.an.Stem(noun): true}
+	if q := k.an.Query(noun); len(q) > 0 {
+		stems[q[0].Stem] = true
+		for _, a := range q[0].Alts {
+			stems[a.Stem] = true
+		}
+	}
+	return func(w string) bool {
+		return stems[k.an.Stem(w)] || len([]rune(noun)) >= 5 && analysis.WithinOneEdit(noun, w)
+	}
+}
+
+// valueNear reports whether any of fields (words as written) mentions the
+// thing, and whether a value lies within span fields of a mention (or is
+// the mention: "pagos@example.com" is the payments address).
+func valueNear(fields []string, is func(string) bool, span int, value func(int) bool) (mentioned, near bool) {
 	for i, f := range fields {
 		if !slices.ContainsFunc(analysis.Words(f), is) {
 			continue
 		}
-		for j := max(0, i-countedSpan); j <= min(len(fields)-1, i+countedSpan); j++ {
-			if j != i && isCount(fields[j]) {
-				return true
+		mentioned = true
+		for j := max(0, i-span); j <= min(len(fields)-1, i+span); j++ {
+			if value(j) {
+				return true, true
 			}
 		}
 	}
-	return false
+	return mentioned, false
+}
+
+// ownerSpan is how far an email, phone or web address may be from whose it
+// is: "Soporte técnico: soporte@…", "comuníquese con soporte técnico al
+// 1800 123 4567", a label and its value on one line.
+const ownerSpan = 8
+
+// ownerOf returns whose email, phone or web address a question asks for:
+// the word after the noun and "de"/"del"/"para" ("¿cuál es el correo del
+// gerente?", "teléfono de soporte"), or the English noun before it ("the
+// support email"); "" when none is named.
+func ownerOf(w []string, asked InfoKind) string {
+	var nouns map[string]bool
+	switch asked {
+	case InfoEmail:
+		nouns = union(emailNouns, addressNouns)
+	case InfoPhone:
+		nouns = union(phoneNouns, numberNouns)
+	case InfoURL:
+		nouns = urlNouns
+	default:
+		return ""
+	}
+	w = slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "s" })
+	content := func(x string) bool {
+		return len([]rune(x)) >= 3 && !analysis.IsStopWord(x) && !questionWords[x] && !kindWords[x] && !determiners[x]
+	}
+	for i, x := range w {
+		if !nouns[x] {
+			continue
+		}
+		for j := i + 1; j < len(w); j++ {
+			switch {
+			case w[j] == "de" || w[j] == "del" || w[j] == "para" || w[j] == "of" || w[j] == "for" || determiners[w[j]] || nouns[w[j]] || kindWords[w[j]]:
+				continue
+			case j > i+1 && content(w[j]):
+				return w[j]
+			}
+			break
+		}
+		if i > 0 && content(w[i-1]) && !nouns[w[i-1]] {
+			return w[i-1]
+		}
+	}
+	return ""
+}
+
+// givesOwnersValue reports whether a passage gives the email, phone or web
+// address of owner: a value of the kind within ownerSpan words of a mention
+// of it, or any when its title names the owner. A passage that never mentions the owner is judged by its coverage
+// instead (the missing word costs); one that mentions it far from every
+// address ("Su gerente general es Rodrigo Alarcón" a paragraph after
+// "Reclamos: reclamos@…") gives someone else's.
+func (k *Knowledge) givesOwnersValue(title, text, owner string, asked InfoKind) bool {
+	re := map[InfoKind]*regexp.Regexp{InfoEmail: emailRe, InfoPhone: phoneRe, InfoURL: urlRe}[asked]
+	if !re.MatchString(text) {
+		return false
+	}
+	is := k.matcher(owner)
+	if slices.ContainsFunc(analysis.Words(title), is) {
+		// A heading that names the owner ("Contacto y soporte") makes the
+		// passage's addresses its own.
+		return true
+	}
+	spans := re.FindAllStringIndex(text, -1)
+	fields := regexp.MustCompile(`\S+`).FindAllStringIndex(text, -1)
+	words := make([]string, len(fields))
+	for i, f := range fields {
+		words[i] = text[f[0]:f[1]]
+	}
+	value := func(i int) bool {
+		for _, s := range spans {
+			if fields[i][0] < s[1] && s[0] < fields[i][1] {
+				return true
+			}
+		}
+		return false
+	}
+	mentioned, near := valueNear(words, is, ownerSpan, value)
+	return near || !mentioned
 }
 
 // isCount reports whether a word as written is a count or a measure:

@@ -58,7 +58,20 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 	if err != nil {
 		return agents.Action{}, fmt.Errorf("knowledge search: %w", err)
 	}
-	step := agents.Step{Agent: name, Kind: "search", Detail: query}
+	asked := askedKind(analysis.Words(query))
+	searched := query
+	if q := withoutUnknownKindWords(query, asked, results); q != query {
+		// The words that name the kind asked ("teléfono", "precio") are
+		// not in this base: a passage gives a number without saying
+		// "teléfono". Searched for, they would only sink every passage;
+		// the decision checks that the kind is held.
+		results, err = k.s.Search(ctx, q, max(k.p.Knowledge.TopK, 1))
+		if err != nil {
+			return agents.Action{}, fmt.Errorf("knowledge search: %w", err)
+		}
+		searched = q
+	}
+	step := agents.Step{Agent: name, Kind: "search", Detail: searched}
 	for _, r := range results {
 		step.Passages = append(step.Passages, agents.Passage{Source: r.Source, Page: r.Page, Score: round3(r.Score), Snippet: snippet(r)})
 	}
@@ -71,7 +84,6 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 	// Retrieval ranks by what a passage is about; the decision reads the
 	// leading candidates for what was asked and takes the one it is most
 	// confident answers (usually the first).
-	asked := askedKind(analysis.Words(query))
 	names := properNames(in.Text)
 	cands := holdersFirst(asked, results)
 	var top knowledge.Result
@@ -306,4 +318,20 @@ func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, l
 		out = strings.TrimSpace(out[:cut]) + "…"
 	}
 	return out
+}
+
+// withoutUnknownKindWords returns the query without the words that name
+// the kind of information asked when no passage of the base holds them, or
+// the query unchanged.
+func withoutUnknownKindWords(query string, asked InfoKind, results []knowledge.Result) string {
+	if asked == InfoGeneral || len(results) == 0 {
+		return query
+	}
+	unknown := results[0].UnknownWords
+	w := analysis.Words(query)
+	kept := slices.DeleteFunc(slices.Clone(w), func(x string) bool { return kindWords[x] && slices.Contains(unknown, x) })
+	if len(kept) == len(w) || len(kept) == 0 {
+		return query
+	}
+	return strings.Join(kept, " ")
 }

@@ -465,3 +465,56 @@ func TestANameTheBaseNeverMentionsWeighsAsTheThingAsked(t *testing.T) {
 		t.Fatalf("properNames = %v, want lima and cusco only", got)
 	}
 }
+
+func TestAnEmailOrPhoneAskedForSomeoneMustBeTheirs(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]string{
+		"¿cuál es el correo del gerente general?":   "gerente",
+		"¿cuál es el teléfono de la mesa de ayuda?": "mesa",
+		"correo para pagos":                         "pagos",
+		"What is the support email?":                "support",
+		"What is the CEO's email?":                  "ceo",
+		"¿cuál es tu correo?":                       "",
+		"¿cuál es el número de teléfono?":           "",
+	} {
+		w := analysis.Words(q)
+		if got := ownerOf(w, askedKind(w)); got != want {
+			t.Errorf("ownerOf(%q) = %q, want %q", q, got, want)
+		}
+	}
+	k := NewKnowledge(agents.DefaultProfile(), nil)
+	contact := "Mesa de ayuda: 600 410 2020, todos los días.\nReclamos: reclamos@example.com. Respondemos en cinco días hábiles, de lunes a viernes, por correo o por teléfono.\nLa empresa fue fundada en 2016 y su gerente general es Rodrigo Alarcón."
+	for _, c := range []struct {
+		title, owner string
+		asked        InfoKind
+		want         bool
+	}{
+		{"", "gerente", InfoEmail, false}, // the manager is named far from every address
+		{"", "reclamos", InfoEmail, true},
+		{"", "mesa", InfoPhone, true},
+		{"", "ventas", InfoEmail, true}, // never mentioned: judged by coverage instead
+		{"Contacto del gerente", "gerente", InfoEmail, true},
+	} {
+		if got := k.givesOwnersValue(c.title, contact, c.owner, c.asked); got != c.want {
+			t.Errorf("givesOwnersValue(%q, %q, %s) = %v, want %v", c.title, c.owner, c.asked, got, c.want)
+		}
+	}
+	if !k.givesOwnersValue("", "Escríbenos a pagos@example.com.", "pagos", InfoEmail) {
+		t.Error("an address named after its owner is the owner's")
+	}
+}
+
+func TestAKindWordTheBaseNeverUsesIsNotSearched(t *testing.T) {
+	t.Parallel()
+	top := []knowledge.Result{{UnknownWords: []string{"telefono"}}}
+	if got := withoutUnknownKindWords("cual es el telefono de la mesa de ayuda", InfoPhone, top); got != "cual es el de la mesa de ayuda" {
+		t.Errorf("got %q", got)
+	}
+	// Known, or in a question asking for no kind, the word stays.
+	if got := withoutUnknownKindWords("cual es el telefono de la mesa", InfoPhone, []knowledge.Result{{}}); got != "cual es el telefono de la mesa" {
+		t.Errorf("got %q", got)
+	}
+	if got := withoutUnknownKindWords("telefono", InfoGeneral, top); got != "telefono" {
+		t.Errorf("got %q", got)
+	}
+}
