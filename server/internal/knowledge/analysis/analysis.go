@@ -186,12 +186,34 @@ func (a *Analyzer) Query(text string) []QueryTerm {
 		}
 		seen[t.Stem] = true
 		q := QueryTerm{Term: t}
+		if n := a.otherNumber(t.Word); n != "" && n != t.Stem {
+			q.Alts = append(q.Alts, Alt{Stem: n, Factor: 1})
+		}
 		for _, s := range a.synonyms[t.Stem] {
 			q.Alts = append(q.Alts, Alt{Stem: s, Factor: SynonymFactor})
 		}
 		out = append(out, q)
 	}
 	return out
+}
+
+// otherNumber returns the stem of a Spanish noun in the other number
+// (plural for a singular ending in a vowel, singular for a plural ending in
+// a vowel and "s"), or "". The Snowball stemmer reads some plurals as verb
+// forms ("reclamos" as "reclam-amos": "recl"), so the two numbers of one
+// noun would not meet; a query word matches both.
+func (a *Analyzer) otherNumber(w string) string {
+	if a.lang != "es" || len(w) < 4 || !isAlpha(w) {
+		return ""
+	}
+	vowel := func(b byte) bool { return strings.IndexByte("aeiou", b) >= 0 }
+	switch n := len(w); {
+	case w[n-1] == 's' && vowel(w[n-2]):
+		return a.stem(w[:n-1])
+	case vowel(w[n-1]):
+		return a.stem(w + "s")
+	}
+	return ""
 }
 
 // Words splits text into folded words, with chat abbreviations expanded.
