@@ -64,6 +64,9 @@ type Decision struct {
 	// "¿cuál es el correo del gerente?") when the passage gives none next
 	// to a mention of it.
 	Owner string
+	// Owned: the passage itself gives the owner's value next to a
+	// mention of them, which beats a passage that never names them.
+	Owned bool
 	// Covered and Uncovered are the question's content words the passage
 	// does and does not cover (by word, synonym or a one-letter typo).
 	Covered, Uncovered []string
@@ -125,7 +128,7 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 	d := Decision{Asked: asked, Retrieval: top.Score, Threshold: threshold}
 	passage := top.Text
 	title := titleOf(top)
-	counted, owner := "", ownerOf(analysis.Words(query), d.Asked)
+	counted, owner := "", k.ownerOf(analysis.Words(query), d.Asked)
 	if d.Asked == InfoNumber {
 		counted = countedNoun(analysis.Words(query))
 	}
@@ -143,6 +146,9 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 	// what is asked will do for the check.
 	for _, r := range agreeing {
 		d.Held = d.Held || holds(r)
+	}
+	if owner != "" && d.Held {
+		_, d.Owned = k.ownersValue(titleOf(top), top.Text, owner, d.Asked)
 	}
 	if !d.Held {
 		d.Counted, d.Owner = counted, owner
@@ -358,8 +364,9 @@ const ownerSpan = 8
 // ownerOf returns whose email, phone or web address a question asks for:
 // the word after the noun and "de"/"del"/"para" ("¿cuál es el correo del
 // gerente?", "teléfono de soporte"), or the English noun before it ("the
-// support email"); "" when none is named.
-func ownerOf(w []string, asked InfoKind) string {
+// support email"); "" when none is named. Frame words ("correo para
+// consultas de…") are passed over.
+func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 	var nouns map[string]bool
 	switch asked {
 	case InfoEmail:
@@ -373,7 +380,16 @@ func ownerOf(w []string, asked InfoKind) string {
 	}
 	w = slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "s" })
 	content := func(x string) bool {
-		return len([]rune(x)) >= 3 && !analysis.IsStopWord(x) && !questionWords[x] && !kindWords[x] && !determiners[x]
+		if len([]rune(x)) < 3 || questionWords[x] || kindWords[x] || determiners[x] {
+			return false
+		}
+		// Frame words ("consultas", "información") name no one.
+		t := k.an.Terms(x)
+		return len(t) == 1 && t[0].Weight >= 1
+	}
+	frame := func(x string) bool {
+		t := k.an.Terms(x)
+		return len(t) == 1 && t[0].Weight < 1
 	}
 	for i, x := range w {
 		if !nouns[x] {
@@ -385,6 +401,8 @@ func ownerOf(w []string, asked InfoKind) string {
 				continue
 			case j > i+1 && content(w[j]):
 				return w[j]
+			case j > i+1 && frame(w[j]):
+				continue
 			}
 			break
 		}
@@ -402,15 +420,25 @@ func ownerOf(w []string, asked InfoKind) string {
 // address ("Su gerente general es Rodrigo Alarcón" a paragraph after
 // "Reclamos: reclamos@…") gives someone else's.
 func (k *Knowledge) givesOwnersValue(title, text, owner string, asked InfoKind) bool {
+	if !holdsKind(asked, text) {
+		return false
+	}
+	mentioned, near := k.ownersValue(title, text, owner, asked)
+	return near || !mentioned
+}
+
+// ownersValue reports whether a passage mentions owner, and whether it
+// gives a value of the kind next to the mention (givesOwnersValue).
+func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (mentioned, near bool) {
 	re := map[InfoKind]*regexp.Regexp{InfoEmail: emailRe, InfoPhone: phoneRe, InfoURL: urlRe}[asked]
 	if !re.MatchString(text) {
-		return false
+		return false, false
 	}
 	is := k.matcher(owner)
 	if slices.ContainsFunc(analysis.Words(title), is) {
 		// A heading that names the owner ("Contacto y soporte") makes the
 		// passage's addresses its own.
-		return true
+		return true, true
 	}
 	spans := re.FindAllStringIndex(text, -1)
 	fields := regexp.MustCompile(`\S+`).FindAllStringIndex(text, -1)
@@ -426,8 +454,7 @@ func (k *Knowledge) givesOwnersValue(title, text, owner string, asked InfoKind) 
 		}
 		return false
 	}
-	mentioned, near := valueNear(words, is, ownerSpan, value)
-	return near || !mentioned
+	return valueNear(words, is, ownerSpan, value)
 }
 
 // isCount reports whether a word as written is a count or a measure:
@@ -748,7 +775,8 @@ func holdsKind(kind InfoKind, text string) bool {
 	case InfoPhone:
 		return phoneRe.MatchString(text)
 	case InfoURL:
-		return urlRe.MatchString(text)
+		// An email's domain ("soporte@example.com") is no web address.
+		return urlRe.MatchString(emailRe.ReplaceAllString(text, " "))
 	case InfoPerson:
 		return hasProperName(text)
 	case InfoPlace:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/relevo/relevo/server/internal/agents"
@@ -99,7 +100,7 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 			}
 		}
 		c := k.decide(query, names, asked, r, agreeing, threshold)
-		if i == 0 || (c.Held && (!d.Held || c.Confidence > d.Confidence)) {
+		if i == 0 || (c.Held && (!d.Held || c.Owned && !d.Owned || c.Owned == d.Owned && c.Confidence > d.Confidence)) {
 			top, d = r, c
 		}
 	}
@@ -214,10 +215,17 @@ func (k *Knowledge) extract(r knowledge.Result, query string, asked InfoKind) st
 	blocks := strings.Split(text, "\n\n")
 	// A short passage is read whole, unless the question asks for one item
 	// (a phone in a list of contacts) and the passage has several blocks.
-	if len(text) <= 450 && (asked == InfoGeneral || len(blocks) == 1) {
+	if len(text) <= 450 && asked == InfoGeneral {
 		return text
 	}
 	q := k.an.Query(query)
+	if len(text) <= 450 && len(blocks) == 1 {
+		if len(answerUnits(text)) > 2 {
+			return bestSentences(k.an, q, text, kindAnswerChars, asked)
+		}
+		return text
+	}
+	owner := k.ownerOf(analysis.Words(query), asked)
 	best, bestScore := 0, -1.0
 	for i, b := range blocks {
 		s := overlap(k.an, q, b)
@@ -225,6 +233,12 @@ func (k *Knowledge) extract(r knowledge.Result, query string, asked InfoKind) st
 			// The block that holds what was asked (the price, the phone)
 			// beats one that merely names the topic.
 			s += 1
+			if owner != "" {
+				if _, near := k.ownersValue("", b, owner, asked); near {
+					// And whose it is: the support address, not the grades'.
+					s += 1
+				}
+			}
 		}
 		if s > bestScore {
 			best, bestScore = i, s
@@ -237,11 +251,20 @@ func (k *Knowledge) extract(r knowledge.Result, query string, asked InfoKind) st
 	if !answers && isLeadIn(answer) && best+1 < len(blocks) {
 		answer += "\n\n" + blocks[best+1]
 	}
-	if len(answer) > maxAnswerChars {
+	switch {
+	case len(answer) > maxAnswerChars:
 		answer = bestSentences(k.an, q, answer, maxAnswerChars, asked)
+	case asked != InfoGeneral && len(answerUnits(answer)) > 2:
+		// A question for one value (an address, a phone, a date) is
+		// answered by the sentences that hold it, not by the whole list of
+		// contacts it is one line of.
+		answer = bestSentences(k.an, q, answer, kindAnswerChars, asked)
 	}
 	return answer
 }
+
+// kindAnswerChars bounds the answer to a question for one value.
+const kindAnswerChars = 300
 
 // isLeadIn reports a block that introduces its answer rather than giving
 // it: a question, a line ending in a colon, or a short label without a
@@ -287,11 +310,11 @@ func overlap(an *analysis.Analyzer, q []analysis.QueryTerm, text string) float64
 // bestSentences returns the window of consecutive sentences, within limit
 // characters, that covers most of the query.
 func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, limit int, asked InfoKind) string {
-	ss := ingest.Sentences(text)
+	ss := answerUnits(text)
 	if len(ss) == 0 {
 		return text
 	}
-	bestStart, bestEnd, bestScore := 0, 1, -1.0
+	bestStart, bestEnd, bestScore, bestSize := 0, 1, -1.0, 0
 	for i := range ss {
 		size := 0
 		for j := i; j < len(ss); j++ {
@@ -304,8 +327,10 @@ func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, l
 			if asked != InfoGeneral && holdsKind(asked, window) {
 				s++
 			}
-			if s > bestScore {
-				bestStart, bestEnd, bestScore = i, j+1, s
+			// Of windows that say as much, the shortest: the sentences
+			// that hold the answer, without their neighbours.
+			if s > bestScore || s == bestScore && size < bestSize {
+				bestStart, bestEnd, bestScore, bestSize = i, j+1, s, size
 			}
 		}
 	}
@@ -334,4 +359,38 @@ func withoutUnknownKindWords(query string, asked InfoKind, results []knowledge.R
 		return query
 	}
 	return strings.Join(kept, " ")
+}
+
+// answerUnits splits text into sentences that stand alone: a label ending in
+// a colon ("Oficina comercial:") and a piece ending in a capitalised
+// abbreviation ("… Av.", "… Dr.") belong to what follows them.
+func answerUnits(text string) []string {
+	var out []string
+	carry := ""
+	for _, s := range ingest.Sentences(text) {
+		if carry != "" {
+			s = carry + " " + s
+			carry = ""
+		}
+		if strings.HasSuffix(s, ":") || endsInAbbreviation(s) {
+			carry = s
+			continue
+		}
+		out = append(out, s)
+	}
+	if carry != "" {
+		out = append(out, carry)
+	}
+	return out
+}
+
+// endsInAbbreviation reports a sentence piece whose last word is a short
+// capitalised abbreviation: "Av.", "Sra.", "Dr.".
+func endsInAbbreviation(s string) bool {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return false
+	}
+	r := []rune(f[len(f)-1])
+	return len(r) >= 2 && len(r) <= 4 && r[len(r)-1] == '.' && unicode.IsUpper(r[0])
 }

@@ -469,16 +469,17 @@ func TestANameTheBaseNeverMentionsWeighsAsTheThingAsked(t *testing.T) {
 func TestAnEmailOrPhoneAskedForSomeoneMustBeTheirs(t *testing.T) {
 	t.Parallel()
 	for q, want := range map[string]string{
-		"¿cuál es el correo del gerente general?":   "gerente",
-		"¿cuál es el teléfono de la mesa de ayuda?": "mesa",
-		"correo para pagos":                         "pagos",
-		"What is the support email?":                "support",
-		"What is the CEO's email?":                  "ceo",
-		"¿cuál es tu correo?":                       "",
-		"¿cuál es el número de teléfono?":           "",
+		"¿cuál es el correo del gerente general?":          "gerente",
+		"¿cuál es el teléfono de la mesa de ayuda?":        "mesa",
+		"correo para pagos":                                "pagos",
+		"What is the support email?":                       "support",
+		"What is the CEO's email?":                         "ceo",
+		"¿cuál es tu correo?":                              "",
+		"¿cuál es el número de teléfono?":                  "",
+		"cual es el mail para consultas de calificaciones": "calificaciones",
 	} {
 		w := analysis.Words(q)
-		if got := ownerOf(w, askedKind(w)); got != want {
+		if got := NewKnowledge(agents.DefaultProfile(), nil).ownerOf(w, askedKind(w)); got != want {
 			t.Errorf("ownerOf(%q) = %q, want %q", q, got, want)
 		}
 	}
@@ -516,5 +517,33 @@ func TestAKindWordTheBaseNeverUsesIsNotSearched(t *testing.T) {
 	}
 	if got := withoutUnknownKindWords("telefono", InfoGeneral, top); got != "telefono" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestAQuestionForOneValueIsAnsweredWithTheSentenceThatHoldsIt(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	contact := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "contacto.txt", Score: 0.9, Relevance: 0.8,
+		Text: "Mesa de ayuda: 600 410 2020, todos los días de 8:00 a 22:00. Ventas: ventas@example.com. Reclamos: reclamos@example.com. " +
+			"Respondemos en un plazo máximo de 5 días hábiles. Oficina comercial: Av. Providencia 1234, Providencia, Santiago. " +
+			"Atención de lunes a viernes de 9:00 a 18:00.\n\nLa empresa fue fundada en 2016."}
+	for q, want := range map[string]string{
+		"¿dónde queda la oficina comercial?":        "Oficina comercial: Av. Providencia 1234, Providencia, Santiago.",
+		"¿a qué correo mando un reclamo?":           "Reclamos: reclamos@example.com.",
+		"¿cuál es el teléfono de la mesa de ayuda?": "Mesa de ayuda: 600 410 2020, todos los días de 8:00 a 22:00.",
+	} {
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{contact}}).Act(context.Background(), agents.Input{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _, _ := strings.Cut(act.Reply, "\n\n"); got != want {
+			t.Errorf("%q: answer %q (%s), want %q", q, got, act.Reason, want)
+		}
+	}
+	if got := answerUnits("Oficina: Av. Providencia 1234. Abre a las 9."); !slices.Equal(got, []string{"Oficina: Av. Providencia 1234.", "Abre a las 9."}) {
+		t.Errorf("answerUnits = %q", got)
+	}
+	if holdsKind(InfoURL, "Escribe a soporte@example.com.") {
+		t.Error("an email's domain held as a web address")
 	}
 }
