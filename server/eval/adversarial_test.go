@@ -15,7 +15,8 @@ import (
 // break it: near misses that name a documented thing but ask for a detail
 // the documents do not give, greetings and thanks around a question, slang
 // and typos, injections, and English questions on Spanish documents; on
-// the sample knowledge base and an internet provider's (always) and on the
+// the sample knowledge base, an internet provider's and a dental clinic's
+// (always) and on the
 // seed PDFs (when the shared material is present).
 func TestAdversarialSets(t *testing.T) {
 	t.Parallel()
@@ -24,6 +25,8 @@ func TestAdversarialSets(t *testing.T) {
 		// An internet provider's base, written with its questions after the
 		// decision was tuned: a company nobody calibrated on.
 		{"fibra", filepath.Join("testdata", "adversarial", "fibra"), filepath.Join("testdata", "adversarial", "fibra.jsonl")},
+		// A dental clinic's, written the same way after the fibra rules.
+		{"dental", filepath.Join("testdata", "adversarial", "dental"), filepath.Join("testdata", "adversarial", "dental.jsonl")},
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, struct{ name, docs, queries string }{"seed", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")})

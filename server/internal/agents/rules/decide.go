@@ -292,18 +292,18 @@ var sortNouns = setOf("tipo", "tipos", "clase", "clases", "forma", "formas", "ma
 var measureNouns = setOf("tamano", "peso", "capacidad", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "porcentaje", "velocidad",
 	"size", "weight", "capacity", "limit", "maximum", "minimum", "amount", "percentage", "speed")
 
-// countedSpan is how many words may separate a number from what it counts:
-// "hasta 3 veces", "al menos 8 caracteres", "5 intentos fallidos".
+// countedSpan is how many words may separate a measure from its value:
+// "tamaño máximo de 20 MB", "pesar hasta 20 MB de tamaño".
 const countedSpan = 3
 
 // countRe is a number word, folded; not the article "un"/"una".
 var countRe = regexp.MustCompile(`^(?:uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|cien|ciento|cientos|mil|miles|ilimitad[oa]s?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|hundreds|thousand|thousands|unlimited)$`)
 
 // countsNoun reports whether a passage gives a number of the counted
-// thing: a number within countedSpan words of it (by stem, synonym or a
-// one-letter typo). A passage whose numbers count other things ("apruebas
-// con un 70%", "los 7 días de la semana") does not say how many questions
-// an exam has. A passage titled with the same count question ("¿Cuántas
+// thing (by stem, synonym or a one-letter typo): a number just before it or
+// after its label, or for a measure ("tamaño") within countedSpan words. A
+// passage whose numbers count other things ("apruebas con un 70%", "los 7
+// días de la semana") does not say how many questions an exam has. A passage titled with the same count question ("¿Cuántas
 // pruebas existen?") answers it whatever its form, a list included.
 // Phone numbers, emails and web addresses count nothing.
 func (k *Knowledge) countsNoun(title, text, noun string) bool {
@@ -319,8 +319,27 @@ func (k *Knowledge) countsNoun(title, text, noun string) bool {
 	// Words as written, so that a digit glued to letters ("c1do1",
 	// "Mindsmith+1") is not taken for a count.
 	fields := strings.Fields(text)
-	_, near := valueNear(fields, is, countedSpan, func(i int) bool { return isCount(fields[i]) })
-	return near
+	if measureNouns[noun] {
+		_, near := valueNear(fields, is, countedSpan, func(i int) bool { return isCount(fields[i]) })
+		return near
+	}
+	// A count stands before what it counts ("hasta 3 veces", "dos
+	// odontólogos") or after its label ("Cupos: 20"); "24 meses, con
+	// controles mensuales" counts months, not check-ups.
+	for i, f := range fields {
+		if !slices.ContainsFunc(analysis.Words(f), is) {
+			continue
+		}
+		for j := max(0, i-2); j < i; j++ {
+			if isCount(fields[j]) {
+				return true
+			}
+		}
+		if strings.HasSuffix(f, ":") && i+1 < len(fields) && isCount(fields[i+1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // matcher returns a test for a word that means noun: the same stem, a
@@ -361,6 +380,19 @@ func valueNear(fields []string, is func(string) bool, span int, value func(int) 
 // 1800 123 4567", a label and its value on one line.
 const ownerSpan = 8
 
+// whoIs returns the role a "who is the…?" question asks about ("¿quién es
+// el endodoncista?", "who is the head of sales?"), or "". The plural asks
+// which people ("¿quiénes son las personas más vulnerables?"), not who.
+func whoIs(w []string) string {
+	for i := 0; i+3 < len(w); i++ {
+		if (w[i] == "quien" || w[i] == "who") && (w[i+1] == "es" || w[i+1] == "is" || w[i+1] == "era" || w[i+1] == "was") && determiners[w[i+2]] &&
+			len([]rune(w[i+3])) >= 3 && !analysis.IsStopWord(w[i+3]) {
+			return w[i+3]
+		}
+	}
+	return ""
+}
+
 // ownerOf returns whose email, phone or web address a question asks for:
 // the word after the noun and "de"/"del"/"para" ("¿cuál es el correo del
 // gerente?", "teléfono de soporte"), or the English noun before it ("the
@@ -369,6 +401,13 @@ const ownerSpan = 8
 func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 	var nouns map[string]bool
 	switch asked {
+	case InfoPerson:
+		for _, x := range w {
+			if roleNouns[x] {
+				return x
+			}
+		}
+		return whoIs(w)
 	case InfoEmail:
 		nouns = union(emailNouns, addressNouns)
 	case InfoPhone:
@@ -430,6 +469,9 @@ func (k *Knowledge) givesOwnersValue(title, text, owner string, asked InfoKind) 
 // ownersValue reports whether a passage mentions owner, and whether it
 // gives a value of the kind next to the mention (givesOwnersValue).
 func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (mentioned, near bool) {
+	if asked == InfoPerson {
+		return k.nameNear(text, owner)
+	}
 	re := map[InfoKind]*regexp.Regexp{InfoEmail: emailRe, InfoPhone: phoneRe, InfoURL: urlRe}[asked]
 	if !re.MatchString(text) {
 		return false, false
@@ -455,6 +497,29 @@ func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (ment
 		return false
 	}
 	return valueNear(words, is, ownerSpan, value)
+}
+
+// nameSpan is how far a person's name may be from the role it holds: "la
+// directora clínica es la Dra. Camila Fuentes", "Nombre del CEO Julián
+// Varas".
+const nameSpan = 6
+
+// nameNear reports whether text mentions role, and whether a proper name
+// (a capitalised word that does not open a sentence) lies within nameSpan
+// words of it. "El equipo incluye una endodoncista" names no endodontist.
+func (k *Knowledge) nameNear(text, role string) (mentioned, near bool) {
+	fields := strings.Fields(text)
+	value := func(i int) bool {
+		r := []rune(strings.TrimLeft(fields[i], "¿¡\"'(«*-•"))
+		if len(r) < 2 || !unicode.IsUpper(r[0]) || !unicode.IsLower(r[1]) || i == 0 {
+			return false
+		}
+		prev := fields[i-1]
+		// After a full stop a capital opens a sentence, unless the stop
+		// ends a title ("Dra.", "Sr.").
+		return !strings.ContainsAny(prev[len(prev)-1:], ".:!?") || endsInAbbreviation(prev)
+	}
+	return valueNear(fields, k.matcher(role), nameSpan, value)
 }
 
 // isCount reports whether a word as written is a count or a measure:
@@ -554,8 +619,8 @@ var questionWords = setOf("como", "cuanto", "cuanta", "cuantos", "cuantas", "cua
 	"how", "what", "when", "where", "which", "who", "whom", "why", "whats")
 
 // kindWords name the kind of information asked.
-var kindWords = union(phoneNouns, numberNouns, emailNouns, urlNouns, amountNouns, amountVerbs, timeNouns, placeNouns, placeVerbs,
-	setOf("tiempo", "edad", "age", "old", "time", "dias", "days", "nombre", "llama", "direccion", "address", "exacta", "exacto", "exact"))
+var kindWords = union(phoneNouns, numberNouns, emailNouns, urlNouns, amountNouns, amountVerbs, timeNouns, placeNouns, placeVerbs, hoursWords,
+	setOf("sale", "salen", "tiempo", "edad", "age", "old", "time", "dias", "days", "nombre", "llama", "direccion", "address", "exacta", "exacto", "exact"))
 
 func union(sets ...map[string]bool) map[string]bool {
 	m := map[string]bool{}
@@ -646,7 +711,7 @@ func askedKind(w []string) InfoKind {
 		return InfoPhone
 	case (near(urlNouns, isIn(valueAskers), 3) || terse && has(setOf("web", "website", "url", "link", "enlace", "sitio", "pagina"))) && !how:
 		return InfoURL
-	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name")) && has(roleNouns)):
+	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name")) && has(roleNouns)) || whoIs(w) != "":
 		return InfoPerson
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")):
 		return InfoAmount

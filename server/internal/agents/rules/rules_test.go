@@ -413,9 +413,12 @@ func TestAHowManyQuestionWantsANumberOfWhatItCounts(t *testing.T) {
 		title, text, noun string
 		want              bool
 	}{
-		{"", grades, "preguntas", false},   // its numbers count other things
-		{"", grades, "veces", true},        // "hasta 3 veces"
-		{"", grades, "cuestionario", true}, // "repetir un cuestionario hasta 3"
+		{"", grades, "preguntas", false},    // its numbers count other things
+		{"", grades, "veces", true},         // "hasta 3 veces"
+		{"", grades, "cuestionario", false}, // "repetir un cuestionario hasta 3 veces" counts attempts
+		{"", "El tratamiento dura entre 18 y 24 meses, con controles mensuales.", "controles", false},
+		{"", "El equipo incluye dos odontólogos generales.", "odontologos", true},
+		{"", "Cupos: 20 por curso.", "cupos", true},
 		{"", "La contraseña debe tener al menos 8 caracteres.", "caracteres", true},
 		{"", "Para asistencia llame al 1 800 123 4567 o escriba a cursos1@example.com sobre sus cursos.", "cursos", false},
 		{"", "Errores al inscribirse a cursos.Mindsmith+1https://example.com+1", "cursos", false},
