@@ -550,3 +550,26 @@ func TestAQuestionForOneValueIsAnsweredWithTheSentenceThatHoldsIt(t *testing.T) 
 		t.Error("an email's domain held as a web address")
 	}
 }
+
+func TestWhoHoldsARoleWantsANameNextToIt(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]string{
+		"¿quién es el endodoncista?":                 "endodoncista",
+		"who is the head of sales?":                  "head",
+		"¿quiénes son las personas más vulnerables?": "",
+	} {
+		if got := whoIs(analysis.Words(q)); got != want {
+			t.Errorf("whoIs(%q) = %q, want %q", q, got, want)
+		}
+	}
+	if got := askedKind(analysis.Words("¿quiénes son las personas más vulnerables?")); got != InfoGeneral {
+		t.Errorf("a which-people question asks for %s", got)
+	}
+	k := NewKnowledge(agents.DefaultProfile(), nil)
+	team := "La directora clínica es la Dra. Camila Fuentes, especialista en ortodoncia. El equipo incluye dos odontólogos generales, una endodoncista y una odontopediatra."
+	for role, want := range map[string]bool{"directora": true, "endodoncista": false, "odontopediatra": false} {
+		if _, near := k.nameNear(team, role); near != want {
+			t.Errorf("nameNear(%q) = %v, want %v", role, near, want)
+		}
+	}
+}
