@@ -9,31 +9,38 @@ import (
 	"testing"
 
 	"github.com/relevo/relevo/internal/sharedtest"
+	"github.com/relevo/relevo/server/internal/agents"
 )
 
 // TestAdversarialSets holds the answer decision on questions written to
 // break it: near misses that name a documented thing but ask for a detail
 // the documents do not give, greetings and thanks around a question, slang
 // and typos, injections, and English questions on Spanish documents; on
-// the sample knowledge base, an internet provider's and a dental clinic's
-// (always) and on the
+// the sample knowledge base and three other companies' (always) and on the
 // seed PDFs (when the shared material is present).
 func TestAdversarialSets(t *testing.T) {
 	t.Parallel()
-	sets := []struct{ name, docs, queries string }{
-		{"sample", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample.jsonl")},
-		// An internet provider's base, written with its questions after the
-		// decision was tuned: a company nobody calibrated on.
-		{"fibra", filepath.Join("testdata", "adversarial", "fibra"), filepath.Join("testdata", "adversarial", "fibra.jsonl")},
-		// A dental clinic's, written the same way after the fibra rules.
-		{"dental", filepath.Join("testdata", "adversarial", "dental"), filepath.Join("testdata", "adversarial", "dental.jsonl")},
+	type set struct{ name, lang, docs, queries string }
+	adversarial := func(name, lang string) set {
+		return set{name, lang, filepath.Join("testdata", "adversarial", name), filepath.Join("testdata", "adversarial", name+".jsonl")}
+	}
+	sets := []set{
+		{"sample", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample.jsonl")},
+		// Bases of other companies, each written with its questions
+		// before any was run: an internet provider's, a dental clinic's
+		// and an English-speaking software company's.
+		adversarial("fibra", "es"),
+		adversarial("dental", "es"),
+		adversarial("tidyhub", "en"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
-		sets = append(sets, struct{ name, docs, queries string }{"seed", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")})
+		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")})
 	}
 	var pooled []Result
 	for _, s := range sets {
-		rep, err := Run(context.Background(), Options{DocsDir: s.docs, QueriesFile: s.queries})
+		p := agents.DefaultProfile()
+		p.Company.Language = s.lang
+		rep, err := Run(context.Background(), Options{DocsDir: s.docs, QueriesFile: s.queries, Profile: p})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -155,7 +155,10 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 	}
 	d.Covered, d.Uncovered = k.coverage(query, title+"\n"+passage, d.Asked)
 	named := namedThing(analysis.Words(query))
-	penalty := 0.0
+	// penalty counts by the question's length (penaltyWords); what the
+	// question is about (a name the base never mentions) costs in full
+	// however long the question is.
+	penalty, about := 0.0, 0.0
 	for _, w := range d.Uncovered {
 		f := 1.0
 		if w == named {
@@ -163,15 +166,14 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 			d.Named = w
 		}
 		switch r, ok := top.Rarity[w]; {
+		case slices.Contains(top.UnknownWords, w) && names[w]:
+			// A name the base never mentions ("¿tienen oficina en
+			// Lima?", "are attachments imported from Jira?"): the
+			// question is about it, and no passage is.
+			about += namedFactor * unknownPenalty
+			d.Named = w
 		case slices.Contains(top.UnknownWords, w):
-			if names[w] {
-				// A name the base never mentions ("¿tienen oficina en
-				// Lima?"): the question is about it, and no passage is.
-				penalty += namedFactor * unknownPenalty
-				d.Named = w
-			} else {
-				penalty += unknownPenalty
-			}
+			penalty += unknownPenalty
 		case ok:
 			penalty += f * uncoveredPenalty * r
 		default:
@@ -182,7 +184,7 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 	if n := float64(len(d.Covered) + len(d.Uncovered)); n > penaltyWords {
 		scale = penaltyWords / n
 	}
-	z := logit(top.Score) - scale*penalty
+	z := logit(top.Score) - scale*penalty - about
 	d.Confidence = 1 / (1 + math.Exp(-z))
 	switch {
 	case !d.Held && d.Counted != "":

@@ -48,6 +48,8 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"asks for a refund", "Quiero que me devuelvan el dinero", agents.RoleHuman, ""},
 		{"one word asking for a refund", "reembolso", agents.RoleHuman, ""},
 		{"asks how refunds work", "¿cómo pido un reembolso?", agents.RoleKnowledge, ""},
+		{"asks whether a refund is allowed", "can I get a refund on a monthly plan?", agents.RoleKnowledge, ""},
+		{"asks whether a refund is allowed, in Spanish", "¿puedo pedir reembolso del plan mensual?", agents.RoleKnowledge, ""},
 		{"asks how to change their account", "¿Cómo cambio el correo de mi cuenta?", agents.RoleKnowledge, ""},
 		{"a problem with their password is a question", "Olvidé mi contraseña y no puedo entrar", agents.RoleKnowledge, ""},
 		{"cannot get into their account", "no puedo entrar a mi cuenta, se me olvidó la clave", agents.RoleKnowledge, ""},
@@ -571,5 +573,21 @@ func TestWhoHoldsARoleWantsANameNextToIt(t *testing.T) {
 		if _, near := k.nameNear(team, role); near != want {
 			t.Errorf("nameNear(%q) = %v, want %v", role, near, want)
 		}
+	}
+}
+
+func TestANameTheQuestionIsAboutCostsInFullInALongQuestion(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	p.Company.Language = "en"
+	trello := knowledge.Result{Kind: knowledge.KindEntry, ID: "e1", Source: "faq.csv", Score: 0.9, Relevance: 0.8,
+		Question: "Can I import from Trello?", Text: "Yes. Boards, lists and cards are imported; attachments are not.",
+		UnknownWords: []string{"jira"}, Rarity: map[string]float64{"attachments": 0.8, "imported": 0.7, "jira": 1}}
+	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{trello}}).Act(context.Background(), agents.Input{Text: "are attachments imported from Jira when I move my whole team over?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"jira"`) {
+		t.Fatalf("got %q / %q, want a hand-off naming Jira", act.Reply, act.Reason)
 	}
 }

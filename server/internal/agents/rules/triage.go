@@ -160,9 +160,10 @@ func asksForAppointment(w []string) bool {
 
 // asksForRefund: asking for money back ("reembolso", "quiero que me
 // devuelvan el dinero"), unless the message asks how refunds work ("¿cómo
-// pido un reembolso?"), which a refund policy answers.
+// pido un reembolso?") or whether one is allowed ("can I get a refund on a
+// monthly plan?"), which a refund policy answers.
 func asksForRefund(w []string) bool {
-	if hasAny(w, interrogatives) {
+	if hasAny(w, interrogatives) || asksWhatIsAllowed(w) {
 		return false
 	}
 	if hasAny(w, refundWords) {
