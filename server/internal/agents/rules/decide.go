@@ -305,9 +305,10 @@ var countRe = regexp.MustCompile(`^(?:uno|dos|tres|cuatro|cinco|seis|siete|ocho|
 // thing (by stem, synonym or a one-letter typo): a number just before it or
 // after its label, or for a measure ("tamaño") within countedSpan words. A
 // passage whose numbers count other things ("apruebas con un 70%", "los 7
-// días de la semana") does not say how many questions an exam has. A passage titled with the same count question ("¿Cuántas
-// pruebas existen?") answers it whatever its form, a list included.
-// Phone numbers, emails and web addresses count nothing.
+// días de la semana") does not say how many questions an exam has. A
+// passage titled with the same count question ("¿Cuántas pruebas
+// existen?") answers it whatever its form, a list included. Phone numbers,
+// emails and web addresses count nothing.
 func (k *Knowledge) countsNoun(title, text, noun string) bool {
 	is := k.matcher(noun)
 	if tw := analysis.Words(title); countedNoun(tw) != "" && slices.ContainsFunc(tw, is) {
@@ -395,11 +396,12 @@ func whoIs(w []string) string {
 	return ""
 }
 
-// ownerOf returns whose email, phone or web address a question asks for:
-// the word after the noun and "de"/"del"/"para" ("¿cuál es el correo del
-// gerente?", "teléfono de soporte"), or the English noun before it ("the
-// support email"); "" when none is named. Frame words ("correo para
-// consultas de…") are passed over.
+// ownerOf returns whose email, phone, web address or name a question asks
+// for: the role of a who-is question ("¿quién es el CEO?"), the word after
+// the noun and "de"/"del"/"para" ("¿cuál es el correo del gerente?",
+// "teléfono de soporte"), or the English noun before it ("the support
+// email"); "" when none is named. Frame words ("correo para consultas
+// de…") are passed over.
 func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 	var nouns map[string]bool
 	switch asked {
@@ -454,12 +456,13 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 	return ""
 }
 
-// givesOwnersValue reports whether a passage gives the email, phone or web
-// address of owner: a value of the kind within ownerSpan words of a mention
-// of it, or any when its title names the owner. A passage that never mentions the owner is judged by its coverage
-// instead (the missing word costs); one that mentions it far from every
-// address ("Su gerente general es Rodrigo Alarcón" a paragraph after
-// "Reclamos: reclamos@…") gives someone else's.
+// givesOwnersValue reports whether a passage gives the email, phone, web
+// address or name of owner: a value of the kind within ownerSpan words of
+// a mention of it, or any when its title names the owner. A passage that
+// never mentions the owner is judged by its coverage instead (the missing
+// word costs); one that mentions it far from every address ("Su gerente
+// general es Rodrigo Alarcón" a paragraph after "Reclamos: reclamos@…")
+// gives someone else's.
 func (k *Knowledge) givesOwnersValue(title, text, owner string, asked InfoKind) bool {
 	if !holdsKind(asked, text) {
 		return false
@@ -485,7 +488,7 @@ func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (ment
 		return true, true
 	}
 	spans := re.FindAllStringIndex(text, -1)
-	fields := regexp.MustCompile(`\S+`).FindAllStringIndex(text, -1)
+	fields := fieldRe.FindAllStringIndex(text, -1)
 	words := make([]string, len(fields))
 	for i, f := range fields {
 		words[i] = text[f[0]:f[1]]
@@ -500,6 +503,9 @@ func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (ment
 	}
 	return valueNear(words, is, ownerSpan, value)
 }
+
+// fieldRe is a word as written, between spaces.
+var fieldRe = regexp.MustCompile(`\S+`)
 
 // nameSpan is how far a person's name may be from the role it holds: "la
 // directora clínica es la Dra. Camila Fuentes", "Nombre del CEO Julián
