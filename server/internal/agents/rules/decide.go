@@ -64,6 +64,10 @@ type Decision struct {
 	// "¿cuál es el correo del gerente?") when the passage gives none next
 	// to a mention of it.
 	Owner string
+	// Swapped is a word of an entry's question that the user's question
+	// replaced with another ("curso" in "¿Puedo regalar un curso?" asked
+	// as "¿puedo regalar una suscripción?").
+	Swapped string
 	// Owned: the passage itself gives the owner's value next to a
 	// mention of them, which beats a passage that never names them.
 	Owned bool
@@ -180,6 +184,19 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 			penalty += f * uncoveredPenalty
 		}
 	}
+	if top.Kind == knowledge.KindEntry {
+		// An entry answers its own question. When the user's question
+		// swaps one of its words for another the base knows ("¿puedo
+		// regalar una suscripción?" against "¿Puedo regalar un curso?",
+		// "fecha de término" against "fecha de inicio"), it asks about
+		// something else, however much the rest matches: each swap costs
+		// what a name the base never mentions costs.
+		known := slices.DeleteFunc(slices.Clone(d.Uncovered), func(w string) bool { return slices.Contains(top.UnknownWords, w) })
+		if extra := k.unasked(query, top.Question); len(extra) > 0 && len(known) > 0 {
+			about += namedFactor * unknownPenalty * float64(min(len(extra), len(known)))
+			d.Swapped = extra[0]
+		}
+	}
 	scale := 1.0
 	if n := float64(len(d.Covered) + len(d.Uncovered)); n > penaltyWords {
 		scale = penaltyWords / n
@@ -193,6 +210,8 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 		d.Reason = fmt.Sprintf("the question asks for %s of %q and the passage gives none next to it", describeKind(d.Asked), d.Owner)
 	case !d.Held:
 		d.Reason = fmt.Sprintf("the question asks for %s and the passage holds none", describeKind(d.Asked))
+	case d.Confidence < threshold && d.Swapped != "":
+		d.Reason = fmt.Sprintf("confidence below the answer threshold: the entry answers a question about %q, which the question does not ask about", d.Swapped)
 	case d.Confidence < threshold && d.Named != "":
 		d.Reason = fmt.Sprintf("confidence below the answer threshold: the passage never mentions %q, which the question asks about", d.Named)
 	case d.Confidence < threshold:
@@ -898,4 +917,25 @@ func describeKind(k InfoKind) string {
 		return "an age"
 	}
 	return string(k)
+}
+
+// unasked returns the content words of an entry's question that the user's
+// question does not say, by stem, synonym, typo or abbreviation ("tele"
+// for "televisor").
+func (k *Knowledge) unasked(query, question string) []string {
+	qw := analysis.Words(query)
+	var extra []string
+	for _, t := range k.an.Query(question) {
+		if t.Weight < 1 || len([]rune(t.Word)) < 3 || k.selfReference(t.Word) || questionWords[t.Word] || kindWords[t.Word] {
+			continue
+		}
+		is := k.matcher(t.Word)
+		said := slices.ContainsFunc(qw, func(w string) bool {
+			return is(w) || len([]rune(w)) >= 4 && strings.HasPrefix(t.Word, w) || len([]rune(t.Word)) >= 4 && strings.HasPrefix(w, t.Word)
+		})
+		if !said {
+			extra = append(extra, t.Word)
+		}
+	}
+	return extra
 }

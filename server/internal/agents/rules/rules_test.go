@@ -580,8 +580,8 @@ func TestANameTheQuestionIsAboutCostsInFullInALongQuestion(t *testing.T) {
 	t.Parallel()
 	p := agents.DefaultProfile()
 	p.Company.Language = "en"
-	trello := knowledge.Result{Kind: knowledge.KindEntry, ID: "e1", Source: "faq.csv", Score: 0.9, Relevance: 0.8,
-		Question: "Can I import from Trello?", Text: "Yes. Boards, lists and cards are imported; attachments are not.",
+	trello := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "faq.md", Score: 0.9, Relevance: 0.8,
+		Heading: "Importing", Text: "Yes. Boards, lists and cards are imported; attachments are not.",
 		UnknownWords: []string{"jira"}, Rarity: map[string]float64{"attachments": 0.8, "imported": 0.7, "jira": 1}}
 	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{trello}}).Act(context.Background(), agents.Input{Text: "are attachments imported from Jira when I move my whole team over?"})
 	if err != nil {
@@ -589,5 +589,33 @@ func TestANameTheQuestionIsAboutCostsInFullInALongQuestion(t *testing.T) {
 	}
 	if act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"jira"`) {
 		t.Fatalf("got %q / %q, want a hand-off naming Jira", act.Reply, act.Reason)
+	}
+}
+
+func TestAnEntryDoesNotAnswerAQuestionThatSwapsOneOfItsWords(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	gift := knowledge.Result{Kind: knowledge.KindEntry, ID: "e1", Source: "preguntas.csv", Score: 0.9, Relevance: 0.8,
+		Question: "¿Puedo regalar un curso?", Text: "Sí. En la página del curso elige Regalar y escribe el correo de la persona.",
+		Rarity: map[string]float64{"regalar": 1, "suscripcion": 0.6, "hermana": 1}, UnknownWords: []string{"hermana"}}
+	decide := func(q string) *agents.AnswerCheck {
+		t.Helper()
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{gift}}).Act(context.Background(), agents.Input{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return act.Steps[len(act.Steps)-1].Check
+	}
+	// Another thing the base knows, in place of the entry's: a different question.
+	if c := decide("¿puedo regalar una suscripción?"); c.Answer || !strings.Contains(c.Reason, `"curso"`) {
+		t.Errorf("swapped: %+v, want a hand-off naming the entry's curso", c)
+	}
+	// The entry's words and more: the same question, with context.
+	if c := decide("¿puedo regalar un curso a mi hermana?"); !c.Answer {
+		t.Errorf("with context: %+v, want an answer", c)
+	}
+	k := NewKnowledge(p, nil)
+	if got := k.unasked("¿puedo ver los cursos en la tele?", "¿Puedo ver los cursos en el televisor?"); len(got) != 0 {
+		t.Errorf("an abbreviation read as another word: %v", got)
 	}
 }
