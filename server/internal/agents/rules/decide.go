@@ -179,6 +179,14 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 		case slices.Contains(top.UnknownWords, w):
 			penalty += unknownPenalty
 		case ok:
+			if top.Kind == knowledge.KindEntry {
+				// A question-and-answer entry says all it has to say in a
+				// few lines: a word of the base it does not mention
+				// ("¿cuánto cuesta la matrícula para extranjeros?" against
+				// "¿Cuánto cuesta la matrícula?") is more likely a question
+				// it does not answer than context.
+				f *= entryFactor
+			}
 			penalty += f * uncoveredPenalty * r
 		default:
 			penalty += f * uncoveredPenalty
@@ -231,6 +239,10 @@ func titleOf(r knowledge.Result) string {
 	}
 	return r.Heading
 }
+
+// entryFactor multiplies the cost of a word the base knows that an entry
+// does not cover.
+const entryFactor = 2.0
 
 // namedFactor: the thing a yes-or-no question names missing from a passage
 // costs three times another missing word. A passage on the web browsers
