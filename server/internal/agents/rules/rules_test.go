@@ -619,3 +619,22 @@ func TestAnEntryDoesNotAnswerAQuestionThatSwapsOneOfItsWords(t *testing.T) {
 		t.Errorf("an abbreviation read as another word: %v", got)
 	}
 }
+
+func TestAWordAnEntryDoesNotCoverCostsMoreThanForAPassage(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	confidence := func(kind knowledge.Kind) float64 {
+		t.Helper()
+		r := knowledge.Result{Kind: kind, ID: "x", DocumentID: "d1", Source: "admision.csv", Score: 0.8, Relevance: 0.8,
+			Question: "¿Tienen becas?", Heading: "¿Tienen becas?", Text: "Sí. Ofrecemos la Beca Excelencia y la Beca Deportiva.",
+			Rarity: map[string]float64{"becas": 0.9, "funcionarios": 0.9}}
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: "¿tienen becas para funcionarios?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return act.Steps[len(act.Steps)-1].Check.Confidence
+	}
+	if entry, chunk := confidence(knowledge.KindEntry), confidence(knowledge.KindChunk); entry >= chunk {
+		t.Fatalf("confidence %.3f for an entry, %.3f for a passage: want the entry lower", entry, chunk)
+	}
+}
