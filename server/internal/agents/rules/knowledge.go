@@ -117,6 +117,13 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		return act, nil
 	}
 	answer := k.extract(top, query, d.Asked)
+	if strings.TrimSpace(answer) == "" {
+		// A heading without a body (or an entry without an answer) says
+		// nothing to send.
+		act.Handoff = agents.RoleHuman
+		act.Reason = fmt.Sprintf("best knowledge-base match (%s) has no text to answer with", citation(top, k.lang()))
+		return act, nil
+	}
 	cite := citation(top, k.lang())
 	act.Reply = answer
 	if cite != "" {
