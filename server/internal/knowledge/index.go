@@ -74,6 +74,9 @@ type Result struct {
 	// and vector scores fused, combined with the title match. Hits are
 	// ranked by it.
 	Relevance float64
+	// Titled: the heading describes this passage (a FAQ question, a section
+	// heading sharing its words), rather than naming the whole document.
+	Titled bool
 }
 
 // RivalOf reports whether o competes with r for the answer: chunks of one
@@ -645,7 +648,7 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		it := &ix.items[slot]
 		r := Result{
 			Kind: it.kind, ID: it.id, DocumentID: it.docID, Source: it.source, Page: it.page,
-			Heading: it.heading, Question: it.question, Text: it.text, Learned: it.learned,
+			Heading: it.heading, Question: it.question, Text: it.text, Learned: it.learned, Titled: it.titled,
 		}
 		if denom > 0 {
 			r.Lexical = float64(s.acc[slot]) / denom

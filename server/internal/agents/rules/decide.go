@@ -141,7 +141,7 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 		case counted != "":
 			return k.countsNoun(titleOf(r), r.Text, counted)
 		case owner != "":
-			return k.givesOwnersValue(titleOf(r), r.Text, owner, d.Asked)
+			return k.givesOwnersValue(ownTitle(r), r.Text, owner, d.Asked)
 		}
 		return holdsKind(d.Asked, r.Text)
 	}
@@ -152,7 +152,7 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 		d.Held = d.Held || holds(r)
 	}
 	if owner != "" && d.Held {
-		_, d.Owned = k.ownersValue(titleOf(top), top.Text, owner, d.Asked)
+		_, d.Owned = k.ownersValue(ownTitle(top), top.Text, owner, d.Asked)
 	}
 	if !d.Held {
 		d.Counted, d.Owner = counted, owner
@@ -243,6 +243,16 @@ func titleOf(r knowledge.Result) string {
 // entryFactor multiplies the cost of a word the base knows that an entry
 // does not cover.
 const entryFactor = 2.0
+
+// ownTitle is a passage's title when it describes the passage, and "" when
+// it is the document's name over every passage ("Manual de soporte"),
+// which names everything in it and so nothing in particular.
+func ownTitle(r knowledge.Result) string {
+	if r.Kind == knowledge.KindEntry || r.Titled {
+		return titleOf(r)
+	}
+	return ""
+}
 
 // namedFactor: the thing a yes-or-no question names missing from a passage
 // costs three times another missing word. A passage on the web browsers
