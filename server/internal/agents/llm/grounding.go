@@ -418,13 +418,20 @@ func Ungrounded(answer string, passages map[string]string, allowed []string) []F
 	for _, id := range slices.Sorted(maps.Keys(passages)) {
 		ev = append(ev, newEvidence(id, passages[id]))
 	}
-	allow := newEvidence("", strings.Join(allowed, "\n"))
+	// The allowed texts are the same long profile texts in every answer;
+	// their evidence is prepared only for a fact no passage holds, which a
+	// grounded answer does not have.
+	var allow *evidence
 	var missing []Fact
 	for _, f := range ExtractFacts(answer) {
-		if allow.grounds(f) {
+		if slices.ContainsFunc(ev, func(e evidence) bool { return e.grounds(f) }) {
 			continue
 		}
-		if !slices.ContainsFunc(ev, func(e evidence) bool { return e.grounds(f) }) {
+		if allow == nil {
+			a := newEvidence("", strings.Join(allowed, "\n"))
+			allow = &a
+		}
+		if !allow.grounds(f) {
 			missing = append(missing, f)
 		}
 	}

@@ -74,6 +74,8 @@ func TestUngroundedComparesFactsWithThePassagesLoosely(t *testing.T) {
 		{"an hour as a time", "Atendemos de 9:00 a 18:00.", nil},
 		{"a date without its year", "Puedes inscribirte hasta el 15 de marzo.", nil},
 		{"allowed names", "Hola Ana María, en C1DO1 te ayudamos.", nil},
+		{"grounded, allowed and invented facts in one answer", "Hola Ana María: el plan cuesta $12.990 en C1DO1 y el CEO es Pedro Soto.",
+			[]string{"name Pedro Soto"}},
 		{"an invented amount", "El plan cuesta $15.000.", []string{"amount $15.000"}},
 		{"an invented percentage", "Tienes 20% de descuento.", []string{"percent 20%"}},
 		{"an invented phone", "Llama al +56 2 9999 0000.", []string{"phone +56 2 9999 0000"}},
