@@ -218,9 +218,9 @@ func (s *Store) storeBatch(batch []*acceptCall) {
 // ids, as duplicates, in one query per channel and chunk, on the urgent
 // pool where there is one (a single writer's connection is the gate's).
 func (s *Store) findStored(ctx context.Context, calls []*acceptCall) error {
-	db := s.u
-	if db == s.w {
-		db = s.r
+	var db queryer = s.u
+	if s.u == s.w {
+		db = cachedReader{s}
 	}
 	byChannel := map[string][]*acceptCall{}
 	for _, c := range calls {

@@ -12,7 +12,7 @@ import (
 
 // GetConversation returns one conversation.
 func (s *Store) GetConversation(ctx context.Context, id string) (store.Conversation, error) {
-	c, err := scanConversation(s.r.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations WHERE id = $1`, id))
+	c, err := scanConversation(s.queryRow(ctx, `SELECT `+convCols+` FROM conversations WHERE id = $1`, id))
 	if err != nil {
 		return store.Conversation{}, notFound(err, "conversation", id)
 	}
@@ -116,7 +116,7 @@ func (s *Store) ListMessages(ctx context.Context, conversationID string, limit i
 	if _, err := s.GetConversation(ctx, conversationID); err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
-	msgs, err := queryMessages(ctx, s.r, `
+	msgs, err := queryMessages(ctx, cachedReader{s}, `
 SELECT `+msgCols+` FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2`,
 		conversationID, pageLimit(limit))
 	if err != nil {

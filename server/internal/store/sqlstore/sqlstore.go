@@ -495,13 +495,59 @@ func (s *Store) stmt(db *sql.DB, query string) *sql.Stmt {
 	return s.stmts[db][query]
 }
 
-// queryRow runs a hot query on the reader, prepared once when the dialect
-// caches statements.
+// readStmt returns query prepared on the reader, preparing it on first
+// use, when the dialect caches statements: SQLite parses every statement it
+// is not given prepared, and the reads of every accept batch (its duplicate
+// check) and of every run (the conversation and its history) cost more to
+// parse than to run. nil without a reader of its own (preparing on the
+// single writer could wait for a transaction holding it), when the cache is
+// full or closed, or when the statement does not prepare; the caller then
+// runs the query unprepared.
+func (s *Store) readStmt(ctx context.Context, query string) *sql.Stmt {
+	if !s.d.CacheStatements || s.r == s.w {
+		return nil
+	}
+	s.stmtMu.Lock()
+	st, have := s.stmts[s.r][query]
+	full := s.stmts == nil || len(s.stmts[s.r]) >= maxCachedStatements
+	s.stmtMu.Unlock()
+	if have || full {
+		return st
+	}
+	st, err := s.r.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if prev, ok := s.stmts[s.r][query]; ok || s.stmts == nil {
+		// Prepared meanwhile by another caller, or the store closed.
+		_ = st.Close()
+		return prev
+	}
+	if s.stmts[s.r] == nil {
+		s.stmts[s.r] = make(map[string]*sql.Stmt)
+	}
+	s.stmts[s.r][query] = st
+	return st
+}
+
+// queryRow runs a query on the reader, prepared when the dialect caches
+// statements.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := s.stmt(s.r, query); st != nil {
+	if st := s.readStmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return s.r.QueryRowContext(ctx, query, args...)
+}
+
+// query runs a query on the reader, prepared when the dialect caches
+// statements.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := s.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.r.QueryContext(ctx, query, args...)
 }
 
 // queryRow runs a hot query in the transaction, prepared once when the
@@ -514,6 +560,18 @@ func (t *wtx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// cachedReader is the reader pool as a queryer, its statements prepared
+// (see readStmt).
+type cachedReader struct{ s *Store }
+
+func (r cachedReader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return r.s.query(ctx, query, args...)
+}
+
+func (r cachedReader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return r.s.queryRow(ctx, query, args...)
 }
 
 // notFound maps sql.ErrNoRows to store.ErrNotFound, naming what was missing.
