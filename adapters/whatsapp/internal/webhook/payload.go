@@ -26,15 +26,39 @@ type waChange struct {
 }
 
 type waValue struct {
-	Metadata struct {
-		DisplayPhoneNumber flexString `json:"display_phone_number"`
-		PhoneNumberID      flexString `json:"phone_number_id"`
-	} `json:"metadata"`
+	Metadata      waMetadata        `json:"metadata"`
 	Contacts      []json.RawMessage `json:"contacts"`
 	Messages      []json.RawMessage `json:"messages"`
 	Statuses      []json.RawMessage `json:"statuses"`
 	Errors        []json.RawMessage `json:"errors"`
 	MessageEchoes []json.RawMessage `json:"message_echoes"`
+}
+
+type waMetadata struct {
+	DisplayPhoneNumber flexString `json:"display_phone_number"`
+	PhoneNumberID      flexString `json:"phone_number_id"`
+}
+
+// regularEnvelope is the payload with every list typed, as parseRegular
+// decodes it in one pass.
+type regularEnvelope struct {
+	Object string `json:"object"`
+	Entry  []struct {
+		ID      string `json:"id"`
+		Changes []struct {
+			Field string        `json:"field"`
+			Value *regularValue `json:"value"`
+		} `json:"changes"`
+	} `json:"entry"`
+}
+
+type regularValue struct {
+	Metadata      waMetadata  `json:"metadata"`
+	Contacts      []waContact `json:"contacts"`
+	Messages      []waMessage `json:"messages"`
+	Statuses      []waStatus  `json:"statuses"`
+	Errors        []waError   `json:"errors"`
+	MessageEchoes []waEcho    `json:"message_echoes"`
 }
 
 type waContact struct {
