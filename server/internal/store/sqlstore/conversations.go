@@ -117,7 +117,7 @@ func (s *Store) ListMessages(ctx context.Context, conversationID string, limit i
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
 	msgs, err := queryMessages(ctx, cachedReader{s}, `
-SELECT `+msgCols+` FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2`,
+SELECT `+msgCols+` FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2 + 0`, // + 0: see ClaimOutbound
 		conversationID, pageLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
