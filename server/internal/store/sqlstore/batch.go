@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -133,6 +134,13 @@ func (s *Store) acceptGrouped(ctx context.Context, in store.InboundMessage) (sto
 	if !lead {
 		return c.res, c.err
 	}
+	// The callers whose requests are already in, runnable but not yet
+	// queued, join this batch if the leader lets them run first. A leader
+	// arriving when no batch was in flight otherwise stored its message
+	// alone, a whole transaction for one message: 1,351 of 13,448 messages
+	// of a 10 s ingest run, against 140 of 16,120 with the yield. It waits
+	// for nothing when nothing else is runnable.
+	runtime.Gosched()
 	batch := s.accepts.take(c, maxAcceptBatch)
 	s.storeBatch(batch)
 	s.accepts.handOff()
