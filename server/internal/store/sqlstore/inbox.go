@@ -128,7 +128,7 @@ func (s *Store) ClaimConversation(ctx context.Context, owner string, lease time.
 	// Most claims by idle workers find nothing; look with a read first so
 	// that they do not queue for the writer behind real work.
 	var probe int
-	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM conversations
+	err := s.queryRow(ctx, `SELECT 1 FROM conversations
 WHERE pending_at IS NOT NULL AND lease_until <= $1 AND not_before <= $1 LIMIT 1`, micros(s.now())).Scan(&probe)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
