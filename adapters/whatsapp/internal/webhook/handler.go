@@ -59,6 +59,7 @@ type Handler struct {
 	channels Channels
 	media    MediaFetcher
 	log      *slog.Logger
+	verifier *verifier
 }
 
 // NewHandler returns the webhook handler. media may be nil, in which case
@@ -76,7 +77,7 @@ func NewHandler(cfg Config, channels Channels, media MediaFetcher, log *slog.Log
 	if cfg.RPCTimeout <= 0 {
 		cfg.RPCTimeout = 15 * time.Second
 	}
-	return &Handler{cfg: cfg, channels: channels, media: media, log: log}
+	return &Handler{cfg: cfg, channels: channels, media: media, log: log, verifier: newVerifier(cfg.AppSecret)}
 }
 
 // ServeHTTP implements http.Handler.
@@ -124,7 +125,7 @@ func (h *Handler) notify(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
-	if !h.cfg.SkipSignature && !ValidSignature(h.cfg.AppSecret, body, r.Header.Get(SignatureHeader)) {
+	if !h.cfg.SkipSignature && !h.verifier.valid(body, r.Header.Get(SignatureHeader)) {
 		h.log.Warn("webhook with a missing or wrong signature refused", "remote", r.RemoteAddr)
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return
@@ -139,9 +140,13 @@ func (h *Handler) notify(w http.ResponseWriter, r *http.Request) {
 		h.log.Log(r.Context(), n.Level, n.Msg, n.Attrs...)
 	}
 
-	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RPCTimeout+h.cfg.MediaTimeout)
-	defer cancel()
-	h.fetchVoiceNotes(ctx, batch.Messages)
+	ctx := r.Context()
+	if h.voiceNotesToFetch(batch.Messages) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.cfg.RPCTimeout+h.cfg.MediaTimeout)
+		defer cancel()
+		h.fetchVoiceNotes(ctx, batch.Messages)
+	}
 	if err := h.forward(ctx, batch); err != nil {
 		h.log.Error("webhook not accepted by the server; Meta will retry", "err", err)
 		http.Error(w, "server unavailable", http.StatusServiceUnavailable)
@@ -149,6 +154,21 @@ func (h *Handler) notify(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Debug("webhook accepted", "messages", len(batch.Messages), "receipts", len(batch.Receipts), "human_messages", len(batch.HumanMessages))
 	w.WriteHeader(http.StatusOK)
+}
+
+// voiceNotesToFetch reports whether fetchVoiceNotes has anything to
+// download; only then does a POST need the time of the downloads on top of
+// that of the server calls.
+func (h *Handler) voiceNotesToFetch(msgs []*relevov1.InboundMessage) bool {
+	if h.media == nil {
+		return false
+	}
+	for _, m := range msgs {
+		if m.GetKind() == relevov1.InboundKind_INBOUND_KIND_AUDIO && m.GetMedia().GetMediaId() != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // fetchVoiceNotes downloads audio so that the server can transcribe it. A
@@ -223,8 +243,10 @@ func (h *Handler) forwardMessages(ctx context.Context, msgs []*relevov1.InboundM
 			if err := h.check(err, "HandleMessage", m.GetChannelMessageId()); err != nil {
 				return err
 			}
-			h.log.Debug("message handed to the server", "wamid", m.GetChannelMessageId(), "from", mask.Address(m.GetContact().GetAddress()),
-				"kind", m.GetKind().String(), "duplicate", resp.GetDuplicate())
+			if h.log.Enabled(ctx, slog.LevelDebug) {
+				h.log.Debug("message handed to the server", "wamid", m.GetChannelMessageId(), "from", mask.Address(m.GetContact().GetAddress()),
+					"kind", m.GetKind().String(), "duplicate", resp.GetDuplicate())
+			}
 		}
 		return nil
 	}
