@@ -97,10 +97,9 @@ func (e *Engine) withWindow(drafts []store.OutboundDraft) []store.OutboundDraft 
 	return drafts
 }
 
-// similarity is the share of the two questions' content stems they have in
-// common (Jaccard), small talk and question frames aside.
-func (e *Engine) similarity(a, b string) float64 {
-	sa, sb := e.stems(a), e.stems(b)
+// similarity is the share of two questions' content stems (see stems)
+// they have in common (Jaccard).
+func similarity(sa, sb map[string]bool) float64 {
 	if len(sa) == 0 || len(sb) == 0 {
 		return 0
 	}
@@ -113,6 +112,8 @@ func (e *Engine) similarity(a, b string) float64 {
 	return float64(common) / float64(len(sa)+len(sb)-common)
 }
 
+// stems are the content stems of a question, small talk and question
+// frames aside.
 func (e *Engine) stems(text string) map[string]bool {
 	out := map[string]bool{}
 	for _, t := range e.an.Terms(rules.StripSmallTalk(text)) {
@@ -138,8 +139,10 @@ func (e *Engine) handOffTurn(text string, history []store.Message) (reason, deta
 	}
 	if c.Loop.Repeats > 0 {
 		answered := 0
+		// The turn's stems once, not once per message of the history.
+		asked := e.stems(text)
 		for i, m := range history {
-			if m.Direction != store.Inbound || e.similarity(m.Text, text) < c.Loop.Similarity {
+			if m.Direction != store.Inbound || similarity(e.stems(m.Text), asked) < c.Loop.Similarity {
 				continue
 			}
 			if next := nextBotMessage(history[i+1:]); next != nil && next.AuthorName == e.profile.Knowledge.Name {

@@ -254,3 +254,28 @@ func TestAskingForAPersonIsRecordedAsSuch(t *testing.T) {
 		t.Fatalf("transitions %+v %v, want bot → waiting_for_human asked by the customer, with the run", trs, err)
 	}
 }
+
+func TestSimilarityIsTheShareOfStemsInCommon(t *testing.T) {
+	set := func(ss ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, s := range ss {
+			m[s] = true
+		}
+		return m
+	}
+	tests := []struct {
+		a, b map[string]bool
+		want float64
+	}{
+		{set("plan", "preci", "anual"), set("preci", "anual", "mensual"), 0.5},
+		{set("plan"), set("plan"), 1},
+		{set("plan"), set("reembols"), 0},
+		{set(), set("plan"), 0},
+		{set("plan"), nil, 0},
+	}
+	for _, tt := range tests {
+		if got, back := similarity(tt.a, tt.b), similarity(tt.b, tt.a); got != tt.want || back != tt.want {
+			t.Errorf("similarity(%v, %v) = %v, reversed %v; want %v", tt.a, tt.b, got, back, tt.want)
+		}
+	}
+}
