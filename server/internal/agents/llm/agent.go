@@ -77,8 +77,9 @@ type Agent struct {
 	minScore float64
 	// allowed are the profile's own texts (company and agent names, fixed
 	// messages): facts taken from them need no passage.
-	allowed []string
-	log     *slog.Logger
+	allowed  []string
+	evidence *evidenceCache
+	log      *slog.Logger
 }
 
 // Option configures an Agent.
@@ -122,6 +123,7 @@ func newAgent(p *agents.Profile, role agents.Role, model string, c ChatClient, s
 		maxCalls: defaultMaxModelCalls,
 		minScore: p.Knowledge.Floor(),
 		allowed:  profileTexts(p),
+		evidence: newEvidenceCache(),
 		log:      slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {
@@ -387,7 +389,7 @@ func (a *Agent) reply(r *run, content string, finish openai.FinishReason) agents
 		evidence[p.id] = p.evidenceText()
 	}
 	ids := citedIDs(cited)
-	if missing := Ungrounded(withoutCitations(text, r.shown), evidence, r.allowed); len(missing) > 0 {
+	if missing := ungrounded(withoutCitations(text, r.shown), evidence, r.allowed, a.evidence.of); len(missing) > 0 {
 		return a.toHuman(r, groundingReason(missing, ids))
 	}
 	r.act.Reply, r.act.Outcome = renderCitations(text, r.shown, sourceLabel(a.profile.Company.Language)), agents.OutcomeAnswer
