@@ -634,7 +634,9 @@ func (k *Knowledge) coverage(query, text string, asked InfoKind) (covered, uncov
 		}
 		if !ok && len([]rune(q.Word)) >= 5 {
 			for _, w := range words {
-				if analysis.WithinOneEdit(q.Word, w) {
+				// A letter apart as words or as stems, as the search
+				// matches typos ("subtitles" finds "subtítulos").
+				if analysis.WithinOneEdit(q.Word, w) || analysis.WithinOneEdit(q.Stem, k.an.Stem(w)) {
 					ok = true
 					break
 				}
