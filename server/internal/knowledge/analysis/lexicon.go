@@ -115,4 +115,17 @@ var synonymGroups = [][]string{
 	{"trabajo", "empleo", "job", "work"},
 	{"envio", "envios", "despacho", "shipping", "delivery"},
 	{"horario", "horarios", "hora", "schedule", "hours"},
+	// More of the support vocabulary in both languages.
+	{"eliminar", "borrar", "delete", "remove"},
+	{"vencer", "vencen", "vence", "caducar", "caduca", "expirar", "expira", "expire", "expires"},
+	{"aprobar", "aprobado", "apruebas", "pass", "passed"},
+	{"leccion", "lecciones", "lesson", "lessons"},
+	{"estudiante", "estudiantes", "alumno", "alumnos", "student", "students"},
+	{"idioma", "idiomas", "language", "languages"},
+	{"garantia", "warranty", "guarantee"},
+	{"transferencia", "transfer"},
+	{"notificacion", "notificaciones", "notification", "notifications"},
+	{"perfil", "profile"},
+	{"ajustes", "configuracion", "settings"},
+	{"progreso", "progress"},
 }
