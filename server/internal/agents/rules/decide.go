@@ -125,17 +125,38 @@ const (
 	penaltyWords     = 2.0
 )
 
-// decide judges whether a result answers the query, which asks for the
-// kind of information asked; names are the words the user wrote as proper
-// names (properNames).
-func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, top knowledge.Result, agreeing []knowledge.Result, threshold float64) Decision {
-	d := Decision{Asked: asked, Retrieval: top.Score, Threshold: threshold}
+// question is what the decision reads from a message, once for all the
+// candidates it judges.
+type question struct {
+	text  string // the request, small talk set aside
+	words []string
+	asked InfoKind
+	// names are the words the user wrote as proper names (properNames).
+	names map[string]bool
+	// counted is what a how-many question counts (countedNoun), owner
+	// whose value it asks for (ownerOf), named the thing a yes-or-no
+	// question names (namedThing).
+	counted, owner, named string
+}
+
+// readQuestion reads query, the request of the message raw.
+func (k *Knowledge) readQuestion(query, raw string) question {
+	q := question{text: query, words: analysis.Words(query), names: properNames(raw)}
+	q.asked = askedKind(q.words)
+	q.owner = k.ownerOf(q.words, q.asked)
+	if q.asked == InfoNumber {
+		q.counted = countedNoun(q.words)
+	}
+	q.named = namedThing(q.words)
+	return q
+}
+
+// decide judges whether a result answers the question.
+func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledge.Result, threshold float64) Decision {
+	d := Decision{Asked: q.asked, Retrieval: top.Score, Threshold: threshold}
 	passage := top.Text
 	title := titleOf(top)
-	counted, owner := "", k.ownerOf(analysis.Words(query), d.Asked)
-	if d.Asked == InfoNumber {
-		counted = countedNoun(analysis.Words(query))
-	}
+	counted, owner := q.counted, q.owner
 	holds := func(r knowledge.Result) bool {
 		switch {
 		case counted != "":
@@ -157,8 +178,8 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 	if !d.Held {
 		d.Counted, d.Owner = counted, owner
 	}
-	d.Covered, d.Uncovered = k.coverage(query, title+"\n"+passage, d.Asked)
-	named := namedThing(analysis.Words(query))
+	d.Covered, d.Uncovered = k.coverage(q.text, title+"\n"+passage, d.Asked)
+	named := q.named
 	// penalty counts by the question's length (penaltyWords); what the
 	// question is about (a name the base never mentions) costs in full
 	// however long the question is.
@@ -170,7 +191,7 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 			d.Named = w
 		}
 		switch r, ok := top.Rarity[w]; {
-		case slices.Contains(top.UnknownWords, w) && names[w]:
+		case slices.Contains(top.UnknownWords, w) && q.names[w]:
 			// A name the base never mentions ("¿tienen oficina en
 			// Lima?", "are attachments imported from Jira?"): the
 			// question is about it, and no passage is.
@@ -200,7 +221,7 @@ func (k *Knowledge) decide(query string, names map[string]bool, asked InfoKind, 
 		// something else, however much the rest matches: each swap costs
 		// what a name the base never mentions costs.
 		known := slices.DeleteFunc(slices.Clone(d.Uncovered), func(w string) bool { return slices.Contains(top.UnknownWords, w) })
-		if extra := k.unasked(query, top.Question); len(extra) > 0 && len(known) > 0 {
+		if extra := k.unasked(q.words, top.Question); len(extra) > 0 && len(known) > 0 {
 			about += namedFactor * unknownPenalty * float64(min(len(extra), len(known)))
 			d.Swapped = extra[0]
 		}
@@ -946,8 +967,7 @@ func describeKind(k InfoKind) string {
 // unasked returns the content words of an entry's question that the user's
 // question does not say, by stem, synonym, typo or abbreviation ("tele"
 // for "televisor").
-func (k *Knowledge) unasked(query, question string) []string {
-	qw := analysis.Words(query)
+func (k *Knowledge) unasked(qw []string, question string) []string {
 	var extra []string
 	for _, t := range k.an.Query(question) {
 		if t.Weight < 1 || len([]rune(t.Word)) < 3 || k.selfReference(t.Word) || questionWords[t.Word] || kindWords[t.Word] {

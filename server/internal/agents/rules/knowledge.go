@@ -59,7 +59,8 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 	if err != nil {
 		return agents.Action{}, fmt.Errorf("knowledge search: %w", err)
 	}
-	asked := askedKind(analysis.Words(query))
+	question := k.readQuestion(query, in.Text)
+	asked := question.asked
 	searched := query
 	if q := withoutUnknownKindWords(query, asked, results); q != query {
 		// The words that name the kind asked ("teléfono", "precio") are
@@ -85,7 +86,6 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 	// Retrieval ranks by what a passage is about; the decision reads the
 	// leading candidates for what was asked and takes the one it is most
 	// confident answers (usually the first).
-	names := properNames(in.Text)
 	cands := holdersFirst(asked, results)
 	var top knowledge.Result
 	var d Decision
@@ -99,7 +99,7 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 				agreeing = append(agreeing, o)
 			}
 		}
-		c := k.decide(query, names, asked, r, agreeing, threshold)
+		c := k.decide(question, r, agreeing, threshold)
 		if i == 0 || (c.Held && (!d.Held || c.Owned && !d.Owned || c.Owned == d.Owned && c.Confidence > d.Confidence)) {
 			top, d = r, c
 		}
@@ -116,7 +116,7 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		act.Reason = fmt.Sprintf("best knowledge-base match (%s): %s (confidence %.2f, threshold %.2f)", citation(top, k.lang()), d.Reason, d.Confidence, threshold)
 		return act, nil
 	}
-	answer := k.extract(top, query, d.Asked)
+	answer := k.extract(top, question)
 	if strings.TrimSpace(answer) == "" {
 		// A heading without a body (or an entry without an answer) says
 		// nothing to send.
@@ -214,7 +214,8 @@ func citation(r knowledge.Result, lang string) string {
 // followed by the next block when the best one is a short lead-in (a
 // question, a "Problema:" line) whose answer comes after it, trimmed to
 // whole sentences.
-func (k *Knowledge) extract(r knowledge.Result, query string, asked InfoKind) string {
+func (k *Knowledge) extract(r knowledge.Result, question question) string {
+	asked := question.asked
 	if r.Kind == knowledge.KindEntry {
 		return strings.TrimSpace(r.Text)
 	}
@@ -225,14 +226,14 @@ func (k *Knowledge) extract(r knowledge.Result, query string, asked InfoKind) st
 	if len(text) <= 450 && asked == InfoGeneral {
 		return text
 	}
-	q := k.an.Query(query)
+	q := k.an.Query(question.text)
 	if len(text) <= 450 && len(blocks) == 1 {
 		if len(answerUnits(text)) > 2 {
 			return bestSentences(k.an, q, text, kindAnswerChars, asked)
 		}
 		return text
 	}
-	owner := k.ownerOf(analysis.Words(query), asked)
+	owner := question.owner
 	best, bestScore := 0, -1.0
 	for i, b := range blocks {
 		s := overlap(k.an, q, b)

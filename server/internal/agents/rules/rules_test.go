@@ -180,25 +180,26 @@ func TestTheAnswerIsThePartOfThePassageThatHoldsWhatWasAsked(t *testing.T) {
 	t.Parallel()
 	p := agents.DefaultProfile()
 	k := NewKnowledge(p, nil)
+	ask := func(q string) question { return k.readQuestion(q, q) }
 	passage := knowledge.Result{Kind: knowledge.KindChunk, Source: "contacto.md", Text: strings.Join([]string{
 		"Nuestro equipo de soporte atiende consultas sobre cuentas, pagos y cursos, y responde por correo y por teléfono a todos los clientes de la plataforma.",
 		"El soporte por correo se atiende en soporte@example.com y responde en un día hábil, incluso en temporada alta, cuando el volumen de consultas se duplica.",
 		"El teléfono de soporte es +56 2 2345 6789, de lunes a viernes de 9:00 a 18:00.",
 		"La oficina central está en Santiago y recibe visitas solo con cita previa, que se agenda desde la sección de contacto del sitio web de la empresa.",
 	}, "\n\n")}
-	got := k.extract(passage, "¿cuál es el teléfono de soporte?", InfoPhone)
+	got := k.extract(passage, ask("¿cuál es el teléfono de soporte?"))
 	if !strings.Contains(got, "+56 2 2345 6789") || strings.Contains(got, "oficina central") {
 		t.Errorf("extract = %q, want the block with the phone number alone", got)
 	}
-	if got := k.extract(passage, "¿cuál es el correo de soporte?", InfoEmail); !strings.Contains(got, "soporte@example.com") || strings.Contains(got, "+56") {
+	if got := k.extract(passage, ask("¿cuál es el correo de soporte?")); !strings.Contains(got, "soporte@example.com") || strings.Contains(got, "+56") {
 		t.Errorf("extract = %q, want the block with the email alone", got)
 	}
 	list := knowledge.Result{Kind: knowledge.KindChunk, Source: "contacto.md", Text: "• Soporte: soporte@example.com\n\n• Pagos: pagos@example.com\n\n" +
 		"• Teléfono: +56 2 2345 6789, de lunes a viernes\n\nTambién puedes escribirnos por WhatsApp."}
-	if got := k.extract(list, "¿cuál es el teléfono?", InfoPhone); got != "• Teléfono: +56 2 2345 6789, de lunes a viernes" {
+	if got := k.extract(list, ask("¿cuál es el teléfono?")); got != "• Teléfono: +56 2 2345 6789, de lunes a viernes" {
 		t.Errorf("extract from a short list = %q, want the phone's line alone", got)
 	}
-	if got := k.extract(list, "¿cómo los contacto?", InfoGeneral); got != strings.TrimSpace(list.Text) {
+	if got := k.extract(list, ask("¿cómo los contacto?")); got != strings.TrimSpace(list.Text) {
 		t.Errorf("extract of a short passage for a general question = %q, want it whole", got)
 	}
 }
@@ -615,7 +616,7 @@ func TestAnEntryDoesNotAnswerAQuestionThatSwapsOneOfItsWords(t *testing.T) {
 		t.Errorf("with context: %+v, want an answer", c)
 	}
 	k := NewKnowledge(p, nil)
-	if got := k.unasked("¿puedo ver los cursos en la tele?", "¿Puedo ver los cursos en el televisor?"); len(got) != 0 {
+	if got := k.unasked(analysis.Words("¿puedo ver los cursos en la tele?"), "¿Puedo ver los cursos en el televisor?"); len(got) != 0 {
 		t.Errorf("an abbreviation read as another word: %v", got)
 	}
 }
