@@ -41,6 +41,7 @@ const (
 	InfoPlace   InfoKind = "place"   // where something is
 	InfoAddress InfoKind = "address" // a street address
 	InfoAge     InfoKind = "age"     // an age or age limit
+	InfoCode    InfoKind = "code"    // an identifier: a tax id, a tracking or account number
 )
 
 // Decision explains whether the best passage answers the question. It is
@@ -137,6 +138,9 @@ type question struct {
 	// whose value it asks for (ownerOf), named the thing a yes-or-no
 	// question names (namedThing).
 	counted, owner, named string
+	// numbers are the quantities the question states ("12" in "¿cuál es
+	// la tasa en 12 cuotas?"), separators removed.
+	numbers []string
 }
 
 // readQuestion reads query, the request of the message raw.
@@ -148,6 +152,7 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 		q.counted = countedNoun(q.words)
 	}
 	q.named = namedThing(q.words)
+	q.numbers = statedNumbers(raw)
 	return q
 }
 
@@ -179,11 +184,23 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		d.Counted, d.Owner = counted, owner
 	}
 	d.Covered, d.Uncovered = k.coverage(q.text, title+"\n"+passage, d.Asked)
+	penalty, about := 0.0, 0.0
+	// A number the question states picks one case of several ("12
+	// cuotas" where the passage offers 3 or 6, "el plan de 300 megas"):
+	// a passage that never states it is about another case, however well
+	// the words match.
+	stated := numbersIn(title + "\n" + passage)
+	for _, n := range q.numbers {
+		if !stated[n] {
+			d.Uncovered = append(d.Uncovered, n)
+			about += namedFactor * unknownPenalty
+			d.Named = n
+		}
+	}
 	named := q.named
 	// penalty counts by the question's length (penaltyWords); what the
 	// question is about (a name the base never mentions) costs in full
 	// however long the question is.
-	penalty, about := 0.0, 0.0
 	for _, w := range d.Uncovered {
 		f := 1.0
 		if w == named {
@@ -480,6 +497,8 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 		nouns = union(phoneNouns, numberNouns)
 	case InfoURL:
 		nouns = urlNouns
+	case InfoCode:
+		return codeOf(w)
 	default:
 		return ""
 	}
@@ -518,6 +537,102 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 	return ""
 }
 
+// numberRe is a number as written, with its thousands, decimal or time
+// separators, not glued to a word ("2do", "5G", "covid-19" are names).
+var numberTokenRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}\-])(\d+(?:[.,:]\d+)*)(?:$|[^\p{L}\p{N}])`)
+
+// statedNumbers returns the numbers a question states, separators removed.
+func statedNumbers(text string) []string {
+	var out []string
+	for _, m := range numberTokenRe.FindAllStringSubmatch(text, -1) {
+		if n := strings.NewReplacer(".", "", ",", "", ":", "").Replace(m[1]); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// numbersIn returns the numbers a text states: each as written without
+// separators and its whole part ("9:00" states 9, "$49.990" states 49990),
+// and those written in words.
+func numbersIn(text string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range numberAnyRe.FindAllString(text, -1) {
+		out[strings.NewReplacer(".", "", ",", "", ":", "").Replace(m)] = true
+		out[strings.FieldsFunc(m, func(r rune) bool { return r == '.' || r == ',' || r == ':' })[0]] = true
+	}
+	for _, w := range analysis.Words(text) {
+		if n, ok := numberWords[w]; ok {
+			out[n] = true
+		}
+	}
+	return out
+}
+
+func isDigits(w string) bool { return w != "" && strings.Trim(w, "0123456789") == "" }
+
+var numberAnyRe = regexp.MustCompile(`\d+(?:[.,:]\d+)*`)
+
+var numberWords = map[string]string{
+	"dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7", "ocho": "8", "nueve": "9", "diez": "10",
+	"once": "11", "doce": "12", "quince": "15", "veinte": "20", "treinta": "30", "cuarenta": "40", "cincuenta": "50", "cien": "100", "mil": "1000",
+	"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+	"eleven": "11", "twelve": "12", "fifteen": "15", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000",
+}
+
+// codeNouns name an identifier by themselves: tax ids and bank codes.
+// idNouns name one after "número de" or before "number": "número de
+// seguimiento", "order number".
+var (
+	codeNouns = setOf("rut", "nit", "cuit", "cuil", "rfc", "ruc", "dni", "nif", "cif", "curp", "iban", "clabe", "cbu", "swift", "folio", "ein", "vat", "tin", "ssn")
+	idNouns   = setOf("seguimiento", "pedido", "orden", "cuenta", "cliente", "socio", "afiliado", "contrato", "poliza", "referencia", "serie", "confirmacion", "reserva", "ticket", "caso", "guia",
+		"tracking", "order", "account", "customer", "member", "contract", "policy", "reference", "serial", "confirmation", "booking", "case", "tax")
+)
+
+// codeOf returns the identifier a question asks for ("rut", "seguimiento"
+// in "¿cuál es el número de seguimiento?", "tracking" in "what is the
+// tracking number?"), or "". A passage that only tells the user to enter
+// or look up such a number gives none.
+func codeOf(w []string) string {
+	for i, x := range w {
+		switch {
+		case codeNouns[x]:
+			return x
+		case (x == "numero" || x == "codigo") && i+2 < len(w) && (w[i+1] == "de" || w[i+1] == "del") && idNouns[w[i+2]]:
+			return w[i+2]
+		case (x == "number" || x == "id" || x == "code") && i > 0 && idNouns[w[i-1]]:
+			return w[i-1]
+		}
+	}
+	return ""
+}
+
+// isCode reports whether a word as written is an identifier: four digits
+// or more with separators only ("76.123.456-7"), or capitals and digits
+// mixed ("1Z999AA1"). Amounts and clock times are not.
+func isCode(f string) bool {
+	f = strings.Trim(f, ".,;:()[]\"'«»¿?¡!")
+	if f == "" || strings.ContainsAny(f, "$€£%:") {
+		return false
+	}
+	digits, letters, lower := 0, 0, 0
+	for _, r := range f {
+		switch {
+		case unicode.IsDigit(r):
+			digits++
+		case unicode.IsLetter(r):
+			letters++
+			if unicode.IsLower(r) {
+				lower++
+			}
+		case r == '.' || r == '-' || r == '/':
+		default:
+			return false
+		}
+	}
+	return digits >= 4 && letters == 0 || digits >= 1 && letters >= 1 && lower == 0 && digits+letters >= 4
+}
+
 // givesOwnersValue reports whether a passage gives the email, phone, web
 // address or name of owner: a value of the kind within ownerSpan words of
 // a mention of it, or any when its title names the owner. A passage that
@@ -539,11 +654,15 @@ func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (ment
 	if asked == InfoPerson {
 		return k.nameNear(text, owner)
 	}
+	is := k.matcher(owner)
+	if asked == InfoCode {
+		fields := strings.Fields(text)
+		return valueNear(fields, is, ownerSpan, func(i int) bool { return isCode(fields[i]) })
+	}
 	re := map[InfoKind]*regexp.Regexp{InfoEmail: emailRe, InfoPhone: phoneRe, InfoURL: urlRe}[asked]
 	if !re.MatchString(text) {
 		return false, false
 	}
-	is := k.matcher(owner)
 	if slices.ContainsFunc(analysis.Words(title), is) {
 		// A heading that names the owner ("Contacto y soporte") makes the
 		// passage's addresses its own.
@@ -646,7 +765,8 @@ func (k *Knowledge) coverage(query, text string, asked InfoKind) (covered, uncov
 		}
 	}
 	for _, q := range k.an.Query(query) {
-		if q.Weight < 1 || len([]rune(q.Word)) < 3 || k.selfReference(q.Word) || questionWords[q.Word] || (asked != InfoGeneral && kindWords[q.Word]) {
+		if q.Weight < 1 || len([]rune(q.Word)) < 3 || k.selfReference(q.Word) || questionWords[q.Word] || (asked != InfoGeneral && kindWords[q.Word]) || isDigits(q.Word) {
+			// Numbers are checked as stated (statedNumbers).
 			continue
 		}
 		ok := have[q.Stem]
@@ -781,6 +901,8 @@ func askedKind(w []string) InfoKind {
 		(has(valueWords) || has(setOf("donde", "where", "llamo", "llamar", "call")) || terse) && !how &&
 		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")):
 		return InfoPhone
+	case codeOf(w) != "" && has(valueAskers) && !how:
+		return InfoCode
 	case (near(urlNouns, isIn(valueAskers), 3) || terse && has(setOf("web", "website", "url", "link", "enlace", "sitio", "pagina"))) && !how:
 		return InfoURL
 	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name")) && has(roleNouns)) || whoIs(w) != "":
@@ -918,6 +1040,8 @@ func holdsKind(kind InfoKind, text string) bool {
 		return hasProperName(text)
 	case InfoPlace:
 		return placeRe.MatchString(text) || hasProperName(text)
+	case InfoCode:
+		return slices.ContainsFunc(strings.Fields(text), isCode)
 	}
 	return true
 }
@@ -960,6 +1084,8 @@ func describeKind(k InfoKind) string {
 		return "a street address"
 	case InfoAge:
 		return "an age"
+	case InfoCode:
+		return "an identifier or code"
 	}
 	return string(k)
 }

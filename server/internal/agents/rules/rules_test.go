@@ -258,6 +258,11 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		"pagina web":                                                  InfoURL,
 		"correo":                                                      InfoGeneral,
 		"soporte técnico":                                             InfoGeneral,
+		"¿cuál es el RUT de la empresa?":                              InfoCode,
+		"¿cuál es el número de seguimiento de mi pedido?":             InfoCode,
+		"What is my tracking number?":                                 InfoCode,
+		"¿dónde veo el número de seguimiento?":                        InfoCode,
+		"¿cómo encuentro el número de seguimiento?":                   InfoGeneral,
 	} {
 		if got := askedKind(analysis.Words(q)); got != want {
 			t.Errorf("askedKind(%q) = %q, want %q", q, got, want)
@@ -637,5 +642,67 @@ func TestAWordAnEntryDoesNotCoverCostsMoreThanForAPassage(t *testing.T) {
 	}
 	if entry, chunk := confidence(knowledge.KindEntry), confidence(knowledge.KindChunk); entry >= chunk {
 		t.Fatalf("confidence %.3f for an entry, %.3f for a passage: want the entry lower", entry, chunk)
+	}
+}
+
+func TestAQuestionForAnIdentifierWantsOneNextToIt(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	billing := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "pagos.md", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
+		Heading: "Boleta y factura", Text: "Si necesitas factura, marca la opción al pagar e ingresa el RUT y la razón social de tu empresa."}
+	company := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d2", Source: "empresa.md", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
+		Heading: "Datos de la empresa", Text: "Razón social: Casa Nativa SpA. RUT 76.543.210-K. Giro: venta de artículos para el hogar."}
+	ask := func(r knowledge.Result, q string) agents.Action {
+		t.Helper()
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return act
+	}
+	// A passage that asks the user for their tax id gives none.
+	if act := ask(billing, "¿cuál es el RUT de la empresa?"); act.Handoff != agents.RoleHuman || !strings.Contains(act.Reason, "identifier") {
+		t.Fatalf("got %q / %q, want a hand-off naming the missing identifier", act.Reply, act.Reason)
+	}
+	if act := ask(company, "¿cuál es el RUT de la empresa?"); act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "76.543.210-K") {
+		t.Fatalf("got %q / %q, want the company's RUT", act.Reply, act.Reason)
+	}
+	if got := askedKind(analysis.Words("¿cuál es el número máximo de cuotas?")); got == InfoCode {
+		t.Errorf("a count asked as a number is no identifier: got %q", got)
+	}
+	for f, want := range map[string]bool{"76.543.210-K": true, "1Z999AA1": true, "(48213)": true, "$49.990": false, "10:00": false, "c1do1": false, "2024.": true, "12": false} {
+		if got := isCode(f); got != want {
+			t.Errorf("isCode(%q) = %v, want %v", f, got, want)
+		}
+	}
+}
+
+func TestANumberTheQuestionStatesMustBeInThePassage(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	installments := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "pagos.md", Score: 0.94, Relevance: 0.85, Specificity: 1.5,
+		Heading: "Cuotas", Text: "Con tarjetas de crédito puedes pagar en 3 o seis cuotas sin interés en compras sobre $30.000."}
+	ask := func(q string) agents.Action {
+		t.Helper()
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{installments}}).Act(context.Background(), agents.Input{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return act
+	}
+	// Twelve installments are another case than the three or six offered.
+	if act := ask("¿cuál es el interés en 12 cuotas?"); act.Handoff != agents.RoleHuman || !strings.Contains(act.Reason, `"12"`) {
+		t.Fatalf("got %q / %q, want a hand-off naming 12", act.Reply, act.Reason)
+	}
+	// Stated in digits or in words, with or without separators, the
+	// number is the passage's.
+	for _, q := range []string{"¿puedo pagar en 6 cuotas sin interés?", "¿las compras sobre 30.000 tienen cuotas sin interés?", "¿hay 3 cuotas sin interés?"} {
+		if act := ask(q); act.Outcome != agents.OutcomeAnswer {
+			t.Errorf("%q: %s, want an answer", q, act.Reason)
+		}
+	}
+	// A number glued to a word names something: "COVID-19", "2do", "5G".
+	if got := statedNumbers("¿Uso de ivermectina en el COVID-19? ¿el 2do pago? ¿hay 5G? ¿y en 12 cuotas?"); !slices.Equal(got, []string{"12"}) {
+		t.Errorf("statedNumbers = %v, want [12]", got)
 	}
 }
