@@ -28,12 +28,13 @@ func TestAdversarialSets(t *testing.T) {
 		{"sample", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample.jsonl")},
 		// Bases of other companies, each written with its questions
 		// before any was run: an internet provider's, a dental clinic's,
-		// an English-speaking software company's and a university's
-		// admissions FAQ.
+		// an English-speaking software company's, a university's
+		// admissions FAQ and an online shop's.
 		adversarial("fibra", "es"),
 		adversarial("dental", "es"),
 		adversarial("tidyhub", "en"),
 		adversarial("universidad", "es"),
+		adversarial("tienda", "es"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")})

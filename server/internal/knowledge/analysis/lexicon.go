@@ -49,7 +49,7 @@ var lowInfoWords = []string{
 	"necesito", "necesita", "necesitan", "necesitar", "quiero", "quiere", "quisiera", "querer", "queria",
 	"saber", "sabe", "sabes", "gustaria", "ayuda", "ayudar", "ayudame", "ayudarme", "favor",
 	"hola", "gracias", "buenas", "buenos", "dias", "tardes", "noches", "saludos",
-	"informacion", "pregunta", "duda", "dudas", "consulta", "llama", "llamo", "llamar", "nombre",
+	"informacion", "pregunta", "duda", "dar", "dame", "dudas", "consulta", "llama", "llamo", "llamar", "nombre",
 	"ahora", "bien", "tener", "decir", "dime", "explicar", "cosa", "algo", "alguien", "existe", "existen", "sale", "salir", "aparece", "tipo", "forma", "manera", "hay", "tengo", "tiene", "tienen",
 	// "¿Es cierto que…?", "creo que…", "¿qué pasa si…?", "¿aún…?": the
 	// question is what follows.
@@ -113,7 +113,7 @@ var synonymGroups = [][]string{
 	{"casa", "hogar", "domicilio", "home", "house"},
 	{"comida", "comidas", "alimento", "alimentos", "food"},
 	{"trabajo", "empleo", "job", "work"},
-	{"envio", "envios", "despacho", "shipping", "delivery"},
+	{"envio", "envios", "despacho", "despachan", "despachos", "shipping", "delivery", "ship", "ships"},
 	{"horario", "horarios", "hora", "schedule", "hours"},
 	// More of the support vocabulary in both languages.
 	{"eliminar", "borrar", "delete", "remove"},
@@ -128,4 +128,14 @@ var synonymGroups = [][]string{
 	{"perfil", "profile"},
 	{"ajustes", "configuracion", "settings"},
 	{"progreso", "progress"},
+	// How long something takes.
+	{"demora", "demoran", "demorar", "demorarse", "tarda", "tardan", "tardar", "plazo", "plazos", "duracion", "dura", "duran", "durar"},
+	// Shopping and orders.
+	{"mandar", "mando", "manda", "enviar", "send"},
+	{"cambiar", "modificar", "editar", "change", "modify", "edit"},
+	{"tienda", "tiendas", "local", "locales", "store", "stores", "shop"},
+	{"producto", "productos", "articulo", "articulos", "product", "products", "item", "items"},
+	{"aceptar", "aceptan", "aceptamos", "accept", "accepted"},
+	{"pais", "paises", "extranjero", "country", "countries", "abroad"},
+	{"devolver", "devolucion", "devoluciones", "return", "returns"},
 }
