@@ -373,6 +373,11 @@ var sortNouns = setOf("tipo", "tipos", "clase", "clases", "forma", "formas", "ma
 var measureNouns = setOf("tamano", "peso", "capacidad", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "porcentaje", "velocidad",
 	"size", "weight", "capacity", "limit", "maximum", "minimum", "amount", "percentage", "speed")
 
+var (
+	percentNouns = setOf("porcentaje", "percentage", "percent")
+	percentRe    = regexp.MustCompile(`\d\s?%|\d\s+(?:por ciento|percent)`)
+)
+
 // countedSpan is how many words may separate a measure from its value:
 // "tamaño máximo de 20 MB", "pesar hasta 20 MB de tamaño".
 const countedSpan = 3
@@ -401,6 +406,10 @@ func (k *Knowledge) countsNoun(title, text, noun string) bool {
 	// Words as written, so that a digit glued to letters ("c1do1",
 	// "Mindsmith+1") is not taken for a count.
 	fields := strings.Fields(text)
+	if percentNouns[noun] && percentRe.MatchString(text) {
+		// A percentage is stated as one: "apruebas con un 70%".
+		return true
+	}
 	if measureNouns[noun] {
 		_, near := valueNear(fields, is, countedSpan, func(i int) bool { return isCount(fields[i]) })
 		return near
@@ -863,6 +872,12 @@ func askedKind(w []string) InfoKind {
 	// CEO's email" is "the ceo s email"): it would push a noun away from
 	// the word asking for it.
 	w = slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "s" })
+	for i, x := range w {
+		// "la app no abre", "it won't open": a failure, not opening hours.
+		if hoursWords[x] && i > 0 && negations[w[i-1]] {
+			w[i] = ""
+		}
+	}
 	has := func(set map[string]bool) bool {
 		for _, x := range w {
 			if set[x] {
@@ -911,7 +926,8 @@ func askedKind(w []string) InfoKind {
 		return InfoAmount
 	case has(amountNouns) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much"))):
 		return InfoAmount
-	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "long", "time")), 2):
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "long", "time")), 2) ||
+		near(setOf("cuanto"), isIn(setOf("esperar", "espera", "espero", "esperan")), 3):
 		return InfoTime
 	case has(setOf("edad", "age")) || (has(setOf("how")) && has(setOf("old"))):
 		return InfoAge
@@ -934,6 +950,9 @@ func askedKind(w []string) InfoKind {
 	}
 	return InfoGeneral
 }
+
+// negations before a verb: "no abre", "doesn't open" ("doesn t").
+var negations = setOf("no", "not", "nunca", "never", "t", "dont", "doesnt", "wont", "cant", "cannot")
 
 // valueAskers ask for a value. The Spanish "¿a qué correo…?" is caught by
 // its "qué": "a" alone is also the English article, no question word.

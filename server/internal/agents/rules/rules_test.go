@@ -259,6 +259,9 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		"correo":                                                      InfoGeneral,
 		"soporte técnico":                                             InfoGeneral,
 		"¿cuál es el RUT de la empresa?":                              InfoCode,
+		"la app no abre, ¿qué hago?":                                  InfoGeneral,
+		"the app won't open, what do I do?":                           InfoGeneral,
+		"se me bloqueó la cuenta, ¿cuánto tengo que esperar?":         InfoTime,
 		"¿cuál es el número de seguimiento de mi pedido?":             InfoCode,
 		"What is my tracking number?":                                 InfoCode,
 		"¿dónde veo el número de seguimiento?":                        InfoCode,
@@ -704,5 +707,16 @@ func TestANumberTheQuestionStatesMustBeInThePassage(t *testing.T) {
 	// A number glued to a word names something: "COVID-19", "2do", "5G".
 	if got := statedNumbers("¿Uso de ivermectina en el COVID-19? ¿el 2do pago? ¿hay 5G? ¿y en 12 cuotas?"); !slices.Equal(got, []string{"12"}) {
 		t.Errorf("statedNumbers = %v, want [12]", got)
+	}
+}
+
+func TestAPercentageIsStatedAsOne(t *testing.T) {
+	t.Parallel()
+	k := NewKnowledge(agents.DefaultProfile(), &fakeSearcher{})
+	if !k.countsNoun("Calificaciones", "Apruebas con un 70% o más.", "porcentaje") {
+		t.Error("70% not read as a percentage")
+	}
+	if k.countsNoun("Planes", "El plan anual trae dos meses de regalo.", "porcentaje") {
+		t.Error("a passage without a percentage held one")
 	}
 }

@@ -87,7 +87,7 @@ var synonymGroups = [][]string{
 	{"gratis", "gratuito", "gratuita", "free"},
 	{"computador", "computadora", "ordenador", "laptop", "computer"},
 	{"navegador", "browser"},
-	{"internet", "conexion", "connection"},
+	{"internet", "conexion", "connection", "offline", "online"},
 	{"validez", "valido", "valida", "oficial", "oficiales", "valid", "official"},
 	{"guardar", "guardan", "guarda", "registrar", "registran", "registra", "save"},
 	{"empresa", "empresas", "compania", "company", "companies"},
@@ -130,6 +130,11 @@ var synonymGroups = [][]string{
 	{"progreso", "progress"},
 	// How long something takes.
 	{"demora", "demoran", "demorar", "demorarse", "tarda", "tardan", "tardar", "plazo", "plazos", "duracion", "dura", "duran", "durar"},
+	{"empezar", "empiezan", "empieza", "comenzar", "comienzan", "comienza", "iniciar", "inicio", "inician", "start", "starts", "begin"},
+	{"enlace", "enlaces", "link", "links", "vinculo"},
+	{"televisor", "television", "tele", "tv"},
+	{"ios", "iphone", "ipad"},
+	{"esperar", "espera", "espero", "wait"},
 	// Shopping and orders.
 	{"mandar", "mando", "manda", "enviar", "send"},
 	{"cambiar", "modificar", "editar", "change", "modify", "edit"},
