@@ -40,7 +40,8 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("tienda", "es"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
-		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")})
+		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},
+			set{"seed3", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed3.jsonl")})
 	}
 	var pooled []Result
 	for _, s := range sets {

@@ -42,6 +42,7 @@ const (
 	InfoAddress InfoKind = "address" // a street address
 	InfoAge     InfoKind = "age"     // an age or age limit
 	InfoCode    InfoKind = "code"    // an identifier: a tax id, a tracking or account number
+	InfoName    InfoKind = "name"    // which browser, bank or brand: a name
 )
 
 // Decision explains whether the best passage answers the question. It is
@@ -508,6 +509,13 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 		nouns = urlNouns
 	case InfoCode:
 		return codeOf(w)
+	case InfoName:
+		for i, x := range w {
+			if brandNouns[x] && i > 0 && valueWords[w[i-1]] {
+				return x
+			}
+		}
+		return ""
 	default:
 		return ""
 	}
@@ -533,6 +541,11 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 			case w[j] == "de" || w[j] == "del" || w[j] == "para" || w[j] == "of" || w[j] == "for" || determiners[w[j]] || nouns[w[j]] || kindWords[w[j]]:
 				continue
 			case j > i+1 && content(w[j]):
+				// "recursos humanos", "soporte técnico": the owner's
+				// name may take two words.
+				if j+1 < len(w) && content(w[j+1]) && !nouns[w[j+1]] {
+					return w[j] + " " + w[j+1]
+				}
 				return w[j]
 			case j > i+1 && frame(w[j]):
 				continue
@@ -660,7 +673,18 @@ func (k *Knowledge) givesOwnersValue(title, text, owner string, asked InfoKind) 
 // ownersValue reports whether a passage mentions owner, and whether it
 // gives a value of the kind next to the mention (givesOwnersValue).
 func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (mentioned, near bool) {
-	if asked == InfoPerson {
+	if rest := strings.Fields(owner); len(rest) > 1 {
+		// Every word of a two-word owner must be in the passage:
+		// "recursos@…" is not the address of "recursos humanos".
+		words := analysis.Words(title + "\n" + text)
+		for _, ow := range rest[1:] {
+			if !slices.ContainsFunc(words, k.matcher(ow)) {
+				return true, false
+			}
+		}
+		owner = rest[0]
+	}
+	if asked == InfoPerson || asked == InfoName {
 		return k.nameNear(text, owner)
 	}
 	is := k.matcher(owner)
@@ -926,6 +950,9 @@ func askedKind(w []string) InfoKind {
 		return InfoAmount
 	case has(amountNouns) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much"))):
 		return InfoAmount
+	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3):
+		// "¿cuánto financió CORFO?", "how much did they invest?"
+		return InfoAmount
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "long", "time")), 2) ||
 		near(setOf("cuanto"), isIn(setOf("esperar", "espera", "espero", "esperan")), 3):
 		return InfoTime
@@ -941,6 +968,9 @@ func askedKind(w []string) InfoKind {
 		return InfoTime
 	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1) || near(measureNouns, isIn(valueWords), 3):
 		return InfoNumber
+	case near(brandNouns, isIn(valueWords), 1):
+		// "¿qué navegador recomiendan?" wants one named.
+		return InfoName
 	case has(addressNouns) && !near(addressNouns, isMailWord, 2) || near(streetNouns, isIn(valueAskers), 2):
 		// "dirección de correo", "mailing address", "reply address" name an
 		// email address, not a street.
@@ -949,6 +979,21 @@ func askedKind(w []string) InfoKind {
 		return InfoPlace
 	}
 	return InfoGeneral
+}
+
+// brandNouns name things whose instances have names: "¿qué navegador…?"
+// asks for Chrome or Firefox, not for a word on browsers.
+var brandNouns = setOf("navegador", "navegadores", "browser", "browsers", "marca", "marcas", "brand", "brands", "modelo", "modelos", "model", "models", "banco", "bancos", "bank", "banks")
+
+// moneyVerb reports a verb of giving or spending money ("financió",
+// "invirtieron", "aportan", "donó", "recaudaron", "gastan", "invest").
+func moneyVerb(x string) bool {
+	for _, p := range []string{"financ", "invirt", "invier", "invert", "aport", "recaud", "gast", "dona", "dono", "fund", "invest", "rais", "spen", "donat"} {
+		if strings.HasPrefix(x, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // negations before a verb: "no abre", "doesn't open" ("doesn t").
@@ -1059,6 +1104,8 @@ func holdsKind(kind InfoKind, text string) bool {
 		return hasProperName(text)
 	case InfoPlace:
 		return placeRe.MatchString(text) || hasProperName(text)
+	case InfoName:
+		return hasProperName(text)
 	case InfoCode:
 		return slices.ContainsFunc(strings.Fields(text), isCode)
 	}
@@ -1105,6 +1152,8 @@ func describeKind(k InfoKind) string {
 		return "an age"
 	case InfoCode:
 		return "an identifier or code"
+	case InfoName:
+		return "the name of one"
 	}
 	return string(k)
 }

@@ -260,6 +260,12 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		"soporte técnico":                                             InfoGeneral,
 		"¿cuál es el RUT de la empresa?":                              InfoCode,
 		"la app no abre, ¿qué hago?":                                  InfoGeneral,
+		"¿cuánto financió CORFO a Teach1?":                            InfoAmount,
+		"How much did the fund invest?":                               InfoAmount,
+		"I'm spending too much time fixing my code":                   InfoGeneral,
+		"¿qué navegador recomiendan?":                                 InfoName,
+		"which browser do you recommend?":                             InfoName,
+		"¿qué navegadores hay que actualizar?":                        InfoName,
 		"the app won't open, what do I do?":                           InfoGeneral,
 		"se me bloqueó la cuenta, ¿cuánto tengo que esperar?":         InfoTime,
 		"¿cuál es el número de seguimiento de mi pedido?":             InfoCode,
@@ -483,7 +489,7 @@ func TestANameTheBaseNeverMentionsWeighsAsTheThingAsked(t *testing.T) {
 func TestAnEmailOrPhoneAskedForSomeoneMustBeTheirs(t *testing.T) {
 	t.Parallel()
 	for q, want := range map[string]string{
-		"¿cuál es el correo del gerente general?":          "gerente",
+		"¿cuál es el correo del gerente general?":          "gerente general",
 		"¿cuál es el teléfono de la mesa de ayuda?":        "mesa",
 		"correo para pagos":                                "pagos",
 		"What is the support email?":                       "support",
@@ -718,5 +724,49 @@ func TestAPercentageIsStatedAsOne(t *testing.T) {
 	}
 	if k.countsNoun("Planes", "El plan anual trae dos meses de regalo.", "porcentaje") {
 		t.Error("a passage without a percentage held one")
+	}
+}
+
+func TestWhichOneWantsItNamed(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	generic := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "ayuda.pdf", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
+		Text: "Asegúrese de que su navegador esté actualizado a la última versión y que tenga una conexión estable."}
+	named := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d2", Source: "requisitos.md", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
+		Text: "La plataforma funciona mejor en el navegador Google Chrome o en Firefox, en su última versión."}
+	ask := func(r knowledge.Result) agents.Action {
+		t.Helper()
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: "¿qué navegador recomiendan?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return act
+	}
+	if act := ask(generic); act.Handoff != agents.RoleHuman {
+		t.Fatalf("a passage naming no browser answered: %q", act.Reply)
+	}
+	if act := ask(named); act.Outcome != agents.OutcomeAnswer {
+		t.Fatalf("the passage naming Chrome was handed off: %s", act.Reason)
+	}
+}
+
+func TestATwoWordOwnerMustBeWholeNextToTheValue(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	resources := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "ayuda.pdf", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
+		Text: "Si no puede descargar los recursos adicionales del curso, contacte a recursos@example.com."}
+	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{resources}}).Act(context.Background(), agents.Input{Text: "¿cuál es el correo de recursos humanos?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Handoff != agents.RoleHuman {
+		t.Fatalf("the course resources' address was given for human resources: %q", act.Reply)
+	}
+	act, err = NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{resources}}).Act(context.Background(), agents.Input{Text: "¿cuál es el correo de recursos adicionales?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "recursos@example.com") {
+		t.Fatalf("got %q / %s, want the resources' address", act.Reply, act.Reason)
 	}
 }
