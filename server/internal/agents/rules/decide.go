@@ -684,8 +684,17 @@ func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (ment
 		}
 		owner = rest[0]
 	}
-	if asked == InfoPerson || asked == InfoName {
+	if asked == InfoPerson {
 		return k.nameNear(text, owner)
+	}
+	if asked == InfoName {
+		mentioned, near = k.nameNear(text, owner)
+		if !near {
+			// Formats and systems are named in capitals: "PDF", "DOCX".
+			fields := strings.Fields(text)
+			_, near = valueNear(fields, k.matcher(owner), nameSpan, func(i int) bool { return isAcronym(fields[i]) })
+		}
+		return mentioned, near
 	}
 	is := k.matcher(owner)
 	if asked == InfoCode {
@@ -983,7 +992,25 @@ func askedKind(w []string) InfoKind {
 
 // brandNouns name things whose instances have names: "¿qué navegador…?"
 // asks for Chrome or Firefox, not for a word on browsers.
-var brandNouns = setOf("navegador", "navegadores", "browser", "browsers", "marca", "marcas", "brand", "brands", "modelo", "modelos", "model", "models", "banco", "bancos", "bank", "banks")
+var brandNouns = setOf("navegador", "navegadores", "browser", "browsers", "marca", "marcas", "brand", "brands", "modelo", "modelos", "model", "models", "banco", "bancos", "bank", "banks",
+	"formato", "formatos", "format", "formats", "extension", "extensiones", "extensions")
+
+// isAcronym reports a word written in capitals, as formats and systems
+// are: "PDF", "MP4", "DOCX".
+func isAcronym(f string) bool {
+	f = strings.Trim(f, ".,;:()[]\"'«»¿?¡!/")
+	letters := 0
+	for _, r := range f {
+		switch {
+		case unicode.IsUpper(r):
+			letters++
+		case unicode.IsDigit(r):
+		default:
+			return false
+		}
+	}
+	return letters >= 2 && len(f) <= 6
+}
 
 // moneyVerb reports a verb of giving or spending money ("financió",
 // "invirtieron", "aportan", "donó", "recaudaron", "gastan", "invest").
@@ -1105,7 +1132,7 @@ func holdsKind(kind InfoKind, text string) bool {
 	case InfoPlace:
 		return placeRe.MatchString(text) || hasProperName(text)
 	case InfoName:
-		return hasProperName(text)
+		return hasProperName(text) || slices.ContainsFunc(strings.Fields(text), isAcronym)
 	case InfoCode:
 		return slices.ContainsFunc(strings.Fields(text), isCode)
 	}

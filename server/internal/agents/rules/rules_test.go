@@ -748,6 +748,22 @@ func TestWhichOneWantsItNamed(t *testing.T) {
 	if act := ask(named); act.Outcome != agents.OutcomeAnswer {
 		t.Fatalf("the passage naming Chrome was handed off: %s", act.Reason)
 	}
+	// Formats are named in capitals.
+	formats := func(text string) agents.Action {
+		t.Helper()
+		r := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d3", Source: "tareas.md", Score: 0.9, Relevance: 0.8, Specificity: 1.5, Text: text}
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: "¿qué formatos de archivo aceptan para las tareas?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return act
+	}
+	if act := formats("Asegúrese de que el archivo de la tarea cumple con el formato y tamaño requeridos."); act.Handoff != agents.RoleHuman {
+		t.Fatalf("a passage naming no format answered: %q", act.Reply)
+	}
+	if act := formats("Las tareas se entregan como archivo en formato PDF o DOCX, de hasta 20 MB."); act.Outcome != agents.OutcomeAnswer {
+		t.Fatalf("the passage naming PDF was handed off: %s", act.Reason)
+	}
 }
 
 func TestATwoWordOwnerMustBeWholeNextToTheValue(t *testing.T) {
