@@ -786,3 +786,17 @@ func TestATwoWordOwnerMustBeWholeNextToTheValue(t *testing.T) {
 		t.Fatalf("got %q / %s, want the resources' address", act.Reply, act.Reason)
 	}
 }
+
+func TestAStreetAndNumberBeforeTheCityIsAnAddress(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"Activa Centro (San Martín 850, Concepción) abre temprano.", "Oficina comercial: Av. Providencia 1234, Providencia, Santiago."} {
+		if !holdsKind(InfoAddress, text) {
+			t.Errorf("address not held: %q", text)
+		}
+	}
+	for _, text := range []string{"El Plan Full 940 Mbps, con router.", "Fundada en 2019, C1DO1 ofrece cursos."} {
+		if holdsKind(InfoAddress, text) {
+			t.Errorf("held as an address: %q", text)
+		}
+	}
+}
