@@ -34,13 +34,15 @@ func TestAdversarialSets(t *testing.T) {
 		// Bases of other companies, each written with its questions
 		// before any was run: an internet provider's, a dental clinic's,
 		// an English-speaking software company's, a university's
-		// admissions FAQ, an online shop's and a gym's.
+		// admissions FAQ, an online shop's, a gym's and an English
+		// invoicing service's.
 		adversarial("fibra", "es"),
 		adversarial("dental", "es"),
 		adversarial("tidyhub", "en"),
 		adversarial("universidad", "es"),
 		adversarial("tienda", "es"),
 		adversarial("gimnasio", "es"),
+		adversarial("ledgerly", "en"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},

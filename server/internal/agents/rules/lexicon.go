@@ -36,7 +36,7 @@ var phrases = map[talkKind][]string{
 	talkThanks: {
 		"gracias", "muchas gracias", "mil gracias", "muchisimas gracias", "te agradezco", "se agradece", "genial",
 		"perfecto", "excelente", "listo", "entendido", "de acuerdo", "dale", "ok", "okay", "okey", "vale", "bien",
-		"muy bien", "super", "si", "claro", "no gracias", "no thanks", "thanks", "thank you", "thank you so much", "great", "perfect", "got it",
+		"muy bien", "super", "si", "claro", "no gracias", "no thanks", "thanks", "thank you", "thank you so much", "thanks a lot", "thanks so much", "thank you very much", "many thanks", "great", "perfect", "got it",
 		"cool", "nice", "alright", "all right",
 	},
 	talkGoodbye: {

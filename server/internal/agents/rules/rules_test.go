@@ -33,6 +33,9 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"plain question", "No me cargan los cursos", agents.RoleKnowledge, ""},
 		{"asks for a person", "quiero hablar con una persona", agents.RoleHuman, ""},
 		{"asks when the people attend", "¿a qué hora atiende soporte?", agents.RoleKnowledge, ""},
+		{"asks when support is there", "when is chat support available?", agents.RoleKnowledge, ""},
+		{"thanks a lot", "thanks a lot!", "", p.Messages.Thanks},
+		{"a name written as one is a topic", "what do I get with Business?", agents.RoleKnowledge, ""},
 		{"asks how to write to the people", "¿cuál es el correo para hablar con un asesor?", agents.RoleKnowledge, ""},
 		{"asks for an advisor", "Hola, necesito un asesor por favor", agents.RoleHuman, ""},
 		{"asks for a human in english", "can I talk to a human?", agents.RoleHuman, ""},
@@ -326,6 +329,9 @@ func TestAYearDoesNotSayWhenTheOfficeOpens(t *testing.T) {
 	}
 	if !holdsKind(InfoTime, founded) {
 		t.Errorf("a founding year not held as a date: %q", founded)
+	}
+	if !holdsKind(InfoTime, "Every new workspace gets a 14-day trial.") {
+		t.Error("a 14-day trial not held as a duration")
 	}
 	for _, text := range []string{open, "Abrimos a las 10 am.", "Soporte 24/7 por chat.", "Open Monday to Friday."} {
 		if !holdsKind(InfoHours, text) {

@@ -54,7 +54,9 @@ func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) 
 	if t.asksAboutAssistant(w, rest) {
 		return t.smallTalk(t.p.Messages.Greeting, "small talk: about the assistant"), nil
 	}
-	if !t.namesATopic(rest) {
+	if !t.namesATopic(rest) && len(properNames(text)) == 0 {
+		// A name written as one ("what do I get with Business?") is a
+		// topic even when it is also a frame word.
 		return t.smallTalk(t.p.Messages.Presence, "vague: no topic named"), nil
 	}
 	return agents.Action{Handoff: agents.RoleKnowledge, Reason: "specific question"}, nil
@@ -103,6 +105,9 @@ func asksHowToReach(w []string) bool {
 	switch askedKind(w) {
 	case InfoHours, InfoPhone, InfoEmail, InfoURL, InfoAddress, InfoPlace:
 		return true
+	case InfoTime:
+		// "when is chat support available?", "¿cuándo atiende soporte?"
+		return askingWhen(w) || askingCuando(w)
 	}
 	return false
 }
