@@ -34,8 +34,8 @@ func TestAdversarialSets(t *testing.T) {
 		// Bases of other companies, each written with its questions
 		// before any was run: an internet provider's, a dental clinic's,
 		// an English-speaking software company's, a university's
-		// admissions FAQ, an online shop's, a gym's and an English
-		// invoicing service's.
+		// admissions FAQ, an online shop's, a gym's, an English
+		// invoicing service's and a travel insurer's.
 		adversarial("fibra", "es"),
 		adversarial("dental", "es"),
 		adversarial("tidyhub", "en"),
@@ -43,6 +43,7 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("tienda", "es"),
 		adversarial("gimnasio", "es"),
 		adversarial("ledgerly", "en"),
+		adversarial("seguro", "es"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},

@@ -581,7 +581,11 @@ func numbersIn(text string) map[string]bool {
 	out := map[string]bool{}
 	for _, m := range numberAnyRe.FindAllString(text, -1) {
 		out[strings.NewReplacer(".", "", ",", "", ":", "").Replace(m)] = true
-		out[strings.FieldsFunc(m, func(r rune) bool { return r == '.' || r == ',' || r == ':' })[0]] = true
+		// The whole part of a clock time or a decimal ("9:00", "4,5"), not
+		// of a thousand ("5.000" does not state 5).
+		if i := strings.LastIndexAny(m, ".,:"); i > 0 && (m[i] == ':' || len(m)-i-1 < 3) {
+			out[strings.FieldsFunc(m, func(r rune) bool { return r == '.' || r == ',' || r == ':' })[0]] = true
+		}
 	}
 	for _, w := range analysis.Words(text) {
 		if n, ok := numberWords[w]; ok {
@@ -667,6 +671,12 @@ func (k *Knowledge) givesOwnersValue(title, text, owner string, asked InfoKind) 
 		return false
 	}
 	mentioned, near := k.ownersValue(title, text, owner, asked)
+	if asked == InfoPerson || asked == InfoName || asked == InfoCode {
+		// A name or an identifier is someone's or something's only next
+		// to them: a passage that never mentions the manager names no
+		// manager, whatever names it holds.
+		return near
+	}
 	return near || !mentioned
 }
 
@@ -881,7 +891,7 @@ var (
 	valueWords   = setOf("cual", "cuales", "que", "what", "which", "whats")
 	phoneNouns   = setOf("telefono", "telefonos", "fono", "whatsapp", "phone", "hotline", "celular")
 	numberNouns  = setOf("numero", "number")
-	contactNouns = setOf("contacto", "soporte", "atencion", "ventas", "llamar", "llamo", "contact", "support", "sales", "call", "emergencia", "emergencias", "ambulancia")
+	contactNouns = setOf("contacto", "soporte", "atencion", "asistencia", "ventas", "llamar", "llamo", "contact", "support", "assistance", "sales", "call", "emergencia", "emergencias", "ambulancia")
 	emailNouns   = setOf("correo", "email", "mail", "e-mail", "emails", "correos")
 	urlNouns     = setOf("web", "pagina", "sitio", "link", "enlace", "url", "website", "site", "portal")
 	amountNouns  = setOf("precio", "precios", "costo", "costos", "coste", "tarifa", "tarifas", "valor", "cuota", "mensualidad", "arancel", "gratis", "gratuito", "gratuita", "gratuitos", "gratuitas", "sueldo", "sueldos", "salario", "salarios", "gana", "ganan",
@@ -1097,7 +1107,7 @@ var (
 	emailRe   = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}`)
 	phoneRe   = regexp.MustCompile(`(?:\+?\d[\d\s().-]{5,}\d)|\*\d{3,}`)
 	urlRe     = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|cl|es|mx|ar|co|pe|org|net|io|app|uy|ec|bo|py|ve|br)\b(?:/\S*)?`)
-	amountRe  = regexp.MustCompile(`(?i)[$€£]\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|incluid[oa]s?|included|sin valor)\b`)
+	amountRe  = regexp.MustCompile(`(?i)[$€£]\s?\d|\b(?:usd|us\$|eur|clp|mxn|ars|cop|pen|uf|s/\.?)\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|incluid[oa]s?|included|sin valor)\b`)
 	timeRe    = regexp.MustCompile(`(?i)\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b|\d+\s*(?:(?:a|y|o|-)\s*\d+\s*)?-?(?:h|hrs?|horas?|minutos?|min|segundos?|días?|dias?|semanas?|mes(?:es)?|años?|anos?|hours?|minutes?|days?|weeks?|months?|years?)\b|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|inmediat[oa]|inmediatamente|al instante|al momento|apenas|mismo día|mismo dia|monday|tuesday|wednesday|thursday|friday|saturday|sunday|immediately|instantly|no vence[n]?|sin límite|sin limite)\b|\b(?:un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|catorce|quince|veinte|treinta|varios|varias|pocos|pocas|algunos|algunas)\s+(?:horas?|minutos?|días?|dias?|semanas?|meses|años?)\b`)
 	ageRe     = regexp.MustCompile(`(?i)\d+\s*(?:años|anos|years)|mayor(?:es)? de edad|menor(?:es)? de edad|\bedad\b|years old|\baged?\b|mayores de \d+|menores de \d+`)
 	addressRe = regexp.MustCompile(`(?i)\b(?:calle|avenida|av\.|pasaje|psje\.?|camino|street|avenue|road|st\.|ave\.?)\s+\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*\s+#?\d+|\b\p{Lu}[\p{L}.]+(?:\s+\p{Lu}[\p{L}.]+)*\s+\d{2,5}\b,?\s*(?:piso|of\.|oficina|depto|local)|(?-i:\b\p{Lu}[\p{L}.]+(?:\s+(?:de|del|la|\p{Lu}[\p{L}.]+))*\s+\d{2,5}\s*[,)]\s*\p{Lu})`)

@@ -806,3 +806,30 @@ func TestAStreetAndNumberBeforeTheCityIsAnAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestACurrencyCodeBeforeTheNumberIsAnAmount(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"El plan Clásico cuesta USD 2 por día.", "Cuesta US$ 15.", "La visita cuesta UF 1,5.", "Son 20 USD al mes."} {
+		if !holdsKind(InfoAmount, text) {
+			t.Errorf("amount not held: %q", text)
+		}
+	}
+	// A thousand is not its first digits: "USD 5.000" states 5000, not 5.
+	if got := numbersIn("Hasta USD 5.000 por persona; 4,5 por día; de 9:00 a 18:00."); got["5"] || !got["5000"] || !got["4"] || !got["9"] {
+		t.Errorf("numbersIn = %v", got)
+	}
+}
+
+func TestARoleThePassageNeverMentionsHasNoName(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	terms := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "condiciones.txt", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
+		Text: "El seguro de Viaja Seguro cubre hasta USD 50.000 en el plan Clásico y USD 150.000 en el Premium."}
+	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{terms}}).Act(context.Background(), agents.Input{Text: "¿quién es el gerente de Viaja Seguro?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Handoff != agents.RoleHuman {
+		t.Fatalf("a passage that never mentions the manager named one: %q", act.Reply)
+	}
+}
