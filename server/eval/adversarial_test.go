@@ -29,6 +29,8 @@ func TestAdversarialSets(t *testing.T) {
 		// A third round on the sample base, written after the others had
 		// been fixed.
 		{"sample3", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample3.jsonl")},
+		// Chat spelling on the sample base.
+		{"chat", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "chat.jsonl")},
 		// English questions on the Spanish sample base.
 		{"english-on-spanish", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "english-on-spanish.jsonl")},
 		// Bases of other companies, each written with its questions

@@ -942,6 +942,21 @@ func askedKind(w []string) InfoKind {
 		}
 		return false
 	}
+	// before is near with the asking word first: "¿a qué hora abren?",
+	// not "la app se me cierra, ¿qué hago?".
+	before := func(set map[string]bool, pred func(string) bool, span int) bool {
+		for i, x := range w {
+			if !set[x] {
+				continue
+			}
+			for j := max(0, i-span); j < i; j++ {
+				if pred(w[j]) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	isIn := func(set map[string]bool) func(string) bool { return func(s string) bool { return set[s] } }
 	how := has(setOf("como", "how"))
 	// A few words with no question word name what they want: "teléfono de
@@ -977,7 +992,7 @@ func askedKind(w []string) InfoKind {
 		return InfoTime
 	case has(setOf("edad", "age")) || (has(setOf("how")) && has(setOf("old"))):
 		return InfoAge
-	case near(hoursWords, func(s string) bool {
+	case before(hoursWords, func(s string) bool {
 		return valueWords[s] || s == "cuando" && askingCuando(w) || s == "when" && askingWhen(w)
 	}, 4) || has(setOf("horario", "horarios", "schedule")):
 		// A time of day or opening hours: a year or a duration does not

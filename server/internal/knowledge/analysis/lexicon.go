@@ -23,6 +23,12 @@ var abbreviations = map[string][]string{
 	"mail": {"correo"}, "email": {"correo"},
 	"u": {"you"}, "ur": {"your"}, "r": {"are"}, "pwd": {"password"}, "thx": {"thanks"}, "ty": {"thanks"},
 	"hr": {"hora"}, "hrs": {"horas"}, "min": {"minutos"}, "mins": {"minutos"},
+	// Chat spellings of greetings, thanks and frame words, and clipped
+	// nouns.
+	"wena": {"buenas"}, "wenas": {"buenas"}, "weno": {"bueno"}, "olle": {"oye"}, "oie": {"oye"},
+	"grax": {"gracias"}, "grasias": {"gracias"}, "grcs": {"gracias"}, "grs": {"gracias"},
+	"nesesito": {"necesito"}, "nesecito": {"necesito"}, "nececito": {"necesito"}, "ago": {"hago"}, "ablar": {"hablar"},
+	"fono": {"telefono"}, "profe": {"profesor"}, "profes": {"profesores"}, "depto": {"departamento"},
 }
 
 // extraStopWords completes the Snowball lists with the accent-less forms
@@ -119,7 +125,7 @@ var synonymGroups = [][]string{
 	{"eliminar", "borrar", "delete", "remove"},
 	{"vencer", "vencen", "vence", "caducar", "caduca", "expirar", "expira", "expire", "expires"},
 	{"aprobar", "aprobado", "apruebas", "pass", "passed"},
-	{"leccion", "lecciones", "lesson", "lessons"},
+	{"leccion", "lecciones", "clase", "clases", "lesson", "lessons"},
 	{"estudiante", "estudiantes", "alumno", "alumnos", "universitario", "universitarios", "student", "students"},
 	{"idioma", "idiomas", "language", "languages"},
 	{"garantia", "warranty", "guarantee"},
@@ -127,7 +133,7 @@ var synonymGroups = [][]string{
 	{"notificacion", "notificaciones", "notification", "notifications"},
 	{"perfil", "profile"},
 	{"ajustes", "configuracion", "settings"},
-	{"progreso", "progress"},
+	{"progreso", "avance", "progress"},
 	// How long something takes.
 	{"demora", "demoran", "demorar", "demorarse", "tarda", "tardan", "tardar", "plazo", "plazos", "duracion", "dura", "duran", "durar"},
 	{"empezar", "empiezan", "empieza", "comenzar", "comienzan", "comienza", "iniciar", "inicio", "inician", "start", "starts", "begin"},
