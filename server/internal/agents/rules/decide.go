@@ -987,7 +987,8 @@ func askedKind(w []string) InfoKind {
 	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3):
 		// "¿cuánto financió CORFO?", "how much did they invest?"
 		return InfoAmount
-	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "long", "time")), 2) ||
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "anticipacion", "antelacion", "long", "time")), 2) ||
+		near(setOf("how"), isIn(setOf("advance", "notice")), 3) ||
 		near(setOf("cuanto"), isIn(setOf("esperar", "espera", "espero", "esperan")), 3):
 		return InfoTime
 	case has(setOf("edad", "age")) || (has(setOf("how")) && has(setOf("old"))):

@@ -86,7 +86,16 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 	// Retrieval ranks by what a passage is about; the decision reads the
 	// leading candidates for what was asked and takes the one it is most
 	// confident answers (usually the first).
-	cands := holdersFirst(asked, results)
+	cands := holdersFirst(asked, results, func(r knowledge.Result) bool { return holdsKind(asked, r.Text) })
+	if question.owner != "" && asked != InfoGeneral {
+		// Whose value: a passage that gives it next to the owner's name
+		// ("equipo de soporte en soporte@…") is what was asked; one that
+		// gives someone else's address is no rival.
+		cands = holdersFirst(asked, cands, func(r knowledge.Result) bool {
+			_, near := k.ownersValue(ownTitle(r), r.Text, question.owner, asked)
+			return near && holdsKind(asked, r.Text)
+		})
+	}
 	var top knowledge.Result
 	var d Decision
 	for i, r := range cands[:min(len(cands), decideCandidates)] {
@@ -147,17 +156,17 @@ func (k *Knowledge) lang() string { return k.p.Company.Language }
 // competition, so the holders are scored against each other alone. A
 // passage about updating the app that says "teléfono" is not a rival of the
 // contact page that gives the number.
-func holdersFirst(asked InfoKind, results []knowledge.Result) []knowledge.Result {
+func holdersFirst(asked InfoKind, results []knowledge.Result, holds func(knowledge.Result) bool) []knowledge.Result {
 	if asked == InfoGeneral {
 		return results
 	}
 	var holders []knowledge.Result
 	for _, r := range results {
-		if holdsKind(asked, r.Text) {
+		if holds(r) {
 			holders = append(holders, r)
 		}
 	}
-	if len(holders) == 0 || holdsKind(asked, results[0].Text) {
+	if len(holders) == 0 || holds(results[0]) {
 		return results
 	}
 	for i := range holders {
@@ -332,8 +341,28 @@ func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, l
 			}
 			window := strings.Join(ss[i:j+1], " ")
 			s := overlap(an, q, window)
-			if asked != InfoGeneral && holdsKind(asked, window) {
-				s++
+			if asked != InfoGeneral {
+				// For a question for one value, a window that holds it
+				// beats any that does not, however many words those share
+				// with the question ("Problema: No se registran las
+				// calificaciones" does not give the address to write to).
+				// The value counts in full in a sentence that also says
+				// what was asked about, or that states it outright (a
+				// street address for "where"); a stray value in a
+				// neighbouring sentence ("pedidos antes de las 11:00" for
+				// "¿a qué hora abren?") counts less.
+				bonus := 0.0
+				for _, sentence := range ss[i : j+1] {
+					if !holdsKind(asked, sentence) {
+						continue
+					}
+					b := kindHeld / 2
+					if overlap(an, q, sentence) > 0 || statesKind(asked, sentence) {
+						b = kindHeld
+					}
+					bonus = max(bonus, b)
+				}
+				s += bonus
 			}
 			// Of windows that say as much, the shortest: the sentences
 			// that hold the answer, without their neighbours.
@@ -351,6 +380,15 @@ func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, l
 		out = strings.TrimSpace(out[:cut]) + "…"
 	}
 	return out
+}
+
+// kindHeld outweighs any word overlap in bestSentences.
+const kindHeld = 100.0
+
+// statesKind reports a sentence that states a value of the kind outright:
+// a street address for a place. Other kinds have no weaker form.
+func statesKind(kind InfoKind, s string) bool {
+	return kind == InfoPlace && addressRe.MatchString(s)
 }
 
 // withoutUnknownKindWords returns the query without the words that name

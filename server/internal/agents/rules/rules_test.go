@@ -837,3 +837,50 @@ func TestARoleThePassageNeverMentionsHasNoName(t *testing.T) {
 		t.Fatalf("a passage that never mentions the manager named one: %q", act.Reply)
 	}
 }
+
+func TestTheAnswerToAQuestionForOneValueIsTheSentenceThatGivesIt(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	card := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "ficha.txt", Score: 0.95, Relevance: 0.9, Specificity: 1.5,
+		Text: "Dirección: Los Aromos 1320, La Florida, Santiago.\nHorario: lunes a sábado de 7:00 a 21:00; domingos de 8:00 a 14:00.\n" +
+			"Dueña: Marcela Rojas.\nDespacho a domicilio por $2.500, pedidos antes de las 11:00.\nAceptamos efectivo, débito y crédito.\n" +
+			"Tortas por encargo con 48 horas de anticipación."}
+	guide := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d2", Source: "guia.pdf", Score: 0.95, Relevance: 0.9, Specificity: 1.5,
+		Text: "Problema: No se registran las calificaciones o el progreso en el curso.\n\nSolución: Verifique que esté utilizando la versión más reciente de su navegador y que no haya interrupciones en su conexión a internet durante el uso de la plataforma. Si el inconveniente continúa, envíe un correo a evaluaciones@example.com detallando el problema."}
+	for _, c := range []struct {
+		r       knowledge.Result
+		q, want string
+	}{
+		{card, "¿dónde queda la panadería?", "Los Aromos 1320"},
+		{card, "¿a qué hora abren?", "7:00 a 21:00"},
+		{card, "¿con cuánta anticipación encargo una torta?", "48 horas"},
+		{guide, "¿a qué correo escribo si no se registran mis calificaciones?", "evaluaciones@example.com"},
+	} {
+		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{c.r}}).Act(context.Background(), agents.Input{Text: c.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, c.want) {
+			t.Errorf("%q: got %q (%s), want it to hold %q", c.q, act.Reply, act.Reason, c.want)
+		}
+	}
+}
+
+func TestThePassageGivingTheOwnersValueIsNoRivalOfOneGivingAnothers(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	grades := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", ID: "a", Source: "guia.pdf", Score: 0.99, Relevance: 0.95, Specificity: 1.5,
+		Text: "Si no se registran sus calificaciones, envíe un correo a evaluaciones@example.com."}
+	support := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d2", ID: "b", Source: "guia.pdf", Score: 0.08, Relevance: 0.7, Specificity: 1.5,
+		Text: "Si no puede iniciar sesión, contacte a nuestro equipo de soporte en soporte@example.com."}
+	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{grades, support}}).Act(context.Background(), agents.Input{Text: "¿cuál es el correo de soporte?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(act.Reply, "evaluaciones@") {
+		t.Fatalf("the grades' address was given for support: %q", act.Reply)
+	}
+	if act.Outcome == agents.OutcomeAnswer && !strings.Contains(act.Reply, "soporte@example.com") {
+		t.Fatalf("got %q, want the support address", act.Reply)
+	}
+}
