@@ -21,6 +21,10 @@ func FuzzDecide(f *testing.F) {
 		{"¿Tienen oficina en Lima?", "Oficinas", "La oficina central está en Santiago."},
 		{"¿dónde queda la oficina comercial?", "", "Mesa de ayuda: 600 410 2020. Oficina comercial: Av. Providencia 1234, Santiago. Dr."},
 		{"who is the CEO?", "Team", "Our CEO is Marta Silva."},
+		{"¿cuál es la tasa en 12 cuotas?", "Cuotas", "Paga en 3 o seis cuotas sin interés sobre $30.000; USD 5.000 por persona; de 9:00 a 18:00."},
+		{"¿cuál es el RUT de la empresa?", "Datos", "Razón social: Casa SpA. RUT 76.543.210-K."},
+		{"¿qué formatos aceptan?", "Tareas", "Entrega en PDF o DOCX."},
+		{"¿a qué hora abren?", "", "Dirección: Los Aromos 1320, La Florida.\nHorario: lunes a sábado de 7:00 a 21:00."},
 		{"hola", "", ""},
 		{"¿quién es el", "", ":"},
 	} {
