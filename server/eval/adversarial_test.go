@@ -141,3 +141,33 @@ func TestAFactRepeatedAcrossDocumentsIsAnswered(t *testing.T) {
 		t.Fatalf("a fact stated in two documents: outcome %s (score %.2f, %s), answer %q", r.Outcome, r.TopScore, r.Reason, r.Answer)
 	}
 }
+
+func TestAMessageWithSeveralQuestionsGetsEveryAnswer(t *testing.T) {
+	t.Parallel()
+	docs := map[string]string{
+		"envios.md": "# Envíos\n\n## Costo\n\nEl despacho cuesta $3.990 en la Región Metropolitana y $6.990 en regiones.\n\n" +
+			"## Plazos\n\nEl despacho a regiones llega en 3 a 7 días hábiles.\n",
+		"muebles.md": "# Muebles\n\nLos muebles llegan desarmados. El armado a domicilio cuesta $14.990.\n",
+		"empresa.md": "# Sobre nosotros\n\nSomos una tienda chilena de muebles y decoración fundada en 2015.\n",
+	}
+	rep := runDocs(t, docs,
+		// The second question asks about the first one's subject, or asks
+		// the first one's question of another subject.
+		Query{Query: "¿cuánto cuesta el despacho a regiones? ¿y cuánto demora?", Expect: ExpectAnswer},
+		Query{Query: "¿cuánto cuesta el despacho a regiones? ¿y el armado de muebles?", Expect: ExpectAnswer},
+		// One question the base cannot answer: the message is read as one,
+		// and a city it never names hands it off.
+		Query{Query: "¿cuánto cuesta el despacho a regiones? ¿tienen tienda en Lima?", Expect: ExpectNotAnswer},
+	)
+	for i, want := range [][]string{{"6.990", "3 a 7"}, {"6.990", "14.990"}} {
+		r := rep.Results[i]
+		for _, w := range want {
+			if r.Outcome != "answer" || !strings.Contains(r.Answer, w) {
+				t.Errorf("%q: got %s %q (%s), want an answer holding %q", r.Query, r.Outcome, r.Answer, r.Reason, w)
+			}
+		}
+	}
+	if r := rep.Results[2]; r.Outcome == "answer" {
+		t.Errorf("%q: answered %q, want a hand-off", r.Query, r.Answer)
+	}
+}

@@ -51,8 +51,123 @@ const (
 const maxAnswerChars = 700
 
 // Act searches the knowledge base and answers from the best passage, or
-// hands off to Human with the best score in the reason.
+// hands off to Human with the best score in the reason. A message that asks
+// several questions ("¿cuánto cuesta el despacho? ¿y cuánto demora?") is
+// also read question by question: when every one is answered, the answer
+// is all of theirs, rather than the part a single search found.
 func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, error) {
+	whole, err := k.actOne(ctx, in.Text)
+	parts := questionsIn(in.Text)
+	if err != nil || len(parts) < 2 {
+		return whole, err
+	}
+	var all agents.Action
+	var replies, reasons []string
+	topic, frame := "", ""
+	for _, part := range parts {
+		if t := k.topicOf(part); t != "" {
+			topic = t
+		} else {
+			// "¿y cuánto demora?" after "¿cuánto cuesta el despacho?"
+			// asks about the same thing,
+			part += " " + topic
+		}
+		if f := frameOf(part); f != "" {
+			frame = f
+		} else {
+			// and "¿y el armado?" asks the same of another.
+			part = frame + " " + part
+		}
+		a, err := k.actOne(ctx, part)
+		if err != nil {
+			return agents.Action{}, err
+		}
+		if a.Outcome != agents.OutcomeAnswer {
+			// Not every question has its answer: the message stands as
+			// one, answered or handed off whole.
+			return whole, nil
+		}
+		all.Steps = append(all.Steps, a.Steps...)
+		body, _, _ := strings.Cut(a.Reply, "\n\n"+k.sourceLabel()+": ")
+		if !slices.Contains(replies, body) {
+			replies = append(replies, body)
+		}
+		for _, src := range a.Sources {
+			if !slices.Contains(all.Sources, src) {
+				all.Sources = append(all.Sources, src)
+			}
+		}
+		reasons = append(reasons, a.Reason)
+	}
+	all.Steps = append(whole.Steps, all.Steps...)
+	all.Outcome = agents.OutcomeAnswer
+	all.Reply = strings.Join(replies, "\n\n")
+	if len(all.Sources) > 0 {
+		all.Reply += "\n\n" + k.sourceLabel() + ": " + strings.Join(all.Sources, "; ")
+	}
+	all.Reason = fmt.Sprintf("answered %d questions: %s", len(parts), strings.Join(reasons, "; "))
+	return all, nil
+}
+
+func (k *Knowledge) sourceLabel() string {
+	if k.lang() == "en" {
+		return "Source"
+	}
+	return "Fuente"
+}
+
+// questionsIn splits a message into the questions it asks, at question
+// marks: the pieces that hold more than small talk ("Hola, ¿cómo estás?"
+// asks nothing of the base). One piece, or none, is the message itself.
+func questionsIn(text string) []string {
+	var out []string
+	pieces := strings.SplitAfter(text, "?")
+	if n := len(pieces); n > 1 && !strings.HasSuffix(pieces[n-1], "?") {
+		// What follows the last question mark is context for the question
+		// before it ("¿Es un error? El video no carga"), not a question.
+		pieces[n-2] += pieces[n-1]
+		pieces = pieces[:n-1]
+	}
+	for _, piece := range pieces {
+		w := analysis.Words(piece)
+		if _, rest := classify(w); len(rest) == 0 {
+			continue
+		}
+		if !slices.ContainsFunc(w, func(x string) bool { return len([]rune(x)) >= 3 && !analysis.IsStopWord(x) && !edgeFillers[x] }) {
+			continue
+		}
+		out = append(out, piece)
+	}
+	return out
+}
+
+// topicOf returns the content words of a question, those that say what it
+// is about rather than what it asks ("cuánto", "demora", "precio"), or "".
+func (k *Knowledge) topicOf(text string) string {
+	var out []string
+	for _, t := range k.an.Terms(StripSmallTalk(text)) {
+		if t.Weight >= 1 && !questionWords[t.Word] && !kindWords[t.Word] {
+			out = append(out, t.Word)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// frameOf returns the words of a question that say what it asks
+// ("cuánto cuesta", "dónde queda"), or "".
+func frameOf(text string) string {
+	var out []string
+	for _, w := range analysis.Words(text) {
+		if questionWords[w] || kindWords[w] {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// actOne answers one question.
+func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, error) {
+	in := agents.Input{Text: text}
 	name := k.p.Knowledge.Name
 	query := StripSmallTalk(in.Text)
 	results, err := k.s.Search(ctx, query, max(k.p.Knowledge.TopK, 1))
@@ -136,11 +251,7 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 	cite := citation(top, k.lang())
 	act.Reply = answer
 	if cite != "" {
-		label := "Fuente"
-		if k.lang() == "en" {
-			label = "Source"
-		}
-		act.Reply += "\n\n" + label + ": " + cite
+		act.Reply += "\n\n" + k.sourceLabel() + ": " + cite
 		act.Sources = []string{cite}
 	}
 	act.Outcome = agents.OutcomeAnswer
