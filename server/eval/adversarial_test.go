@@ -43,6 +43,8 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("tidyhub", "en"),
 		adversarial("universidad", "es"),
 		adversarial("tienda", "es"),
+		// English questions on the shop's Spanish base.
+		{"english-on-tienda", "es", filepath.Join("testdata", "adversarial", "tienda"), filepath.Join("testdata", "adversarial", "english-on-tienda.jsonl")},
 		adversarial("gimnasio", "es"),
 		adversarial("ledgerly", "en"),
 		adversarial("seguro", "es"),

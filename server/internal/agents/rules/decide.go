@@ -864,7 +864,7 @@ var questionWords = setOf("como", "cuanto", "cuanta", "cuantos", "cuantas", "cua
 
 // kindWords name the kind of information asked.
 var kindWords = union(phoneNouns, numberNouns, emailNouns, urlNouns, amountNouns, amountVerbs, timeNouns, placeNouns, placeVerbs, hoursWords,
-	setOf("sale", "salen", "tiempo", "edad", "age", "old", "time", "dias", "days", "nombre", "llama", "direccion", "address", "exacta", "exacto", "exact"))
+	setOf("sale", "salen", "tiempo", "edad", "age", "old", "time", "take", "takes", "dias", "days", "nombre", "llama", "direccion", "address", "exacta", "exacto", "exact"))
 
 func union(sets ...map[string]bool) map[string]bool {
 	m := map[string]bool{}

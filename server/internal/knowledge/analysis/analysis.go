@@ -327,7 +327,9 @@ func (a *Analyzer) Foreign(text string) bool {
 	if a.lang == "en" {
 		own, other = other, own
 	}
-	return other >= 2 && other > own
+	// A short question may hold one function word of the other language
+	// and none of its own: "is shipping free?".
+	return other >= 2 && other > own || other == 1 && own == 0
 }
 
 // IsStopWord reports whether a folded word is a Spanish or English function

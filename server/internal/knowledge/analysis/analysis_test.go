@@ -95,3 +95,20 @@ func TestAQueryWordMatchesItsOtherNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestAQuestionInTheOtherLanguageIsForeign(t *testing.T) {
+	t.Parallel()
+	es := New("es")
+	for text, want := range map[string]bool{
+		"is shipping free?":              true,
+		"how do I reset my password?":    true,
+		"¿el envío es gratis?":           false,
+		"mi password no funciona":        false,
+		"precio plan pro":                false,
+		"¿cuánto cuesta el plan? thanks": false,
+	} {
+		if got := es.Foreign(text); got != want {
+			t.Errorf("Foreign(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

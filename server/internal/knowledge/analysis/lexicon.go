@@ -186,6 +186,10 @@ var synonymGroups = [][]string{
 	{"sabado", "sabados", "saturday", "saturdays"},
 	{"domingo", "domingos", "sunday", "sundays"},
 	{"feriado", "feriados", "festivo", "festivos", "holiday", "holidays"},
+	{"seguimiento", "rastrear", "rastreo", "track", "tracking"},
+	{"retirar", "retiro", "pickup"},
+	{"efectivo", "cash"},
+	{"fisica", "fisico", "physical"},
 	// Shopping and orders.
 	{"mandar", "mando", "manda", "enviar", "send"},
 	{"cambiar", "modificar", "editar", "change", "modify", "edit"},
