@@ -53,7 +53,8 @@ func TestAdversarialSets(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},
-			set{"seed3", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed3.jsonl")})
+			set{"seed3", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed3.jsonl")},
+			set{"english-on-seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "english-on-seed.jsonl")})
 	}
 	var pooled []Result
 	for _, s := range sets {

@@ -413,13 +413,16 @@ func isLeadIn(b string) bool {
 	return !strings.HasSuffix(b, ".") && !strings.HasSuffix(b, "!")
 }
 
-// overlap is the query weight a text covers.
+// overlap is the query weight a text covers: by stem, synonym, or (as the
+// search and the coverage check match them) a stem a letter apart
+// ("materials" / "materiales"), at typoFactor.
 func overlap(an *analysis.Analyzer, q []analysis.QueryTerm, text string) float64 {
 	have := map[string]bool{}
 	for _, t := range an.Terms(text) {
 		have[t.Stem] = true
 	}
 	s := 0.0
+terms:
 	for _, t := range q {
 		if have[t.Stem] {
 			s += t.Weight
@@ -428,12 +431,24 @@ func overlap(an *analysis.Analyzer, q []analysis.QueryTerm, text string) float64
 		for _, a := range t.Alts {
 			if have[a.Stem] {
 				s += t.Weight * a.Factor
-				break
+				continue terms
+			}
+		}
+		if len([]rune(t.Word)) >= 5 && !questionWords[t.Word] {
+			// Not "cuantos" for "cuenta".
+			for stem := range have {
+				if analysis.WithinOneEdit(t.Stem, stem) {
+					s += t.Weight * typoFactor
+					continue terms
+				}
 			}
 		}
 	}
 	return s
 }
+
+// typoFactor is what a stem a letter apart is worth in overlap.
+const typoFactor = 0.7
 
 // bestSentences returns the window of consecutive sentences, within limit
 // characters, that covers most of the query.

@@ -884,3 +884,20 @@ func TestThePassageGivingTheOwnersValueIsNoRivalOfOneGivingAnothers(t *testing.T
 		t.Fatalf("got %q, want the support address", act.Reply)
 	}
 }
+
+func TestTheAnswerTextMatchesWordsAsTheSearchDoes(t *testing.T) {
+	t.Parallel()
+	k := NewKnowledge(agents.DefaultProfile(), &fakeSearcher{})
+	text := "Problema: No se registran las calificaciones o el progreso en el curso.\n\nSolución: Escriba a evaluaciones@example.com.\n\n" +
+		"Problema: Imposibilidad de acceder a materiales descargables o recursos adicionales.\n\nSolución: Contacte a recursos@example.com."
+	q := k.readQuestion("i can t download the course materials", "I can't download the course materials")
+	// "materials" is a letter from "materiales", as the search matched it.
+	if got := k.extract(knowledge.Result{Text: text}, q); !strings.Contains(got, "recursos@example.com") || strings.Contains(got, "evaluaciones@") {
+		t.Errorf("extract = %q, want the materials' problem and its solution", got)
+	}
+	// A question word is not a typo of a content word: "cuantos" is not "cuenta".
+	q = k.readQuestion("cuantos dias tengo para devolver un producto", "cuantos dias tengo para devolver un producto")
+	if overlap(k.an, k.an.Query(q.text), "Con tarjeta el dinero vuelve en 5 días a la cuenta que nos indiques.") >= overlap(k.an, k.an.Query(q.text), "Tienes 30 días para devolver un producto.") {
+		t.Error("the refund's account outweighs the return's days")
+	}
+}

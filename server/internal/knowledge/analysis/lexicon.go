@@ -187,6 +187,8 @@ var synonymGroups = [][]string{
 	{"domingo", "domingos", "sunday", "sundays"},
 	{"feriado", "feriados", "festivo", "festivos", "holiday", "holidays"},
 	{"seguimiento", "rastrear", "rastreo", "track", "tracking"},
+	{"semana", "semanas", "week", "weeks", "weekend", "weekends"},
+	{"tecnico", "tecnica", "tecnicos", "technical", "technician"},
 	{"retirar", "retiro", "pickup"},
 	{"efectivo", "cash"},
 	{"fisica", "fisico", "physical"},
