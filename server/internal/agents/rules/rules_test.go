@@ -888,8 +888,8 @@ func TestThePassageGivingTheOwnersValueIsNoRivalOfOneGivingAnothers(t *testing.T
 func TestTheAnswerTextMatchesWordsAsTheSearchDoes(t *testing.T) {
 	t.Parallel()
 	k := NewKnowledge(agents.DefaultProfile(), &fakeSearcher{})
-	text := "Problema: No se registran las calificaciones o el progreso en el curso.\n\nSolución: Escriba a evaluaciones@example.com.\n\n" +
-		"Problema: Imposibilidad de acceder a materiales descargables o recursos adicionales.\n\nSolución: Contacte a recursos@example.com."
+	text := "Problema: No se registran las calificaciones o el progreso en el curso.\n\nSolución: Verifique que esté utilizando la versión más reciente de su navegador y que no haya interrupciones en su conexión a internet durante el uso de la plataforma. Si el inconveniente continúa, envíe un correo a evaluaciones@example.com.\n\n" +
+		"Problema: Imposibilidad de acceder a materiales descargables o recursos adicionales.\n\nSolución: Confirme que tiene permisos adecuados para descargar archivos en su dispositivo y que dispone de software compatible para abrir los documentos. Si aún enfrenta dificultades, contacte a recursos@example.com."
 	q := k.readQuestion("i can t download the course materials", "I can't download the course materials")
 	// "materials" is a letter from "materiales", as the search matched it.
 	if got := k.extract(knowledge.Result{Text: text}, q); !strings.Contains(got, "recursos@example.com") || strings.Contains(got, "evaluaciones@") {
