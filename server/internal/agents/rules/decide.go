@@ -204,7 +204,10 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	// however long the question is.
 	for _, w := range d.Uncovered {
 		f := 1.0
-		if w == named {
+		if w == named || owner != "" && strings.Fields(owner)[0] == w {
+			// The thing a yes-or-no question names, or whose address is
+			// asked ("¿a qué correo escribo para pedir un *reembolso*?"):
+			// a passage that never mentions it gives someone else's.
 			f = namedFactor
 			d.Named = w
 		}
@@ -538,7 +541,11 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 		}
 		for j := i + 1; j < len(w); j++ {
 			switch {
-			case w[j] == "de" || w[j] == "del" || w[j] == "para" || w[j] == "of" || w[j] == "for" || determiners[w[j]] || nouns[w[j]] || kindWords[w[j]]:
+			case w[j] == "de" || w[j] == "del" || w[j] == "para" || w[j] == "of" || w[j] == "for" || determiners[w[j]] || indefinites[w[j]] || nouns[w[j]] || kindWords[w[j]]:
+				continue
+			case askingVerbs[w[j]]:
+				// "¿a qué correo *escribo* para *pedir* un reembolso?":
+				// whose address it is comes after what one does with it.
 				continue
 			case j > i+1 && content(w[j]):
 				// "recursos humanos", "soporte técnico": the owner's
@@ -605,6 +612,14 @@ var numberWords = map[string]string{
 	"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
 	"eleven": "11", "twelve": "12", "fifteen": "15", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000",
 }
+
+var indefinites = setOf("un", "una", "unos", "unas", "a", "an")
+
+// askingVerbs are what one does with an address or a number, not whose it
+// is.
+var askingVerbs = setOf("escribo", "escribir", "escribe", "escribimos", "mando", "mandar", "envio", "enviar", "envia", "contacto", "contactar",
+	"llamo", "llamar", "comunico", "comunicarme", "comunicar", "pido", "pedir", "solicito", "solicitar", "consulto", "consultar", "reclamo", "reclamar",
+	"write", "send", "contact", "call", "ask", "request", "reach")
 
 // codeNouns name an identifier by themselves: tax ids and bank codes.
 // idNouns name one after "número de" or before "number": "número de

@@ -36,6 +36,8 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"asks when support is there", "when is chat support available?", agents.RoleKnowledge, ""},
 		{"thanks a lot", "thanks a lot!", "", p.Messages.Thanks},
 		{"chat greeting", "wena", "", p.Messages.Greeting},
+		{"asks where to write for a refund", "¿a qué correo escribo para pedir un reembolso?", agents.RoleKnowledge, ""},
+		{"still asks for a refund", "quiero que me devuelvan el dinero", agents.RoleHuman, ""},
 		{"chat thanks", "grax", "", p.Messages.Thanks},
 		{"a name written as one is a topic", "what do I get with Business?", agents.RoleKnowledge, ""},
 		{"asks how to write to the people", "¿cuál es el correo para hablar con un asesor?", agents.RoleKnowledge, ""},
@@ -507,6 +509,8 @@ func TestAnEmailOrPhoneAskedForSomeoneMustBeTheirs(t *testing.T) {
 		"¿cuál es tu correo?":                              "",
 		"¿cuál es el número de teléfono?":                  "",
 		"cual es el mail para consultas de calificaciones": "calificaciones",
+		"¿a qué correo escribo para pedir un reembolso?":   "reembolso",
+		"what number do I call to report an outage?":       "",
 	} {
 		w := analysis.Words(q)
 		if got := NewKnowledge(agents.DefaultProfile(), nil).ownerOf(w, askedKind(w)); got != want {

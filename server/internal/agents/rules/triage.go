@@ -143,7 +143,7 @@ func hasAny(w []string, set map[string]bool) bool {
 // appointment ("quisiera una cita"), unless the message asks how booking
 // works ("¿cómo agendo una cita?").
 func asksForAppointment(w []string) bool {
-	if hasAny(w, interrogatives) {
+	if hasAny(w, interrogatives) || asksHowToReach(w) {
 		return false
 	}
 	for i, x := range w {
@@ -168,7 +168,9 @@ func asksForAppointment(w []string) bool {
 // pido un reembolso?") or whether one is allowed ("can I get a refund on a
 // monthly plan?"), which a refund policy answers.
 func asksForRefund(w []string) bool {
-	if hasAny(w, interrogatives) || asksWhatIsAllowed(w) {
+	// "¿a qué correo escribo para pedir un reembolso?" asks how to reach
+	// the people who decide it, which the base says.
+	if hasAny(w, interrogatives) || asksWhatIsAllowed(w) || asksHowToReach(w) {
 		return false
 	}
 	if hasAny(w, refundWords) {
@@ -189,7 +191,7 @@ func asksForRefund(w []string) bool {
 // cuenta", "olvidé la clave de mi cuenta"): the knowledge base may explain
 // both, and a person is still called when it does not.
 func asksAboutOwnRecords(w []string) bool {
-	if hasAny(w, interrogatives) || cannotDo(w) || asksWhatIsAllowed(w) {
+	if hasAny(w, interrogatives) || cannotDo(w) || asksWhatIsAllowed(w) || asksHowToReach(w) {
 		return false
 	}
 	for i, x := range w {
