@@ -151,6 +151,7 @@ func TestAMessageWithSeveralQuestionsGetsEveryAnswer(t *testing.T) {
 		"envios.md": "# Envíos\n\n## Costo\n\nEl despacho cuesta $3.990 en la Región Metropolitana y $6.990 en regiones.\n\n" +
 			"## Plazos\n\nEl despacho a regiones llega en 3 a 7 días hábiles.\n",
 		"muebles.md": "# Muebles\n\nLos muebles llegan desarmados. El armado a domicilio cuesta $14.990.\n",
+		"pagos.md":   "# Pagos\n\nAceptamos tarjetas de crédito, débito y PayPal. No aceptamos efectivo.\n",
 		"empresa.md": "# Sobre nosotros\n\nSomos una tienda chilena de muebles y decoración fundada en 2015.\n",
 	}
 	rep := runDocs(t, docs,
@@ -158,11 +159,13 @@ func TestAMessageWithSeveralQuestionsGetsEveryAnswer(t *testing.T) {
 		// the first one's question of another subject.
 		Query{Query: "¿cuánto cuesta el despacho a regiones? ¿y cuánto demora?", Expect: ExpectAnswer},
 		Query{Query: "¿cuánto cuesta el despacho a regiones? ¿y el armado de muebles?", Expect: ExpectAnswer},
+		// A follow-up with a verb of its own asks its own question.
+		Query{Query: "hola, ¿cuánto cuesta el armado de muebles? ¿y aceptan PayPal?", Expect: ExpectAnswer},
 		// One question the base cannot answer: the message is read as one,
 		// and a city it never names hands it off.
 		Query{Query: "¿cuánto cuesta el despacho a regiones? ¿tienen tienda en Lima?", Expect: ExpectNotAnswer},
 	)
-	for i, want := range [][]string{{"6.990", "3 a 7"}, {"6.990", "14.990"}} {
+	for i, want := range [][]string{{"6.990", "3 a 7"}, {"6.990", "14.990"}, {"14.990", "PayPal"}} {
 		r := rep.Results[i]
 		for _, w := range want {
 			if r.Outcome != "answer" || !strings.Contains(r.Answer, w) {
@@ -170,7 +173,7 @@ func TestAMessageWithSeveralQuestionsGetsEveryAnswer(t *testing.T) {
 			}
 		}
 	}
-	if r := rep.Results[2]; r.Outcome == "answer" {
+	if r := rep.Results[3]; r.Outcome == "answer" {
 		t.Errorf("%q: answered %q, want a hand-off", r.Query, r.Answer)
 	}
 }

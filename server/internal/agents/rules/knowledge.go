@@ -74,8 +74,9 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		}
 		if f := frameOf(part); f != "" {
 			frame = f
-		} else {
-			// and "¿y el armado?" asks the same of another.
+		} else if elliptical(part) {
+			// and "¿y el armado?" asks the same of another ("¿y aceptan
+			// PayPal?" asks its own).
 			part = frame + " " + part
 		}
 		a, err := k.actOne(ctx, part)
@@ -164,6 +165,18 @@ func frameOf(text string) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// elliptical reports a question that is only a phrase, with no verb of
+// its own: "¿y el armado?", "¿y para regiones?", "and for companies?".
+func elliptical(text string) bool {
+	w := analysis.Words(text)
+	for len(w) > 0 && (w[0] == "y" || w[0] == "e" || w[0] == "o" || w[0] == "and" || w[0] == "or") {
+		w = w[1:]
+	}
+	return len(w) > 0 && (determiners[w[0]] || indefinites[w[0]] || prepositions[w[0]])
+}
+
+var prepositions = setOf("de", "del", "para", "en", "con", "a", "al", "por", "sin", "for", "in", "with", "to", "of", "on", "at")
 
 // actOne answers one question.
 func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, error) {
