@@ -136,62 +136,120 @@ WHERE pending_at IS NOT NULL AND lease_until <= $1 AND not_before <= $1 LIMIT 1`
 	if err != nil {
 		return nil, fmt.Errorf("claim conversation: look for work: %w", err)
 	}
-	var claim *store.Claim
-	err = s.write(ctx, func(tx *wtx) error {
-		claim = nil
+	for range claimAttempts {
+		claim, stale, err := s.claimOne(ctx, owner, lease)
+		if err != nil {
+			return nil, fmt.Errorf("claim conversation: %w", err)
+		}
+		if !stale {
+			return claim, nil
+		}
+	}
+	return nil, nil
+}
+
+// claimOne leases the conversation with the oldest pending message, if
+// any, and returns it with its messages; stale when the conversation it
+// found had no message to process (its pending mark was stale, and is
+// cleared now).
+//
+// The lease is one statement that commits on its own, and the messages
+// are read after it: the conversation's row stays locked only while the
+// database runs that statement, not across the round trips of a
+// transaction, during which every accept of a message in the conversation
+// waited for it. Nobody else claims the conversation while the lease
+// holds, so the messages read are this claim's: those stored before the
+// read, including any accepted since the lease.
+func (s *Store) claimOne(ctx context.Context, owner string, lease time.Duration) (claim *store.Claim, stale bool, err error) {
+	var conv store.Conversation
+	var until time.Time
+	found := false
+	take := func(q queryer) error {
+		found = false
 		now := s.now()
-		for range claimAttempts {
-			var id string
-			err := tx.QueryRowContext(ctx, `
-SELECT id FROM conversations
-WHERE pending_at IS NOT NULL AND lease_until <= $1 AND not_before <= $1
-ORDER BY pending_at, id
-LIMIT 1 `+s.d.LockSkipLocked, micros(now)).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("find work: %w", err)
-			}
-			msgs, err := queryMessages(ctx, tx, `
-SELECT `+msgCols+` FROM messages
-WHERE conversation_id = $1 AND direction = 'in' AND processed = FALSE
-ORDER BY sent_at, seq`, id)
-			if err != nil {
-				return err
-			}
-			if len(msgs) == 0 {
-				// The pending mark is stale; clear it and look again.
-				if _, err := tx.ExecContext(ctx, `UPDATE conversations SET pending_at = NULL WHERE id = $1`, id); err != nil {
-					return fmt.Errorf("clear pending mark: %w", err)
-				}
-				continue
-			}
-			until := now.Add(lease).Truncate(time.Microsecond)
-			conv, err := scanConversation(tx.QueryRowContext(ctx, `
-UPDATE conversations SET lease_owner = $1, lease_until = $2 WHERE id = $3
-RETURNING `+convCols, owner, micros(until), id))
-			if err != nil {
-				return fmt.Errorf("lease conversation: %w", err)
-			}
-			claim = &store.Claim{Conversation: conv, Messages: msgs, Owner: owner, LeaseUntil: until}
+		until = now.Add(lease).Truncate(time.Microsecond)
+		var err error
+		conv, err = scanConversation(q.QueryRowContext(ctx, `
+UPDATE conversations SET lease_owner = $1, lease_until = $2
+WHERE id = (SELECT id FROM conversations
+	WHERE pending_at IS NOT NULL AND lease_until <= $3 AND not_before <= $3
+	ORDER BY pending_at, id
+	LIMIT 1 `+s.d.LockSkipLocked+`)
+RETURNING `+convCols, owner, micros(until), micros(now)))
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("lease conversation: %w", err)
+		}
+		found = true
+		return nil
+	}
+	if s.gate == nil {
+		// Outside a transaction: it commits with the statement.
+		err = s.retrying(ctx, func() error { return take(s.w) })
+	} else {
+		err = s.write(ctx, func(tx *wtx) error { return take(tx) })
+	}
+	if err != nil || !found {
+		return nil, false, err
+	}
+	claim = &store.Claim{Conversation: conv, Owner: owner, LeaseUntil: until}
+	if claim.Messages, err = queryMessages(ctx, cachedReader{s}, unprocessedMessages, conv.ID); err != nil {
+		return nil, false, err
+	}
+	if len(claim.Messages) > 0 {
+		return claim, false, nil
+	}
+	// No message to process: the pending mark is stale. Clear it, and the
+	// lease, with the row locked so that no accept adds a message meanwhile.
+	err = s.write(ctx, func(tx *wtx) error {
+		if _, err := s.checkLease(ctx, tx, claim); err != nil {
+			return err
+		}
+		msgs, err := queryMessages(ctx, tx, unprocessedMessages, conv.ID)
+		if err != nil {
+			return err
+		}
+		if len(msgs) > 0 {
+			// A message came in after the read: the claim holds it.
+			claim.Messages = msgs
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `
+UPDATE conversations SET pending_at = NULL, lease_owner = '', lease_until = 0 WHERE id = $1`, conv.ID); err != nil {
+			return fmt.Errorf("clear pending mark: %w", err)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("claim conversation: %w", err)
+		return nil, false, err
 	}
-	return claim, nil
+	if len(claim.Messages) == 0 {
+		return nil, true, nil
+	}
+	return claim, false, nil
 }
+
+// unprocessedMessages lists a conversation's inbound messages no run has
+// processed, in the order they were sent.
+var unprocessedMessages = `
+SELECT ` + msgCols + ` FROM messages
+WHERE conversation_id = $1 AND direction = 'in' AND processed = FALSE
+ORDER BY sent_at, seq`
 
 // checkLease locks the claimed conversation and verifies the claim still
 // holds it. The lease is identified by owner and expiry, so a later claim by
 // a worker of the same name does not count as the old one.
 func (s *Store) checkLease(ctx context.Context, tx *wtx, claim *store.Claim) (store.Conversation, error) {
+	return s.readLease(ctx, tx, claim, s.d.LockForUpdate)
+}
+
+// readLease is checkLease with the row lock given (none: "").
+func (s *Store) readLease(ctx context.Context, tx *wtx, claim *store.Claim, lock string) (store.Conversation, error) {
 	var owner string
 	var until int64
-	row := tx.QueryRowContext(ctx, `SELECT lease_owner, lease_until, `+convCols+` FROM conversations WHERE id = $1 `+s.d.LockForUpdate,
+	row := tx.QueryRowContext(ctx, `SELECT lease_owner, lease_until, `+convCols+` FROM conversations WHERE id = $1 `+lock,
 		claim.Conversation.ID)
 	conv, err := scanConversation(prefixScanner{row, []any{&owner, &until}})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -216,131 +274,187 @@ func (p prefixScanner) Scan(dest ...any) error {
 	return p.row.Scan(append(p.prefix, dest...)...)
 }
 
+// errConversationMoved rolls back a run's commit that read its
+// conversation without a lock, when the row changed meanwhile in a way the
+// commit depends on; the commit then runs again locking it first.
+var errConversationMoved = errors.New("the conversation changed during the commit")
+
 // CompleteRun commits a run's result for a claim in one transaction.
+//
+// Where rows are locked (PostgreSQL), the conversation's row is locked for
+// the release at the end, not from the start: every accept of a message in
+// the conversation updates that row, and while a worker held it across the
+// dozen statements of the commit, each a round trip that waits for the
+// process to be scheduled on a busy host, the accepts waited for it, and
+// the batch they were in, and the callers of that batch. The statements
+// before the lock read the conversation's state unlocked; under the lock
+// the commit checks the lease again and that nothing it decided on changed
+// (sameForRun), else it runs again the old way. A run that opens or
+// follows up a ticket locks first anyway: tickets are locked after their
+// conversation.
 func (s *Store) CompleteRun(ctx context.Context, claim *store.Claim, result store.RunResult) error {
 	if claim == nil {
 		return errors.New("complete run: no claim")
 	}
-	err := s.write(ctx, func(tx *wtx) error {
-		now := s.now()
-		conv, err := s.checkLease(ctx, tx, claim)
-		if err != nil {
-			return err
-		}
-		ids := make([]string, len(claim.Messages))
-		for i, m := range claim.Messages {
-			ids[i] = m.ID
-		}
-		run := result.Run
-		if run.ID == "" {
-			run.ID = newID(now)
-		}
-		run.ConversationID = conv.ID
-		if len(run.MessageIDs) == 0 {
-			run.MessageIDs = ids
-		}
-		if len(ids) > 0 {
-			args := append([]any{run.ID}, anySlice(ids)...)
-			res, err := tx.ExecContext(ctx, `
-UPDATE messages SET processed = TRUE, run_id = $1
-WHERE id IN (`+placeholders(2, len(ids))+`) AND processed = FALSE`, args...)
+	if s.d.LockForUpdate != "" && result.OpenTicket == nil && result.FollowUpTicketID == "" {
+		err := s.write(ctx, func(tx *wtx) error { return s.completeRun(ctx, tx, claim, result, false) })
+		if !errors.Is(err, errConversationMoved) {
 			if err != nil {
-				return fmt.Errorf("mark messages processed: %w", err)
+				return fmt.Errorf("complete run: %w", err)
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("mark messages processed: %w", err)
-			} else if n != int64(len(ids)) {
-				return fmt.Errorf("conversation %s: %d of %d claimed messages already processed: %w",
-					conv.ID, int64(len(ids))-n, len(ids), store.ErrLeaseLost)
-			}
+			return nil
 		}
-
-		var events []ticketEvent
-		openTicket := conv.OpenTicketID
-		owner := result.Events
-		switch {
-		case result.OpenTicket != nil:
-			t, err := s.insertTicket(ctx, tx, conv, run.TicketID, *result.OpenTicket, now)
-			if err != nil {
-				return err
-			}
-			run.TicketID = t
-			openTicket = t
-			events = append(events, ticketEvent{typ: store.EventCreated, ticketID: t})
-			if !slices.ContainsFunc(owner, func(e store.Event) bool { return e.Cause == store.CauseHandoff || e.Cause == store.CauseAskHuman }) {
-				owner = append(slices.Clone(owner), store.Event{Cause: store.CauseHandoff, Actor: "bot", Reason: result.OpenTicket.HandoffReason})
-			}
-		case result.FollowUpTicketID != "":
-			if err := s.checkFollowUp(ctx, tx, conv.ID, result.FollowUpTicketID); err != nil {
-				return err
-			}
-			run.TicketID = result.FollowUpTicketID
-			for _, id := range ids {
-				events = append(events, ticketEvent{typ: store.EventFollowUp, ticketID: run.TicketID, messageID: id})
-			}
-		}
-		if run.TicketID != "" && len(ids) > 0 {
-			args := append([]any{run.TicketID}, anySlice(ids)...)
-			if _, err := tx.ExecContext(ctx, `UPDATE messages SET ticket_id = $1 WHERE id IN (`+placeholders(2, len(ids))+`)`, args...); err != nil {
-				return fmt.Errorf("attach messages to ticket: %w", err)
-			}
-		}
-
-		if err := insertRun(ctx, tx, run, now); err != nil {
-			return err
-		}
-		state, err := applyEvents(ctx, tx, conv, owner, run.ID, run.TicketID, now)
-		if err != nil {
-			return err
-		}
-		confirmed := slices.ContainsFunc(owner, func(e store.Event) bool { return e.Cause == store.CauseConfirmed })
-		added := 0
-		for i, r := range result.Replies {
-			if r.TicketID == "" && result.OpenTicket != nil {
-				r.TicketID = run.TicketID
-			}
-			ok, err := s.insertOutbound(ctx, tx, conv, r, run.ID, now)
-			if err != nil {
-				return fmt.Errorf("reply %d: %w", i, err)
-			}
-			if ok {
-				tx.notify(store.TopicOutbox)
-				if countsAsMessage(r) {
-					added++
-				}
-			}
-		}
-
-		_, err = tx.ExecContext(ctx, `
-UPDATE conversations SET
-	lease_owner = '', lease_until = 0,
-	pending_at = (SELECT MIN(created_at) FROM messages
-		WHERE conversation_id = $1 AND direction = 'in' AND processed = FALSE),
-	message_count = message_count + $2,
-	last_activity_at = CASE WHEN $2 > 0 AND $3 > last_activity_at THEN $3 ELSE last_activity_at END,
-	last_notice_at = CASE WHEN $4 THEN $3 ELSE last_notice_at END,
-	owner_since = CASE WHEN state <> $5 THEN $3 ELSE owner_since END,
-	state = $5, open_ticket_id = $6,
-	episode_started_at = CASE WHEN episode_started_at = 0 AND $7 THEN $3 ELSE episode_started_at END,
-	answered_at = CASE WHEN $8 THEN $3 WHEN $9 THEN 0 ELSE answered_at END
-WHERE id = $1`, conv.ID, added, micros(now), result.NoticeSent, string(state), openTicket,
-			len(ids) > 0, run.Outcome == "answer" && state == store.StateBot, state != store.StateBot)
-		if err != nil {
-			return fmt.Errorf("release conversation: %w", err)
-		}
-		if confirmed {
-			if err := s.recordResolution(ctx, tx, conv.ID, store.OutcomeResolvedByBot,
-				"the customer confirmed the answer", "", result.Confirmation, now); err != nil {
-				return err
-			}
-		}
-		if err := appendTicketEvents(ctx, tx, events, now); err != nil {
-			return err
-		}
-		return nil
-	})
+	}
+	err := s.write(ctx, func(tx *wtx) error { return s.completeRun(ctx, tx, claim, result, true) })
 	if err != nil {
 		return fmt.Errorf("complete run: %w", err)
+	}
+	return nil
+}
+
+// sameForRun reports whether a run's commit that read the conversation as
+// read can go on with it as it is now (locked): the owner state, the
+// ticket and the address replies go from are the same, and so is whether
+// a reply waits for the customer-service window at now.
+func sameForRun(read, locked store.Conversation, now time.Time) bool {
+	held := func(c store.Conversation) bool { return !c.WindowUntil.IsZero() && !c.WindowUntil.After(now) }
+	return read.State == locked.State && read.OpenTicketID == locked.OpenTicketID &&
+		read.BusinessAddress == locked.BusinessAddress && held(read) == held(locked) &&
+		(!held(read) || read.WindowUntil.Equal(locked.WindowUntil))
+}
+
+// completeRun is CompleteRun's transaction; lockFirst locks the
+// conversation before anything else.
+func (s *Store) completeRun(ctx context.Context, tx *wtx, claim *store.Claim, result store.RunResult, lockFirst bool) error {
+	now := s.now()
+	lock := s.d.LockForUpdate
+	if !lockFirst {
+		lock = ""
+	}
+	conv, err := s.readLease(ctx, tx, claim, lock)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(claim.Messages))
+	for i, m := range claim.Messages {
+		ids[i] = m.ID
+	}
+	run := result.Run
+	if run.ID == "" {
+		run.ID = newID(now)
+	}
+	run.ConversationID = conv.ID
+	if len(run.MessageIDs) == 0 {
+		run.MessageIDs = ids
+	}
+	if len(ids) > 0 {
+		args := append([]any{run.ID}, anySlice(ids)...)
+		res, err := tx.ExecContext(ctx, `
+UPDATE messages SET processed = TRUE, run_id = $1
+WHERE id IN (`+placeholders(2, len(ids))+`) AND processed = FALSE`, args...)
+		if err != nil {
+			return fmt.Errorf("mark messages processed: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("mark messages processed: %w", err)
+		} else if n != int64(len(ids)) {
+			return fmt.Errorf("conversation %s: %d of %d claimed messages already processed: %w",
+				conv.ID, int64(len(ids))-n, len(ids), store.ErrLeaseLost)
+		}
+	}
+
+	var events []ticketEvent
+	openTicket := conv.OpenTicketID
+	owner := result.Events
+	switch {
+	case result.OpenTicket != nil:
+		t, err := s.insertTicket(ctx, tx, conv, run.TicketID, *result.OpenTicket, now)
+		if err != nil {
+			return err
+		}
+		run.TicketID = t
+		openTicket = t
+		events = append(events, ticketEvent{typ: store.EventCreated, ticketID: t})
+		if !slices.ContainsFunc(owner, func(e store.Event) bool { return e.Cause == store.CauseHandoff || e.Cause == store.CauseAskHuman }) {
+			owner = append(slices.Clone(owner), store.Event{Cause: store.CauseHandoff, Actor: "bot", Reason: result.OpenTicket.HandoffReason})
+		}
+	case result.FollowUpTicketID != "":
+		if err := s.checkFollowUp(ctx, tx, conv.ID, result.FollowUpTicketID); err != nil {
+			return err
+		}
+		run.TicketID = result.FollowUpTicketID
+		for _, id := range ids {
+			events = append(events, ticketEvent{typ: store.EventFollowUp, ticketID: run.TicketID, messageID: id})
+		}
+	}
+	if run.TicketID != "" && len(ids) > 0 {
+		args := append([]any{run.TicketID}, anySlice(ids)...)
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET ticket_id = $1 WHERE id IN (`+placeholders(2, len(ids))+`)`, args...); err != nil {
+			return fmt.Errorf("attach messages to ticket: %w", err)
+		}
+	}
+
+	if err := insertRun(ctx, tx, run, now); err != nil {
+		return err
+	}
+	state, err := applyEvents(ctx, tx, conv, owner, run.ID, run.TicketID, now)
+	if err != nil {
+		return err
+	}
+	confirmed := slices.ContainsFunc(owner, func(e store.Event) bool { return e.Cause == store.CauseConfirmed })
+	added := 0
+	for i, r := range result.Replies {
+		if r.TicketID == "" && result.OpenTicket != nil {
+			r.TicketID = run.TicketID
+		}
+		ok, err := s.insertOutbound(ctx, tx, conv, r, run.ID, now)
+		if err != nil {
+			return fmt.Errorf("reply %d: %w", i, err)
+		}
+		if ok {
+			tx.notify(store.TopicOutbox)
+			if countsAsMessage(r) {
+				added++
+			}
+		}
+	}
+
+	if !lockFirst {
+		locked, err := s.checkLease(ctx, tx, claim)
+		if err != nil {
+			return err
+		}
+		if !sameForRun(conv, locked, now) {
+			return errConversationMoved
+		}
+	}
+	// A new snapshot, taken with the row locked: it sees every message
+	// an accept stored in the conversation before it.
+	_, err = tx.ExecContext(ctx, `
+UPDATE conversations SET
+lease_owner = '', lease_until = 0,
+pending_at = (SELECT MIN(created_at) FROM messages
+	WHERE conversation_id = $1 AND direction = 'in' AND processed = FALSE),
+message_count = message_count + $2,
+last_activity_at = CASE WHEN $2 > 0 AND $3 > last_activity_at THEN $3 ELSE last_activity_at END,
+last_notice_at = CASE WHEN $4 THEN $3 ELSE last_notice_at END,
+owner_since = CASE WHEN state <> $5 THEN $3 ELSE owner_since END,
+state = $5, open_ticket_id = $6,
+episode_started_at = CASE WHEN episode_started_at = 0 AND $7 THEN $3 ELSE episode_started_at END,
+answered_at = CASE WHEN $8 THEN $3 WHEN $9 THEN 0 ELSE answered_at END
+WHERE id = $1`, conv.ID, added, micros(now), result.NoticeSent, string(state), openTicket,
+		len(ids) > 0, run.Outcome == "answer" && state == store.StateBot, state != store.StateBot)
+	if err != nil {
+		return fmt.Errorf("release conversation: %w", err)
+	}
+	if confirmed {
+		if err := s.recordResolution(ctx, tx, conv.ID, store.OutcomeResolvedByBot,
+			"the customer confirmed the answer", "", result.Confirmation, now); err != nil {
+			return err
+		}
+	}
+	if err := appendTicketEvents(ctx, tx, events, now); err != nil {
+		return err
 	}
 	return nil
 }
