@@ -281,17 +281,17 @@ var errConversationMoved = errors.New("the conversation changed during the commi
 
 // CompleteRun commits a run's result for a claim in one transaction.
 //
-// Where rows are locked (PostgreSQL), the conversation's row is locked for
+// Where rows are locked (PostgreSQL), the conversation's row is locked by
 // the release at the end, not from the start: every accept of a message in
 // the conversation updates that row, and while a worker held it across the
 // dozen statements of the commit, each a round trip that waits for the
 // process to be scheduled on a busy host, the accepts waited for it, and
 // the batch they were in, and the callers of that batch. The statements
-// before the lock read the conversation's state unlocked; under the lock
-// the commit checks the lease again and that nothing it decided on changed
-// (sameForRun), else it runs again the old way. A run that opens or
-// follows up a ticket locks first anyway: tickets are locked after their
-// conversation.
+// before the release read the conversation unlocked; the release, one
+// statement, checks on the locked row that the lease and what the commit
+// decided on did not change, else the commit runs again the old way. A run
+// that opens or follows up a ticket locks first anyway: tickets are locked
+// after their conversation.
 func (s *Store) CompleteRun(ctx context.Context, claim *store.Claim, result store.RunResult) error {
 	if claim == nil {
 		return errors.New("complete run: no claim")
@@ -310,17 +310,6 @@ func (s *Store) CompleteRun(ctx context.Context, claim *store.Claim, result stor
 		return fmt.Errorf("complete run: %w", err)
 	}
 	return nil
-}
-
-// sameForRun reports whether a run's commit that read the conversation as
-// read can go on with it as it is now (locked): the owner state, the
-// ticket and the address replies go from are the same, and so is whether
-// a reply waits for the customer-service window at now.
-func sameForRun(read, locked store.Conversation, now time.Time) bool {
-	held := func(c store.Conversation) bool { return !c.WindowUntil.IsZero() && !c.WindowUntil.After(now) }
-	return read.State == locked.State && read.OpenTicketID == locked.OpenTicketID &&
-		read.BusinessAddress == locked.BusinessAddress && held(read) == held(locked) &&
-		(!held(read) || read.WindowUntil.Equal(locked.WindowUntil))
 }
 
 // completeRun is CompleteRun's transaction; lockFirst locks the
@@ -419,33 +408,57 @@ WHERE id IN (`+placeholders(2, len(ids))+`) AND processed = FALSE`, args...)
 		}
 	}
 
-	if !lockFirst {
-		locked, err := s.checkLease(ctx, tx, claim)
-		if err != nil {
-			return err
-		}
-		if !sameForRun(conv, locked, now) {
-			return errConversationMoved
-		}
-	}
-	// A new snapshot, taken with the row locked: it sees every message
-	// an accept stored in the conversation before it.
-	_, err = tx.ExecContext(ctx, `
+	// The release. Its subquery reads the messages in the statement's
+	// snapshot; the conversation's own columns are read as the row is
+	// when the statement has locked it, after any accept that held it. An
+	// accept that committed after the snapshot added to message_count, so
+	// a count other than the one read keeps a pending mark the snapshot
+	// cannot account for (a mark left with nothing to do is cleared by
+	// the next claim).
+	release := `
 UPDATE conversations SET
-lease_owner = '', lease_until = 0,
-pending_at = (SELECT MIN(created_at) FROM messages
-	WHERE conversation_id = $1 AND direction = 'in' AND processed = FALSE),
-message_count = message_count + $2,
-last_activity_at = CASE WHEN $2 > 0 AND $3 > last_activity_at THEN $3 ELSE last_activity_at END,
-last_notice_at = CASE WHEN $4 THEN $3 ELSE last_notice_at END,
-owner_since = CASE WHEN state <> $5 THEN $3 ELSE owner_since END,
-state = $5, open_ticket_id = $6,
-episode_started_at = CASE WHEN episode_started_at = 0 AND $7 THEN $3 ELSE episode_started_at END,
-answered_at = CASE WHEN $8 THEN $3 WHEN $9 THEN 0 ELSE answered_at END
-WHERE id = $1`, conv.ID, added, micros(now), result.NoticeSent, string(state), openTicket,
-		len(ids) > 0, run.Outcome == "answer" && state == store.StateBot, state != store.StateBot)
+	lease_owner = '', lease_until = 0,
+	pending_at = COALESCE((SELECT MIN(created_at) FROM messages
+		WHERE conversation_id = $1 AND direction = 'in' AND processed = FALSE),
+		CASE WHEN message_count <> $10 THEN pending_at END),
+	message_count = message_count + $2,
+	last_activity_at = CASE WHEN $2 > 0 AND $3 > last_activity_at THEN $3 ELSE last_activity_at END,
+	last_notice_at = CASE WHEN $4 THEN $3 ELSE last_notice_at END,
+	owner_since = CASE WHEN state <> $5 THEN $3 ELSE owner_since END,
+	state = $5, open_ticket_id = $6,
+	episode_started_at = CASE WHEN episode_started_at = 0 AND $7 THEN $3 ELSE episode_started_at END,
+	answered_at = CASE WHEN $8 THEN $3 WHEN $9 THEN 0 ELSE answered_at END
+WHERE id = $1`
+	args := []any{conv.ID, added, micros(now), result.NoticeSent, string(state), openTicket,
+		len(ids) > 0, run.Outcome == "answer" && state == store.StateBot, state != store.StateBot, conv.MessageCount}
+	if !lockFirst {
+		// Read unlocked, the lease and what this commit decided on are
+		// checked again on the row as it is now: the same lease, owner
+		// state, ticket and address replies go from, and whether a reply
+		// waits for the customer-service window (-1: it does not).
+		release += ` AND lease_owner = $11 AND lease_until = $12 AND state = $13 AND open_ticket_id = $14
+	AND business_address = $15
+	AND CASE WHEN window_until <> 0 AND window_until <= $3 THEN window_until ELSE -1 END = $16`
+		held := int64(-1)
+		if !conv.WindowUntil.IsZero() && !conv.WindowUntil.After(now) {
+			held = micros(conv.WindowUntil)
+		}
+		args = append(args, claim.Owner, micros(claim.LeaseUntil), string(conv.State), conv.OpenTicketID,
+			conv.BusinessAddress, held)
+	}
+	res, err := tx.ExecContext(ctx, release, args...)
 	if err != nil {
 		return fmt.Errorf("release conversation: %w", err)
+	}
+	if !lockFirst {
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("release conversation: %w", err)
+		} else if n == 0 {
+			if _, err := s.readLease(ctx, tx, claim, ""); err != nil {
+				return err // the lease is lost
+			}
+			return errConversationMoved
+		}
 	}
 	if confirmed {
 		if err := s.recordResolution(ctx, tx, conv.ID, store.OutcomeResolvedByBot,
