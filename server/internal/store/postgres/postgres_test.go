@@ -9,12 +9,10 @@ import (
 	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pressly/goose/v3"
 
-	"github.com/relevo/relevo/server/internal/message"
 	"github.com/relevo/relevo/server/internal/store"
 	"github.com/relevo/relevo/server/internal/store/postgres"
 	"github.com/relevo/relevo/server/internal/store/storetest"
@@ -176,13 +174,7 @@ WHERE r::text LIKE '%' || $1 || '%' OR r::text LIKE '%' || encode(convert_to($1,
 // TestErasureLeavesNoRowWithTheContactsData erases a contact and looks for
 // its data in every row of every table, side tables and logs included.
 func TestErasureLeavesNoRowWithTheContactsData(t *testing.T) {
-	url := storetest.PostgresURL(t)
-	st := open(t, url)
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	st, db := openWithDB(t)
 	x := storetest.SeedErasure(t, st)
 	for name, secret := range x.Secrets {
 		if len(rowsContaining(t, db, secret)) == 0 {
@@ -260,61 +252,24 @@ func BenchmarkLegacyMediaMigration(b *testing.B) {
 	})
 }
 
-// TestClaimClearsAStalePendingMark: a conversation marked pending with no
-// message left to process (as a run's release may leave it when an accept
-// it could not see changed the conversation) is claimed by nobody and left
-// neither marked nor leased, and its next message is claimed as usual.
+// TestClaimClearsAStalePendingMark: a stale pending mark is cleared by the
+// claim that finds it (storetest.ClaimClearsAStalePendingMark).
 func TestClaimClearsAStalePendingMark(t *testing.T) {
+	st, db := openWithDB(t)
+	storetest.ClaimClearsAStalePendingMark(t, st, db)
+}
+
+// openWithDB opens the store of the test database and a plain connection to
+// it, for what a test reads or writes around the store; both close with the
+// test.
+func openWithDB(t *testing.T) (store.Store, *sql.DB) {
+	t.Helper()
 	url := storetest.PostgresURL(t)
 	st := open(t, url)
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	ctx := t.Context()
-	inbound := func(id string) store.InboundMessage {
-		return store.InboundMessage{
-			Contact:          store.Contact{Channel: "whatsapp", Address: "34600000001"},
-			ChannelMessageID: id, Kind: message.KindText, Text: "hola",
-		}
-	}
-	res, err := st.AcceptInbound(ctx, inbound("wamid.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	claim, err := st.ClaimConversation(ctx, "w1", time.Minute)
-	if err != nil || claim == nil {
-		t.Fatalf("claim: %v, %v", claim, err)
-	}
-	if err := st.CompleteRun(ctx, claim, store.RunResult{Run: store.RunRecord{Outcome: "answer"}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `UPDATE conversations SET pending_at = 1 WHERE id = $1`, res.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	if claim, err := st.ClaimConversation(ctx, "w2", time.Minute); err != nil || claim != nil {
-		t.Fatalf("claim of a stale mark: %+v, %v; want none", claim, err)
-	}
-	var pending sql.NullInt64
-	var owner string
-	var until int64
-	err = db.QueryRowContext(ctx, `SELECT pending_at, lease_owner, lease_until FROM conversations WHERE id = $1`,
-		res.ConversationID).Scan(&pending, &owner, &until)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pending.Valid || owner != "" || until != 0 {
-		t.Fatalf("after the stale claim: pending %v, lease %q until %d; want none", pending, owner, until)
-	}
-	if _, err := st.AcceptInbound(ctx, inbound("wamid.2")); err != nil {
-		t.Fatal(err)
-	}
-	claim, err = st.ClaimConversation(ctx, "w3", time.Minute)
-	if err != nil || claim == nil {
-		t.Fatalf("claim of the next message: %v, %v", claim, err)
-	}
-	if len(claim.Messages) != 1 || claim.Messages[0].ChannelMessageID != "wamid.2" {
-		t.Fatalf("claimed %+v; want wamid.2 alone", claim.Messages)
-	}
+	t.Cleanup(func() { db.Close() })
+	return st, db
 }

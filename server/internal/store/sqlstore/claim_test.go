@@ -1,65 +1,14 @@
 package sqlstore
 
 import (
-	"context"
-	"database/sql"
 	"testing"
-	"time"
 
-	"github.com/relevo/relevo/server/internal/message"
-	"github.com/relevo/relevo/server/internal/store"
+	"github.com/relevo/relevo/server/internal/store/storetest"
 )
 
-// TestClaimClearsAStalePendingMark checks that a conversation marked
-// pending with no message left to process is claimed by nobody and left
-// neither marked nor leased, so that its next message is claimed as usual.
+// TestClaimClearsAStalePendingMark: a stale pending mark is cleared by the
+// claim that finds it (storetest.ClaimClearsAStalePendingMark).
 func TestClaimClearsAStalePendingMark(t *testing.T) {
 	s := singleWriterStore(t)
-	ctx := context.Background()
-	inbound := func(id string) store.InboundMessage {
-		return store.InboundMessage{
-			Contact:          store.Contact{Channel: "whatsapp", Address: "34600000001"},
-			ChannelMessageID: id, Kind: message.KindText, Text: "hola",
-		}
-	}
-	res, err := s.AcceptInbound(ctx, inbound("wamid.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	claim, err := s.ClaimConversation(ctx, "w1", time.Minute)
-	if err != nil || claim == nil {
-		t.Fatalf("claim: %v, %v", claim, err)
-	}
-	if err := s.CompleteRun(ctx, claim, store.RunResult{Run: store.RunRecord{Outcome: "answer"}}); err != nil {
-		t.Fatal(err)
-	}
-	// A mark nothing accounts for, as a run's release may leave when an
-	// accept it could not see changed the conversation.
-	if _, err := s.w.ExecContext(ctx, `UPDATE conversations SET pending_at = 1 WHERE id = $1`, res.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	if claim, err := s.ClaimConversation(ctx, "w2", time.Minute); err != nil || claim != nil {
-		t.Fatalf("claim of a stale mark: %+v, %v; want none", claim, err)
-	}
-	var pending sql.NullInt64
-	var owner string
-	var until int64
-	err = s.r.QueryRowContext(ctx, `SELECT pending_at, lease_owner, lease_until FROM conversations WHERE id = $1`,
-		res.ConversationID).Scan(&pending, &owner, &until)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pending.Valid || owner != "" || until != 0 {
-		t.Fatalf("after the stale claim: pending %v, lease %q until %d; want none", pending, owner, until)
-	}
-	if _, err := s.AcceptInbound(ctx, inbound("wamid.2")); err != nil {
-		t.Fatal(err)
-	}
-	claim, err = s.ClaimConversation(ctx, "w3", time.Minute)
-	if err != nil || claim == nil {
-		t.Fatalf("claim of the next message: %v, %v", claim, err)
-	}
-	if len(claim.Messages) != 1 || claim.Messages[0].ChannelMessageID != "wamid.2" {
-		t.Fatalf("claimed %+v; want wamid.2 alone", claim.Messages)
-	}
+	storetest.ClaimClearsAStalePendingMark(t, s, s.w)
 }
