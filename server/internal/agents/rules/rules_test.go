@@ -154,10 +154,7 @@ func TestKnowledgeGivesLearnedAnswersAsTheyAre(t *testing.T) {
 	t.Parallel()
 	p := agents.DefaultProfile()
 	entry := knowledge.Result{Kind: knowledge.KindEntry, Learned: true, Score: 0.9, Question: "¿Descuentos?", Text: "Sí, 20% para estudiantes."}
-	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{entry}}).Act(context.Background(), agents.Input{Text: "hay descuentos?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	act := askKnowledge(t, p, "hay descuentos?", entry)
 	if !strings.HasPrefix(act.Reply, "Sí, 20% para estudiantes.\n\nFuente: ") || act.Outcome != agents.OutcomeAnswer {
 		t.Fatalf("reply = %q", act.Reply)
 	}
@@ -295,18 +292,12 @@ func TestAPassageThatOnlyTalksAboutTheTopicIsNoRivalForOneThatGivesWhatWasAsked(
 		Text: "Actualiza la app, reinicia el teléfono y escribe a soporte si sigue fallando."}
 	contact := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d2", Source: "contacto.md", Score: 0.02, Relevance: 0.7, Specificity: 1.5,
 		Text: "Soporte técnico: soporte@example.com. Teléfono de soporte: +56 2 2345 6789, de lunes a viernes."}
-	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{app, contact}}).Act(context.Background(), agents.Input{Text: "¿cuál es el teléfono de soporte?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	act := askKnowledge(t, p, "¿cuál es el teléfono de soporte?", app, contact)
 	if act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "+56 2 2345 6789") {
 		t.Fatalf("got %q (%s), want the contact page's number", act.Reply, act.Reason)
 	}
 	// Asked for something neither holds, the question goes to a person.
-	act, err = NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{app, contact}}).Act(context.Background(), agents.Input{Text: "¿cuánto cuesta el soporte premium?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	act = askKnowledge(t, p, "¿cuánto cuesta el soporte premium?", app, contact)
 	if act.Handoff != agents.RoleHuman || !strings.Contains(act.Reason, "amount") {
 		t.Fatalf("got %q / %q, want a hand-off naming the missing amount", act.Reply, act.Reason)
 	}
@@ -373,10 +364,7 @@ func TestAWordTheWholeBaseUsesCostsLessWhenAPassageOmitsIt(t *testing.T) {
 		r := symptoms
 		// "covid" is in the question, not in the passage.
 		r.Rarity = map[string]float64{"sintomas": 0.9, "covid": rarity}
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: "¿cuáles son los síntomas del covid?"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, "¿cuáles son los síntomas del covid?", r)
 		check := act.Steps[len(act.Steps)-1].Check
 		if check == nil || !slices.Contains(check.Missing, "covid") {
 			t.Fatalf("decision %+v: want covid missing", check)
@@ -397,10 +385,7 @@ func TestTheThingAYesOrNoQuestionNamesWeighsMoreWhenThePassageNeverMentionsIt(t 
 		Rarity: map[string]float64{"app": 0.8, "funciona": 0.9, "conexion": 0.7}}
 	decide := func(q string) *agents.AnswerCheck {
 		t.Helper()
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{browsers}}).Act(context.Background(), agents.Input{Text: q})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, q, browsers)
 		check := act.Steps[len(act.Steps)-1].Check
 		if check == nil || !slices.Contains(check.Missing, "app") {
 			t.Fatalf("%q: decision %+v, want app missing", q, check)
@@ -481,10 +466,7 @@ func TestANameTheBaseNeverMentionsWeighsAsTheThingAsked(t *testing.T) {
 		Rarity: map[string]float64{"oficina": 0.6, "lima": 1}}
 	decide := func(q string) *agents.AnswerCheck {
 		t.Helper()
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{offices}}).Act(context.Background(), agents.Input{Text: q})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, q, offices)
 		return act.Steps[len(act.Steps)-1].Check
 	}
 	// Written as a name, the unknown word is what the question is about;
@@ -566,10 +548,7 @@ func TestAQuestionForOneValueIsAnsweredWithTheSentenceThatHoldsIt(t *testing.T) 
 		"¿a qué correo mando un reclamo?":           "Reclamos: reclamos@example.com.",
 		"¿cuál es el teléfono de la mesa de ayuda?": "Mesa de ayuda: 600 410 2020, todos los días de 8:00 a 22:00.",
 	} {
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{contact}}).Act(context.Background(), agents.Input{Text: q})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, q, contact)
 		if got, _, _ := strings.Cut(act.Reply, "\n\n"); got != want {
 			t.Errorf("%q: answer %q (%s), want %q", q, got, act.Reason, want)
 		}
@@ -612,10 +591,7 @@ func TestANameTheQuestionIsAboutCostsInFullInALongQuestion(t *testing.T) {
 	trello := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "faq.md", Score: 0.9, Relevance: 0.8,
 		Heading: "Importing", Text: "Yes. Boards, lists and cards are imported; attachments are not.",
 		UnknownWords: []string{"jira"}, Rarity: map[string]float64{"attachments": 0.8, "imported": 0.7, "jira": 1}}
-	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{trello}}).Act(context.Background(), agents.Input{Text: "are attachments imported from Jira when I move my whole team over?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	act := askKnowledge(t, p, "are attachments imported from Jira when I move my whole team over?", trello)
 	if act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"jira"`) {
 		t.Fatalf("got %q / %q, want a hand-off naming Jira", act.Reply, act.Reason)
 	}
@@ -629,10 +605,7 @@ func TestAnEntryDoesNotAnswerAQuestionThatSwapsOneOfItsWords(t *testing.T) {
 		Rarity: map[string]float64{"regalar": 1, "suscripcion": 0.6, "hermana": 1}, UnknownWords: []string{"hermana"}}
 	decide := func(q string) *agents.AnswerCheck {
 		t.Helper()
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{gift}}).Act(context.Background(), agents.Input{Text: q})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, q, gift)
 		return act.Steps[len(act.Steps)-1].Check
 	}
 	// Another thing the base knows, in place of the entry's: a different question.
@@ -657,10 +630,7 @@ func TestAWordAnEntryDoesNotCoverCostsMoreThanForAPassage(t *testing.T) {
 		r := knowledge.Result{Kind: kind, ID: "x", DocumentID: "d1", Source: "admision.csv", Score: 0.8, Relevance: 0.8,
 			Question: "¿Tienen becas?", Heading: "¿Tienen becas?", Text: "Sí. Ofrecemos la Beca Excelencia y la Beca Deportiva.",
 			Rarity: map[string]float64{"becas": 0.9, "funcionarios": 0.9}}
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: "¿tienen becas para funcionarios?"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, "¿tienen becas para funcionarios?", r)
 		return act.Steps[len(act.Steps)-1].Check.Confidence
 	}
 	if entry, chunk := confidence(knowledge.KindEntry), confidence(knowledge.KindChunk); entry >= chunk {
@@ -677,10 +647,7 @@ func TestAQuestionForAnIdentifierWantsOneNextToIt(t *testing.T) {
 		Heading: "Datos de la empresa", Text: "Razón social: Casa Nativa SpA. RUT 76.543.210-K. Giro: venta de artículos para el hogar."}
 	ask := func(r knowledge.Result, q string) agents.Action {
 		t.Helper()
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: q})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, q, r)
 		return act
 	}
 	// A passage that asks the user for their tax id gives none.
@@ -707,10 +674,7 @@ func TestANumberTheQuestionStatesMustBeInThePassage(t *testing.T) {
 		Heading: "Cuotas", Text: "Con tarjetas de crédito puedes pagar en 3 o seis cuotas sin interés en compras sobre $30.000."}
 	ask := func(q string) agents.Action {
 		t.Helper()
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{installments}}).Act(context.Background(), agents.Input{Text: q})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, q, installments)
 		return act
 	}
 	// Twelve installments are another case than the three or six offered.
@@ -744,16 +708,11 @@ func TestAPercentageIsStatedAsOne(t *testing.T) {
 func TestWhichOneWantsItNamed(t *testing.T) {
 	t.Parallel()
 	p := agents.DefaultProfile()
-	generic := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "ayuda.pdf", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
-		Text: "Asegúrese de que su navegador esté actualizado a la última versión y que tenga una conexión estable."}
-	named := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d2", Source: "requisitos.md", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
-		Text: "La plataforma funciona mejor en el navegador Google Chrome o en Firefox, en su última versión."}
+	generic := passage("d1", "ayuda.pdf", "Asegúrese de que su navegador esté actualizado a la última versión y que tenga una conexión estable.")
+	named := passage("d2", "requisitos.md", "La plataforma funciona mejor en el navegador Google Chrome o en Firefox, en su última versión.")
 	ask := func(r knowledge.Result) agents.Action {
 		t.Helper()
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: "¿qué navegador recomiendan?"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, "¿qué navegador recomiendan?", r)
 		return act
 	}
 	if act := ask(generic); act.Handoff != agents.RoleHuman {
@@ -766,10 +725,7 @@ func TestWhichOneWantsItNamed(t *testing.T) {
 	formats := func(text string) agents.Action {
 		t.Helper()
 		r := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d3", Source: "tareas.md", Score: 0.9, Relevance: 0.8, Specificity: 1.5, Text: text}
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: "¿qué formatos de archivo aceptan para las tareas?"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, "¿qué formatos de archivo aceptan para las tareas?", r)
 		return act
 	}
 	if act := formats("Asegúrese de que el archivo de la tarea cumple con el formato y tamaño requeridos."); act.Handoff != agents.RoleHuman {
@@ -783,19 +739,12 @@ func TestWhichOneWantsItNamed(t *testing.T) {
 func TestATwoWordOwnerMustBeWholeNextToTheValue(t *testing.T) {
 	t.Parallel()
 	p := agents.DefaultProfile()
-	resources := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "ayuda.pdf", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
-		Text: "Si no puede descargar los recursos adicionales del curso, contacte a recursos@example.com."}
-	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{resources}}).Act(context.Background(), agents.Input{Text: "¿cuál es el correo de recursos humanos?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	resources := passage("d1", "ayuda.pdf", "Si no puede descargar los recursos adicionales del curso, contacte a recursos@example.com.")
+	act := askKnowledge(t, p, "¿cuál es el correo de recursos humanos?", resources)
 	if act.Handoff != agents.RoleHuman {
 		t.Fatalf("the course resources' address was given for human resources: %q", act.Reply)
 	}
-	act, err = NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{resources}}).Act(context.Background(), agents.Input{Text: "¿cuál es el correo de recursos adicionales?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	act = askKnowledge(t, p, "¿cuál es el correo de recursos adicionales?", resources)
 	if act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "recursos@example.com") {
 		t.Fatalf("got %q / %s, want the resources' address", act.Reply, act.Reason)
 	}
@@ -831,12 +780,8 @@ func TestACurrencyCodeBeforeTheNumberIsAnAmount(t *testing.T) {
 func TestARoleThePassageNeverMentionsHasNoName(t *testing.T) {
 	t.Parallel()
 	p := agents.DefaultProfile()
-	terms := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d1", Source: "condiciones.txt", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
-		Text: "El seguro de Viaja Seguro cubre hasta USD 50.000 en el plan Clásico y USD 150.000 en el Premium."}
-	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{terms}}).Act(context.Background(), agents.Input{Text: "¿quién es el gerente de Viaja Seguro?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	terms := passage("d1", "condiciones.txt", "El seguro de Viaja Seguro cubre hasta USD 50.000 en el plan Clásico y USD 150.000 en el Premium.")
+	act := askKnowledge(t, p, "¿quién es el gerente de Viaja Seguro?", terms)
 	if act.Handoff != agents.RoleHuman {
 		t.Fatalf("a passage that never mentions the manager named one: %q", act.Reply)
 	}
@@ -860,10 +805,7 @@ func TestTheAnswerToAQuestionForOneValueIsTheSentenceThatGivesIt(t *testing.T) {
 		{card, "¿con cuánta anticipación encargo una torta?", "48 horas"},
 		{guide, "¿a qué correo escribo si no se registran mis calificaciones?", "evaluaciones@example.com"},
 	} {
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{c.r}}).Act(context.Background(), agents.Input{Text: c.q})
-		if err != nil {
-			t.Fatal(err)
-		}
+		act := askKnowledge(t, p, c.q, c.r)
 		if act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, c.want) {
 			t.Errorf("%q: got %q (%s), want it to hold %q", c.q, act.Reply, act.Reason, c.want)
 		}
@@ -877,10 +819,7 @@ func TestThePassageGivingTheOwnersValueIsNoRivalOfOneGivingAnothers(t *testing.T
 		Text: "Si no se registran sus calificaciones, envíe un correo a evaluaciones@example.com."}
 	support := knowledge.Result{Kind: knowledge.KindChunk, DocumentID: "d2", ID: "b", Source: "guia.pdf", Score: 0.08, Relevance: 0.7, Specificity: 1.5,
 		Text: "Si no puede iniciar sesión, contacte a nuestro equipo de soporte en soporte@example.com."}
-	act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{grades, support}}).Act(context.Background(), agents.Input{Text: "¿cuál es el correo de soporte?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	act := askKnowledge(t, p, "¿cuál es el correo de soporte?", grades, support)
 	if strings.Contains(act.Reply, "evaluaciones@") {
 		t.Fatalf("the grades' address was given for support: %q", act.Reply)
 	}
@@ -904,4 +843,20 @@ func TestTheAnswerTextMatchesWordsAsTheSearchDoes(t *testing.T) {
 	if overlap(k.an, k.an.Query(q.text), "Con tarjeta el dinero vuelve en 5 días a la cuenta que nos indiques.") >= overlap(k.an, k.an.Query(q.text), "Tienes 30 días para devolver un producto.") {
 		t.Error("the refund's account outweighs the return's days")
 	}
+}
+
+// askKnowledge runs the rules Knowledge agent of profile p on question q
+// against a searcher that finds results.
+func askKnowledge(t *testing.T, p *agents.Profile, q string, results ...knowledge.Result) agents.Action {
+	t.Helper()
+	act, err := NewKnowledge(p, &fakeSearcher{results: results}).Act(context.Background(), agents.Input{Text: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return act
+}
+
+// passage is a document chunk the search found with a high score.
+func passage(documentID, source, text string) knowledge.Result {
+	return knowledge.Result{Kind: knowledge.KindChunk, ID: documentID, DocumentID: documentID, Source: source, Score: 0.9, Relevance: 0.8, Specificity: 1.5, Text: text}
 }
