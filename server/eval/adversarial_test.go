@@ -31,6 +31,9 @@ func TestAdversarialSets(t *testing.T) {
 		{"sample3", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample3.jsonl")},
 		// Chat spelling on the sample base.
 		{"chat", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "chat.jsonl")},
+		// Messages that explain themselves before asking, and their near
+		// misses, on the sample base.
+		{"long", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "long.jsonl")},
 		// English questions on the Spanish sample base.
 		{"english-on-spanish", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "english-on-spanish.jsonl")},
 		// Bases of other companies, each written with its questions

@@ -144,18 +144,60 @@ type question struct {
 	numbers []string
 }
 
-// readQuestion reads query, the request of the message raw.
+// readQuestion reads query, the request of the message raw. In a message
+// that explains itself before asking ("Estoy viendo el curso de Excel y los
+// videos no cargan. ¿Qué me recomiendan?"), the names, numbers and the thing
+// a yes-or-no question names are read from its questions alone: the rest
+// is context, which the passage answering need not repeat.
 func (k *Knowledge) readQuestion(query, raw string) question {
-	q := question{text: query, words: analysis.Words(query), names: properNames(raw)}
+	q := question{text: query, words: analysis.Words(query)}
+	focus := questionSentences(raw)
+	q.names = properNames(focus)
 	q.asked = askedKind(q.words)
 	q.owner = k.ownerOf(q.words, q.asked)
 	if q.asked == InfoNumber {
 		q.counted = countedNoun(q.words)
 	}
-	q.named = namedThing(q.words)
-	q.numbers = statedNumbers(raw)
+	q.named = namedThing(analysis.Words(StripSmallTalk(focus)))
+	q.numbers = statedNumbers(focus)
 	return q
 }
+
+// questionSentences returns the sentences of text that ask (end in a
+// question mark) when it also has sentences that do not, else text.
+func questionSentences(text string) string {
+	var asks []string
+	other := false
+	rest := strings.TrimSpace(text) + " "
+	for rest != "" {
+		cut := len(rest)
+		if loc := sentenceEndRe.FindStringIndex(rest); loc != nil {
+			cut = loc[1]
+		}
+		sentence := strings.TrimSpace(rest[:cut])
+		rest = rest[cut:]
+		if i := strings.Index(sentence, "¿"); i > 0 {
+			// "…para 30 personas, ¿cómo lo hacemos?": the question
+			// starts at its opening mark.
+			other = true
+			sentence = sentence[i:]
+		}
+		switch {
+		case strings.HasSuffix(sentence, "?"):
+			asks = append(asks, sentence)
+		case sentence != "":
+			other = true
+		}
+	}
+	if len(asks) == 0 || !other {
+		return text
+	}
+	return strings.Join(asks, " ")
+}
+
+// sentenceEndRe ends a sentence: its closing punctuation and the space after
+// it, not a separator inside a number ("30.000").
+var sentenceEndRe = regexp.MustCompile(`[.!?]+\s+`)
 
 // decide judges whether a result answers the question.
 func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledge.Result, threshold float64) Decision {

@@ -36,6 +36,7 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"asks when support is there", "when is chat support available?", agents.RoleKnowledge, ""},
 		{"thanks a lot", "thanks a lot!", "", p.Messages.Thanks},
 		{"chat greeting", "wena", "", p.Messages.Greeting},
+		{"what happens if is a question for the rules", "Estoy pensando en cancelar mi suscripción. ¿Qué pasa si cancelo?", agents.RoleKnowledge, ""},
 		{"asks where to write for a refund", "¿a qué correo escribo para pedir un reembolso?", agents.RoleKnowledge, ""},
 		{"still asks for a refund", "quiero que me devuelvan el dinero", agents.RoleHuman, ""},
 		{"chat thanks", "grax", "", p.Messages.Thanks},
@@ -859,4 +860,29 @@ func askKnowledge(t *testing.T, p *agents.Profile, q string, results ...knowledg
 // passage is a document chunk the search found with a high score.
 func passage(documentID, source, text string) knowledge.Result {
 	return knowledge.Result{Kind: knowledge.KindChunk, ID: documentID, DocumentID: documentID, Source: source, Score: 0.9, Relevance: 0.8, Specificity: 1.5, Text: text}
+}
+
+func TestTheQuestionOfAMessageThatExplainsItselfIsItsQuestionSentences(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"¿Cuánto cuesta el plan?":                                       "¿Cuánto cuesta el plan?",
+		"Tengo 3 cursos de Excel. ¿Cómo descargo el certificado?":       "¿Cómo descargo el certificado?",
+		"Somos 30 personas, ¿cómo compramos licencias?":                 "¿cómo compramos licencias?",
+		"¿las compras sobre 30.000 tienen cuotas?":                      "¿las compras sobre 30.000 tienen cuotas?",
+		"Compré el plan anual. Quiero cancelarlo":                       "Compré el plan anual. Quiero cancelarlo",
+		"Hola. ¿Tienen oficina en Lima? ¿Y en Cusco? Gracias por todo.": "¿Tienen oficina en Lima? ¿Y en Cusco?",
+	} {
+		if got := questionSentences(text); got != want {
+			t.Errorf("questionSentences(%q) = %q, want %q", text, got, want)
+		}
+	}
+	// A number or a name in the context is not what is asked.
+	p := agents.DefaultProfile()
+	licences := passage("d1", "empresas.html", "Las empresas pueden comprar licencias para sus equipos desde 5 personas. Escribe a empresas@example.com con el número de licencias que necesitas.")
+	if act := askKnowledge(t, p, "Trabajo en una empresa y somos 30 personas, ¿cómo compramos licencias para el equipo?", licences); act.Outcome != agents.OutcomeAnswer {
+		t.Errorf("the context's 30 handed the question off: %s", act.Reason)
+	}
+	if act := askKnowledge(t, p, "¿Venden licencias para 30 personas?", licences); act.Outcome == agents.OutcomeAnswer {
+		t.Errorf("the question's own 30 did not count: %q", act.Reply)
+	}
 }

@@ -241,6 +241,10 @@ func asksWhatIsAllowed(w []string) bool {
 			return true
 		case (x == "can" || x == "could" || x == "may") && i+1 < len(w) && (w[i+1] == "i" || w[i+1] == "we"):
 			return true
+		case (x == "pasa" || x == "sucede" || x == "ocurre") && i > 0 && w[i-1] == "que" && i+1 < len(w) && w[i+1] == "si",
+			x == "happens" && i+1 < len(w) && (w[i+1] == "if" || w[i+1] == "when"):
+			// "¿qué pasa si cancelo?": what the rules say happens.
+			return true
 		}
 	}
 	return false
