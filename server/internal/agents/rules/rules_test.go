@@ -328,6 +328,9 @@ func TestAYearDoesNotSayWhenTheOfficeOpens(t *testing.T) {
 	if !holdsKind(InfoTime, founded) {
 		t.Errorf("a founding year not held as a date: %q", founded)
 	}
+	if !holdsKind(InfoAge, "Los cachorros reciben la primera vacuna a las 6 semanas.") {
+		t.Error("a puppy's age in weeks not held as an age")
+	}
 	if !holdsKind(InfoTime, "Every new workspace gets a 14-day trial.") {
 		t.Error("a 14-day trial not held as a duration")
 	}
@@ -348,6 +351,8 @@ func TestStripSmallTalkTrimsTheEdgesAndKeepsTheRequest(t *testing.T) {
 		"Hi there, how do I reset my password? Thanks":          "there how do i reset my password",
 		"gracias": "gracias",
 		"hola, disculpa la molestia, ¿cuál es el correo de pagos?": "cual es el correo de pagos",
+		// At the end, "una consulta" is what is asked about.
+		"¿cuánto dura una consulta?": "cuanto dura una consulta",
 	} {
 		if got := StripSmallTalk(in); got != want {
 			t.Errorf("StripSmallTalk(%q) = %q, want %q", in, got, want)

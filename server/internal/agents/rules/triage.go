@@ -6,6 +6,7 @@ package rules
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -451,8 +452,13 @@ func talkAt(w []string) int {
 }
 
 // talkEnding returns the length of the small-talk phrase w ends with, or 0.
+// "Una consulta" opens a request; at its end it is what is asked about
+// ("¿cuánto dura una consulta?").
 func talkEnding(w []string) int {
 	for _, p := range phraseList {
+		if slices.ContainsFunc(p.words, func(x string) bool { return x == "consulta" || x == "pregunta" || x == "duda" }) {
+			continue
+		}
 		if len(p.words) <= len(w) && hasPrefix(w[len(w)-len(p.words):], p.words) {
 			return len(p.words)
 		}
