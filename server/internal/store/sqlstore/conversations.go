@@ -29,6 +29,11 @@ func (s *Store) FindConversation(ctx context.Context, channel, address string) (
 	return c, nil
 }
 
+// activitySecond is the divisor of last_activity_at (microseconds) that
+// gives the indexed activity_second column (migration 00009); the list's
+// cursor bound uses the same.
+const activitySecond = 1_000_000
+
 // ListConversations lists conversations, most recently active first.
 func (s *Store) ListConversations(ctx context.Context, f store.ConversationFilter) ([]store.Conversation, string, error) {
 	limit := pageLimit(f.Limit)
@@ -78,14 +83,23 @@ func (s *Store) ListConversations(ctx context.Context, f store.ConversationFilte
 		return nil, "", fmt.Errorf("list conversations: %w", err)
 	}
 	if ok {
-		t, k := arg(cur.Time), arg(cur.Key)
-		where = append(where, fmt.Sprintf("(last_activity_at < %s OR (last_activity_at = %s AND id < %s))", t, t, k))
+		// activity_second follows last_activity_at, so the bound on it
+		// selects no row the exact comparison would not; it is what the
+		// index answers.
+		sec, t, k := arg(cur.Time/activitySecond), arg(cur.Time), arg(cur.Key)
+		where = append(where, fmt.Sprintf("activity_second <= %s AND (last_activity_at < %s OR (last_activity_at = %s AND id < %s))",
+			sec, t, t, k))
 	}
 	query := `SELECT ` + convCols + ` FROM conversations`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY last_activity_at DESC, id DESC LIMIT ` + arg(limit+1)
+	// The index holds the second of the last activity (migration 00009:
+	// an index on the exact time, which every accept changes, made every
+	// accept's update of the row write all the table's indexes); the rows
+	// of one second are sorted by the exact time, so the order is by recent
+	// activity as before.
+	query += ` ORDER BY activity_second DESC, last_activity_at DESC, id DESC LIMIT ` + arg(limit+1)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list conversations: %w", err)
