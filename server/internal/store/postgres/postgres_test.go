@@ -236,6 +236,25 @@ func TestLegacyPayloadsMigrate(t *testing.T) {
 	storetest.CheckLegacyPayloads(t, db, func(t *testing.T) store.Store { return open(t, url) })
 }
 
+// TestActivityOrderMigrate: conversations stored before migration 00009
+// list by recent activity, to the microsecond, after it.
+func TestActivityOrderMigrate(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), storetest.ActivityVersion); err != nil {
+		t.Fatal(err)
+	}
+	storetest.CheckActivityOrder(t, db, func(t *testing.T) store.Store { return open(t, url) })
+}
+
 // BenchmarkLegacyMediaMigration times migration 00007 moving the voice
 // notes' bytes out of the payloads of rows stored before it.
 func BenchmarkLegacyMediaMigration(b *testing.B) {

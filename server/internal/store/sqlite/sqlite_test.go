@@ -224,6 +224,32 @@ func TestLegacyPayloadsMigrate(t *testing.T) {
 	})
 }
 
+// TestActivityOrderMigrate: conversations stored before migration 00009
+// list by recent activity, to the microsecond, after it.
+func TestActivityOrderMigrate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "relevo.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), storetest.ActivityVersion); err != nil {
+		t.Fatal(err)
+	}
+	storetest.CheckActivityOrder(t, db, func(t *testing.T) store.Store {
+		st, err := sqlite.Open(context.Background(), path, sqlite.WithLogger(quietLogger()))
+		if err != nil {
+			t.Fatalf("sqlite.Open: %v", err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
 // busyLog closes found when the store logs that truncating the log found
 // it in use: the erasure is then waiting for the reader.
 type busyLog struct {

@@ -94,11 +94,11 @@ func (s *Store) ListConversations(ctx context.Context, f store.ConversationFilte
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	// The index holds the second of the last activity (migration 00009:
-	// an index on the exact time, which every accept changes, made every
-	// accept's update of the row write all the table's indexes); the rows
-	// of one second are sorted by the exact time, so the order is by recent
-	// activity as before.
+	// PostgreSQL's index holds only the second of the last activity
+	// (migration 00009: an index on the exact time, which every accept
+	// changes, made every accept's update of the row write all the table's
+	// indexes) and sorts the rows of one second by the exact time; SQLite's
+	// holds the whole order. Either way the order is by recent activity.
 	query += ` ORDER BY activity_second DESC, last_activity_at DESC, id DESC LIMIT ` + arg(limit+1)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -1,12 +1,12 @@
 -- +goose Up
--- The conversations list orders by recent activity through the second of
--- the last activity rather than its exact time (the same schema as
--- PostgreSQL's, where an index on the exact time made no update of the row
--- a HOT update). Here it spares the index a change for messages of a
--- conversation within the same second. The list sorts the rows of one
--- second by the exact time, so its order is unchanged.
+-- The conversations list orders by the second of the last activity, then
+-- its exact time (the same column as PostgreSQL's, where an index on the
+-- exact time made no update of the row a HOT update). SQLite has no HOT
+-- updates and its planner does not sort what an index leaves partly
+-- ordered reliably (with a filter it sorted the whole table), so here the
+-- index holds the whole order, as conversations_activity did.
 ALTER TABLE conversations ADD COLUMN activity_second INTEGER GENERATED ALWAYS AS (last_activity_at / 1000000) VIRTUAL;
-CREATE INDEX conversations_recent ON conversations (activity_second);
+CREATE INDEX conversations_recent ON conversations (activity_second, last_activity_at, id);
 DROP INDEX conversations_activity;
 
 -- +goose Down
