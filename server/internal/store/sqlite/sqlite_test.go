@@ -201,53 +201,42 @@ func TestErasureWaitsForReadersToLeaveTheLog(t *testing.T) {
 // contract's JSON in the payload, voice notes' bytes in base64) read the
 // same after the migration, their bytes moved out.
 func TestLegacyPayloadsMigrate(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "relevo.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(context.Background(), storetest.LegacyVersion); err != nil {
-		t.Fatal(err)
-	}
-	storetest.CheckLegacyPayloads(t, db, func(t *testing.T) store.Store {
-		st, err := sqlite.Open(context.Background(), path, sqlite.WithLogger(quietLogger()))
-		if err != nil {
-			t.Fatalf("sqlite.Open: %v", err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	})
+	db, openStore := migratedTo(t, storetest.LegacyVersion)
+	storetest.CheckLegacyPayloads(t, db, openStore)
 }
 
 // TestActivityOrderMigrate: conversations stored before migration 00009
 // list by recent activity, to the microsecond, after it.
 func TestActivityOrderMigrate(t *testing.T) {
+	db, openStore := migratedTo(t, storetest.ActivityVersion)
+	storetest.CheckActivityOrder(t, db, openStore)
+}
+
+// migratedTo returns a database file migrated up to version, and a function
+// that opens the store on it (which migrates it the rest of the way).
+func migratedTo(t *testing.T, version int64) (*sql.DB, func(t *testing.T) store.Store) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "relevo.db")
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.UpTo(context.Background(), storetest.ActivityVersion); err != nil {
+	if _, err := p.UpTo(context.Background(), version); err != nil {
 		t.Fatal(err)
 	}
-	storetest.CheckActivityOrder(t, db, func(t *testing.T) store.Store {
+	return db, func(t *testing.T) store.Store {
 		st, err := sqlite.Open(context.Background(), path, sqlite.WithLogger(quietLogger()))
 		if err != nil {
 			t.Fatalf("sqlite.Open: %v", err)
 		}
 		t.Cleanup(func() { st.Close() })
 		return st
-	})
+	}
 }
 
 // busyLog closes found when the store logs that truncating the log found
