@@ -608,7 +608,7 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 	return ""
 }
 
-// numberRe is a number as written, with its thousands, decimal or time
+// numberTokenRe is a number as written, with its thousands, decimal or time
 // separators, not glued to a word ("2do", "5G", "covid-19" are names).
 var numberTokenRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}\-])(\d+(?:[.,:]\d+)*)(?:$|[^\p{L}\p{N}])`)
 
@@ -616,7 +616,7 @@ var numberTokenRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}\-])(\d+(?:[.,:]\d+)*)(
 func statedNumbers(text string) []string {
 	var out []string
 	for _, m := range numberTokenRe.FindAllStringSubmatch(text, -1) {
-		if n := strings.NewReplacer(".", "", ",", "", ":", "").Replace(m[1]); !slices.Contains(out, n) {
+		if n := numberSeparators.Replace(m[1]); !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}
@@ -629,7 +629,7 @@ func statedNumbers(text string) []string {
 func numbersIn(text string) map[string]bool {
 	out := map[string]bool{}
 	for _, m := range numberAnyRe.FindAllString(text, -1) {
-		out[strings.NewReplacer(".", "", ",", "", ":", "").Replace(m)] = true
+		out[numberSeparators.Replace(m)] = true
 		// The whole part of a clock time or a decimal ("9:00", "4,5"), not
 		// of a thousand ("5.000" does not state 5).
 		if i := strings.LastIndexAny(m, ".,:"); i > 0 && (m[i] == ':' || len(m)-i-1 < 3) {
@@ -646,7 +646,10 @@ func numbersIn(text string) map[string]bool {
 
 func isDigits(w string) bool { return w != "" && strings.Trim(w, "0123456789") == "" }
 
-var numberAnyRe = regexp.MustCompile(`\d+(?:[.,:]\d+)*`)
+var (
+	numberAnyRe      = regexp.MustCompile(`\d+(?:[.,:]\d+)*`)
+	numberSeparators = strings.NewReplacer(".", "", ",", "", ":", "")
+)
 
 var numberWords = map[string]string{
 	"dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7", "ocho": "8", "nueve": "9", "diez": "10",

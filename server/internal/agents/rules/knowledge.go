@@ -56,10 +56,9 @@ const maxAnswerChars = 700
 // also read question by question: when every one is answered, the answer
 // is all of theirs, rather than the part a single search found.
 func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, error) {
-	whole, err := k.actOne(ctx, in.Text)
 	parts := questionsIn(in.Text)
-	if err != nil || len(parts) < 2 {
-		return whole, err
+	if len(parts) < 2 {
+		return k.actOne(ctx, in.Text)
 	}
 	var all agents.Action
 	var replies, reasons []string
@@ -86,7 +85,7 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		if a.Outcome != agents.OutcomeAnswer {
 			// Not every question has its answer: the message stands as
 			// one, answered or handed off whole.
-			return whole, nil
+			return k.actOne(ctx, in.Text)
 		}
 		all.Steps = append(all.Steps, a.Steps...)
 		body, _, _ := strings.Cut(a.Reply, "\n\n"+k.sourceLabel()+": ")
@@ -100,7 +99,6 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		}
 		reasons = append(reasons, a.Reason)
 	}
-	all.Steps = append(whole.Steps, all.Steps...)
 	all.Outcome = agents.OutcomeAnswer
 	all.Reply = strings.Join(replies, "\n\n")
 	if len(all.Sources) > 0 {
@@ -470,6 +468,26 @@ func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, l
 	if len(ss) == 0 {
 		return text
 	}
+	// What each sentence adds as the holder of the value asked: for a
+	// question for one value, a window that holds it beats any that does
+	// not, however many words those share with the question ("Problema: No
+	// se registran las calificaciones" does not give the address to write
+	// to). The value counts in full in a sentence that also says what was
+	// asked about, or that states it outright (a street address for
+	// "where"); a stray value in a neighbouring sentence ("pedidos antes de
+	// las 11:00" for "¿a qué hora abren?") counts less.
+	holds := make([]float64, len(ss))
+	if asked != InfoGeneral {
+		for i, sentence := range ss {
+			switch {
+			case !holdsKind(asked, sentence):
+			case overlap(an, q, sentence) > 0 || statesKind(asked, sentence):
+				holds[i] = kindHeld
+			default:
+				holds[i] = kindHeld / 2
+			}
+		}
+	}
 	bestStart, bestEnd, bestScore, bestSize := 0, 1, -1.0, 0
 	for i := range ss {
 		size := 0
@@ -479,30 +497,7 @@ func bestSentences(an *analysis.Analyzer, q []analysis.QueryTerm, text string, l
 				break
 			}
 			window := strings.Join(ss[i:j+1], " ")
-			s := overlap(an, q, window)
-			if asked != InfoGeneral {
-				// For a question for one value, a window that holds it
-				// beats any that does not, however many words those share
-				// with the question ("Problema: No se registran las
-				// calificaciones" does not give the address to write to).
-				// The value counts in full in a sentence that also says
-				// what was asked about, or that states it outright (a
-				// street address for "where"); a stray value in a
-				// neighbouring sentence ("pedidos antes de las 11:00" for
-				// "¿a qué hora abren?") counts less.
-				bonus := 0.0
-				for _, sentence := range ss[i : j+1] {
-					if !holdsKind(asked, sentence) {
-						continue
-					}
-					b := kindHeld / 2
-					if overlap(an, q, sentence) > 0 || statesKind(asked, sentence) {
-						b = kindHeld
-					}
-					bonus = max(bonus, b)
-				}
-				s += bonus
-			}
+			s := overlap(an, q, window) + slices.Max(holds[i:j+1])
 			// Of windows that say as much, the shortest: the sentences
 			// that hold the answer, without their neighbours.
 			if s > bestScore || s == bestScore && size < bestSize {

@@ -85,8 +85,14 @@ func (t *Triage) namesATopic(w []string) bool {
 // needsPerson returns why folded words ask for what only a person can do,
 // or "" when they do not.
 func needsPerson(w []string) string {
+	if asksHowToReach(w) {
+		// "¿a qué hora atiende soporte?", "¿a qué correo escribo para pedir
+		// un reembolso?": how to reach the people is in the base, and a
+		// person is still called when it is not.
+		return ""
+	}
 	switch {
-	case (AsksForHuman(w) || onlyNamesAPerson(w)) && !asksHowToReach(w):
+	case AsksForHuman(w) || onlyNamesAPerson(w):
 		return "the user asked for a person"
 	case asksForAppointment(w):
 		return "the user asked for an appointment, which a person books"
@@ -144,7 +150,7 @@ func hasAny(w []string, set map[string]bool) bool {
 // appointment ("quisiera una cita"), unless the message asks how booking
 // works ("¿cómo agendo una cita?").
 func asksForAppointment(w []string) bool {
-	if hasAny(w, interrogatives) || asksHowToReach(w) {
+	if hasAny(w, interrogatives) {
 		return false
 	}
 	for i, x := range w {
@@ -169,9 +175,7 @@ func asksForAppointment(w []string) bool {
 // pido un reembolso?") or whether one is allowed ("can I get a refund on a
 // monthly plan?"), which a refund policy answers.
 func asksForRefund(w []string) bool {
-	// "¿a qué correo escribo para pedir un reembolso?" asks how to reach
-	// the people who decide it, which the base says.
-	if hasAny(w, interrogatives) || asksWhatIsAllowed(w) || asksHowToReach(w) {
+	if hasAny(w, interrogatives) || asksWhatIsAllowed(w) {
 		return false
 	}
 	if hasAny(w, refundWords) {
@@ -192,7 +196,7 @@ func asksForRefund(w []string) bool {
 // cuenta", "olvidé la clave de mi cuenta"): the knowledge base may explain
 // both, and a person is still called when it does not.
 func asksAboutOwnRecords(w []string) bool {
-	if hasAny(w, interrogatives) || cannotDo(w) || asksWhatIsAllowed(w) || asksHowToReach(w) {
+	if hasAny(w, interrogatives) || cannotDo(w) || asksWhatIsAllowed(w) {
 		return false
 	}
 	for i, x := range w {
@@ -317,6 +321,10 @@ func symbolsOnly(text string) talkKind {
 type phrase struct {
 	kind  talkKind
 	words []string
+	// opens: the phrase names a request ("una consulta", "tengo una
+	// duda") and is small talk only where a message starts; at its end it
+	// is what is asked about ("¿cuánto dura una consulta?").
+	opens bool
 }
 
 // phraseList holds the small-talk phrases, longest first.
@@ -324,7 +332,9 @@ var phraseList = func() []phrase {
 	var list []phrase
 	for k, ps := range phrases {
 		for _, p := range ps {
-			list = append(list, phrase{k, strings.Fields(p)})
+			words := strings.Fields(p)
+			opens := slices.ContainsFunc(words, func(x string) bool { return x == "consulta" || x == "pregunta" || x == "duda" })
+			list = append(list, phrase{k, words, opens})
 		}
 	}
 	sort.SliceStable(list, func(i, j int) bool {
@@ -452,11 +462,9 @@ func talkAt(w []string) int {
 }
 
 // talkEnding returns the length of the small-talk phrase w ends with, or 0.
-// "Una consulta" opens a request; at its end it is what is asked about
-// ("¿cuánto dura una consulta?").
 func talkEnding(w []string) int {
 	for _, p := range phraseList {
-		if slices.ContainsFunc(p.words, func(x string) bool { return x == "consulta" || x == "pregunta" || x == "duda" }) {
+		if p.opens {
 			continue
 		}
 		if len(p.words) <= len(w) && hasPrefix(w[len(w)-len(p.words):], p.words) {
