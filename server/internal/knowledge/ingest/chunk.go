@@ -122,7 +122,11 @@ func ChunkBlocks(blocks []Block, opt ChunkOptions) []Chunk {
 			if len(blocks) > 0 {
 				p = blocks[0].Page
 			}
-			out = append(out, Chunk{Page: p, Text: strings.Join(hs, "\n\n")})
+			// Within the bound like every other chunk: a heading may be
+			// longer than a chunk.
+			for _, piece := range splitLong(strings.Join(hs, "\n\n"), opt.MaxChars) {
+				out = append(out, Chunk{Ordinal: len(out), Page: p, Text: piece})
+			}
 		}
 	}
 	return out
