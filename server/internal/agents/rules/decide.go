@@ -258,7 +258,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// A name the base never mentions ("¿tienen oficina en
 			// Lima?", "are attachments imported from Jira?"): the
 			// question is about it, and no passage is.
-			about += namedFactor * unknownPenalty
+			about += unknownNameCost
 			d.Named = w
 		case slices.Contains(top.UnknownWords, w):
 			penalty += unknownPenalty
@@ -343,6 +343,13 @@ func ownTitle(r knowledge.Result) string {
 // that says "funciona" and "conexión" does not answer "¿la app funciona sin
 // conexión?": it answers the question for something else.
 const namedFactor = 3.0
+
+// unknownNameCost is the cost, in log-odds, of a name the user wrote that
+// the whole base never mentions ("¿dónde está el campus de Valdivia?"
+// against a base whose one campus is in Temuco): the question is about
+// it, and a passage however close in words is about something else. It
+// outweighs any retrieval score short of certainty.
+const unknownNameCost = 6.0
 
 // determiners introduce the thing a question names.
 var determiners = setOf("el", "la", "los", "las", "mi", "mis", "tu", "tus", "su", "sus", "the", "my", "your", "our")

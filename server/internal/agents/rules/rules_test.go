@@ -481,6 +481,12 @@ func TestANameTheBaseNeverMentionsWeighsAsTheThingAsked(t *testing.T) {
 	if named.Answer || named.Confidence >= plain.Confidence || !strings.Contains(named.Reason, `"lima"`) {
 		t.Fatalf("named %+v, plain %+v: want the name to cost more and be named in the hand-off", named, plain)
 	}
+	// However sure the search is of the passage on the office: the
+	// question asks about another one.
+	offices.Score = 0.98
+	if c := decide("¿dónde está la oficina de Lima?"); c.Answer {
+		t.Fatalf("a near-certain passage on another office answered: %+v", c)
+	}
 	if got := properNames("Hola. Tengo una duda: ¿abren en Lima o en Cusco? Gracias"); !got["lima"] || !got["cusco"] || got["tengo"] || got["gracias"] {
 		t.Fatalf("properNames = %v, want lima and cusco only", got)
 	}
