@@ -89,6 +89,9 @@ type Result struct {
 	Searched bool `json:"searched"`
 	// Reason is the hand-off reason, when escalated.
 	Reason string `json:"reason,omitempty"`
+	// Check is the offline Knowledge agent's judgement of the passage it
+	// chose: the kind asked, the words covered and missed, the confidence.
+	Check *agents.AnswerCheck `json:"check,omitempty"`
 }
 
 // Report is a whole run.
@@ -249,6 +252,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 				// The decision's confidence, for the passage it chose, is
 				// what the threshold is compared with; a sweep replays it.
 				r.TopScore = s.Confidence
+				r.Check = s.Check
 				if len(s.Passages) > 0 {
 					r.TopSource = s.Passages[0].Source
 				}
