@@ -884,7 +884,7 @@ func (k *Knowledge) coverage(query, text string, asked InfoKind) (covered, uncov
 		}
 	}
 	for _, q := range k.an.Query(query) {
-		if q.Weight < 1 || len([]rune(q.Word)) < 3 || k.selfReference(q.Word) || questionWords[q.Word] || (asked != InfoGeneral && kindWords[q.Word]) || isDigits(q.Word) {
+		if q.Weight < 1 || len([]rune(q.Word)) < 3 || k.selfReference(q.Word) || questionWords[q.Word] || wordsOfKind(asked)[q.Word] || isDigits(q.Word) {
 			// Numbers are checked as stated (statedNumbers).
 			continue
 		}
@@ -932,6 +932,27 @@ var questionWords = setOf("como", "cuanto", "cuanta", "cuantos", "cuantas", "cua
 // kindWords name the kind of information asked.
 var kindWords = union(phoneNouns, numberNouns, emailNouns, urlNouns, amountNouns, amountVerbs, timeNouns, placeNouns, placeVerbs, hoursWords,
 	setOf("sale", "salen", "tiempo", "edad", "age", "old", "time", "take", "takes", "dias", "days", "nombre", "llama", "direccion", "address", "exacta", "exacto", "exact"))
+
+// kindWordsOf are, for the kinds whose words are told apart, the words
+// that name that kind: in "¿cuánto tiempo tengo para pagar?" the time is
+// asked and "pagar" is what it is asked about.
+var kindWordsOf = map[InfoKind]map[string]bool{
+	InfoAmount: union(amountNouns, amountVerbs, setOf("sale", "salen")),
+	InfoTime:   union(timeNouns, setOf("tiempo", "time", "take", "takes", "dias", "days")),
+	InfoHours:  union(timeNouns, hoursWords),
+}
+
+// wordsOfKind are the words a passage holding the asked kind need not
+// repeat: none for a general question.
+func wordsOfKind(asked InfoKind) map[string]bool {
+	if asked == InfoGeneral {
+		return nil
+	}
+	if w, ok := kindWordsOf[asked]; ok {
+		return w
+	}
+	return kindWords
+}
 
 func union(sets ...map[string]bool) map[string]bool {
 	m := map[string]bool{}
@@ -1037,8 +1058,8 @@ func askedKind(w []string) InfoKind {
 	// mail as urgent?") asks for none.
 	case (near(emailNouns, isIn(valueAskers), 4) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns)) && !how:
 		return InfoEmail
-	case (has(phoneNouns) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2)) &&
-		(has(valueWords) || has(setOf("donde", "where", "llamo", "llamar", "call")) || terse) && !how &&
+	case (before(phoneNouns, isIn(phoneAskers), 4) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns)) &&
+		(has(valueWords) || has(phoneAskers) || terse) && !how &&
 		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")):
 		return InfoPhone
 	case codeOf(w) != "" && has(valueAskers) && !how:
@@ -1049,7 +1070,8 @@ func askedKind(w []string) InfoKind {
 		return InfoPerson
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")):
 		return InfoAmount
-	case has(amountNouns) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much"))):
+	case has(amountNouns) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much")) && !near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "time", "long")), 1)):
+		// "¿en cuánto tiempo se acredita el pago?" asks when, not how much.
 		return InfoAmount
 	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3):
 		// "¿cuánto financió CORFO?", "how much did they invest?"
@@ -1122,6 +1144,10 @@ var negations = setOf("no", "not", "nunca", "never", "t", "dont", "doesnt", "won
 // valueAskers ask for a value. The Spanish "¿a qué correo…?" is caught by
 // its "qué": "a" alone is also the English article, no question word.
 var valueAskers = union(valueWords, setOf("donde", "where", "adonde"))
+
+// phoneAskers ask for a number when shortly before its noun: "¿cuál es
+// el teléfono?"; "las lecciones del celular que descargo" asks for none.
+var phoneAskers = union(valueAskers, setOf("llamo", "llamar", "call"))
 
 // mailWords qualify an address as an email or web one: "dirección de
 // correo", "mailing address", "reply address", "IP address".

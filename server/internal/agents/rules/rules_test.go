@@ -279,6 +279,11 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		"What is my tracking number?":                                 InfoCode,
 		"¿dónde veo el número de seguimiento?":                        InfoCode,
 		"¿cómo encuentro el número de seguimiento?":                   InfoGeneral,
+		// A payment asked about is not a price asked for; a phone the
+		// question mentions is not a number it asks for.
+		"¿en cuánto tiempo se acredita el pago?":                                    InfoTime,
+		"¿cuánto tiempo quedan guardadas en el celular las lecciones que descargo?": InfoTime,
+		"¿a qué número llamo si choco?":                                             InfoPhone,
 	} {
 		if got := askedKind(analysis.Words(q)); got != want {
 			t.Errorf("askedKind(%q) = %q, want %q", q, got, want)
