@@ -464,7 +464,10 @@ func (k *Knowledge) countsNoun(title, text, noun string) bool {
 		return true
 	}
 	if measureNouns[noun] {
-		_, near := valueNear(fields, is, countedSpan, func(i int) bool { return isCount(fields[i]) })
+		// A measure is stated under any of its names: "el peso máximo del
+		// archivo" is given as "un tamaño máximo de 50 MB".
+		isMeasure := func(f string) bool { return is(f) || measureNouns[f] }
+		_, near := valueNear(fields, isMeasure, countedSpan, func(i int) bool { return isCount(fields[i]) })
 		return near
 	}
 	// A count stands before what it counts ("hasta 3 veces", "dos
@@ -1108,7 +1111,8 @@ func askedKind(w []string) InfoKind {
 // brandNouns name things whose instances have names: "¿qué navegador…?"
 // asks for Chrome or Firefox, not for a word on browsers.
 var brandNouns = setOf("navegador", "navegadores", "browser", "browsers", "marca", "marcas", "brand", "brands", "modelo", "modelos", "model", "models", "banco", "bancos", "bank", "banks",
-	"formato", "formatos", "format", "formats", "extension", "extensiones", "extensions")
+	"formato", "formatos", "format", "formats", "extension", "extensiones", "extensions",
+	"complemento", "complementos", "plugin", "plugins", "programa", "programas")
 
 // isAcronym reports a word written in capitals, as formats and systems
 // are: "PDF", "MP4", "DOCX".

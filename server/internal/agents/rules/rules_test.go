@@ -449,6 +449,9 @@ func TestAHowManyQuestionWantsANumberOfWhatItCounts(t *testing.T) {
 		{"", "Errores al inscribirse a cursos.Mindsmith+1https://example.com+1", "cursos", false},
 		{"", "Asegúrese de que el archivo cumple con el formato y tamaño requeridos.", "tamano", false},
 		{"", "Los archivos pueden pesar hasta 20 MB de tamaño.", "tamano", true},
+		// A measure under another of its names.
+		{"", "Las tareas se entregan con un tamaño máximo de 50 MB.", "peso", true},
+		{"", "Las tareas se entregan en formato PDF, DOCX o ZIP.", "peso", false},
 		// A passage titled with the count question answers it, a list included.
 		{"Cuántas pruebas existen", "Están los test de ARN, los inmunológicos y los rápidos.", "pruebas", true},
 		{"Tipos de pruebas", "Están los test de ARN, los inmunológicos y los rápidos.", "pruebas", false},

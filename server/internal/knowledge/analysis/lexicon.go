@@ -152,6 +152,7 @@ var synonymGroups = [][]string{
 	{"auto", "autos", "vehiculo", "vehiculos", "carro", "carros", "coche", "coches", "car", "cars", "vehicle", "vehicles"},
 	{"diario", "diaria", "dia", "daily", "day"},
 	{"bebe", "bebes", "guagua", "guaguas", "baby", "babies"},
+	{"departamento", "departamentos", "department", "departments"},
 	{"solicitar", "solicitud", "request", "requests"},
 	{"cargar", "carga", "cargan", "load", "loads", "loading"},
 	{"repetir", "repito", "repite", "retake", "repeat", "retry"},
