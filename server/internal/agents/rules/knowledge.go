@@ -222,6 +222,13 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 			return near && holdsKind(asked, r.Text)
 		})
 	}
+	if asked != InfoGeneral {
+		for _, r := range results {
+			if holdsKind(asked, r.Text) && k.statedTogether(question, titleOf(r), r.Text) {
+				question.together = append(question.together, r)
+			}
+		}
+	}
 	var top knowledge.Result
 	var d Decision
 	for i, r := range cands[:min(len(cands), decideCandidates)] {

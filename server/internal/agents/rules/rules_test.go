@@ -905,3 +905,28 @@ func TestTheQuestionOfAMessageThatExplainsItselfIsItsQuestionSentences(t *testin
 		t.Errorf("the question's own 30 did not count: %q", act.Reply)
 	}
 }
+
+func TestAValueStatedOfEverythingAskedLiftsALowSearchScore(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	extras := knowledge.Result{Kind: knowledge.KindChunk, ID: "d1#3", DocumentID: "d1", Source: "tarifas.md", Score: 0.5, Relevance: 0.3,
+		Heading: "Accesorios", Text: "Los accesorios se piden al reservar. GPS: $3.990 por día. Silla de bebé o alzador: $4.990 por día. Cadenas para nieve: $6.000 por arriendo."}
+	decide := func(q string, results ...knowledge.Result) *agents.AnswerCheck {
+		t.Helper()
+		act := askKnowledge(t, p, q, results...)
+		return act.Steps[len(act.Steps)-1].Check
+	}
+	if c := decide("¿cuánto cuesta la silla para la guagua?", extras); !c.Answer {
+		t.Fatalf("the price stated of the very thing asked: %+v, want an answer", c)
+	}
+	// The same search score, the price not of what is asked.
+	if c := decide("¿cuánto cuesta la silla de ruedas?", extras); c.Answer {
+		t.Fatalf("a thing the sentence does not name: %+v, want a hand-off", c)
+	}
+	// Another document states a value of the same: the two compete.
+	other := knowledge.Result{Kind: knowledge.KindChunk, ID: "d2#1", DocumentID: "d2", Source: "promociones.md", Score: 0.45, Relevance: 0.28,
+		Heading: "Promociones", Text: "En verano la silla de bebé cuesta $2.990 por día."}
+	if c := decide("¿cuánto cuesta la silla para la guagua?", extras, other); c.Answer {
+		t.Fatalf("two documents stating a price: %+v, want a hand-off", c)
+	}
+}
