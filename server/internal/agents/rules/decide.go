@@ -1099,7 +1099,7 @@ func askedKind(w []string) InfoKind {
 	// value word is close to the noun ("¿cuál es el correo…?", "what is the
 	// support email?"); a question that only mentions mail ("can I flag a
 	// mail as urgent?") asks for none.
-	case (near(emailNouns, isIn(valueAskers), 4) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns)) && !how:
+	case (before(emailNouns, isIn(valueAskers), 4) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns)) && !how:
 		return InfoEmail
 	case (before(phoneNouns, isIn(phoneAskers), 4) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns)) &&
 		(has(valueWords) || has(phoneAskers) || terse) && !how &&
@@ -1120,6 +1120,8 @@ func askedKind(w []string) InfoKind {
 		// "¿cuánto financió CORFO?", "how much did they invest?"
 		return InfoAmount
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "anticipacion", "antelacion", "long", "time")), 2) ||
+		// "¿cuántas horas demora el viaje?" asks a duration, not a count.
+		before(durationUnits, isIn(setOf("cuantos", "cuantas", "many")), 1) ||
 		near(setOf("how"), isIn(setOf("advance", "notice")), 3) ||
 		near(setOf("cuanto"), isIn(setOf("esperar", "espera", "espero", "esperan")), 3):
 		return InfoTime
@@ -1147,6 +1149,8 @@ func askedKind(w []string) InfoKind {
 	}
 	return InfoGeneral
 }
+
+var durationUnits = setOf("minutos", "horas", "dias", "semanas", "meses", "anos", "minutes", "hours", "days", "weeks", "months", "years")
 
 // brandNouns name things whose instances have names: "¿qué navegador…?"
 // asks for Chrome or Firefox, not for a word on browsers.

@@ -53,6 +53,8 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"asks how booking works", "¿Cómo agendo una cita?", agents.RoleKnowledge, ""},
 		{"asks about their own order", "mi pedido no ha llegado", agents.RoleHuman, ""},
 		{"reports a missing payment", "mi pago no aparece", agents.RoleHuman, ""},
+		{"gives the code of their own booking", "no me llegó el correo con el pasaje, ¿qué hago? mi código de reserva es VS48213", agents.RoleHuman, ""},
+		{"a number that is not their record's", "¿cuántas cuotas tiene mi plan de 12 meses?", agents.RoleKnowledge, ""},
 		{"asks for a refund", "Quiero que me devuelvan el dinero", agents.RoleHuman, ""},
 		{"one word asking for a refund", "reembolso", agents.RoleHuman, ""},
 		{"asks how refunds work", "¿cómo pido un reembolso?", agents.RoleKnowledge, ""},

@@ -196,6 +196,11 @@ func asksForRefund(w []string) bool {
 // cuenta", "olvidé la clave de mi cuenta"): the knowledge base may explain
 // both, and a person is still called when it does not.
 func asksAboutOwnRecords(w []string) bool {
+	if givesOwnIdentifier(w) {
+		// "no me llegó el correo con el pasaje, mi código de reserva es
+		// VS48213": whatever the message asks, it is about that record.
+		return true
+	}
 	if hasAny(w, interrogatives) || cannotDo(w) || asksWhatIsAllowed(w) {
 		return false
 	}
@@ -210,6 +215,39 @@ func asksAboutOwnRecords(w []string) bool {
 		}
 	}
 	return false
+}
+
+// givesOwnIdentifier: the user writes the number of their own record ("mi
+// número de pedido es 48213", "my booking code is VS48213").
+func givesOwnIdentifier(w []string) bool {
+	for i, x := range w {
+		if !possessives[x] {
+			continue
+		}
+		for j := i + 1; j < len(w) && j <= i+3; j++ {
+			if !identifierNouns[w[j]] {
+				continue
+			}
+			for k := j + 1; k < len(w) && k <= j+5; k++ {
+				if digitCount(w[k]) >= 3 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var identifierNouns = words("numero", "codigo", "folio", "id", "rut", "number", "code")
+
+func digitCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
 }
 
 // cannotDo: the user tried something and could not ("no puedo pagar",
