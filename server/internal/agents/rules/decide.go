@@ -505,6 +505,10 @@ func (k *Knowledge) countsNoun(title, text, noun string) bool {
 		// archivo" is given as "un tamaño máximo de 50 MB".
 		isMeasure := func(f string) bool { return is(f) || measureNouns[f] }
 		_, near := valueNear(fields, isMeasure, countedSpan, func(i int) bool { return isCount(fields[i]) })
+		for i := 0; !near && i+1 < len(fields); i++ {
+			// Or with its unit: "al menos 5 Mbps", "hasta 23 kg".
+			near = isCount(fields[i]) && measureUnits[strings.ToLower(strings.Trim(fields[i+1], ".,;:()"))]
+		}
 		return near
 	}
 	// A count stands before what it counts ("hasta 3 veces", "dos
@@ -603,7 +607,7 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 		return codeOf(w)
 	case InfoName:
 		for i, x := range w {
-			if brandNouns[x] && i > 0 && valueWords[w[i-1]] {
+			if brandNouns[x] && (i > 0 && valueWords[w[i-1]] || i > 1 && valueWords[w[i-2]]) {
 				return x
 			}
 		}
@@ -1099,7 +1103,7 @@ func askedKind(w []string) InfoKind {
 	// value word is close to the noun ("¿cuál es el correo…?", "what is the
 	// support email?"); a question that only mentions mail ("can I flag a
 	// mail as urgent?") asks for none.
-	case (before(emailNouns, isIn(valueAskers), 4) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns)) && !how:
+	case (before(emailNouns, isIn(valueAskers), 5) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns)) && !how:
 		return InfoEmail
 	case (before(phoneNouns, isIn(phoneAskers), 4) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns)) &&
 		(has(valueWords) || has(phoneAskers) || terse) && !how &&
@@ -1111,7 +1115,9 @@ func askedKind(w []string) InfoKind {
 		return InfoURL
 	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name")) && has(roleNouns)) || whoIs(w) != "":
 		return InfoPerson
-	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")):
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")) &&
+		// "how much storage", "¿cuánto espacio…?" ask a measure.
+		!before(storageWords, isIn(setOf("cuanto", "cuanta", "much")), 1):
 		return InfoAmount
 	case has(amountNouns) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much")) && !near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "time", "long")), 1)):
 		// "¿en cuánto tiempo se acredita el pago?" asks when, not how much.
@@ -1137,7 +1143,7 @@ func askedKind(w []string) InfoKind {
 		return InfoTime
 	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1) || near(measureNouns, isIn(valueWords), 3):
 		return InfoNumber
-	case near(brandNouns, isIn(valueWords), 1):
+	case near(brandNouns, isIn(valueWords), 1) || before(brandNouns, isIn(valueWords), 2):
 		// "¿qué navegador recomiendan?" wants one named.
 		return InfoName
 	case has(addressNouns) && !near(addressNouns, isMailWord, 2) || near(streetNouns, isIn(valueAskers), 2):
@@ -1149,6 +1155,10 @@ func askedKind(w []string) InfoKind {
 	}
 	return InfoGeneral
 }
+
+var measureUnits = setOf("kb", "mb", "gb", "tb", "kbps", "mbps", "gbps", "megas", "gigas", "kg", "kilos", "g", "gr", "km", "m", "cm", "mm", "lt", "litros", "ml", "kwh", "mph")
+
+var storageWords = setOf("espacio", "almacenamiento", "memoria", "datos", "peso", "storage", "space", "memory", "data", "weight")
 
 var durationUnits = setOf("minutos", "horas", "dias", "semanas", "meses", "anos", "minutes", "hours", "days", "weeks", "months", "years")
 

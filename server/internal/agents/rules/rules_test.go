@@ -54,6 +54,7 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"asks about their own order", "mi pedido no ha llegado", agents.RoleHuman, ""},
 		{"reports a missing payment", "mi pago no aparece", agents.RoleHuman, ""},
 		{"gives the code of their own booking", "no me llegó el correo con el pasaje, ¿qué hago? mi código de reserva es VS48213", agents.RoleHuman, ""},
+		{"a record of theirs supposed", "is there an extra fee if my order is small?", agents.RoleKnowledge, ""},
 		{"a number that is not their record's", "¿cuántas cuotas tiene mi plan de 12 meses?", agents.RoleKnowledge, ""},
 		{"asks for a refund", "Quiero que me devuelvan el dinero", agents.RoleHuman, ""},
 		{"one word asking for a refund", "reembolso", agents.RoleHuman, ""},
@@ -454,6 +455,7 @@ func TestAHowManyQuestionWantsANumberOfWhatItCounts(t *testing.T) {
 		// A measure under another of its names.
 		{"", "Las tareas se entregan con un tamaño máximo de 50 MB.", "peso", true},
 		{"", "Las tareas se entregan en formato PDF, DOCX o ZIP.", "peso", false},
+		{"", "Se necesita una conexión de al menos 5 Mbps.", "speed", true},
 		// A passage titled with the count question answers it, a list included.
 		{"Cuántas pruebas existen", "Están los test de ARN, los inmunológicos y los rápidos.", "pruebas", true},
 		{"Tipos de pruebas", "Están los test de ARN, los inmunológicos y los rápidos.", "pruebas", false},

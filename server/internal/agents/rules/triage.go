@@ -205,7 +205,8 @@ func asksAboutOwnRecords(w []string) bool {
 		return false
 	}
 	for i, x := range w {
-		if !possessives[x] {
+		if !possessives[x] || i > 0 && conditionals[w[i-1]] {
+			// "if my order is small": a case supposed, the policy asked.
 			continue
 		}
 		for j := i + 1; j < len(w) && j <= i+2; j++ {
@@ -216,6 +217,8 @@ func asksAboutOwnRecords(w []string) bool {
 	}
 	return false
 }
+
+var conditionals = words("si", "if")
 
 // givesOwnIdentifier: the user writes the number of their own record ("mi
 // número de pedido es 48213", "my booking code is VS48213").

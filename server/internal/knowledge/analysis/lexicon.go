@@ -192,7 +192,7 @@ var synonymGroups = [][]string{
 	{"feriado", "feriados", "festivo", "festivos", "holiday", "holidays"},
 	{"seguimiento", "rastrear", "rastreo", "track", "tracking"},
 	{"semana", "semanas", "week", "weeks", "weekend", "weekends"},
-	{"tecnico", "tecnica", "tecnicos", "technical", "technician"},
+	{"tecnico", "tecnica", "tecnicos", "technical", "technician", "tech"},
 	{"retirar", "retiro", "pickup"},
 	{"efectivo", "cash"},
 	{"fisica", "fisico", "physical"},
@@ -204,4 +204,14 @@ var synonymGroups = [][]string{
 	{"aceptar", "aceptan", "aceptamos", "accept", "accepted"},
 	{"pais", "paises", "extranjero", "country", "countries", "abroad"},
 	{"devolver", "devolucion", "devoluciones", "return", "returns"},
+	// Files and measures.
+	{"archivo", "archivos", "file", "files"},
+	{"tamano", "size"},
+	{"maximo", "maxima", "max", "maximum"},
+	{"minimo", "minima", "minimum"},
+	{"velocidad", "speed"},
+	{"subir", "sube", "upload", "uploading"},
+	{"calidad", "quality"},
+	{"medianoche", "midnight"},
+	{"ciudad", "ciudades", "city", "cities"},
 }
