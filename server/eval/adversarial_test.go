@@ -62,6 +62,11 @@ func TestAdversarialSets(t *testing.T) {
 		// sample base (and on the seed PDFs, below).
 		adversarial("arriendo", "es"),
 		{"sample4", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample4.jsonl")},
+		// A second such round: an intercity bus company's base, an English
+		// delivery app's, and English questions on the sample base.
+		adversarial("buses", "es"),
+		adversarial("delivery", "en"),
+		{"english-on-spanish2", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "english-on-spanish2.jsonl")},
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},
