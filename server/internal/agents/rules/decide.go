@@ -661,11 +661,18 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 
 // numberTokenRe is a number as written, with its thousands, decimal or time
 // separators, not glued to a word ("2do", "5G", "covid-19" are names).
+var timingRe = regexp.MustCompile(`(?i)\d+\s*(?:h|hrs?|horas?|minutos?|mins?|d[ií]as?|semanas?|hours?|minutes?|days?|weeks?)\s+(?:antes|despu[eé]s|de anticipaci[oó]n|de antelaci[oó]n|de retraso|de atraso|tarde|before|after|late|early|in advance|ahead)\b`)
+
 var numberTokenRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}\-])(\d+(?:[.,:]\d+)*)(?:$|[^\p{L}\p{N}])`)
 
 // statedNumbers returns the numbers a question states, separators removed.
 func statedNumbers(text string) []string {
 	var out []string
+	// "si anulo 2 días antes", "10 hours late": a time the user places
+	// themselves at is a case of a rule the passage states in its own
+	// thresholds ("con más de 24 horas de anticipación"), not a variant
+	// the passage must name.
+	text = timingRe.ReplaceAllString(text, " ")
 	for _, m := range numberTokenRe.FindAllStringSubmatch(text, -1) {
 		if n := numberSeparators.Replace(m[1]); !slices.Contains(out, n) {
 			out = append(out, n)
@@ -1115,7 +1122,7 @@ func askedKind(w []string) InfoKind {
 		return InfoURL
 	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name")) && has(roleNouns)) || whoIs(w) != "":
 		return InfoPerson
-	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")) &&
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto", "devuelven", "devuelve", "reembolsan", "reembolsa", "descuentan")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")) &&
 		// "how much storage", "¿cuánto espacio…?" ask a measure.
 		!before(storageWords, isIn(setOf("cuanto", "cuanta", "much")), 1):
 		return InfoAmount

@@ -352,6 +352,10 @@ func citation(r knowledge.Result, lang string) string {
 // followed by the next block when the best one is a short lead-in (a
 // question, a "Problema:" line) whose answer comes after it, trimmed to
 // whole sentences.
+// nameWeight multiplies, in choosing the answer's sentences, the weight of
+// a word the user wrote as a name.
+const nameWeight = 2.0
+
 func (k *Knowledge) extract(r knowledge.Result, question question) string {
 	asked := question.asked
 	if r.Kind == knowledge.KindEntry {
@@ -365,6 +369,14 @@ func (k *Knowledge) extract(r knowledge.Result, question question) string {
 		return text
 	}
 	q := k.an.Query(question.text)
+	for i := range q {
+		if question.names[q[i].Word] {
+			// A name the user wrote picks the line: "de Santiago a
+			// Concepción" is the Concepción fare, not another one from
+			// Santiago.
+			q[i].Weight *= nameWeight
+		}
+	}
 	if len(text) <= 450 && len(blocks) == 1 {
 		if len(answerUnits(text)) > 2 {
 			return bestSentences(k.an, q, text, kindAnswerChars, asked)
@@ -554,7 +566,7 @@ func withoutUnknownKindWords(query string, asked InfoKind, results []knowledge.R
 func answerUnits(text string) []string {
 	var out []string
 	carry := ""
-	for _, s := range ingest.Sentences(text) {
+	for _, s := range listAwareSentences(text) {
 		if carry != "" {
 			s = carry + " " + s
 			carry = ""
@@ -569,6 +581,34 @@ func answerUnits(text string) []string {
 		out = append(out, carry)
 	}
 	return out
+}
+
+// listAwareSentences splits text into sentences, except that an item of a
+// list stays whole: in "• Temuco: Av. Caupolicán 1055. Boletería de 7:00 a
+// 22:00." the hours are Temuco's only as part of the item.
+func listAwareSentences(text string) []string {
+	var out []string
+	var prose []string
+	flush := func() {
+		if len(prose) > 0 {
+			out = append(out, ingest.Sentences(strings.Join(prose, "\n"))...)
+			prose = prose[:0]
+		}
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if t := strings.TrimSpace(line); isListItem(t) {
+			flush()
+			out = append(out, t)
+			continue
+		}
+		prose = append(prose, line)
+	}
+	flush()
+	return out
+}
+
+func isListItem(line string) bool {
+	return strings.HasPrefix(line, "• ") || strings.HasPrefix(line, "- ") || strings.HasPrefix(line, "* ")
 }
 
 // endsInAbbreviation reports a sentence piece whose last word is a short

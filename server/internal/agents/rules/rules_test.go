@@ -580,6 +580,19 @@ func TestAQuestionForOneValueIsAnsweredWithTheSentenceThatHoldsIt(t *testing.T) 
 	if got := answerUnits("Oficina: Av. Providencia 1234. Abre a las 9."); !slices.Equal(got, []string{"Oficina: Av. Providencia 1234.", "Abre a las 9."}) {
 		t.Errorf("answerUnits = %q", got)
 	}
+	// An item of a list stays whole: its hours are its terminal's.
+	if got := answerUnits("Terminales:\n• Temuco: Av. Caupolicán 1055. Boletería de 7:00 a 22:00.\n• Talca: 2 Sur 1920. Boletería de 6:00 a 21:00."); !slices.Equal(got, []string{
+		"Terminales: • Temuco: Av. Caupolicán 1055. Boletería de 7:00 a 22:00.", "• Talca: 2 Sur 1920. Boletería de 6:00 a 21:00."}) {
+		t.Errorf("answerUnits = %q", got)
+	}
+	// The line of the name the user wrote, of lines that share as many words.
+	fares := passage("d9", "tarifas.md", "Tarifas desde Santiago, por tramo:\n\n"+
+		"• Santiago – Valparaíso: solo servicio Semicama, $6.490.\n"+
+		"• Santiago – Concepción: Semicama $14.990; Salón cama $22.900; Premium $29.900, con salidas cada hora desde el terminal Alameda entre las 7:00 y las 23:00.\n"+
+		"• Santiago – Temuco: Semicama $21.500; Salón cama $32.900, con salidas nocturnas desde el terminal Alameda a las 21:00, 22:00 y 23:00 todos los días.")
+	if act := askKnowledge(t, p, "¿Cuál es el valor del pasaje en servicio Semicama de Santiago a Concepción?", fares); !strings.Contains(act.Reply, "$14.990") {
+		t.Errorf("answer %q (%s), want the Concepción fare", act.Reply, act.Reason)
+	}
 	if holdsKind(InfoURL, "Escribe a soporte@example.com.") {
 		t.Error("an email's domain held as a web address")
 	}
@@ -715,6 +728,11 @@ func TestANumberTheQuestionStatesMustBeInThePassage(t *testing.T) {
 	// A number glued to a word names something: "COVID-19", "2do", "5G".
 	if got := statedNumbers("¿Uso de ivermectina en el COVID-19? ¿el 2do pago? ¿hay 5G? ¿y en 12 cuotas?"); !slices.Equal(got, []string{"12"}) {
 		t.Errorf("statedNumbers = %v, want [12]", got)
+	}
+	// A time the user places themselves at is a case of the rule, not a
+	// variant the passage must name.
+	if got := statedNumbers("si anulo el pasaje 2 días antes, ¿cuánto me devuelven? ¿y con 10 horas de anticipación? the bus was 3 hours late"); len(got) != 0 {
+		t.Errorf("statedNumbers = %v, want none", got)
 	}
 }
 
