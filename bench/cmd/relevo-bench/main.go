@@ -52,6 +52,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 	"time"
 
@@ -95,6 +96,7 @@ type options struct {
 	logLevel     string
 	cpuProfile   string
 	blockProfile string
+	trace        string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -124,6 +126,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.logLevel, "log-level", "warn", "log level of the benchmark and the in-process server: debug, info, warn, error")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server included when in-process) to this file")
 	fs.StringVar(&o.blockProfile, "blockprofile", "", "write a profile of where goroutines waited (locks, channels, the database pool) to this file")
+	fs.StringVar(&o.trace, "trace", "", "write an execution trace of the accept phase (server included when in-process) to this file, for go tool trace")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -248,6 +251,31 @@ func writeProfile(name, path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// startTrace starts an execution trace into path, when one is asked for,
+// and returns what stops it. Only the accept phase is traced: the trace of
+// a whole run is too large to read, and the accept phase is where the
+// latency targets are.
+func startTrace(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--trace: %w", err)
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--trace: %w", err)
+	}
+	return func() error {
+		trace.Stop()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--trace: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // newRunID makes ids unique to this invocation, so a run against an
@@ -470,10 +498,17 @@ func (b *bench) acceptOn(ctx context.Context, cs []*relevo.Client, config string
 	for i, c := range cs {
 		channels[i] = c.Channels
 	}
+	stopTrace, err := startTrace(b.o.trace)
+	if err != nil {
+		return Summary{}, err
+	}
 	r := runAccept(ctx, channels, b.runID+"-accept", acceptConfig{
 		Questions: qs, Rate: b.o.acceptRate, Duration: b.o.acceptDuration,
 		Conversations: b.o.acceptConversations, MaxOutstanding: 4096,
 	}, b.log)
+	if err := stopTrace(); err != nil {
+		return Summary{}, err
+	}
 	mem := stopMem()
 	lag := summarize(r.SendLag)
 	s := Summary{

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"time"
@@ -287,6 +288,7 @@ func (s *Store) exclusive(ctx context.Context, l lane, fn func(ctx context.Conte
 			return fmt.Errorf("%s: wait for the writer: %w", s.d.Name, err)
 		}
 		defer s.gate.release()
+		defer trace.StartRegion(ctx, "writer: exclusive").End()
 	}
 	return fn(ctx)
 }

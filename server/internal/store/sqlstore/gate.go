@@ -21,6 +21,11 @@ const (
 	lanes
 )
 
+// regions name a lane's hold of the single writer in execution traces
+// (runtime/trace): go tool trace then shows who held the writer, and for
+// how long, while accepts waited for it.
+var regions = [lanes]string{"writer: accept", "writer: deliver", "writer: work"}
+
 // gate serialises write transactions in three lanes, where the engine has
 // one writer (SQLite). Lanes are served in order, except that the accept
 // lane never gets two turns in a row while another writer waits: under a

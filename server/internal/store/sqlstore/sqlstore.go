@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/trace"
 	"sync"
 	"time"
 
@@ -420,6 +421,7 @@ func (s *Store) writeOnce(ctx context.Context, l lane, fn func(tx *wtx) error) (
 			return nil, fmt.Errorf("%s: wait for the writer: %w", s.d.Name, err)
 		}
 		defer s.gate.release()
+		defer trace.StartRegion(ctx, regions[l]).End()
 	}
 	db := s.w
 	if l != laneWork {
