@@ -1281,7 +1281,10 @@ var (
 	emailRe   = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}`)
 	phoneRe   = regexp.MustCompile(`(?:\+?\d[\d\s().-]{5,}\d)|\*\d{3,}`)
 	urlRe     = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|cl|es|mx|ar|co|pe|org|net|io|app|uy|ec|bo|py|ve|br)\b(?:/\S*)?`)
-	amountRe  = regexp.MustCompile(`(?i)[$€£]\s?\d|\b(?:usd|us\$|eur|clp|mxn|ars|cop|pen|uf|s/\.?)\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|incluid[oa]s?|included|sin valor)\b`)
+	amountRe  = regexp.MustCompile(`(?i)[$€£]\s?\d|\b(?:usd|us\$|eur|clp|mxn|ars|cop|pen|uf|s/\.?)\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|sin valor)\b`)
+	// includedRe: "el IVA está incluido", "envío incluido en el precio";
+	// not "todos los días, incluidos los festivos".
+	includedRe = regexp.MustCompile(`(?i)\b(?:incluid[oa]s?|included)(?:\s*[.,;:)!]|\s*$|\s+(?:en|in)\s)`)
 	timeRe    = regexp.MustCompile(`(?i)\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b|\d+\s*(?:(?:a|y|o|-)\s*\d+\s*)?-?(?:h|hrs?|horas?|minutos?|min|segundos?|días?|dias?|semanas?|mes(?:es)?|años?|anos?|hours?|minutes?|days?|weeks?|months?|years?)\b|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|inmediat[oa]|inmediatamente|al instante|al momento|apenas|mismo día|mismo dia|monday|tuesday|wednesday|thursday|friday|saturday|sunday|immediately|instantly|no vence[n]?|sin límite|sin limite)\b|\b(?:un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|catorce|quince|veinte|treinta|varios|varias|pocos|pocas|algunos|algunas)\s+(?:horas?|minutos?|días?|dias?|semanas?|meses|años?)\b`)
 	ageRe     = regexp.MustCompile(`(?i)\d+\s*(?:años|anos|years|meses|months|semanas|weeks)|mayor(?:es)? de edad|menor(?:es)? de edad|\bedad\b|years old|\baged?\b|mayores de \d+|menores de \d+`)
 	addressRe = regexp.MustCompile(`(?i)\b(?:calle|avenida|av\.|pasaje|psje\.?|camino|street|avenue|road|st\.|ave\.?)\s+\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*\s+#?\d+|\b\p{Lu}[\p{L}.]+(?:\s+\p{Lu}[\p{L}.]+)*\s+\d{2,5}\b,?\s*(?:piso|of\.|oficina|depto|local)|(?-i:\b\p{Lu}[\p{L}.]+(?:\s+(?:de|del|la|\p{Lu}[\p{L}.]+))*\s+\d{2,5}\s*[,)]\s*\p{Lu})`)
@@ -1293,7 +1296,7 @@ var (
 func holdsKind(kind InfoKind, text string) bool {
 	switch kind {
 	case InfoAmount:
-		return amountRe.MatchString(text)
+		return amountRe.MatchString(text) || includedRe.MatchString(text)
 	case InfoNumber:
 		return numberRe.MatchString(text)
 	case InfoAge:

@@ -593,6 +593,9 @@ func TestAQuestionForOneValueIsAnsweredWithTheSentenceThatHoldsIt(t *testing.T) 
 	if act := askKnowledge(t, p, "¿Cuál es el valor del pasaje en servicio Semicama de Santiago a Concepción?", fares); !strings.Contains(act.Reply, "$14.990") {
 		t.Errorf("answer %q (%s), want the Concepción fare", act.Reply, act.Reason)
 	}
+	if holdsKind(InfoAmount, "Abrimos todos los días, incluidos los festivos.") || !holdsKind(InfoAmount, "El IVA está incluido.") {
+		t.Error("\"incluidos los festivos\" read as a price, or \"está incluido\" not")
+	}
 	if holdsKind(InfoURL, "Escribe a soporte@example.com.") {
 		t.Error("an email's domain held as a web address")
 	}
