@@ -132,6 +132,10 @@ const (
 type question struct {
 	text  string // the request, small talk set aside
 	words []string
+	terms []analysis.QueryTerm // text, analysed
+	// held remembers holdsKind(asked, text) for the texts read: the same
+	// passages are checked by every step of the decision.
+	held  map[string]bool
 	asked InfoKind
 	// names are the words the user wrote as proper names (properNames).
 	names map[string]bool
@@ -153,7 +157,7 @@ type question struct {
 // a yes-or-no question names are read from its questions alone: the rest
 // is context, which the passage answering need not repeat.
 func (k *Knowledge) readQuestion(query, raw string) question {
-	q := question{text: query, words: analysis.Words(query)}
+	q := question{text: query, words: analysis.Words(query), terms: k.an.Query(query), held: map[string]bool{}}
 	focus := questionSentences(raw)
 	q.names = properNames(focus)
 	q.asked = askedKind(q.words)
@@ -215,7 +219,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		case owner != "":
 			return k.givesOwnersValue(ownTitle(r), r.Text, owner, d.Asked)
 		}
-		return holdsKind(d.Asked, r.Text)
+		return q.holdsAsked(r.Text)
 	}
 	d.Held = holds(top)
 	// A fact stated in several places: any agreeing passage that holds
@@ -229,7 +233,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	if !d.Held {
 		d.Counted, d.Owner = counted, owner
 	}
-	d.Covered, d.Uncovered = k.coverage(q.text, title+"\n"+passage, d.Asked)
+	d.Covered, d.Uncovered = k.coverageOf(q.terms, title+"\n"+passage, d.Asked)
 	penalty, about := 0.0, 0.0
 	// A number the question states picks one case of several ("12
 	// cuotas" where the passage offers 3 or 6, "el plan de 300 megas"):
@@ -297,14 +301,19 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		scale = penaltyWords / n
 	}
 	z := logit(top.Score) - scale*penalty - about
-	if d.Held && d.Asked != InfoGeneral && len(d.Uncovered) == 0 && len(d.Covered) > 0 && k.statedTogether(q, title, passage) {
-		rivals := 0
+	if d.Held && d.Asked != InfoGeneral && len(d.Uncovered) == 0 && len(d.Covered) > 0 {
+		// The candidates stating the kind with every word asked were
+		// found once for the question (q.together).
+		stated, rivals := false, 0
 		for _, o := range q.together {
-			if o.ID != top.ID && top.RivalOf(o) {
+			switch {
+			case o.ID == top.ID:
+				stated = true
+			case top.RivalOf(o):
 				rivals++
 			}
 		}
-		if rivals == 0 {
+		if stated && rivals == 0 {
 			z += statedBonus
 		}
 	}
@@ -341,15 +350,26 @@ const statedBonus = 1.0
 // covers every content word of the question and holds the kind asked: the
 // value is stated of the very thing asked about.
 func (k *Knowledge) statedTogether(q question, title, passage string) bool {
+	if covered, missing := k.coverageOf(q.terms, title+"\n"+passage, q.asked); len(missing) > 0 || len(covered) == 0 {
+		// No sentence covers what the whole passage does not.
+		return false
+	}
 	for _, u := range answerUnits(passage) {
-		if !holdsKind(q.asked, u) {
-			continue
-		}
-		if _, missing := k.coverage(q.text, title+"\n"+u, q.asked); len(missing) == 0 {
+		if _, missing := k.coverageOf(q.terms, title+"\n"+u, q.asked); len(missing) == 0 && q.holdsAsked(u) {
 			return true
 		}
 	}
 	return false
+}
+
+// holdsAsked is holdsKind for the kind the question asks, remembered.
+func (q question) holdsAsked(text string) bool {
+	h, ok := q.held[text]
+	if !ok {
+		h = holdsKind(q.asked, text)
+		q.held[text] = h
+	}
+	return h
 }
 
 // titleOf is what a passage answers by its own account: an entry's
@@ -926,6 +946,11 @@ func logit(p float64) float64 {
 // kind check answers for them, and a passage gives a price without saying
 // "precio".
 func (k *Knowledge) coverage(query, text string, asked InfoKind) (covered, uncovered []string) {
+	return k.coverageOf(k.an.Query(query), text, asked)
+}
+
+// coverageOf is coverage for a query already analysed.
+func (k *Knowledge) coverageOf(query []analysis.QueryTerm, text string, asked InfoKind) (covered, uncovered []string) {
 	have := map[string]bool{}
 	var words []string
 	for _, t := range k.an.Terms(text) {
@@ -934,7 +959,7 @@ func (k *Knowledge) coverage(query, text string, asked InfoKind) (covered, uncov
 			words = append(words, t.Word)
 		}
 	}
-	for _, q := range k.an.Query(query) {
+	for _, q := range query {
 		if q.Weight < 1 || len([]rune(q.Word)) < 3 || k.selfReference(q.Word) || questionWords[q.Word] || wordsOfKind(asked)[q.Word] || isDigits(q.Word) {
 			// Numbers are checked as stated (statedNumbers).
 			continue
@@ -1277,26 +1302,26 @@ var hoursWords = setOf("hora", "horario", "horarios", "abre", "abren", "cierra",
 var (
 	// hoursRe: a clock time ("9:00", "18 hrs", "9 am"), a weekday or a
 	// round-the-clock service.
-	hoursRe   = regexp.MustCompile(`(?i)\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(?:am|pm|a\.\s?m\.|p\.\s?m\.|hrs?\b\.?|h\b)|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|feriados?|festivos?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekdays?|weekends?|fines? de semana)\b|24/7|24 horas|24 hours|todo el día|todo el dia|around the clock`)
-	emailRe   = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}`)
-	phoneRe   = regexp.MustCompile(`(?:\+?\d[\d\s().-]{5,}\d)|\*\d{3,}`)
-	urlRe     = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|cl|es|mx|ar|co|pe|org|net|io|app|uy|ec|bo|py|ve|br)\b(?:/\S*)?`)
-	amountRe  = regexp.MustCompile(`(?i)[$€£]\s?\d|\b(?:usd|us\$|eur|clp|mxn|ars|cop|pen|uf|s/\.?)\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|sin valor)\b`)
+	hoursRe  = regexp.MustCompile(`(?i)\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(?:am|pm|a\.\s?m\.|p\.\s?m\.|hrs?\b\.?|h\b)|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|feriados?|festivos?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekdays?|weekends?|fines? de semana)\b|24/7|24 horas|24 hours|todo el día|todo el dia|around the clock`)
+	emailRe  = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}`)
+	phoneRe  = regexp.MustCompile(`(?:\+?\d[\d\s().-]{5,}\d)|\*\d{3,}`)
+	urlRe    = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|cl|es|mx|ar|co|pe|org|net|io|app|uy|ec|bo|py|ve|br)\b(?:/\S*)?`)
+	amountRe = regexp.MustCompile(`(?i)[$€£]\s?\d|\b(?:usd|us\$|eur|clp|mxn|ars|cop|pen|uf|s/\.?)\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|sin valor)\b`)
 	// includedRe: "el IVA está incluido", "envío incluido en el precio";
 	// not "todos los días, incluidos los festivos".
 	includedRe = regexp.MustCompile(`(?i)\b(?:incluid[oa]s?|included)(?:\s*[.,;:)!]|\s*$|\s+(?:en|in)\s)`)
-	timeRe    = regexp.MustCompile(`(?i)\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b|\d+\s*(?:(?:a|y|o|-)\s*\d+\s*)?-?(?:h|hrs?|horas?|minutos?|min|segundos?|días?|dias?|semanas?|mes(?:es)?|años?|anos?|hours?|minutes?|days?|weeks?|months?|years?)\b|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|inmediat[oa]|inmediatamente|al instante|al momento|apenas|mismo día|mismo dia|monday|tuesday|wednesday|thursday|friday|saturday|sunday|immediately|instantly|no vence[n]?|sin límite|sin limite)\b|\b(?:un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|catorce|quince|veinte|treinta|varios|varias|pocos|pocas|algunos|algunas)\s+(?:horas?|minutos?|días?|dias?|semanas?|meses|años?)\b`)
-	ageRe     = regexp.MustCompile(`(?i)\d+\s*(?:años|anos|years|meses|months|semanas|weeks)|mayor(?:es)? de edad|menor(?:es)? de edad|\bedad\b|years old|\baged?\b|mayores de \d+|menores de \d+`)
-	addressRe = regexp.MustCompile(`(?i)\b(?:calle|avenida|av\.|pasaje|psje\.?|camino|street|avenue|road|st\.|ave\.?)\s+\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*\s+#?\d+|\b\p{Lu}[\p{L}.]+(?:\s+\p{Lu}[\p{L}.]+)*\s+\d{2,5}\b,?\s*(?:piso|of\.|oficina|depto|local)|(?-i:\b\p{Lu}[\p{L}.]+(?:\s+(?:de|del|la|\p{Lu}[\p{L}.]+))*\s+\d{2,5}\s*[,)]\s*\p{Lu})`)
-	numberRe  = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])\d|\b(?:un[oa]?|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|mil|mayores?|menores?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand|older|younger|under|over)\b`)
-	placeRe   = regexp.MustCompile(`(?i)\d|\b(?:calle|avenida|av\.|pasaje|piso|oficina|sucursal|sede|local|edificio|centro|ciudad|comuna|región|region|barrio|street|avenue|floor|office|building|online|en línea|en linea|sitio|página|pagina|app|aplicación|aplicacion|web)\b`)
+	timeRe     = regexp.MustCompile(`(?i)\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b|\d+\s*(?:(?:a|y|o|-)\s*\d+\s*)?-?(?:h|hrs?|horas?|minutos?|min|segundos?|días?|dias?|semanas?|mes(?:es)?|años?|anos?|hours?|minutes?|days?|weeks?|months?|years?)\b|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|inmediat[oa]|inmediatamente|al instante|al momento|apenas|mismo día|mismo dia|monday|tuesday|wednesday|thursday|friday|saturday|sunday|immediately|instantly|no vence[n]?|sin límite|sin limite)\b|\b(?:un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|catorce|quince|veinte|treinta|varios|varias|pocos|pocas|algunos|algunas)\s+(?:horas?|minutos?|días?|dias?|semanas?|meses|años?)\b`)
+	ageRe      = regexp.MustCompile(`(?i)\d+\s*(?:años|anos|years|meses|months|semanas|weeks)|mayor(?:es)? de edad|menor(?:es)? de edad|\bedad\b|years old|\baged?\b|mayores de \d+|menores de \d+`)
+	addressRe  = regexp.MustCompile(`(?i)\b(?:calle|avenida|av\.|pasaje|psje\.?|camino|street|avenue|road|st\.|ave\.?)\s+\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*\s+#?\d+|\b\p{Lu}[\p{L}.]+(?:\s+\p{Lu}[\p{L}.]+)*\s+\d{2,5}\b,?\s*(?:piso|of\.|oficina|depto|local)|(?-i:\b\p{Lu}[\p{L}.]+(?:\s+(?:de|del|la|\p{Lu}[\p{L}.]+))*\s+\d{2,5}\s*[,)]\s*\p{Lu})`)
+	numberRe   = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])\d|\b(?:un[oa]?|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|mil|mayores?|menores?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand|older|younger|under|over)\b`)
+	placeRe    = regexp.MustCompile(`(?i)\d|\b(?:calle|avenida|av\.|pasaje|piso|oficina|sucursal|sede|local|edificio|centro|ciudad|comuna|región|region|barrio|street|avenue|floor|office|building|online|en línea|en linea|sitio|página|pagina|app|aplicación|aplicacion|web)\b`)
 )
 
 // holdsKind reports whether text holds information of the kind.
 func holdsKind(kind InfoKind, text string) bool {
 	switch kind {
 	case InfoAmount:
-		return amountRe.MatchString(text) || includedRe.MatchString(text)
+		return amountRe.MatchString(text) || (strings.Contains(text, "ncluid") || strings.Contains(text, "ncluded")) && includedRe.MatchString(text)
 	case InfoNumber:
 		return numberRe.MatchString(text)
 	case InfoAge:

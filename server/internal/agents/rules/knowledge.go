@@ -212,19 +212,19 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 	// Retrieval ranks by what a passage is about; the decision reads the
 	// leading candidates for what was asked and takes the one it is most
 	// confident answers (usually the first).
-	cands := holdersFirst(asked, results, func(r knowledge.Result) bool { return holdsKind(asked, r.Text) })
+	cands := holdersFirst(asked, results, func(r knowledge.Result) bool { return question.holdsAsked(r.Text) })
 	if question.owner != "" && asked != InfoGeneral {
 		// Whose value: a passage that gives it next to the owner's name
 		// ("equipo de soporte en soporte@…") is what was asked; one that
 		// gives someone else's address is no rival.
 		cands = holdersFirst(asked, cands, func(r knowledge.Result) bool {
 			_, near := k.ownersValue(ownTitle(r), r.Text, question.owner, asked)
-			return near && holdsKind(asked, r.Text)
+			return near && question.holdsAsked(r.Text)
 		})
 	}
 	if asked != InfoGeneral {
 		for _, r := range results {
-			if holdsKind(asked, r.Text) && k.statedTogether(question, titleOf(r), r.Text) {
+			if question.holdsAsked(r.Text) && k.statedTogether(question, titleOf(r), r.Text) {
 				question.together = append(question.together, r)
 			}
 		}
