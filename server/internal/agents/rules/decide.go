@@ -1135,10 +1135,10 @@ func askedKind(w []string) InfoKind {
 	// value word is close to the noun ("¿cuál es el correo…?", "what is the
 	// support email?"); a question that only mentions mail ("can I flag a
 	// mail as urgent?") asks for none.
-	case (before(emailNouns, isIn(valueAskers), 5) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns)) && !how:
+	case (before(emailNouns, isIn(valueAskers), 5) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns) || givesValue(w, emailNouns)) && !how:
 		return InfoEmail
-	case (before(phoneNouns, isIn(phoneAskers), 4) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns)) &&
-		(has(valueWords) || has(phoneAskers) || terse) && !how &&
+	case (before(phoneNouns, isIn(phoneAskers), 4) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns) || givesValue(w, union(phoneNouns, numberNouns))) &&
+		(has(valueWords) || has(phoneAskers) || terse || givesValue(w, union(phoneNouns, numberNouns))) && !how &&
 		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")):
 		return InfoPhone
 	case codeOf(w) != "" && has(valueAskers) && !how:
@@ -1193,6 +1193,27 @@ var measureUnits = setOf("kb", "mb", "gb", "tb", "kbps", "mbps", "gbps", "megas"
 var storageWords = setOf("espacio", "almacenamiento", "memoria", "datos", "peso", "storage", "space", "memory", "data", "weight")
 
 var durationUnits = setOf("minutos", "horas", "dias", "semanas", "meses", "anos", "minutes", "hours", "days", "weeks", "months", "years")
+
+// givingVerbs ask for a value when the value's noun follows: "¿me pasas
+// el correo de…?", "give me the phone of…".
+var givingVerbs = setOf("pasas", "pasan", "pasa", "pasame", "pasarme", "das", "dan", "dame", "darme", "envias", "envian", "mandas", "mandan",
+	"compartes", "comparten", "facilitas", "facilitan", "tienes", "tienen", "give", "send", "share", "have")
+
+// givesValue: a giving verb, then within three words an article and one of
+// nouns ("me pasas el correo", "do you have the phone number").
+func givesValue(w []string, nouns map[string]bool) bool {
+	for i, x := range w {
+		if !givingVerbs[x] {
+			continue
+		}
+		for j := i + 1; j+1 < len(w) && j <= i+3; j++ {
+			if (determiners[w[j]] || indefinites[w[j]]) && nouns[w[j+1]] {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // brandNouns name things whose instances have names: "¿qué navegador…?"
 // asks for Chrome or Firefox, not for a word on browsers.
