@@ -33,7 +33,9 @@ recommends the threshold of best utility (right answers - 4 x wrong answers) amo
 those answering at most 5% of the questions that must not be answered, and prints it.
 
 With -o json it prints one JSON object per query and nothing else on stdout:
-{"query", "outcome", "answer", "sources"}; the recommendation goes to stderr.
+{"query", "outcome", "answer", "sources", and "check" when the knowledge agent judged
+it: the kind of information asked, whether the passage holds it, the words it covers and
+misses, the confidence}; the recommendation goes to stderr.
 
 flags:
 `

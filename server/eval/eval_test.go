@@ -91,10 +91,14 @@ func TestSyntheticSetAndPrinters(t *testing.T) {
 	if line["outcome"] != "answer" || line["sources"].([]any)[0] != "envios.md" || !strings.Contains(line["answer"].(string), "3 a 5") {
 		t.Fatalf("line = %v", line)
 	}
-	for _, k := range []string{"query", "outcome", "answer", "sources"} {
-		if _, ok := line[k]; !ok || len(line) != 4 {
+	for _, k := range []string{"query", "outcome", "answer", "sources", "check"} {
+		if _, ok := line[k]; !ok || len(line) != 5 {
 			t.Fatalf("line keys = %v", line)
 		}
+	}
+	// Why it was answered: the kind asked and the words the passage covers.
+	if check := line["check"].(map[string]any); check["held"] != true || len(check["covered"].([]any)) == 0 {
+		t.Fatalf("check = %v", check)
 	}
 }
 

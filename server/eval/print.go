@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/relevo/relevo/server/internal/agents"
 )
 
 // WriteText prints a human-readable report: one line per query, then the
@@ -40,14 +42,16 @@ func WriteText(w io.Writer, rep *Report) error {
 
 // jsonLine is the JSON-lines shape of one query's result.
 type jsonLine struct {
-	Query   string   `json:"query"`
-	Outcome string   `json:"outcome"`
-	Answer  string   `json:"answer"`
-	Sources []string `json:"sources"`
+	Query   string              `json:"query"`
+	Outcome string              `json:"outcome"`
+	Answer  string              `json:"answer"`
+	Sources []string            `json:"sources"`
+	Check   *agents.AnswerCheck `json:"check,omitempty"`
 }
 
 // WriteJSONLines prints one JSON object per query:
-// {"query","outcome","answer","sources"}.
+// {"query","outcome","answer","sources"}, and "check", the offline
+// decision's reading, for a query the knowledge agent judged.
 func WriteJSONLines(w io.Writer, rep *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -56,7 +60,7 @@ func WriteJSONLines(w io.Writer, rep *Report) error {
 		if src == nil {
 			src = []string{}
 		}
-		if err := enc.Encode(jsonLine{Query: r.Query, Outcome: string(r.Outcome), Answer: r.Answer, Sources: src}); err != nil {
+		if err := enc.Encode(jsonLine{Query: r.Query, Outcome: string(r.Outcome), Answer: r.Answer, Sources: src, Check: r.Check}); err != nil {
 			return err
 		}
 	}
