@@ -523,8 +523,12 @@ func (k *Knowledge) countsNoun(title, text, noun string) bool {
 	if measureNouns[noun] {
 		// A measure is stated under any of its names: "el peso máximo del
 		// archivo" is given as "un tamaño máximo de 50 MB".
-		isMeasure := func(f string) bool { return is(f) || measureNouns[f] }
-		_, near := valueNear(fields, isMeasure, countedSpan, func(i int) bool { return isCount(fields[i]) })
+		isMeasure := func(f string) bool {
+			return is(f) || measureNouns[analysis.Fold(strings.Trim(f, ".,;:()¿?¡!"))]
+		}
+		// A percentage is a measure's value too: "el mínimo para aprobar"
+		// is "un 70% o más".
+		_, near := valueNear(fields, isMeasure, countedSpan, func(i int) bool { return isCount(fields[i]) || percentRe.MatchString(fields[i]) })
 		for i := 0; !near && i+1 < len(fields); i++ {
 			// Or with its unit: "al menos 5 Mbps", "hasta 23 kg".
 			near = isCount(fields[i]) && measureUnits[strings.ToLower(strings.Trim(fields[i+1], ".,;:()"))]
@@ -1014,7 +1018,7 @@ var kindWords = union(phoneNouns, numberNouns, emailNouns, urlNouns, amountNouns
 // asked and "pagar" is what it is asked about.
 var kindWordsOf = map[InfoKind]map[string]bool{
 	InfoAmount: union(amountNouns, amountVerbs, setOf("sale", "salen")),
-	InfoTime:   union(timeNouns, setOf("tiempo", "time", "take", "takes", "dias", "days")),
+	InfoTime:   union(timeNouns, setOf("tiempo", "rato", "time", "take", "takes", "dias", "days")),
 	InfoHours:  union(timeNouns, hoursWords),
 	// WhatsApp is a channel of its own: a passage giving a landline does
 	// not say the company answers on WhatsApp.
@@ -1157,7 +1161,7 @@ func askedKind(w []string) InfoKind {
 	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3):
 		// "¿cuánto financió CORFO?", "how much did they invest?"
 		return InfoAmount
-	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "anticipacion", "antelacion", "long", "time")), 2) ||
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "tarda", "tardan", "demora", "demoran", "dura", "duran", "anticipacion", "antelacion", "long", "time")), 2) ||
 		// "¿cuántas horas demora el viaje?" asks a duration, not a count.
 		before(durationUnits, isIn(setOf("cuantos", "cuantas", "many")), 1) ||
 		near(setOf("how"), isIn(setOf("advance", "notice")), 3) ||
@@ -1219,7 +1223,7 @@ func givesValue(w []string, nouns map[string]bool) bool {
 // asks for Chrome or Firefox, not for a word on browsers.
 var brandNouns = setOf("navegador", "navegadores", "browser", "browsers", "marca", "marcas", "brand", "brands", "modelo", "modelos", "model", "models", "banco", "bancos", "bank", "banks",
 	"formato", "formatos", "format", "formats", "extension", "extensiones", "extensions",
-	"complemento", "complementos", "plugin", "plugins", "programa", "programas")
+	"complemento", "complementos", "plugin", "plugins", "programa", "programas", "plataforma", "plataformas", "platform", "platforms")
 
 // isAcronym reports a word written in capitals, as formats and systems
 // are: "PDF", "MP4", "DOCX".

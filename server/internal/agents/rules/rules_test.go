@@ -456,6 +456,7 @@ func TestAHowManyQuestionWantsANumberOfWhatItCounts(t *testing.T) {
 		{"", "Las tareas se entregan con un tamaño máximo de 50 MB.", "peso", true},
 		{"", "Las tareas se entregan en formato PDF, DOCX o ZIP.", "peso", false},
 		{"", "Se necesita una conexión de al menos 5 Mbps.", "speed", true},
+		{"", "Nota mínima para aprobar: 70%.", "minimum", true},
 		// A passage titled with the count question answers it, a list included.
 		{"Cuántas pruebas existen", "Están los test de ARN, los inmunológicos y los rápidos.", "pruebas", true},
 		{"Tipos de pruebas", "Están los test de ARN, los inmunológicos y los rápidos.", "pruebas", false},

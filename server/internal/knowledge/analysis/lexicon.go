@@ -28,7 +28,7 @@ var abbreviations = map[string][]string{
 	"wena": {"buenas"}, "wenas": {"buenas"}, "weno": {"bueno"}, "olle": {"oye"}, "oie": {"oye"},
 	"grax": {"gracias"}, "grasias": {"gracias"}, "grcs": {"gracias"}, "grs": {"gracias"},
 	"nesesito": {"necesito"}, "nesecito": {"necesito"}, "nececito": {"necesito"}, "ago": {"hago"}, "ablar": {"hablar"},
-	"fono": {"telefono"}, "profe": {"profesor"}, "profes": {"profesores"}, "depto": {"departamento"},
+	"fono": {"telefono"}, "celu": {"celular"}, "profe": {"profesor"}, "profes": {"profesores"}, "depto": {"departamento"},
 }
 
 // extraStopWords completes the Snowball lists with the accent-less forms
@@ -118,7 +118,7 @@ var synonymGroups = [][]string{
 	{"prueba", "pruebas", "test", "examen", "analisis", "exam"},
 	{"casa", "hogar", "domicilio", "home", "house"},
 	{"comida", "comidas", "alimento", "alimentos", "food"},
-	{"trabajo", "empleo", "job", "work"},
+	{"trabajo", "empleo", "pega", "chamba", "curro", "job", "work"},
 	{"envio", "envios", "despacho", "despachan", "despachos", "shipping", "delivery", "ship", "ships"},
 	{"horario", "horarios", "hora", "horas", "schedule", "hours", "hour"},
 	// More of the support vocabulary in both languages.
@@ -214,4 +214,6 @@ var synonymGroups = [][]string{
 	{"calidad", "quality"},
 	{"medianoche", "midnight"},
 	{"ciudad", "ciudades", "city", "cities"},
+	{"financiar", "financia", "financiado", "financiada", "financiamiento", "financiacion", "fund", "funds", "funded", "funding", "finance", "financed"},
+	{"plataforma", "plataformas", "platform", "platforms"},
 }
