@@ -87,6 +87,10 @@ var (
 	humanFixed      = []string{
 		"atencion humana", "atencion personalizada", "ser humano", "persona real", "live agent", "human agent",
 		"real person",
+		// The company calling the user back is a person's work: "necesito
+		// que me llamen", "call me back".
+		"que me llamen", "que me llame", "llamenme", "llameme", "me pueden llamar", "me podrian llamar", "me puede llamar",
+		"call me", "call me back", "give me a call",
 	}
 	// A service only a person gives: "asistencia médica", "atención
 	// presencial".

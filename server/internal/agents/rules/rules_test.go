@@ -44,6 +44,8 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"asks how to write to the people", "¿cuál es el correo para hablar con un asesor?", agents.RoleKnowledge, ""},
 		{"asks for an advisor", "Hola, necesito un asesor por favor", agents.RoleHuman, ""},
 		{"asks for a human in english", "can I talk to a human?", agents.RoleHuman, ""},
+		{"asks to be called back", "necesito que me llamen ahora, estoy en urgencias", agents.RoleHuman, ""},
+		{"asks how to call", "¿a qué número llamo si tengo una urgencia?", agents.RoleKnowledge, ""},
 		{"a person mentioned in a question is not a request", "¿puedo pagar con la tarjeta de otra persona?", agents.RoleKnowledge, ""},
 		{"asks for a professional", "Buenos días, necesito un médico", agents.RoleHuman, ""},
 		{"names only a professional", "Médicos", agents.RoleHuman, ""},

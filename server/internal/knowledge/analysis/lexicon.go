@@ -28,7 +28,7 @@ var abbreviations = map[string][]string{
 	"wena": {"buenas"}, "wenas": {"buenas"}, "weno": {"bueno"}, "olle": {"oye"}, "oie": {"oye"},
 	"grax": {"gracias"}, "grasias": {"gracias"}, "grcs": {"gracias"}, "grs": {"gracias"},
 	"nesesito": {"necesito"}, "nesecito": {"necesito"}, "nececito": {"necesito"}, "ago": {"hago"}, "ablar": {"hablar"},
-	"fono": {"telefono"}, "celu": {"celular"}, "profe": {"profesor"}, "profes": {"profesores"}, "depto": {"departamento"},
+	"fono": {"telefono"}, "celu": {"celular"}, "profe": {"profesor"}, "profes": {"profesores"}, "depto": {"departamento"}, "depa": {"departamento"}, "dpto": {"departamento"},
 }
 
 // extraStopWords completes the Snowball lists with the accent-less forms
@@ -112,7 +112,7 @@ var synonymGroups = [][]string{
 	{"curar", "curarme", "cura", "sanar", "cure", "heal"},
 	{"morir", "muerte", "fallecer", "mortal", "die", "death"},
 	{"nino", "ninos", "nina", "ninas", "hijo", "hijos", "hija", "hijas", "menor", "menores", "infante", "child", "children", "kid", "kids"},
-	{"mascota", "mascotas", "perro", "perros", "gato", "gatos", "pet", "pets", "dog", "cat"},
+	{"mascota", "mascotas", "perro", "perros", "perrito", "perritos", "gato", "gatos", "gatito", "gatitos", "pet", "pets", "dog", "cat"},
 	{"hospital", "clinica", "consultorio", "posta", "clinic"},
 	{"tapabocas", "mascarilla", "mascarillas", "cubrebocas", "barbijo", "mascara", "mask"},
 	{"prueba", "pruebas", "test", "examen", "analisis", "exam"},
@@ -216,4 +216,13 @@ var synonymGroups = [][]string{
 	{"ciudad", "ciudades", "city", "cities"},
 	{"financiar", "financia", "financiado", "financiada", "financiamiento", "financiacion", "fund", "funds", "funded", "funding", "finance", "financed"},
 	{"plataforma", "plataformas", "platform", "platforms"},
+	// Renting, repairs and contracts.
+	{"arrendar", "arriendo", "arriendos", "arrendamiento", "alquilar", "alquiler", "rent", "renting", "rental"},
+	{"reparacion", "reparaciones", "reparar", "arreglo", "arreglar", "repair", "repairs"},
+	{"mantencion", "mantenimiento", "maintenance"},
+	{"emergencia", "emergencias", "urgencia", "urgencias", "emergency", "emergencies"},
+	{"renovar", "renovacion", "renueva", "renew", "renewal"},
+	{"aviso", "avisar", "notice"},
+	{"contrato", "contratos", "contract", "contracts", "lease"},
+	{"documento", "documentos", "papeles", "document", "documents", "paperwork"},
 }
