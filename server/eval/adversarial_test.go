@@ -71,13 +71,18 @@ func TestAdversarialSets(t *testing.T) {
 		// sample base (and on the seed PDFs, below).
 		adversarial("idiomas", "es"),
 		{"sample5", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample5.jsonl")},
+		// A fourth: a property rental manager's base, a sixth round on the
+		// sample base (and on the seed PDFs, below).
+		adversarial("deptos", "es"),
+		{"sample6", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample6.jsonl")},
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},
 			set{"seed3", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed3.jsonl")},
 			set{"english-on-seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "english-on-seed.jsonl")},
 			set{"seed4", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed4.jsonl")},
-			set{"seed5", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed5.jsonl")})
+			set{"seed5", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed5.jsonl")},
+			set{"seed6", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed6.jsonl")})
 	}
 	var pooled []Result
 	for _, s := range sets {
