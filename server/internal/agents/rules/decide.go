@@ -1130,6 +1130,9 @@ func askedKind(w []string) InfoKind {
 	}
 	isIn := func(set map[string]bool) func(string) bool { return func(s string) bool { return set[s] } }
 	how := has(setOf("como", "how"))
+	// "¿cuánto tiempo quedan guardadas las clases que descargo en el
+	// celular?" asks a duration, whatever device it names.
+	duration := near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "time", "long")), 1)
 	// A few words with no question word name what they want: "teléfono de
 	// soporte", "correo pagos", "support email" (a noun alone, "correo", may
 	// name a topic).
@@ -1139,10 +1142,10 @@ func askedKind(w []string) InfoKind {
 	// value word is close to the noun ("¿cuál es el correo…?", "what is the
 	// support email?"); a question that only mentions mail ("can I flag a
 	// mail as urgent?") asks for none.
-	case (before(emailNouns, isIn(valueAskers), 5) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns) || givesValue(w, emailNouns)) && !how:
+	case (before(emailNouns, isIn(valueAskers), 5) || near(emailNouns, isIn(whichWords), 4) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns) || givesValue(w, emailNouns)) && !how && !duration:
 		return InfoEmail
-	case (before(phoneNouns, isIn(phoneAskers), 4) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns) || givesValue(w, union(phoneNouns, numberNouns))) &&
-		(has(valueWords) || has(phoneAskers) || terse || givesValue(w, union(phoneNouns, numberNouns))) && !how &&
+	case (before(phoneNouns, isIn(phoneAskers), 4) || near(phoneNouns, isIn(whichWords), 4) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns) || givesValue(w, union(phoneNouns, numberNouns))) &&
+		(has(valueWords) || has(phoneAskers) || terse || givesValue(w, union(phoneNouns, numberNouns))) && !how && !duration &&
 		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")):
 		return InfoPhone
 	case codeOf(w) != "" && has(valueAskers) && !how:
@@ -1155,7 +1158,8 @@ func askedKind(w []string) InfoKind {
 		// "how much storage", "¿cuánto espacio…?" ask a measure.
 		!before(storageWords, isIn(setOf("cuanto", "cuanta", "much")), 1):
 		return InfoAmount
-	case has(amountNouns) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much")) && !near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "time", "long")), 1)):
+	case (has(amountNouns) && !near(setOf("how"), isIn(setOf("many")), 1)) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much")) && !duration):
+		// "how many interest-free installments…?" counts; "free" is no price.
 		// "¿en cuánto tiempo se acredita el pago?" asks when, not how much.
 		return InfoAmount
 	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3):
@@ -1259,6 +1263,10 @@ var negations = setOf("no", "not", "nunca", "never", "t", "dont", "doesnt", "won
 // valueAskers ask for a value. The Spanish "¿a qué correo…?" is caught by
 // its "qué": "a" alone is also the English article, no question word.
 var valueAskers = union(valueWords, setOf("donde", "where", "adonde"))
+
+// whichWords ask for a value after its noun too: "el teléfono de
+// facturación, ¿cuál es?".
+var whichWords = setOf("cual", "cuales", "which")
 
 // phoneAskers ask for a number when shortly before its noun: "¿cuál es
 // el teléfono?"; "las lecciones del celular que descargo" asks for none.

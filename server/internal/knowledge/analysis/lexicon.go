@@ -41,6 +41,8 @@ var extraStopWords = map[string]bool{
 	"cual": true, "cuales": true, "donde": true, "adonde": true, "quien": true, "quienes": true,
 	"como": true, "cuando": true, "usted": true, "ustedes": true, "vos": true,
 	"pues": true, "entonces": true, "oye": true, "ah": true, "eh": true, "aja": true, "ok": true,
+	// Regional forms of address: "che", "parce", "wey", "po".
+	"che": true, "parce": true, "parcero": true, "parcera": true, "wey": true, "guey": true, "po": true,
 	"okay": true, "okey": true, "vale": true, "bueno": true, "tal": true, "asi": true, "aqui": true,
 	"alla": true, "ahi": true, "alli": true, "tambien": true, "luego": true, "solo": true,
 	"could": true, "would": true, "may": true, "might": true, "shall": true, "im": true,
