@@ -146,6 +146,8 @@ type question struct {
 	// together are the candidates that state the kind asked in a sentence
 	// covering the whole question (statedTogether).
 	together []knowledge.Result
+	// variants are the lettered variants it names ("clase A", "tipo B").
+	variants []string
 	// numbers are the quantities the question states ("12" in "¿cuál es
 	// la tasa en 12 cuotas?"), separators removed.
 	numbers []string
@@ -167,6 +169,7 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	}
 	q.named = namedThing(analysis.Words(StripSmallTalk(focus)))
 	q.numbers = statedNumbers(focus)
+	q.variants = variantsIn(focus)
 	return q
 }
 
@@ -240,6 +243,15 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	// a passage that never states it is about another case, however well
 	// the words match.
 	stated := numbersIn(title + "\n" + passage)
+	// So does a lettered variant: "la licencia clase A" against a passage
+	// that prices class B.
+	for _, v := range q.variants {
+		if !slices.Contains(variantsIn(title+"\n"+passage), v) {
+			d.Uncovered = append(d.Uncovered, v)
+			about += namedFactor * unknownPenalty
+			d.Named = v
+		}
+	}
 	for _, n := range q.numbers {
 		if !stated[n] {
 			d.Uncovered = append(d.Uncovered, n)
@@ -685,6 +697,20 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 
 // numberTokenRe is a number as written, with its thousands, decimal or time
 // separators, not glued to a word ("2do", "5G", "covid-19" are names).
+// variantRe: a lettered variant of a thing, "clase A", "tipo B2", "talla M".
+var variantRe = regexp.MustCompile(`(?i:\b(?:clase|tipo|categor[ií]a|talla|grupo|class|type|category|size))\s+([A-Z]\d?)\b`)
+
+// variantsIn returns the lettered variants text names, as "A", "B2".
+func variantsIn(text string) []string {
+	var out []string
+	for _, m := range variantRe.FindAllStringSubmatch(text, -1) {
+		if !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
 var timingRe = regexp.MustCompile(`(?i)\d+\s*(?:h|hrs?|horas?|minutos?|mins?|d[ií]as?|semanas?|hours?|minutes?|days?|weeks?)\s+(?:antes|despu[eé]s|de anticipaci[oó]n|de antelaci[oó]n|de retraso|de atraso|tarde|before|after|late|early|in advance|ahead)\b`)
 
 var numberTokenRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}\-])(\d+(?:[.,:]\d+)*)(?:$|[^\p{L}\p{N}])`)
@@ -1203,9 +1229,11 @@ var storageWords = setOf("espacio", "almacenamiento", "memoria", "datos", "peso"
 var durationUnits = setOf("minutos", "horas", "dias", "semanas", "meses", "anos", "minutes", "hours", "days", "weeks", "months", "years")
 
 // givingVerbs ask for a value when the value's noun follows: "¿me pasas
-// el correo de…?", "give me the phone of…".
+// el correo de…?", "give me the phone of…", "necesito saber el correo…".
 var givingVerbs = setOf("pasas", "pasan", "pasa", "pasame", "pasarme", "das", "dan", "dame", "darme", "envias", "envian", "mandas", "mandan",
-	"compartes", "comparten", "facilitas", "facilitan", "tienes", "tienen", "give", "send", "share", "have")
+	"compartes", "comparten", "facilitas", "facilitan", "tienes", "tienen", "give", "send", "share", "have",
+	// Or a question put as a statement: "necesito saber el correo de soporte".
+	"saber", "conocer", "necesito", "busco", "know", "need")
 
 // givesValue: a giving verb, then within three words an article and one of
 // nouns ("me pasas el correo", "do you have the phone number").

@@ -44,6 +44,7 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"asks how to write to the people", "¿cuál es el correo para hablar con un asesor?", agents.RoleKnowledge, ""},
 		{"asks for an advisor", "Hola, necesito un asesor por favor", agents.RoleHuman, ""},
 		{"asks for a human in english", "can I talk to a human?", agents.RoleHuman, ""},
+		{"asks to change their own appointment", "necesito cambiar mi hora agendada para la licencia del jueves", agents.RoleHuman, ""},
 		{"asks to be called back", "necesito que me llamen ahora, estoy en urgencias", agents.RoleHuman, ""},
 		{"asks how to call", "¿a qué número llamo si tengo una urgencia?", agents.RoleKnowledge, ""},
 		{"a person mentioned in a question is not a request", "¿puedo pagar con la tarjeta de otra persona?", agents.RoleKnowledge, ""},
@@ -734,6 +735,17 @@ func TestANumberTheQuestionStatesMustBeInThePassage(t *testing.T) {
 	// A number glued to a word names something: "COVID-19", "2do", "5G".
 	if got := statedNumbers("¿Uso de ivermectina en el COVID-19? ¿el 2do pago? ¿hay 5G? ¿y en 12 cuotas?"); !slices.Equal(got, []string{"12"}) {
 		t.Errorf("statedNumbers = %v, want [12]", got)
+	}
+	// A lettered variant picks one case, as a number does.
+	if got := variantsIn("¿cuánto sale la licencia clase A profesional? ¿y la de tipo B2? a la clase"); !slices.Equal(got, []string{"A", "B2"}) {
+		t.Errorf("variantsIn = %v, want [A B2]", got)
+	}
+	fees := passage("d8", "licencias.md", "Primera licencia clase B: $32.400. Renovación de licencia clase B: $18.900.")
+	if act := askKnowledge(t, p, "¿cuánto sale la licencia clase A?", fees); act.Outcome == agents.OutcomeAnswer {
+		t.Errorf("class A answered with class B's fee: %q", act.Reply)
+	}
+	if act := askKnowledge(t, p, "¿cuánto sale la licencia clase B?", fees); act.Outcome != agents.OutcomeAnswer {
+		t.Errorf("class B: %s, want an answer", act.Reason)
 	}
 	// A time the user places themselves at is a case of the rule, not a
 	// variant the passage must name.
