@@ -75,6 +75,10 @@ func TestAdversarialSets(t *testing.T) {
 		// sample base (and on the seed PDFs, below).
 		adversarial("deptos", "es"),
 		{"sample6", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample6.jsonl")},
+		// A fifth: a municipality's citizen services, a seventh round on
+		// the sample base (and on the seed PDFs, below).
+		adversarial("muni", "es"),
+		{"sample7", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample7.jsonl")},
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},
@@ -82,7 +86,8 @@ func TestAdversarialSets(t *testing.T) {
 			set{"english-on-seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "english-on-seed.jsonl")},
 			set{"seed4", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed4.jsonl")},
 			set{"seed5", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed5.jsonl")},
-			set{"seed6", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed6.jsonl")})
+			set{"seed6", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed6.jsonl")},
+			set{"seed7", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed7.jsonl")})
 	}
 	var pooled []Result
 	for _, s := range sets {
