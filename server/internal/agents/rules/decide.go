@@ -989,7 +989,12 @@ func (k *Knowledge) coverageOf(query []analysis.QueryTerm, text string, asked In
 			words = append(words, t.Word)
 		}
 	}
+	reach := asked == InfoEmail || asked == InfoPhone || asked == InfoURL
 	for _, q := range query {
+		if reach && askingVerbs[q.Word] {
+			// "¿a qué correo escribo?": writing is what one does with it.
+			continue
+		}
 		if q.Weight < 1 || len([]rune(q.Word)) < 3 || k.selfReference(q.Word) || questionWords[q.Word] || wordsOfKind(asked)[q.Word] || isDigits(q.Word) {
 			// Numbers are checked as stated (statedNumbers).
 			continue
@@ -1156,6 +1161,20 @@ func askedKind(w []string) InfoKind {
 	}
 	isIn := func(set map[string]bool) func(string) bool { return func(s string) bool { return set[s] } }
 	how := has(setOf("como", "how"))
+	// "correo para cuando no me aparecen las notas": a message that opens
+	// with the noun of a value asks for it.
+	opens := func(set map[string]bool) bool {
+		if len(w) < 3 {
+			// "correo" alone may name a topic.
+			return false
+		}
+		for _, x := range w {
+			if !determiners[x] && !indefinites[x] {
+				return set[x]
+			}
+		}
+		return false
+	}
 	// "¿cuánto tiempo quedan guardadas las clases que descargo en el
 	// celular?" asks a duration, whatever device it names.
 	duration := near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "time", "long")), 1)
@@ -1168,10 +1187,10 @@ func askedKind(w []string) InfoKind {
 	// value word is close to the noun ("¿cuál es el correo…?", "what is the
 	// support email?"); a question that only mentions mail ("can I flag a
 	// mail as urgent?") asks for none.
-	case (before(emailNouns, isIn(valueAskers), 5) || near(emailNouns, isIn(whichWords), 4) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns) || givesValue(w, emailNouns)) && !how && !duration:
+	case (before(emailNouns, isIn(valueAskers), 5) || near(emailNouns, isIn(whichWords), 4) || opens(emailNouns) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns) || givesValue(w, emailNouns)) && !how && !duration:
 		return InfoEmail
-	case (before(phoneNouns, isIn(phoneAskers), 4) || near(phoneNouns, isIn(whichWords), 4) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns) || givesValue(w, union(phoneNouns, numberNouns))) &&
-		(has(valueWords) || has(phoneAskers) || terse || givesValue(w, union(phoneNouns, numberNouns))) && !how && !duration &&
+	case (before(phoneNouns, isIn(phoneAskers), 4) || near(phoneNouns, isIn(whichWords), 4) || opens(phoneNouns) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns) || givesValue(w, union(phoneNouns, numberNouns))) &&
+		(has(valueWords) || has(phoneAskers) || terse || opens(phoneNouns) || givesValue(w, union(phoneNouns, numberNouns))) && !how && !duration &&
 		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")):
 		return InfoPhone
 	case codeOf(w) != "" && has(valueAskers) && !how:
@@ -1233,7 +1252,8 @@ var durationUnits = setOf("minutos", "horas", "dias", "semanas", "meses", "anos"
 var givingVerbs = setOf("pasas", "pasan", "pasa", "pasame", "pasarme", "das", "dan", "dame", "darme", "envias", "envian", "mandas", "mandan",
 	"compartes", "comparten", "facilitas", "facilitan", "tienes", "tienen", "give", "send", "share", "have",
 	// Or a question put as a statement: "necesito saber el correo de soporte".
-	"saber", "conocer", "necesito", "busco", "know", "need")
+	"saber", "conocer", "necesito", "busco", "know", "need",
+	"dar", "pasar", "enviar", "mandar", "compartir", "facilitar", "indicar", "indicarme", "decir", "decirme", "tell")
 
 // givesValue: a giving verb, then within three words an article and one of
 // nouns ("me pasas el correo", "do you have the phone number").

@@ -51,6 +51,7 @@ var fillers = map[string]bool{
 	"por": true, "favor": true, "please": true, "muchas": true, "mucho": true, "muy": true, "amigo": true,
 	"amiga": true, "senor": true, "senora": true, "senorita": true, "bot": true, "asistente": true, "oye": true,
 	"che": true, "parce": true, "parcero": true, "parcera": true, "wey": true, "guey": true, "po": true,
+	"antemano": true, "mira": true, "mire": true, "oiga": true, "fijate": true,
 	"disculpa": true, "disculpe": true, "perdon": true, "hey": true, "jaja": true, "jajaja": true, "jeje": true,
 	"y": true, "a": true, "e": true, "tu": true, "usted": true, "ustedes": true, "te": true, "le": true, "you": true,
 	"too": true, "also": true, "tambien": true, "igualmente": true, "todo": true, "bueno": true, "pues": true,

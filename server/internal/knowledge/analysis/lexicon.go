@@ -43,6 +43,7 @@ var extraStopWords = map[string]bool{
 	"pues": true, "entonces": true, "oye": true, "ah": true, "eh": true, "aja": true, "ok": true,
 	// Regional forms of address: "che", "parce", "wey", "po".
 	"che": true, "parce": true, "parcero": true, "parcera": true, "wey": true, "guey": true, "po": true,
+	"antemano": true, "mira": true, "mire": true, "oiga": true, "fijate": true,
 	"okay": true, "okey": true, "vale": true, "bueno": true, "tal": true, "asi": true, "aqui": true,
 	"alla": true, "ahi": true, "alli": true, "tambien": true, "luego": true, "solo": true,
 	"could": true, "would": true, "may": true, "might": true, "shall": true, "im": true,
@@ -218,6 +219,7 @@ var synonymGroups = [][]string{
 	{"ciudad", "ciudades", "city", "cities"},
 	{"financiar", "financia", "financiado", "financiada", "financiamiento", "financiacion", "fund", "funds", "funded", "funding", "finance", "financed"},
 	{"plataforma", "plataformas", "platform", "platforms"},
+	{"disponible", "disponibles", "disponibilidad", "available", "availability"},
 	// Renting, repairs and contracts.
 	{"arrendar", "arriendo", "arriendos", "arrendamiento", "alquilar", "alquiler", "rent", "renting", "rental"},
 	{"reparacion", "reparaciones", "reparar", "arreglo", "arreglar", "repair", "repairs"},
