@@ -6,6 +6,7 @@ package rules
 
 import (
 	"context"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -232,7 +233,7 @@ func givesOwnIdentifier(w []string) bool {
 				continue
 			}
 			for k := j + 1; k < len(w) && k <= j+5; k++ {
-				if digitCount(w[k]) >= 3 {
+				if threeDigits.MatchString(w[k]) {
 					return true
 				}
 			}
@@ -243,15 +244,8 @@ func givesOwnIdentifier(w []string) bool {
 
 var identifierNouns = words("numero", "codigo", "folio", "id", "rut", "number", "code")
 
-func digitCount(s string) int {
-	n := 0
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			n++
-		}
-	}
-	return n
-}
+// threeDigits: a word with at least three digits, as record numbers have.
+var threeDigits = regexp.MustCompile(`\d.*\d.*\d`)
 
 // cannotDo: the user tried something and could not ("no puedo pagar",
 // "no me deja entrar", "olvidé la clave", "I can't log in", "it doesn't
