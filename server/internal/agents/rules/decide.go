@@ -218,7 +218,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	holds := func(r knowledge.Result) bool {
 		switch {
 		case counted != "":
-			return k.countsNoun(titleOf(r), r.Text, counted)
+			return k.countsNoun(titleOf(r), r.Text, counted) && k.countOfWhatIsAsked(q, r, counted)
 		case owner != "":
 			return k.givesOwnersValue(ownTitle(r), r.Text, owner, d.Asked)
 		}
@@ -372,6 +372,37 @@ func (k *Knowledge) statedTogether(q question, title, passage string) bool {
 		}
 	}
 	return false
+}
+
+// countOfWhatIsAsked: when sentences of the passage give counts of what is
+// counted, one of them must name the most specific thing the question
+// names (its rarest covered word): "Puedes repetir un cuestionario hasta 3
+// veces" does not say how many times the final exam may be retaken, though
+// the passage names the final exam in another sentence.
+func (k *Knowledge) countOfWhatIsAsked(q question, r knowledge.Result, counted string) bool {
+	title := titleOf(r)
+	covered, _ := k.coverageOf(q.terms, title+"\n"+r.Text, q.asked)
+	thing, rarest := "", -1.0
+	for _, w := range covered {
+		if x, ok := r.Rarity[w]; ok && x > rarest && w != counted {
+			thing, rarest = w, x
+		}
+	}
+	if thing == "" {
+		return true
+	}
+	terms := k.an.Query(thing)
+	counting := false
+	for _, u := range answerUnits(r.Text) {
+		if !k.countsNoun("", u, counted) {
+			continue
+		}
+		counting = true
+		if c, _ := k.coverageOf(terms, title+"\n"+u, q.asked); len(c) > 0 {
+			return true
+		}
+	}
+	return !counting
 }
 
 // holdsAsked is holdsKind for the kind the question asks, remembered.

@@ -970,3 +970,17 @@ func TestAValueStatedOfEverythingAskedLiftsALowSearchScore(t *testing.T) {
 		t.Fatalf("two documents stating a price: %+v, want a hand-off", c)
 	}
 }
+
+func TestACountIsOfTheThingAsked(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	grades := knowledge.Result{Kind: knowledge.KindChunk, ID: "d5", DocumentID: "d5", Source: "evaluaciones.md", Score: 0.97, Relevance: 0.9,
+		Heading: "Evaluaciones", Text: "Cada curso tiene cuestionarios y una evaluación final. Apruebas con un 70% o más. Puedes repetir un cuestionario hasta 3 veces; queda la mejor nota.",
+		Rarity: map[string]float64{"veces": 0.9, "repetir": 0.7, "cuestionario": 0.8, "evaluacion": 0.9, "final": 1}}
+	if act := askKnowledge(t, p, "¿Cuántas veces puedo repetir la evaluación final?", grades); act.Outcome == agents.OutcomeAnswer {
+		t.Errorf("the quizzes' count answered the final exam's: %q", act.Reply)
+	}
+	if act := askKnowledge(t, p, "¿cuántas veces puedo repetir un cuestionario?", grades); act.Outcome != agents.OutcomeAnswer {
+		t.Errorf("the quizzes' own count: %s, want an answer", act.Reason)
+	}
+}
