@@ -265,6 +265,13 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	// however long the question is.
 	for _, w := range d.Uncovered {
 		f := 1.0
+		if channelWords[w] {
+			// A channel the passage never names is a channel it does not
+			// offer, however long the question and sure the search.
+			about += unknownNameCost
+			d.Named = w
+			continue
+		}
 		if w == named || owner != "" && strings.Fields(owner)[0] == w {
 			// The thing a yes-or-no question names, or whose address is
 			// asked ("¿a qué correo escribo para pedir un *reembolso*?"):
@@ -443,6 +450,10 @@ func ownTitle(r knowledge.Result) string {
 // that says "funciona" and "conexión" does not answer "¿la app funciona sin
 // conexión?": it answers the question for something else.
 const namedFactor = 3.0
+
+// channelWords name a way of reaching the company: a passage that gives a
+// phone does not say that WhatsApp or Telegram answers on it.
+var channelWords = setOf("whatsapp", "telegram", "instagram", "facebook", "messenger", "signal")
 
 // unknownNameCost is the cost, in log-odds, of a name the user wrote that
 // the whole base never mentions ("¿dónde está el campus de Valdivia?"

@@ -984,3 +984,17 @@ func TestACountIsOfTheThingAsked(t *testing.T) {
 		t.Errorf("the quizzes' own count: %s, want an answer", act.Reason)
 	}
 }
+
+func TestAChannelThePassageNeverNamesIsNotOffered(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	support := knowledge.Result{Kind: knowledge.KindChunk, ID: "d1", DocumentID: "d1", Source: "soporte.md", Score: 0.98, Relevance: 0.9,
+		Heading: "Soporte", Text: "Para asistencia adicional, comuníquese con soporte técnico al 1800 123 4567.",
+		Rarity: map[string]float64{"soporte": 0.5, "whatsapp": 1}}
+	if act := askKnowledge(t, p, "¿Cuál es el número de WhatsApp del soporte?", support); act.Outcome == agents.OutcomeAnswer {
+		t.Errorf("a landline given as the WhatsApp number: %q", act.Reply)
+	}
+	if act := askKnowledge(t, p, "¿cuál es el teléfono del soporte?", support); act.Outcome != agents.OutcomeAnswer {
+		t.Errorf("the support phone: %s, want an answer", act.Reason)
+	}
+}
