@@ -1010,18 +1010,13 @@ func logit(p float64) float64 {
 	return math.Log(p / (1 - p))
 }
 
-// coverage splits the query's content words into those the text covers
-// and those it does not.
+// coverageOf splits the analysed query's content words into those the
+// text covers and those it does not.
 //
 // Question words ("cuántos", "quién") and the words that name the kind of
 // information asked ("precio", "horario", "teléfono") are not content: the
 // kind check answers for them, and a passage gives a price without saying
 // "precio".
-func (k *Knowledge) coverage(query, text string, asked InfoKind) (covered, uncovered []string) {
-	return k.coverageOf(k.an.Query(query), text, asked)
-}
-
-// coverageOf is coverage for a query already analysed.
 func (k *Knowledge) coverageOf(query []analysis.QueryTerm, text string, asked InfoKind) (covered, uncovered []string) {
 	have := map[string]bool{}
 	var words []string
