@@ -382,30 +382,22 @@ func (k *Knowledge) statedTogether(q question, title, passage string) bool {
 }
 
 // countOfWhatIsAsked: when sentences of the passage give counts of what is
-// counted, one of them must name the most specific thing the question
-// names (its rarest covered word): "Puedes repetir un cuestionario hasta 3
-// veces" does not say how many times the final exam may be retaken, though
-// the passage names the final exam in another sentence.
+// counted, one of them must name every word of the question that the
+// passage names somewhere: "Puedes repetir un cuestionario hasta 3 veces"
+// does not say how many times the final exam may be retaken, though the
+// passage names the final exam in another sentence. Words the passage
+// never names are the question's context and need not be there.
 func (k *Knowledge) countOfWhatIsAsked(q question, r knowledge.Result, counted string) bool {
 	title := titleOf(r)
 	covered, _ := k.coverageOf(q.terms, title+"\n"+r.Text, q.asked)
-	thing, rarest := "", -1.0
-	for _, w := range covered {
-		if x, ok := r.Rarity[w]; ok && x > rarest && w != counted {
-			thing, rarest = w, x
-		}
-	}
-	if thing == "" {
-		return true
-	}
-	terms := k.an.Query(thing)
 	counting := false
 	for _, u := range answerUnits(r.Text) {
 		if !k.countsNoun("", u, counted) {
 			continue
 		}
 		counting = true
-		if c, _ := k.coverageOf(terms, title+"\n"+u, q.asked); len(c) > 0 {
+		_, missing := k.coverageOf(q.terms, title+"\n"+u, q.asked)
+		if !slices.ContainsFunc(missing, func(w string) bool { return slices.Contains(covered, w) }) {
 			return true
 		}
 	}
