@@ -101,6 +101,8 @@ func needsPerson(w []string) string {
 		return "the user asked for money back, which a person decides"
 	case asksAboutOwnRecords(w):
 		return "the user asked about their own records, which a person looks up"
+	case asksForAnAction(w):
+		return "the user asked for something to be done on their account, which a person does"
 	}
 	return ""
 }
@@ -220,6 +222,43 @@ func asksAboutOwnRecords(w []string) bool {
 }
 
 var conditionals = words("si", "if")
+
+// asksForAnAction: the user asks the company to do something on their case
+// ("¿me la pueden desbloquear?", "¿pueden desbloquearme la cuenta?", "can
+// you cancel my subscription?").
+func asksForAnAction(w []string) bool {
+	for i, x := range w {
+		if !ableVerbs[x] || i+1 >= len(w) {
+			continue
+		}
+		next := w[i+1]
+		verb, pronoun := strings.CutSuffix(next, "me")
+		if !pronoun {
+			verb, pronoun = strings.CutSuffix(next, "nos")
+		}
+		forMe := i > 0 && objectPronouns[w[i-1]] || i > 1 && objectPronouns[w[i-2]] && objectPronouns[w[i-1]]
+		if forMe && caseActions[next] || pronoun && caseActions[verb] {
+			return true
+		}
+		if (x == "can" || x == "could") && next == "you" && i+2 < len(w) && caseActions[w[i+2]] {
+			for j := i + 3; j < len(w) && j <= i+5; j++ {
+				if possessives[w[j]] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var (
+	ableVerbs      = words("pueden", "puede", "podrian", "podria", "can", "could")
+	objectPronouns = words("me", "nos", "lo", "la", "los", "las", "le", "les")
+	// caseActions are done by support to one customer's case.
+	caseActions = words("desbloquear", "activar", "reactivar", "reembolsar", "anular", "cancelar", "revisar", "corregir",
+		"reenviar", "eliminar", "borrar", "cambiar", "devolver", "habilitar", "restablecer",
+		"unlock", "activate", "refund", "cancel", "check", "fix", "resend", "delete", "change", "reset", "enable")
+)
 
 // givesOwnIdentifier: the user writes the number of their own record ("mi
 // número de pedido es 48213", "my booking code is VS48213").
