@@ -79,6 +79,10 @@ func TestAdversarialSets(t *testing.T) {
 		// the sample base (and on the seed PDFs, below).
 		adversarial("muni", "es"),
 		{"sample7", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample7.jsonl")},
+		// A sixth: a medical centre's base, an eighth round on the sample
+		// base (and on the seed PDFs, below).
+		adversarial("clinica", "es"),
+		{"sample8", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample8.jsonl")},
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},
@@ -87,7 +91,8 @@ func TestAdversarialSets(t *testing.T) {
 			set{"seed4", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed4.jsonl")},
 			set{"seed5", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed5.jsonl")},
 			set{"seed6", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed6.jsonl")},
-			set{"seed7", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed7.jsonl")})
+			set{"seed7", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed7.jsonl")},
+			set{"seed8", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed8.jsonl")})
 	}
 	var pooled []Result
 	for _, s := range sets {
