@@ -738,6 +738,10 @@ var variantRe = regexp.MustCompile(`(?i:\b(?:clase|tipo|categor[ií]a|talla|grup
 func variantsIn(text string) []string {
 	var out []string
 	for _, m := range variantRe.FindAllStringSubmatch(text, -1) {
+		if m[1] == "I" {
+			// "What's the maximum file size I can upload?"
+			continue
+		}
 		if !slices.Contains(out, m[1]) {
 			out = append(out, m[1])
 		}
@@ -1206,7 +1210,8 @@ func askedKind(w []string) InfoKind {
 	}
 	// "¿cuánto tiempo quedan guardadas las clases que descargo en el
 	// celular?" asks a duration, whatever device it names.
-	duration := near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "time", "long")), 1)
+	duration := near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "time", "long")), 1) ||
+		near(setOf("cuanto", "cuanta"), isIn(setOf("demora", "demoran", "tarda", "tardan", "dura", "duran")), 2)
 	// A few words with no question word name what they want: "teléfono de
 	// soporte", "correo pagos", "support email" (a noun alone, "correo", may
 	// name a topic).

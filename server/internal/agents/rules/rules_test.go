@@ -742,7 +742,7 @@ func TestANumberTheQuestionStatesMustBeInThePassage(t *testing.T) {
 		t.Errorf("statedNumbers = %v, want [12]", got)
 	}
 	// A lettered variant picks one case, as a number does.
-	if got := variantsIn("¿cuánto sale la licencia clase A profesional? ¿y la de tipo B2? a la clase"); !slices.Equal(got, []string{"A", "B2"}) {
+	if got := variantsIn("¿cuánto sale la licencia clase A profesional? ¿y la de tipo B2? a la clase. What's the size I can upload?"); !slices.Equal(got, []string{"A", "B2"}) {
 		t.Errorf("variantsIn = %v, want [A B2]", got)
 	}
 	fees := passage("d8", "licencias.md", "Primera licencia clase B: $32.400. Renovación de licencia clase B: $18.900.")
