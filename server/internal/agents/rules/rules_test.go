@@ -443,6 +443,9 @@ func TestTheThingAYesOrNoQuestionNamesWeighsMoreWhenThePassageNeverMentionsIt(t 
 	if named.Answer || !strings.Contains(named.Reason, `"app"`) {
 		t.Fatalf("decision %+v: want a hand-off that names the missing app", named)
 	}
+	if got := namedThing(analysis.Words("¿qué descuento tienen los estudiantes?")); got != "estudiantes" {
+		t.Errorf("namedThing = %q, want estudiantes", got)
+	}
 	if got := namedThing(analysis.Words("¿cómo funciona la app sin conexión?")); got != "" {
 		t.Fatalf("namedThing of a how-question = %q, want none", got)
 	}
