@@ -460,10 +460,10 @@ var determiners = setOf("el", "la", "los", "las", "mi", "mis", "tu", "tus", "su"
 // namedThing returns the thing a yes-or-no question asks about: the first
 // word after a determiner, in a question without a question word ("¿la app
 // funciona sin conexión?", "¿puedo pagar la matrícula en cuotas?", "does
-// the course include a certificate?"), or one opening with "qué"/"cuál"
-// that names whom it asks about ("¿qué descuento tienen *los estudiantes*?"). A passage that never mentions it
-// answers a question about something else, however much of the rest it
-// covers.
+// the course include a certificate?"), or in one opening with "qué" or
+// "cuál" ("¿qué descuento tienen los estudiantes?"). A passage that never
+// mentions it answers a question about something else, however much of the
+// rest it covers.
 func namedThing(w []string) string {
 	for i, x := range w {
 		if questionWords[x] && !(x == "que" && i > 0) && !(i == 0 && (x == "que" || x == "cual")) {

@@ -345,6 +345,10 @@ func citation(r knowledge.Result, lang string) string {
 	return r.Source
 }
 
+// nameWeight multiplies, in choosing the answer's sentences, the weight of
+// a word the user wrote as a name.
+const nameWeight = 2.0
+
 // extract picks the readable part of a passage that answers the query: a
 // learned answer as it is; a short passage whole, unless the question asks
 // for one kind of item; otherwise the block (a
@@ -352,10 +356,6 @@ func citation(r knowledge.Result, lang string) string {
 // followed by the next block when the best one is a short lead-in (a
 // question, a "Problema:" line) whose answer comes after it, trimmed to
 // whole sentences.
-// nameWeight multiplies, in choosing the answer's sentences, the weight of
-// a word the user wrote as a name.
-const nameWeight = 2.0
-
 func (k *Knowledge) extract(r knowledge.Result, question question) string {
 	asked := question.asked
 	if r.Kind == knowledge.KindEntry {
