@@ -1217,6 +1217,9 @@ func askedKind(w []string) InfoKind {
 	// soporte", "correo pagos", "support email" (a noun alone, "correo", may
 	// name a topic).
 	terse := len(w) >= 2 && len(w) <= 4 && !has(questionWords) && !has(auxiliaries)
+	// Asked for without a question word: "teléfono de facturación, …", "¿me
+	// podrían dar el número de…?".
+	asksForPhone := opens(phoneNouns) || givesValue(w, phoneValueNouns)
 	switch {
 	// An email, phone or web address is asked for when the question's
 	// value word is close to the noun ("¿cuál es el correo…?", "what is the
@@ -1224,8 +1227,8 @@ func askedKind(w []string) InfoKind {
 	// mail as urgent?") asks for none.
 	case (before(emailNouns, isIn(valueAskers), 5) || near(emailNouns, isIn(whichWords), 4) || opens(emailNouns) || near(addressNouns, isIn(valueAskers), 4) && near(addressNouns, isMailWord, 2) || terse && has(emailNouns) || givesValue(w, emailNouns)) && !how && !duration:
 		return InfoEmail
-	case (before(phoneNouns, isIn(phoneAskers), 4) || near(phoneNouns, isIn(whichWords), 4) || opens(phoneNouns) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns) || givesValue(w, union(phoneNouns, numberNouns))) &&
-		(has(valueWords) || has(phoneAskers) || terse || opens(phoneNouns) || givesValue(w, union(phoneNouns, numberNouns))) && !how && !duration &&
+	case (before(phoneNouns, isIn(phoneAskers), 4) || near(phoneNouns, isIn(whichWords), 4) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns) || asksForPhone) &&
+		(has(valueWords) || has(phoneAskers) || terse || asksForPhone) && !how && !duration &&
 		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")):
 		return InfoPhone
 	case codeOf(w) != "" && has(valueAskers) && !how:
@@ -1289,6 +1292,8 @@ var givingVerbs = setOf("pasas", "pasan", "pasa", "pasame", "pasarme", "das", "d
 	// Or a question put as a statement: "necesito saber el correo de soporte".
 	"saber", "conocer", "necesito", "busco", "know", "need",
 	"dar", "pasar", "enviar", "mandar", "compartir", "facilitar", "indicar", "indicarme", "decir", "decirme", "tell")
+
+var phoneValueNouns = union(phoneNouns, numberNouns)
 
 // givesValue: a giving verb, then within three words an article and one of
 // nouns ("me pasas el correo", "do you have the phone number").
@@ -1437,6 +1442,8 @@ var (
 func holdsKind(kind InfoKind, text string) bool {
 	switch kind {
 	case InfoAmount:
+		// The literal check spares the case-insensitive scan of every
+		// passage that never says "incluido" or "included".
 		return amountRe.MatchString(text) || (strings.Contains(text, "ncluid") || strings.Contains(text, "ncluded")) && includedRe.MatchString(text)
 	case InfoNumber:
 		return numberRe.MatchString(text)
