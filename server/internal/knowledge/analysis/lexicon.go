@@ -44,6 +44,13 @@ var extraStopWords = map[string]bool{
 	// Regional forms of address: "che", "parce", "wey", "po".
 	"che": true, "parce": true, "parcero": true, "parcera": true, "wey": true, "guey": true, "po": true,
 	"antemano": true, "mira": true, "mire": true, "oiga": true, "fijate": true,
+	// Chat discourse markers, intensifiers and the day the user writes
+	// ("hoy", "ayer"): context of a message, never what a passage is
+	// about.
+	"digo": true, "osea": true, "cachai": true, "cacho": true, "cachas": true, "onda": true, "nomas": true,
+	"harto": true, "harta": true, "hartos": true, "hartas": true, "super": true, "demasiado": true, "demasiada": true, "bastante": true,
+	"hoy": true, "ayer": true, "anoche": true, "anteayer": true, "recien": true, "altiro": true,
+	"jaja": true, "jajaja": true, "xd": true, "pucha": true, "chuta": true, "uf": true, "uy": true, "ay": true,
 	"okay": true, "okey": true, "vale": true, "bueno": true, "tal": true, "asi": true, "aqui": true,
 	"alla": true, "ahi": true, "alli": true, "tambien": true, "luego": true, "solo": true,
 	"could": true, "would": true, "may": true, "might": true, "shall": true, "im": true,
