@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -151,6 +152,12 @@ type question struct {
 	// numbers are the quantities the question states ("12" in "¿cuál es
 	// la tasa en 12 cuotas?"), separators removed.
 	numbers []string
+	// units are what each stated number counts ("años" for "7" in "mi
+	// hijo de 7 años"), folded.
+	units map[string]string
+	// role is the words that qualify the role a who-is question asks for
+	// ("tecnología" in "¿quién es el gerente de tecnología?").
+	role []string
 }
 
 // readQuestion reads query, the request of the message raw. In a message
@@ -169,6 +176,10 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	}
 	q.named = namedThing(analysis.Words(StripSmallTalk(focus)))
 	q.numbers = statedNumbers(focus)
+	q.units = numberUnits(focus)
+	if q.asked == InfoPerson && roleNouns[q.owner] {
+		q.role = k.roleQualifiers(q.words, q.owner)
+	}
 	q.variants = variantsIn(focus)
 	return q
 }
@@ -253,7 +264,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		}
 	}
 	for _, n := range q.numbers {
-		if !stated[n] {
+		if !stated[n] && !k.inStatedRange(n, q.units[n], title+"\n"+passage) {
 			d.Uncovered = append(d.Uncovered, n)
 			about += namedFactor * unknownPenalty
 			d.Named = n
@@ -269,6 +280,13 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// A channel the passage never names is a channel it does not
 			// offer, however long the question and sure the search.
 			about += unknownNameCost
+			d.Named = w
+			continue
+		}
+		if slices.Contains(q.role, w) {
+			// Another role's holder: "el gerente de tecnología" is not
+			// the general manager, however well "gerente" matches.
+			about += namedFactor * unknownPenalty
 			d.Named = w
 			continue
 		}
@@ -288,6 +306,12 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Named = w
 		case slices.Contains(top.UnknownWords, w):
 			penalty += unknownPenalty
+		case q.names[w] && top.Rarity[w] >= 0.5:
+			// A name the user wrote that singles out a few passages of
+			// the base, and not this one: "el pasaje a Concepción"
+			// against the Santiago fares.
+			about += namedFactor * unknownPenalty
+			d.Named = w
 		case ok:
 			if top.Kind == knowledge.KindEntry {
 				// A question-and-answer entry says all it has to say in a
@@ -320,7 +344,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		scale = penaltyWords / n
 	}
 	z := logit(top.Score) - scale*penalty - about
-	if d.Held && d.Asked != InfoGeneral && len(d.Uncovered) == 0 && len(d.Covered) > 0 {
+	if d.Held && d.Asked != InfoGeneral && k.onlyContextMissing(q, top, d.Covered, d.Uncovered) && len(d.Covered) > 0 {
 		// The candidates stating the kind with every word asked were
 		// found once for the question (q.together).
 		stated, rivals := false, 0
@@ -368,14 +392,63 @@ const statedBonus = 1.0
 // statedTogether reports a sentence of the passage (under its title) that
 // covers every content word of the question and holds the kind asked: the
 // value is stated of the very thing asked about.
-func (k *Knowledge) statedTogether(q question, title, passage string) bool {
-	if covered, missing := k.coverageOf(q.terms, title+"\n"+passage, q.asked); len(missing) > 0 || len(covered) == 0 {
+func (k *Knowledge) statedTogether(q question, r knowledge.Result) bool {
+	title, passage := titleOf(r), r.Text
+	covered, missing := k.coverageOf(q.terms, title+"\n"+passage, q.asked)
+	if !k.onlyContextMissing(q, r, covered, missing) || len(covered) == 0 {
 		// No sentence covers what the whole passage does not.
 		return false
 	}
 	for _, u := range answerUnits(passage) {
-		if _, missing := k.coverageOf(q.terms, title+"\n"+u, q.asked); len(missing) == 0 && q.holdsAsked(u) {
+		if _, m := k.coverageOf(q.terms, title+"\n"+u, q.asked); len(m) == len(missing) && q.holdsAsked(u) {
 			return true
+		}
+	}
+	return false
+}
+
+// onlyContextMissing reports whether the question's words a passage does
+// not cover are all context: words the whole base has never seen, and not
+// written as names ("me llegó la boleta *hoy* y no *cacho*…").
+func (k *Knowledge) onlyContextMissing(q question, r knowledge.Result, covered, missing []string) bool {
+	for _, w := range missing {
+		if !slices.Contains(r.UnknownWords, w) || q.names[w] || isDigits(w) || qualifies(q.words, w, covered, k.an.Language() == "en") {
+			return false
+		}
+	}
+	return true
+}
+
+// qualifies reports whether w qualifies a covered word of the question:
+// follows it ("tarjeta de *crédito*", "vacuna *triple*") or, in English,
+// comes before it ("the *gold* card"). Such a word picks a variant of the
+// thing the passage covers, and is no context.
+func qualifies(words []string, w string, covered []string, english bool) bool {
+	link := func(x string) bool {
+		return x == "de" || x == "del" || x == "of" || determiners[x]
+	}
+	for i, x := range words {
+		if x != w {
+			continue
+		}
+		if english {
+			for j := i + 1; j < len(words); j++ {
+				if slices.Contains(covered, words[j]) {
+					return true
+				}
+				if !link(words[j]) {
+					break
+				}
+			}
+			continue
+		}
+		for j := i - 1; j >= 0; j-- {
+			if slices.Contains(covered, words[j]) {
+				return true
+			}
+			if !link(words[j]) {
+				break
+			}
 		}
 	}
 	return false
@@ -652,6 +725,29 @@ func whoIs(w []string) string {
 	return ""
 }
 
+// roleQualifiers returns the words that make a role one role: "de
+// tecnología" in "¿quién es el gerente de tecnología?", "general" in "el
+// gerente general", "sales" in "the head of sales". A passage naming the
+// finance manager names someone else, however well "gerente" matches.
+func (k *Knowledge) roleQualifiers(w []string, role string) []string {
+	i := slices.Index(w, role)
+	if i < 0 {
+		return nil
+	}
+	var out []string
+	for j := i + 1; j < len(w) && len(out) < 2; j++ {
+		switch x := w[j]; {
+		case x == "de" || x == "del" || x == "of" || determiners[x]:
+			continue
+		case analysis.IsStopWord(x) || questionWords[x] || k.selfReference(x) || roleNouns[x] || isDigits(x):
+			return out
+		default:
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // ownerOf returns whose email, phone, web address or name a question asks
 // for: the role of a who-is question ("¿quién es el CEO?"), the word after
 // the noun and "de"/"del"/"para" ("¿cuál es el correo del gerente?",
@@ -768,6 +864,95 @@ func statedNumbers(text string) []string {
 		}
 	}
 	return out
+}
+
+// numberUnits returns, for each number a question states, the word for
+// what it counts: the word after it ("6 noches"), or the one a verb implies
+// ("mis hijos tienen 10 y 12": years; "somos 5": people).
+func numberUnits(text string) map[string]string {
+	w := analysis.Words(text)
+	joins := func(x string) bool { return x == "y" || x == "o" || x == "and" || x == "or" }
+	out := map[string]string{}
+	for i := 0; i < len(w); i++ {
+		if !isDigits(w[i]) {
+			continue
+		}
+		// A group of numbers ("10 y 12") counts one thing.
+		j := i
+		for j+1 < len(w) && (isDigits(w[j+1]) || joins(w[j+1])) {
+			j++
+		}
+		unit := ""
+		switch {
+		case i > 0 && ageVerbs[w[i-1]] && (j+1 == len(w) || !durationUnits[w[j+1]]):
+			unit = "anos"
+		case i > 0 && (w[i-1] == "somos" || w[i-1] == "seremos"):
+			unit = "personas"
+		case j+1 < len(w):
+			unit = w[j+1]
+		}
+		for k := i; k <= j; k++ {
+			if isDigits(w[k]) {
+				out[w[k]] = unit
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+var ageVerbs = setOf("tiene", "tienen", "tengo", "tenemos", "cumple", "cumplen", "cumplo")
+
+// Thresholds and ranges with what they count: "menores de 4 años", "desde
+// 5 noches", "5 noches o más", "de 4 a 11 años", "4-11 years".
+var (
+	lowerBoundRe = regexp.MustCompile(`(?i)\b(desde|a partir de|m[ií]nimo(?: de)?|at least|from|mayores de|mayor de|m[aá]s de|sobre|over|more than)\s+(?:en |los |las |the )?(\d+)\s+(\p{L}+)`)
+	upperBoundRe = regexp.MustCompile(`(?i)\b(hasta|dentro de|m[aá]ximo(?: de)?|up to|within|menores de|menor de|menos de|bajo|under|less than)\s+(?:en |los |las |the )?(\d+)\s+(\p{L}+)`)
+	orMoreRe     = regexp.MustCompile(`(?i)(\d+)\s+(\p{L}+)\s+(o m[aá]s|y m[aá]s|en adelante|or more|and over|and up|o menos|or less)\b`)
+	betweenRe    = regexp.MustCompile(`(?i)\b(?:de|entre|from|between)?\s*(\d+)\s*(?:a|-|–|to|y|and)\s*(\d+)\s+(\p{L}+)`)
+)
+
+// inStatedRange reports whether a passage states a threshold or a range
+// of what a number counts that takes the number in: the user's "mi hijo de
+// 7 años" is a case of "niños de 4 a 11 años", not a variant the passage
+// must name; "12 cuotas" is no case of "hasta 6 cuotas".
+func (k *Knowledge) inStatedRange(n, unit, passage string) bool {
+	v, err := strconv.Atoi(n)
+	if unit == "" || err != nil {
+		return false
+	}
+	want := k.an.Stem(unit)
+	same := func(u string) bool { return k.an.Stem(analysis.Fold(strings.ToLower(u))) == want }
+	num := func(s string) int { x, _ := strconv.Atoi(s); return x }
+	strict := func(word string) bool {
+		switch analysis.Fold(strings.ToLower(word)) {
+		case "mayores de", "mayor de", "mas de", "sobre", "over", "more than", "menores de", "menor de", "menos de", "bajo", "under", "less than":
+			return true
+		}
+		return false
+	}
+	for _, m := range lowerBoundRe.FindAllStringSubmatch(passage, -1) {
+		if b := num(m[2]); same(m[3]) && (v > b || v == b && !strict(m[1])) {
+			return true
+		}
+	}
+	for _, m := range upperBoundRe.FindAllStringSubmatch(passage, -1) {
+		if b := num(m[2]); same(m[3]) && (v < b || v == b && !strict(m[1])) {
+			return true
+		}
+	}
+	for _, m := range orMoreRe.FindAllStringSubmatch(passage, -1) {
+		more := !strings.Contains(analysis.Fold(strings.ToLower(m[3])), "menos") && !strings.Contains(strings.ToLower(m[3]), "less")
+		if b := num(m[1]); same(m[2]) && (more && v >= b || !more && v <= b) {
+			return true
+		}
+	}
+	for _, m := range betweenRe.FindAllStringSubmatch(passage, -1) {
+		if lo, hi := num(m[1]), num(m[2]); same(m[3]) && lo <= v && v <= hi {
+			return true
+		}
+	}
+	return false
 }
 
 // numbersIn returns the numbers a text states: each as written without
@@ -1138,7 +1323,9 @@ var (
 		"hours", "schedule", "date", "deadline", "long", "open", "opening")
 	roleNouns = setOf("ceo", "cfo", "cto", "coo", "gerente", "director", "directora", "presidente", "presidenta", "fundador", "fundadora", "fundadores", "dueno", "duena", "duenos",
 		"jefe", "jefa", "encargado", "encargada", "responsable", "representante", "manager", "founder", "founders", "owner", "owners", "president", "head", "chief", "lider")
-	placeVerbs = setOf("queda", "quedan", "ubicado", "ubicada", "ubicados", "ubican", "ubica", "encuentra", "encuentran", "located", "located?")
+	placeVerbs  = setOf("queda", "quedan", "ubicado", "ubicada", "ubicados", "ubican", "ubica", "encuentra", "encuentran", "located", "located?")
+	regionNouns = setOf("ciudad", "ciudades", "comuna", "comunas", "region", "regiones", "pais", "paises", "localidad", "localidades", "provincia", "provincias",
+		"city", "cities", "country", "countries", "town", "towns", "region", "regions")
 	placeNouns = setOf("direccion", "ubicacion", "oficina", "oficinas", "sucursal", "sucursales", "sede", "local", "address", "location", "office", "offices", "branch")
 )
 
@@ -1273,7 +1460,9 @@ func askedKind(w []string) InfoKind {
 		// "dirección de correo", "mailing address", "reply address" name an
 		// email address, not a street.
 		return InfoAddress
-	case has(setOf("donde", "where")) && (has(placeVerbs) || has(placeNouns)):
+	case has(setOf("donde", "where")) && (has(placeVerbs) || has(placeNouns)) ||
+		// "¿en qué comunas…?", "which cities…?" want places named.
+		before(regionNouns, isIn(valueWords), 2):
 		return InfoPlace
 	}
 	return InfoGeneral
@@ -1539,3 +1728,4 @@ func (k *Knowledge) unasked(qw []string, question string) []string {
 	}
 	return extra
 }
+

@@ -224,7 +224,7 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 	}
 	if asked != InfoGeneral {
 		for _, r := range results {
-			if question.holdsAsked(r.Text) && k.statedTogether(question, titleOf(r), r.Text) {
+			if question.holdsAsked(r.Text) && k.statedTogether(question, r) {
 				question.together = append(question.together, r)
 			}
 		}

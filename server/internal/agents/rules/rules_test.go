@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -969,8 +970,13 @@ func TestTheQuestionOfAMessageThatExplainsItselfIsItsQuestionSentences(t *testin
 	if act := askKnowledge(t, p, "Trabajo en una empresa y somos 30 personas, ¿cómo compramos licencias para el equipo?", licences); act.Outcome != agents.OutcomeAnswer {
 		t.Errorf("the context's 30 handed the question off: %s", act.Reason)
 	}
-	if act := askKnowledge(t, p, "¿Venden licencias para 30 personas?", licences); act.Outcome == agents.OutcomeAnswer {
-		t.Errorf("the question's own 30 did not count: %q", act.Reply)
+	// The question's own number counts: 3 is no case of "desde 5
+	// personas"; 30 is.
+	if act := askKnowledge(t, p, "¿Venden licencias para 3 personas?", licences); act.Outcome == agents.OutcomeAnswer {
+		t.Errorf("the question's own 3 did not count: %q", act.Reply)
+	}
+	if act := askKnowledge(t, p, "¿Venden licencias para 30 personas?", licences); act.Outcome != agents.OutcomeAnswer {
+		t.Errorf("30 people, a case of from 5: %s", act.Reason)
 	}
 }
 
@@ -1024,5 +1030,117 @@ func TestAChannelThePassageNeverNamesIsNotOffered(t *testing.T) {
 	}
 	if act := askKnowledge(t, p, "¿cuál es el teléfono del soporte?", support); act.Outcome != agents.OutcomeAnswer {
 		t.Errorf("the support phone: %s, want an answer", act.Reason)
+	}
+}
+
+func TestAnotherRolesHolderIsNoAnswer(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	team := passage("d1", "empresa.md", "El gerente general (CEO) de la compañía es Julián Varas y la gerenta de finanzas (CFO) es Bárbara Vásquez.")
+	team.Rarity = map[string]float64{"gerente": 0.9, "general": 0.6, "tecnologia": 0.7}
+	if act := askKnowledge(t, p, "¿quién es el gerente general?", team); act.Outcome != agents.OutcomeAnswer {
+		t.Fatalf("the general manager: %s, want an answer", act.Reason)
+	}
+	act := askKnowledge(t, p, "¿quién es el gerente de tecnología?", team)
+	if act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"tecnologia"`) {
+		t.Fatalf("the technology manager: %q / %q, want a hand-off naming the role", act.Reply, act.Reason)
+	}
+	k := NewKnowledge(p, nil)
+	for q, want := range map[string][]string{
+		"¿quién es el gerente de tecnología de la empresa?": {"tecnologia"},
+		"¿quién es la jefa del área comercial?":             {"area", "comercial"},
+		"¿quién es el gerente que atiende reclamos?":        nil,
+	} {
+		w := analysis.Words(q)
+		if got := k.roleQualifiers(w, k.ownerOf(w, InfoPerson)); !slices.Equal(got, want) {
+			t.Errorf("roleQualifiers(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+func TestWhichPlacesWantsThemNamed(t *testing.T) {
+	t.Parallel()
+	for _, q := range []string{"¿en qué comunas están instalando medidores?", "¿cuáles ciudades tienen sucursal?", "which cities do you deliver to?"} {
+		if got := askedKind(analysis.Words(q)); got != InfoPlace {
+			t.Errorf("askedKind(%q) = %s, want place", q, got)
+		}
+	}
+	p := agents.DefaultProfile()
+	some := passage("d1", "medidores.md", "En algunas comunas estamos instalando medidores inteligentes, que se leen a distancia.")
+	if act := askKnowledge(t, p, "¿en qué comunas están instalando los medidores inteligentes?", some); act.Outcome == agents.OutcomeAnswer {
+		t.Fatalf("a passage naming no commune: %q, want a hand-off", act.Reply)
+	}
+	named := passage("d1", "medidores.md", "Estamos instalando medidores inteligentes en las comunas de Talca y Curicó.")
+	if act := askKnowledge(t, p, "¿en qué comunas están instalando los medidores inteligentes?", named); act.Outcome != agents.OutcomeAnswer {
+		t.Fatalf("a passage naming the communes: %s, want an answer", act.Reason)
+	}
+}
+
+func TestANumberInsideTheRangeAPassageStatesIsACaseOfIt(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]map[string]string{
+		"vamos con mi hijo de 7 años, ¿cuánto se paga?":      {"7": "anos"},
+		"mis hijos tienen 10 y 12, ¿pueden usar la piscina?": {"10": "anos", "12": "anos"},
+		"somos 5, ¿cuánto cuesta el traslado?":               {"5": "personas"},
+		"¿hay descuento si me quedo 6 noches?":               {"6": "noches"},
+	} {
+		if got := numberUnits(q); !maps.Equal(got, want) {
+			t.Errorf("numberUnits(%q) = %v, want %v", q, got, want)
+		}
+	}
+	k := NewKnowledge(agents.DefaultProfile(), nil)
+	rules := "Niños de 4 a 11 años: $19.000 por noche. Los menores de 14 años usan la piscina acompañados. 15% de descuento en estadías de 5 noches o más. Paga hasta en 6 cuotas."
+	for _, c := range []struct {
+		n, unit string
+		want    bool
+	}{
+		{"7", "anos", true}, {"12", "anos", true}, {"14", "anos", false}, {"15", "anos", false},
+		{"6", "noches", true}, {"4", "noches", false},
+		{"3", "cuotas", true}, {"12", "cuotas", false},
+		{"7", "dias", false},
+	} {
+		if got := k.inStatedRange(c.n, c.unit, rules); got != c.want {
+			t.Errorf("inStatedRange(%s %s) = %v, want %v", c.n, c.unit, got, c.want)
+		}
+	}
+	p := agents.DefaultProfile()
+	pool := passage("d1", "servicios.md", "Piscina temperada: los menores de 14 años pueden usar la piscina de 10:00 a 18:00, acompañados por un adulto.")
+	pool.Rarity = map[string]float64{"piscina": 0.9, "usar": 0.4, "hijos": 0.5}
+	if act := askKnowledge(t, p, "mis hijos tienen 10 y 12, ¿pueden usar la piscina?", pool); act.Outcome != agents.OutcomeAnswer {
+		t.Fatalf("the children's ages within the rule: %s, want an answer", act.Reason)
+	}
+}
+
+func TestWordsTheBaseNeverSawAroundAStatedValueAreContext(t *testing.T) {
+	t.Parallel()
+	covered := []string{"tarjeta", "vacuna"}
+	for q, want := range map[string]bool{
+		"¿cuánto cuesta la tarjeta de crédito?":               true,
+		"¿cuánto cuesta la vacuna triple felina?":             true,
+		"me fue mal en el primero, ¿cuánto cuesta la vacuna?": false,
+	} {
+		w := analysis.Words(q)
+		got := false
+		for _, x := range w {
+			if x == "credito" || x == "triple" || x == "mal" || x == "primero" {
+				got = got || qualifies(w, x, covered, false)
+			}
+		}
+		if got != want {
+			t.Errorf("%q: a qualifier of a covered word = %v, want %v", q, got, want)
+		}
+	}
+	if !qualifies(analysis.Words("is there a gold card?"), "gold", []string{"card"}, true) {
+		t.Error("an English word before the covered noun qualifies it")
+	}
+	p := agents.DefaultProfile()
+	vaccine := passage("d1", "clinica.md", "Cada vacuna cuesta $15.000.")
+	vaccine.Score = 0.7
+	vaccine.UnknownWords = []string{"manana", "viajo", "felina"}
+	if act := askKnowledge(t, p, "mañana viajo, ¿cuánto cuesta la vacuna?", vaccine); act.Outcome != agents.OutcomeAnswer {
+		t.Errorf("the price of the very thing asked, with context around it: %s, want an answer", act.Reason)
+	}
+	if act := askKnowledge(t, p, "¿cuánto cuesta la vacuna felina?", vaccine); act.Outcome == agents.OutcomeAnswer {
+		t.Errorf("a variant the passage does not name: %q, want a hand-off", act.Reply)
 	}
 }
