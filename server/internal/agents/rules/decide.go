@@ -1453,7 +1453,7 @@ func askedKind(w []string) InfoKind {
 		return InfoTime
 	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1) || near(measureNouns, isIn(valueWords), 3):
 		return InfoNumber
-	case near(brandNouns, isIn(valueWords), 1) || before(brandNouns, isIn(valueWords), 2):
+	case before(brandNouns, isIn(valueWords), 2) || near(brandNouns, isIn(whichWords), 1):
 		// "¿qué navegador recomiendan?" wants one named.
 		return InfoName
 	case has(addressNouns) && !near(addressNouns, isMailWord, 2) || near(streetNouns, isIn(valueAskers), 2):
@@ -1728,4 +1728,3 @@ func (k *Knowledge) unasked(qw []string, question string) []string {
 	}
 	return extra
 }
-

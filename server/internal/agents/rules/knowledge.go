@@ -259,6 +259,16 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 		return act, nil
 	}
 	answer := k.extract(top, question)
+	if question.asked != InfoGeneral && !question.holdsAsked(answer) {
+		// The passage holds what was asked, but the part of it that
+		// answers the question does not: the price in the passage is
+		// another service's ("Medición de glicemia: con hora previa" in a
+		// list of services, one of them free), the hours another
+		// branch's.
+		act.Handoff = agents.RoleHuman
+		act.Reason = fmt.Sprintf("best knowledge-base match (%s): the part that answers the question gives no %s", citation(top, k.lang()), describeKind(question.asked))
+		return act, nil
+	}
 	if strings.TrimSpace(answer) == "" {
 		// A heading without a body (or an entry without an answer) says
 		// nothing to send.
