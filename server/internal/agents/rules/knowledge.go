@@ -246,6 +246,16 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 			top, d = r, c
 		}
 	}
+	answer := k.extract(top, question)
+	if d.Held && question.asked != InfoGeneral && !question.holdsAsked(answer) {
+		// The passage holds what was asked, but the part of it that
+		// answers the question does not: the price in the passage is
+		// another service's ("Medición de glicemia: con hora previa" in a
+		// list of services, one of them free), the hours another
+		// branch's.
+		d.Held, d.Answer = false, false
+		d.Reason = fmt.Sprintf("the passage holds %s, but not in the part that answers the question", describeKind(question.asked))
+	}
 	conf := d.Confidence
 	if !d.Held {
 		conf = 0
@@ -256,17 +266,6 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 	if !d.Answer {
 		act.Handoff = agents.RoleHuman
 		act.Reason = fmt.Sprintf("best knowledge-base match (%s): %s (confidence %.2f, threshold %.2f)", citation(top, k.lang()), d.Reason, d.Confidence, threshold)
-		return act, nil
-	}
-	answer := k.extract(top, question)
-	if question.asked != InfoGeneral && !question.holdsAsked(answer) {
-		// The passage holds what was asked, but the part of it that
-		// answers the question does not: the price in the passage is
-		// another service's ("Medición de glicemia: con hora previa" in a
-		// list of services, one of them free), the hours another
-		// branch's.
-		act.Handoff = agents.RoleHuman
-		act.Reason = fmt.Sprintf("best knowledge-base match (%s): the part that answers the question gives no %s", citation(top, k.lang()), describeKind(question.asked))
 		return act, nil
 	}
 	if strings.TrimSpace(answer) == "" {
