@@ -247,6 +247,14 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 		}
 	}
 	answer := k.extract(top, question)
+	if d.Held && question.asked != InfoGeneral {
+		if w := k.recordWithoutValue(question, top, answer, d.Covered); w != "" {
+			// The list item or table row of the thing asked gives no
+			// value; the answer part is another item's.
+			d.Held, d.Answer = false, false
+			d.Reason = fmt.Sprintf("the passage's item on %q gives no %s", w, describeKind(question.asked))
+		}
+	}
 	if d.Held && question.asked != InfoGeneral && !question.holdsAsked(answer) {
 		// The passage holds what was asked, but the part of it that
 		// answers the question does not: the price in the passage is
@@ -630,3 +638,43 @@ func endsInAbbreviation(s string) bool {
 	r := []rune(f[len(f)-1])
 	return len(r) >= 2 && len(r) <= 4 && r[len(r)-1] == '.' && unicode.IsUpper(r[0])
 }
+
+// recordWithoutValue returns a word of the question that names an item of a
+// list or a row of a table in the passage which gives no value of the kind
+// asked, when the answer part does not name it: "• Préstamo de bicicletas
+// sin costo" in a list of services with hours, the La Serena row of a table
+// of branches whose hours are blank.
+func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer string, covered []string) string {
+	text := top.Text
+	inAnswer, _ := k.coverageOf(q.terms, answer, q.asked)
+	// The thing asked about is the rarest word the passage covers.
+	subject, best := "", -1.0
+	for _, w := range covered {
+		if r := top.Rarity[w]; r > best {
+			subject, best = w, r
+		}
+	}
+	for _, u := range answerUnits(text) {
+		if !isRecord(u) || q.holdsAsked(u) {
+			continue
+		}
+		have, _ := k.coverageOf(q.terms, u, q.asked)
+		for _, w := range have {
+			if w == subject && !slices.Contains(inAnswer, w) && top.Rarity[w] >= recordSubjectRarity && !slices.Contains(strings.Fields(q.owner), w) {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+// isRecord reports a list item or a table row.
+func isRecord(u string) bool {
+	u = strings.TrimSpace(u)
+	return strings.HasPrefix(u, "•") || strings.Contains(u, " · ")
+}
+
+// recordSubjectRarity is how rare in the base a word must be to name the
+// thing an item of a list is about: "local" in a table of branches names
+// every row.
+const recordSubjectRarity = 0.4

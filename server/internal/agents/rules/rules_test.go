@@ -1158,3 +1158,23 @@ func TestThePartThatAnswersMustGiveWhatWasAsked(t *testing.T) {
 		t.Fatalf("got %q / %q, want the free blood-pressure check", act.Reply, act.Reason)
 	}
 }
+
+func TestAnItemOfAListThatGivesNoValueIsNotAnsweredWithAnothers(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	branches := passage("d1", "locales.md", "Viña del Mar · Av. Valparaíso 560, Viña del Mar · 24 horas, todos los días\n\nConcepción · O'Higgins 820, Concepción · Todos los días, 9:00 a 22:00\n\nLa Serena · Av. Francisco de Aguirre 340, La Serena · —")
+	branches.Heading = "Locales en regiones"
+	branches.Rarity = map[string]float64{"local": 0.2, "serena": 0.9, "concepcion": 0.8}
+	act := askKnowledge(t, p, "el local de la serena a q hora cierra?", branches)
+	if act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"serena"`) {
+		t.Fatalf("got %q / %q, want a hand-off: the La Serena row gives no hours", act.Reply, act.Reason)
+	}
+	if act := askKnowledge(t, p, "el local de Concepción a q hora cierra?", branches); act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "22:00") {
+		t.Fatalf("got %q / %q, want Concepción's hours", act.Reply, act.Reason)
+	}
+	services := passage("d2", "servicios.md", "• Restaurante: desayuno de 7:00 a 10:30.\n\n• Lavandería con entrega en 24 horas.\n\n• Préstamo de bicicletas sin costo (10 bicicletas, por orden de llegada).")
+	services.Rarity = map[string]float64{"bicicletas": 0.9, "usar": 0.3}
+	if act := askKnowledge(t, p, "¿hasta qué hora se pueden usar las bicicletas?", services); act.Outcome == agents.OutcomeAnswer {
+		t.Fatalf("got %q, want a hand-off: the bicycles' item gives no hours", act.Reply)
+	}
+}
