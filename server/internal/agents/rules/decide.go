@@ -276,7 +276,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	// however long the question is.
 	for _, w := range d.Uncovered {
 		f := 1.0
-		if channelWords[w] {
+		if channelWords[w] || languageWords[w] {
 			// A channel the passage never names is a channel it does not
 			// offer, however long the question and sure the search.
 			about += unknownNameCost
@@ -519,6 +519,11 @@ const namedFactor = 3.0
 // channelWords name a way of reaching the company: a passage that gives a
 // phone does not say that WhatsApp or Telegram answers on it.
 var channelWords = setOf("whatsapp", "telegram", "instagram", "facebook", "messenger", "signal")
+
+// languageWords name languages: "¿los cursos tienen subtítulos en
+// francés?" asks about one the passage must name, as a channel.
+var languageWords = setOf("espanol", "castellano", "ingles", "frances", "portugues", "aleman", "italiano", "chino", "mandarin", "japones", "coreano", "ruso", "arabe", "hebreo", "catalan", "quechua", "mapudungun", "aimara",
+	"spanish", "english", "french", "portuguese", "german", "italian", "chinese", "japanese", "korean", "russian", "arabic")
 
 // unknownNameCost is the cost, in log-odds, of a name the user wrote that
 // the whole base never mentions ("¿dónde está el campus de Valdivia?"
@@ -1267,7 +1272,9 @@ var kindWords = union(phoneNouns, numberNouns, emailNouns, urlNouns, amountNouns
 // that name that kind: in "¿cuánto tiempo tengo para pagar?" the time is
 // asked and "pagar" is what it is asked about.
 var kindWordsOf = map[InfoKind]map[string]bool{
-	InfoAmount: union(amountNouns, amountVerbs, setOf("sale", "salen")),
+	// "¿desde cuántas lucas el despacho sale gratis?": the money's own
+	// names, Chilean "lucas" (thousands of pesos) among them.
+	InfoAmount: union(amountNouns, amountVerbs, setOf("sale", "salen", "plata", "dinero", "pesos", "lucas", "luca", "money", "dollars", "dolares")),
 	InfoTime:   union(timeNouns, setOf("tiempo", "rato", "time", "take", "takes", "dias", "days")),
 	InfoHours:  union(timeNouns, hoursWords),
 	// WhatsApp is a channel of its own: a passage giving a landline does

@@ -1178,3 +1178,18 @@ func TestAnItemOfAListThatGivesNoValueIsNotAnsweredWithAnothers(t *testing.T) {
 		t.Fatalf("got %q, want a hand-off: the bicycles' item gives no hours", act.Reply)
 	}
 }
+
+func TestALanguageThePassageNeverNamesIsNotOffered(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	subtitles := passage("d1", "preguntas.md", "Sí, todos los videos tienen subtítulos en español, y muchos también en inglés y portugués.")
+	subtitles.Heading = "¿Los cursos tienen subtítulos?"
+	if act := askKnowledge(t, p, "los cursos tienen subtitulos en frances?", subtitles); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"frances"`) {
+		t.Fatalf("got %q / %q, want a hand-off naming French", act.Reply, act.Reason)
+	}
+	for _, q := range []string{"los cursos tienen subtitulos en ingles?", "do the courses have English subtitles?"} {
+		if act := askKnowledge(t, p, q, subtitles); act.Outcome != agents.OutcomeAnswer {
+			t.Errorf("%q: %s, want an answer", q, act.Reason)
+		}
+	}
+}

@@ -81,6 +81,9 @@ var lowInfoWords = []string{
 // documents use interchangeably. A query word also matches the other words
 // of its group, at SynonymFactor.
 var synonymGroups = [][]string{
+	// Languages by their Spanish and English names.
+	{"espanol", "castellano", "spanish"}, {"ingles", "english"}, {"frances", "french"}, {"portugues", "portuguese"},
+	{"aleman", "german"}, {"italiano", "italian"}, {"chino", "mandarin", "chinese"}, {"japones", "japanese"},
 	{"app", "aplicacion", "aplicaciones", "aplicativo", "application"},
 	{"celular", "movil", "moviles", "telefono", "smartphone", "mobile", "phone"},
 	{"contrasena", "clave", "password"},
