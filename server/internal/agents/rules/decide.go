@@ -563,6 +563,9 @@ var timeUnits = setOf("segundos", "minutos", "horas", "dias", "semanas", "meses"
 // ("¿cuántas preguntas tiene la evaluación?" counts "preguntas"), or the
 // measure a value word asks for ("¿cuál es el tamaño máximo del
 // archivo?"), or "" when there is none.
+// countBounds qualify a count without naming what is counted.
+var countBounds = setOf("maximo", "minimo", "max", "min", "maximas", "maximos", "minimas", "minimos", "aprox", "aproximadamente", "mas", "menos", "como", "maximum", "minimum", "most", "least", "approximately")
+
 func countedNoun(w []string) string {
 	for i := 0; i+1 < len(w); i++ {
 		j := i + 1
@@ -578,6 +581,10 @@ func countedNoun(w []string) string {
 				// "¿cuántos días dura?" asks how long; the passage may say
 				// it without the unit ("no hay un tiempo fijo").
 				return ""
+			}
+			if countBounds[w[j]] {
+				// "¿en cuántas máximo?": the bound is no thing counted.
+				continue
 			}
 			if sortNouns[w[j]] && j+2 < len(w) && (w[j+1] == "de" || w[j+1] == "of") {
 				// "¿cuántos tipos de pruebas…?" counts tests.
@@ -851,6 +858,8 @@ func variantsIn(text string) []string {
 	return out
 }
 
+var situationRe = regexp.MustCompile(`(?i)\b(?:a|desde|hasta|como a|at|by|around)?\s*las?\s+\d{1,2}(?::\d{2})?(?:\s*(?:de la (?:mañana|manana|tarde|noche|madrugada)|am|pm|hrs?|horas))?\b|\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.\s?m\.|p\.\s?m\.)|\b\d{1,2}\s+de\s+la\s+(?:mañana|manana|tarde|noche|madrugada)\b|\bhace\s+(?:como\s+|unos\s+|unas\s+|m[aá]s de\s+|casi\s+)?\d+\s+\p{L}+|\b\d+\s+(?:\p{L}+\s+)?ago\b|\b\d{1,2}\s+de\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b|\b(?:los|las|the)\s+(?:2|3|two|three)\s+\p{L}+`)
+
 var timingRe = regexp.MustCompile(`(?i)\d+\s*(?:h|hrs?|horas?|minutos?|mins?|d[ií]as?|semanas?|hours?|minutes?|days?|weeks?)\s+(?:antes|despu[eé]s|de anticipaci[oó]n|de antelaci[oó]n|de retraso|de atraso|tarde|before|after|late|early|in advance|ahead)\b`)
 
 var numberTokenRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}\-])(\d+(?:[.,:]\d+)*)(?:$|[^\p{L}\p{N}])`)
@@ -863,6 +872,11 @@ func statedNumbers(text string) []string {
 	// thresholds ("con más de 24 horas de anticipación"), not a variant
 	// the passage must name.
 	text = timingRe.ReplaceAllString(text, " ")
+	// So is the clock time, the date or the time ago of the user's own
+	// situation ("hice el pedido a las 4 de la tarde", "me recetaron el
+	// antibiótico hace 2 semanas", "reservé para el 10 de enero"), and "los
+	// 2 descuentos" refers back to things already named.
+	text = situationRe.ReplaceAllString(text, " ")
 	for _, m := range numberTokenRe.FindAllStringSubmatch(text, -1) {
 		if n := numberSeparators.Replace(m[1]); !slices.Contains(out, n) {
 			out = append(out, n)

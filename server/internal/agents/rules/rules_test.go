@@ -781,6 +781,11 @@ func TestANumberTheQuestionStatesMustBeInThePassage(t *testing.T) {
 	if got := statedNumbers("si anulo el pasaje 2 días antes, ¿cuánto me devuelven? ¿y con 10 horas de anticipación? the bus was 3 hours late"); len(got) != 0 {
 		t.Errorf("statedNumbers = %v, want none", got)
 	}
+	// So is the user's clock time, date or time ago, and "los 2 X" that
+	// refers back.
+	if got := statedNumbers("hice el pedido a las 4 de la tarde, ¿llega hoy? me recetaron hace como 2 semanas. reservé para el 10 de enero. ¿se suman los 2 descuentos? I ordered at 9 pm, 3 days ago. ¿y en 12 cuotas?"); !slices.Equal(got, []string{"12"}) {
+		t.Errorf("statedNumbers = %v, want [12]", got)
+	}
 }
 
 func TestAPercentageIsStatedAsOne(t *testing.T) {
@@ -1007,6 +1012,13 @@ func TestAValueStatedOfEverythingAskedLiftsALowSearchScore(t *testing.T) {
 
 func TestACountIsOfTheThingAsked(t *testing.T) {
 	t.Parallel()
+	// A bound is no thing counted: "¿en cuántas máximo?" asks how many of
+	// what the message named before.
+	for q, want := range map[string]string{"se puede pagar en cuotas? en cuantas maximo?": "", "¿cuántas cuotas máximo?": "cuotas"} {
+		if got := countedNoun(analysis.Words(q)); got != want {
+			t.Errorf("countedNoun(%q) = %q, want %q", q, got, want)
+		}
+	}
 	p := agents.DefaultProfile()
 	grades := knowledge.Result{Kind: knowledge.KindChunk, ID: "d5", DocumentID: "d5", Source: "evaluaciones.md", Score: 0.97, Relevance: 0.9,
 		Heading: "Evaluaciones", Text: "Cada curso tiene cuestionarios y una evaluación final. Apruebas con un 70% o más. Puedes repetir un cuestionario hasta 3 veces; queda la mejor nota.",
