@@ -39,6 +39,11 @@ func NewTriage(p *agents.Profile) *Triage {
 func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) {
 	text := strings.TrimSpace(in.Text)
 	w := analysis.Words(text)
+	if praises(text, w) {
+		// "q buena la atención, muchas gracias!!": feedback, not a
+		// question about customer service.
+		return t.smallTalk(t.reply(talkThanks), "small talk: praise"), nil
+	}
 	if reason := needsPerson(w); reason != "" {
 		return agents.Action{Handoff: agents.RoleHuman, Reason: reason}, nil
 	}
@@ -63,6 +68,36 @@ func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) 
 	}
 	return agents.Action{Handoff: agents.RoleKnowledge, Reason: "specific question"}, nil
 }
+
+// praises reports a message that only praises the service or the help,
+// thanks included: an evaluative word, and besides it nothing but what is
+// praised, intensifiers and small talk. A question is never praise.
+func praises(text string, w []string) bool {
+	if strings.Contains(text, "?") {
+		return false
+	}
+	_, rest := classify(w)
+	praised := slices.ContainsFunc(w, func(x string) bool { return praiseWords[x] })
+	for _, x := range rest {
+		switch {
+		case praiseWords[x]:
+			praised = true
+		case praisedThings[x] || determiners[x] || x == "por" || x == "de" || x == "for" || x == "with" || x == "is" || x == "was" || x == "es" || x == "fue" || x == "ha" || x == "sido" || x == "has" || x == "been":
+		default:
+			return false
+		}
+	}
+	return praised
+}
+
+var (
+	praiseWords = setOf("buena", "bueno", "buen", "buenisima", "buenisimo", "excelente", "genial", "increible", "amable", "amables", "rapido", "rapida", "rapidos", "util", "utiles",
+		"bacan", "bacanisimo", "espectacular", "maravilloso", "maravillosa", "estupendo", "estupenda", "impecable", "atentos", "atento", "atenta",
+		"great", "awesome", "amazing", "excellent", "helpful", "kind", "nice", "good", "fast", "best", "wonderful", "fantastic", "brilliant")
+	praisedThings = setOf("atencion", "servicio", "ayuda", "respuesta", "respuestas", "trato", "app", "bot", "asistente", "equipo", "gente", "onda", "experiencia",
+		"service", "help", "support", "answer", "answers", "team", "job", "work", "experience", "que", "q", "muy", "super", "re", "tan", "so", "very", "really", "such",
+		"lo", "maximo", "todo", "todos", "ustedes", "you", "your", "are", "son", "estuvo", "was")
+)
 
 func (t *Triage) smallTalk(reply, detail string) agents.Action {
 	return agents.Action{
