@@ -556,6 +556,9 @@ func namedThing(w []string) string {
 	return ""
 }
 
+// countBounds qualify a count without naming what is counted.
+var countBounds = setOf("maximo", "minimo", "max", "min", "maximas", "maximos", "minimas", "minimos", "aprox", "aproximadamente", "mas", "menos", "como", "maximum", "minimum", "most", "least", "approximately")
+
 var timeUnits = setOf("segundos", "minutos", "horas", "dias", "semanas", "meses", "anos", "seconds", "minutes", "hours", "days", "weeks", "months", "years")
 
 // countedNoun returns what a how-many question counts or a how-much
@@ -563,9 +566,6 @@ var timeUnits = setOf("segundos", "minutos", "horas", "dias", "semanas", "meses"
 // ("¿cuántas preguntas tiene la evaluación?" counts "preguntas"), or the
 // measure a value word asks for ("¿cuál es el tamaño máximo del
 // archivo?"), or "" when there is none.
-// countBounds qualify a count without naming what is counted.
-var countBounds = setOf("maximo", "minimo", "max", "min", "maximas", "maximos", "minimas", "minimos", "aprox", "aproximadamente", "mas", "menos", "como", "maximum", "minimum", "most", "least", "approximately")
-
 func countedNoun(w []string) string {
 	for i := 0; i+1 < len(w); i++ {
 		j := i + 1
