@@ -283,6 +283,14 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Named = w
 			continue
 		}
+		if r, known := top.Rarity[w]; q.asked != InfoGeneral && forWhom(q.words, w) && (!known || r >= forWhomRarity) {
+			// "¿cuánto cuesta la matrícula para extranjeros?": a value
+			// for a group or a case the passage never names is another
+			// value than the one it gives.
+			about += namedFactor * unknownPenalty
+			d.Named = w
+			continue
+		}
 		if slices.Contains(q.role, w) {
 			// Another role's holder: "el gerente de tecnología" is not
 			// the general manager, however well "gerente" matches.
@@ -519,6 +527,44 @@ const namedFactor = 3.0
 // channelWords name a way of reaching the company: a passage that gives a
 // phone does not say that WhatsApp or Telegram answers on it.
 var channelWords = setOf("whatsapp", "telegram", "instagram", "facebook", "messenger", "signal")
+
+// forWhom reports whether w is who or what a value is asked for: the noun
+// after "para" or "for" ("para extranjeros", "for teams"), not a purpose
+// ("para reservar").
+func forWhom(words []string, w string) bool {
+	for i, x := range words {
+		if x != w || i == 0 || isDigits(w) || len([]rune(w)) < 4 {
+			continue
+		}
+		j := i - 1
+		for j > 0 && determiners[words[j]] {
+			j--
+		}
+		if (words[j] == "para" || words[j] == "for") && !infinitive(w) && !timeAdverbs[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// forWhomRarity: the group a value is asked for must single out a few
+// passages of the base, as a name does; "la vacuna para el virus" in a base
+// about the virus asks for no other vaccine.
+const forWhomRarity = 0.5
+
+var timeAdverbs = setOf("dentro", "siempre", "despues", "antes", "manana", "hoy", "luego", "cuando", "entonces", "ahora", "later", "now", "today", "tomorrow", "ever")
+
+// infinitive reports a Spanish infinitive, with or without an attached
+// pronoun ("reservar", "pagarlo"), or an English -ing form.
+func infinitive(w string) bool {
+	for _, pron := range [...]string{"", "lo", "la", "los", "las", "le", "les", "me", "te", "se", "nos"} {
+		b, ok := strings.CutSuffix(w, pron)
+		if ok && (strings.HasSuffix(b, "ar") || strings.HasSuffix(b, "er") || strings.HasSuffix(b, "ir")) {
+			return true
+		}
+	}
+	return strings.HasSuffix(w, "ing")
+}
 
 // languageWords name languages: "¿los cursos tienen subtítulos en
 // francés?" asks about one the passage must name, as a channel.

@@ -1210,3 +1210,31 @@ func TestALanguageThePassageNeverNamesIsNotOffered(t *testing.T) {
 		}
 	}
 }
+
+func TestAValueForAGroupThePassageNeverNamesIsAnotherValue(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	fee := passage("d1", "admision.md", "La matrícula anual cuesta $180.000 y se paga al momento de inscribirse.")
+	fee.Rarity = map[string]float64{"matricula": 0.9, "extranjeros": 0.8, "reservar": 0.4}
+	if act := askKnowledge(t, p, "cuanto cuesta la matricula para extranjeros?", fee); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"extranjeros"`) {
+		t.Fatalf("got %q / %q, want a hand-off naming the group", act.Reply, act.Reason)
+	}
+	if act := askKnowledge(t, p, "cuanto cuesta la matricula?", fee); act.Outcome != agents.OutcomeAnswer {
+		t.Fatalf("the fee itself: %s, want an answer", act.Reason)
+	}
+	for q, want := range map[string]bool{
+		"cuanto cuesta la matricula para extranjeros?": true,
+		"cuanto hay que pagar para reservar?":          false,
+		"quiero reservar para dentro de dos meses":     false,
+		"how much is it for teams?":                    true,
+	} {
+		w := analysis.Words(q)
+		got := false
+		for _, x := range w {
+			got = got || forWhom(w, x)
+		}
+		if got != want {
+			t.Errorf("forWhom in %q = %v, want %v", q, got, want)
+		}
+	}
+}
