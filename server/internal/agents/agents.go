@@ -81,11 +81,14 @@ type Step struct {
 // AnswerCheck is how the offline Knowledge agent judged whether a passage
 // answers a question.
 type AnswerCheck struct {
-	Answer     bool     `json:"answer"`
-	Asked      string   `json:"asked"`
-	Held       bool     `json:"held"`
-	Covered    []string `json:"covered,omitempty"`
-	Missing    []string `json:"missing,omitempty"`
+	Answer  bool     `json:"answer"`
+	Asked   string   `json:"asked"`
+	Held    bool     `json:"held"`
+	Covered []string `json:"covered,omitempty"`
+	Missing []string `json:"missing,omitempty"`
+	// Unknown are the missing words no passage of the knowledge base
+	// holds: what the base may lack, rather than what this passage does.
+	Unknown    []string `json:"unknown,omitempty"`
 	Retrieval  float64  `json:"retrieval"`
 	Confidence float64  `json:"confidence"`
 	Threshold  float64  `json:"threshold"`

@@ -77,6 +77,8 @@ type Decision struct {
 	// Covered and Uncovered are the question's content words the passage
 	// does and does not cover (by word, synonym or a one-letter typo).
 	Covered, Uncovered []string
+	// Unknown are the uncovered words the whole base has never seen.
+	Unknown []string
 	// Retrieval is the search confidence, Confidence the decision's.
 	Retrieval, Confidence, Threshold float64
 	Reason                           string
@@ -103,7 +105,7 @@ func (d Decision) check(source string) *agents.AnswerCheck {
 		asked = "general"
 	}
 	return &agents.AnswerCheck{
-		Answer: d.Answer, Asked: asked, Held: d.Held, Covered: d.Covered, Missing: d.Uncovered,
+		Answer: d.Answer, Asked: asked, Held: d.Held, Covered: d.Covered, Missing: d.Uncovered, Unknown: d.Unknown,
 		Retrieval: round3(d.Retrieval), Confidence: round3(d.Confidence), Threshold: d.Threshold,
 		Reason: d.Reason, Source: source,
 	}
@@ -274,6 +276,11 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	// penalty counts by the question's length (penaltyWords); what the
 	// question is about (a name the base never mentions) costs in full
 	// however long the question is.
+	for _, w := range d.Uncovered {
+		if slices.Contains(top.UnknownWords, w) {
+			d.Unknown = append(d.Unknown, w)
+		}
+	}
 	for _, w := range d.Uncovered {
 		f := 1.0
 		if channelWords[w] || languageWords[w] {

@@ -58,7 +58,7 @@ const maxAnswerChars = 700
 func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, error) {
 	parts := questionsIn(in.Text)
 	if len(parts) < 2 {
-		return k.actOne(ctx, in.Text)
+		return k.actWhole(ctx, in.Text)
 	}
 	var all agents.Action
 	var replies, reasons []string
@@ -85,7 +85,7 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		if a.Outcome != agents.OutcomeAnswer {
 			// Not every question has its answer: the message stands as
 			// one, answered or handed off whole.
-			return k.actOne(ctx, in.Text)
+			return k.actWhole(ctx, in.Text)
 		}
 		all.Steps = append(all.Steps, a.Steps...)
 		body, _, _ := strings.Cut(a.Reply, "\n\n"+k.sourceLabel()+": ")
@@ -175,6 +175,97 @@ func elliptical(text string) bool {
 }
 
 var prepositions = setOf("de", "del", "para", "en", "con", "a", "al", "por", "sin", "for", "in", "with", "to", "of", "on", "at")
+
+// actWhole answers a message as one question. A message that explains
+// itself before asking ("me recetaron un antibiótico hace 2 semanas y recién
+// ahora lo voy a comprar, ¿me sirve todavía la receta?") is handed off when
+// its context sinks the search; its question read alone is then asked too,
+// and its answer taken only when it comes from the passage the whole
+// message found: the context agrees on where the answer is, the question
+// alone says it is there.
+func (k *Knowledge) actWhole(ctx context.Context, text string) (agents.Action, error) {
+	act, err := k.actOne(ctx, text)
+	if err != nil || act.Outcome == agents.OutcomeAnswer {
+		return act, err
+	}
+	q := withoutContext(text)
+	chosen := decidedSource(act)
+	if q == "" || chosen == "" {
+		return act, nil
+	}
+	alone, err := k.actOne(ctx, q)
+	if err != nil {
+		return agents.Action{}, err
+	}
+	if alone.Outcome != agents.OutcomeAnswer || decidedSource(alone) != chosen || !k.onlyContext(text, q, act) {
+		return act, nil
+	}
+	alone.Steps = append(act.Steps, alone.Steps...)
+	alone.Reason += fmt.Sprintf("; the question read without its context (%q), from the passage the whole message found", q)
+	return alone, nil
+}
+
+// onlyContext reports whether what a message says besides its question q
+// is context that picks no case: no record number, no name, and no word
+// the passage does not cover that the base uses ("tengo tarjeta del banco
+// de Chile, ¿tiene descuento algún día?" asks for that bank's discount).
+func (k *Knowledge) onlyContext(text, q string, whole agents.Action) bool {
+	rest := strings.Replace(text, q, " ", 1)
+	if slices.ContainsFunc(strings.Fields(rest), func(f string) bool { return threeDigits.MatchString(f) }) {
+		// "el número de operación es 77812": the user's own record.
+		return false
+	}
+	var check *agents.AnswerCheck
+	for _, st := range whole.Steps {
+		if st.Check != nil {
+			check = st.Check
+		}
+	}
+	if check == nil {
+		return false
+	}
+	restWords := analysis.Words(rest)
+	for _, w := range check.Missing {
+		if slices.Contains(restWords, w) && !slices.Contains(check.Unknown, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// decidedSource is the citation of the passage a run's decision chose, or "".
+func decidedSource(act agents.Action) string {
+	for i := len(act.Steps) - 1; i >= 0; i-- {
+		if c := act.Steps[i].Check; c != nil {
+			return c.Source
+		}
+	}
+	return ""
+}
+
+// withoutContext returns the question of a message that explains itself
+// first: its question sentences, or in one long sentence its last clauses
+// ("…, pero mi carnet lo dejé en otra ciudad, ¿puedo hacer la portabilidad
+// con el pasaporte?"); "" when the message is its question.
+func withoutContext(text string) string {
+	if q := questionSentences(text); q != text {
+		return q
+	}
+	if len(strings.Fields(text)) < longQuestionWords {
+		return ""
+	}
+	clauses := strings.Split(text, ",")
+	for i := len(clauses) - 1; i > 0; i-- {
+		if len(strings.Fields(clauses[i])) >= 4 {
+			return strings.TrimSpace(strings.Join(clauses[i:], ","))
+		}
+	}
+	return ""
+}
+
+// longQuestionWords is the length from which one sentence carries context
+// clauses before what it asks.
+const longQuestionWords = 12
 
 // actOne answers one question.
 func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, error) {

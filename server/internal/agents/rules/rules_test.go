@@ -1238,3 +1238,46 @@ func TestAValueForAGroupThePassageNeverNamesIsAnotherValue(t *testing.T) {
 		}
 	}
 }
+
+func TestAQuestionSunkByItsContextIsAskedAloneOfTheSamePassage(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"Tengo 70 años y viajo seguido. ¿Existe algún descuento para adultos mayores?":                                                              "¿Existe algún descuento para adultos mayores?",
+		"soy venezolana y quiero pasarme a uds con mi numero, pero mi carnet lo deje en otra ciudad, puedo hacer la portabilidad con el pasaporte?": "puedo hacer la portabilidad con el pasaporte?",
+		"¿cuánto cuesta el despacho?": "",
+	} {
+		if got := withoutContext(text); got != want {
+			t.Errorf("withoutContext(%q) = %q, want %q", text, got, want)
+		}
+	}
+	p := agents.DefaultProfile()
+	p.Knowledge.TopK = 3
+	discounts := knowledge.Result{Kind: knowledge.KindChunk, ID: "d1#1", DocumentID: "d1", Source: "descuentos.md", Heading: "Descuentos", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
+		Text: "• Adultos mayores: 30% de descuento presentando la cédula.\n\n• Estudiantes: 20% de descuento con la TNE."}
+	// Words of the user's story no passage holds.
+	discounts.UnknownWords = []string{"anos", "viajo", "seguido", "ver", "nietos", "operacion"}
+	k := NewKnowledge(p, searchFunc(func(q string) []knowledge.Result {
+		r := discounts
+		if strings.Contains(q, "nietos") || strings.Contains(q, "77812") {
+			// The context sinks the search.
+			r.Score = 0.3
+		}
+		return []knowledge.Result{r}
+	}))
+	act, err := k.Act(context.Background(), agents.Input{Text: "Tengo 70 años y viajo seguido a ver a mis nietos. ¿Existe algún descuento para adultos mayores?"})
+	if err != nil || act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "30%") {
+		t.Fatalf("got %q / %q (%v), want the discount for older adults", act.Reply, act.Reason, err)
+	}
+	// A record number in the context makes it the user's own case.
+	act, _ = k.Act(context.Background(), agents.Input{Text: "Viajo a ver a mis nietos, el número de operación es 77812. ¿Existe algún descuento para adultos mayores?"})
+	if act.Outcome == agents.OutcomeAnswer {
+		t.Fatalf("got %q, want a hand-off: the context names the user's own record", act.Reply)
+	}
+}
+
+// searchFunc is a Searcher whose results depend on the query.
+type searchFunc func(q string) []knowledge.Result
+
+func (f searchFunc) Search(_ context.Context, q string, _ int) ([]knowledge.Result, error) {
+	return f(q), nil
+}
