@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -266,6 +267,11 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		}
 	}
 	for _, n := range q.numbers {
+		if yearRe.MatchString(n) && !yearRe.MatchString(strings.Join(slices.Collect(maps.Keys(stated)), " ")) {
+			// "postulamos para el año 2026": the year the user is in,
+			// when the passage dates nothing.
+			continue
+		}
 		if !stated[n] && !k.inStatedRange(n, q.units[n], title+"\n"+passage) {
 			d.Uncovered = append(d.Uncovered, n)
 			about += namedFactor * unknownPenalty
@@ -602,12 +608,18 @@ func namedThing(w []string) string {
 		}
 	}
 	for i := 0; i+1 < len(w); i++ {
-		if determiners[w[i]] && len([]rune(w[i+1])) >= 3 {
+		if determiners[w[i]] && len([]rune(w[i+1])) >= 3 && !kinWords[w[i+1]] {
 			return w[i+1]
 		}
 	}
 	return ""
 }
+
+// kinWords name the user's people: "mi hijo es celíaco, ¿tienen menú para
+// él?" asks about the menu; the son is the user's story.
+var kinWords = setOf("hijo", "hija", "hijos", "hijas", "mama", "mami", "madre", "papa", "papi", "padre", "padres", "esposo", "esposa", "marido", "senora", "pareja", "pololo", "polola",
+	"novio", "novia", "abuelo", "abuela", "abuelita", "abuelito", "abuelos", "hermano", "hermana", "hermanos", "tio", "tia", "sobrino", "sobrina", "nieto", "nieta", "nietos", "guagua", "bebe", "familia",
+	"son", "daughter", "kids", "children", "mother", "mom", "father", "dad", "wife", "husband", "partner", "brother", "sister", "grandmother", "grandfather", "baby", "family")
 
 // countBounds qualify a count without naming what is counted.
 var countBounds = setOf("maximo", "minimo", "max", "min", "maximas", "maximos", "minimas", "minimos", "aprox", "aproximadamente", "mas", "menos", "como", "maximum", "minimum", "most", "least", "approximately")
@@ -911,6 +923,8 @@ func variantsIn(text string) []string {
 	return out
 }
 
+var yearRe = regexp.MustCompile(`^(?:19|20)\d\d$`)
+
 var situationRe = regexp.MustCompile(`(?i)\b(?:a|desde|hasta|como a|at|by|around)?\s*las?\s+\d{1,2}(?::\d{2})?(?:\s*(?:de la (?:mañana|manana|tarde|noche|madrugada)|am|pm|hrs?|horas))?\b|\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.\s?m\.|p\.\s?m\.)|\b\d{1,2}\s+de\s+la\s+(?:mañana|manana|tarde|noche|madrugada)\b|\bhace\s+(?:como\s+|unos\s+|unas\s+|m[aá]s de\s+|casi\s+)?\d+\s+\p{L}+|\b\d+\s+(?:\p{L}+\s+)?ago\b|\b\d{1,2}\s+de\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b|\b(?:los|las|the)\s+(?:2|3|two|three)\s+\p{L}+`)
 
 var timingRe = regexp.MustCompile(`(?i)\d+\s*(?:h|hrs?|horas?|minutos?|mins?|d[ií]as?|semanas?|hours?|minutes?|days?|weeks?)\s+(?:antes|despu[eé]s|de anticipaci[oó]n|de antelaci[oó]n|de retraso|de atraso|tarde|before|after|late|early|in advance|ahead)\b`)
@@ -975,13 +989,35 @@ func numberUnits(text string) map[string]string {
 
 var ageVerbs = setOf("tiene", "tienen", "tengo", "tenemos", "cumple", "cumplen", "cumplo")
 
+// unitName is a unit of measure by one name: "kg" and "kilos" weigh the
+// same.
+func unitName(u string) string {
+	if n, ok := unitNames[u]; ok {
+		return n
+	}
+	return u
+}
+
+var unitNames = map[string]string{
+	"kg": "kilos", "kgs": "kilos", "kilo": "kilos", "kilogramos": "kilos", "kilogramo": "kilos",
+	"g": "gramos", "gr": "gramos", "grs": "gramos",
+	"cm": "centimetros", "cms": "centimetros", "m": "metros", "mts": "metros", "km": "kilometros", "kms": "kilometros",
+	"h": "horas", "hr": "horas", "hrs": "horas", "hora": "horas", "min": "minutos", "mins": "minutos",
+	"lt": "litros", "lts": "litros", "l": "litros", "ml": "mililitros",
+	"lb": "libras", "lbs": "libras", "pounds": "libras", "kgm": "kilos",
+}
+
 // Thresholds and ranges with what they count: "menores de 4 años", "desde
 // 5 noches", "5 noches o más", "de 4 a 11 años", "4-11 years".
 var (
 	lowerBoundRe = regexp.MustCompile(`(?i)\b(desde|a partir de|m[ií]nimo(?: de)?|at least|from|mayores de|mayor de|m[aá]s de|sobre|over|more than)\s+(?:en |los |las |the )?(\d+)\s+(\p{L}+)`)
 	upperBoundRe = regexp.MustCompile(`(?i)\b(hasta|dentro de|m[aá]ximo(?: de)?|up to|within|menores de|menor de|menos de|bajo|under|less than)\s+(?:en |los |las |the )?(\d+)\s+(\p{L}+)`)
 	orMoreRe     = regexp.MustCompile(`(?i)(\d+)\s+(\p{L}+)\s+(o m[aá]s|y m[aá]s|en adelante|or more|and over|and up|o menos|or less)\b`)
-	betweenRe    = regexp.MustCompile(`(?i)\b(?:de|entre|from|between)?\s*(\d+)\s*(?:a|-|–|to|y|and)\s*(\d+)\s+(\p{L}+)`)
+	betweenRe    = regexp.MustCompile(`(?i)\b(?:de|entre|from|between)?\s*(\d+)[°º]?\s*(?:a|-|–|to|y|and)\s*(\d+)[°º]?\s+(\p{L}+)`)
+	// The unit first: "hasta la semana 27", "desde la semana 36", "entre
+	// la semana 28 y la 35".
+	unitFirstRe   = regexp.MustCompile(`(?i)\b(desde|a partir de|hasta|antes de|from|until|up to)\s+(?:la |el |the )?(\p{L}+)\s+(\d+)`)
+	unitBetweenRe = regexp.MustCompile(`(?i)\b(?:entre|between)\s+(?:la |el |the )?(\p{L}+)\s+(\d+)\s+(?:y|and)\s+(?:la |el |the )?(\d+)`)
 )
 
 // inStatedRange reports whether a passage states a threshold or a range
@@ -993,8 +1029,8 @@ func (k *Knowledge) inStatedRange(n, unit, passage string) bool {
 	if unit == "" || err != nil {
 		return false
 	}
-	want := k.an.Stem(unit)
-	same := func(u string) bool { return k.an.Stem(analysis.Fold(strings.ToLower(u))) == want }
+	want := k.an.Stem(unitName(unit))
+	same := func(u string) bool { return k.an.Stem(unitName(analysis.Fold(strings.ToLower(u)))) == want }
 	num := func(s string) int { x, _ := strconv.Atoi(s); return x }
 	strict := func(word string) bool {
 		switch analysis.Fold(strings.ToLower(word)) {
@@ -1016,6 +1052,24 @@ func (k *Knowledge) inStatedRange(n, unit, passage string) bool {
 	for _, m := range orMoreRe.FindAllStringSubmatch(passage, -1) {
 		more := !strings.Contains(analysis.Fold(strings.ToLower(m[3])), "menos") && !strings.Contains(strings.ToLower(m[3]), "less")
 		if b := num(m[1]); same(m[2]) && (more && v >= b || !more && v <= b) {
+			return true
+		}
+	}
+	for _, m := range unitFirstRe.FindAllStringSubmatch(passage, -1) {
+		b := num(m[3])
+		switch strings.ToLower(analysis.Fold(m[1])) {
+		case "desde", "a partir de", "from":
+			if same(m[2]) && v >= b {
+				return true
+			}
+		default:
+			if same(m[2]) && v <= b {
+				return true
+			}
+		}
+	}
+	for _, m := range unitBetweenRe.FindAllStringSubmatch(passage, -1) {
+		if lo, hi := num(m[2]), num(m[3]); same(m[1]) && lo <= v && v <= hi {
 			return true
 		}
 	}

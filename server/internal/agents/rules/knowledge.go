@@ -343,7 +343,7 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 			// The list item or table row of the thing asked gives no
 			// value; the answer part is another item's.
 			d.Held, d.Answer = false, false
-			d.Reason = fmt.Sprintf("the passage's item on %q gives no %s", w, describeKind(question.asked))
+			d.Reason = fmt.Sprintf("the passage's item on %q does not give %s", w, describeKind(question.asked))
 		}
 	}
 	if d.Held && question.asked != InfoGeneral && !question.holdsAsked(answer) {

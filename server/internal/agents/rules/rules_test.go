@@ -1106,7 +1106,8 @@ func TestANumberInsideTheRangeAPassageStatesIsACaseOfIt(t *testing.T) {
 		}
 	}
 	k := NewKnowledge(agents.DefaultProfile(), nil)
-	rules := "Niños de 4 a 11 años: $19.000 por noche. Los menores de 14 años usan la piscina acompañados. 15% de descuento en estadías de 5 noches o más. Paga hasta en 6 cuotas."
+	rules := "Niños de 4 a 11 años: $19.000 por noche. Los menores de 14 años usan la piscina acompañados. 15% de descuento en estadías de 5 noches o más. Paga hasta en 6 cuotas. " +
+		"Mascotas de hasta 8 kg en cabina. Entre la semana 28 y la 35 del embarazo se pide certificado; desde la semana 36 no se puede volar. Colegiatura de 1° a 6° básico: $325.000."
 	for _, c := range []struct {
 		n, unit string
 		want    bool
@@ -1115,6 +1116,8 @@ func TestANumberInsideTheRangeAPassageStatesIsACaseOfIt(t *testing.T) {
 		{"6", "noches", true}, {"4", "noches", false},
 		{"3", "cuotas", true}, {"12", "cuotas", false},
 		{"7", "dias", false},
+		// Units by another name, the unit before the number.
+		{"6", "kilos", true}, {"30", "semanas", true}, {"37", "semanas", true}, {"3", "basico", true},
 	} {
 		if got := k.inStatedRange(c.n, c.unit, rules); got != c.want {
 			t.Errorf("inStatedRange(%s %s) = %v, want %v", c.n, c.unit, got, c.want)

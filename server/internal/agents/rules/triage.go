@@ -93,10 +93,10 @@ func praises(text string, w []string) bool {
 var (
 	praiseWords = setOf("buena", "bueno", "buen", "buenisima", "buenisimo", "excelente", "genial", "increible", "amable", "amables", "rapido", "rapida", "rapidos", "util", "utiles",
 		"bacan", "bacanisimo", "espectacular", "maravilloso", "maravillosa", "estupendo", "estupenda", "impecable", "atentos", "atento", "atenta",
-		"great", "awesome", "amazing", "excellent", "helpful", "kind", "nice", "good", "fast", "best", "wonderful", "fantastic", "brilliant")
+		"maximo", "great", "awesome", "amazing", "excellent", "helpful", "kind", "nice", "good", "fast", "best", "wonderful", "fantastic", "brilliant")
 	praisedThings = setOf("atencion", "servicio", "ayuda", "respuesta", "respuestas", "trato", "app", "bot", "asistente", "equipo", "gente", "onda", "experiencia",
 		"service", "help", "support", "answer", "answers", "team", "job", "work", "experience", "que", "q", "muy", "super", "re", "tan", "so", "very", "really", "such",
-		"lo", "maximo", "todo", "todos", "ustedes", "you", "your", "are", "son", "estuvo", "was")
+		"lo", "todo", "todos", "ustedes", "you", "your", "are", "son", "estuvo", "was")
 )
 
 func (t *Triage) smallTalk(reply, detail string) agents.Action {

@@ -6,6 +6,7 @@
 package analysis
 
 import (
+	"regexp"
 	"strings"
 	"sync"
 	"unicode"
@@ -227,6 +228,10 @@ func Words(text string) []string {
 		}
 		w := unstretch(b.String())
 		b.Reset()
+		if m := ordinalRe.FindStringSubmatch(w); m != nil {
+			// "5to básico", "3ro", "2nd floor" are "5° básico": the number.
+			w = m[1]
+		}
 		if exp, ok := abbreviations[w]; ok {
 			out = append(out, exp...)
 			return
@@ -243,6 +248,8 @@ func Words(text string) []string {
 	flush()
 	return out
 }
+
+var ordinalRe = regexp.MustCompile(`^(\d{1,2})(?:ro|ero|er|do|to|vo|mo|no|st|nd|rd|th)$`)
 
 // unstretch undoes the letters people repeat for emphasis on a phone
 // ("ayudaaa", "holaa", "muuuy"): a run of three or more letters becomes one,
