@@ -96,6 +96,12 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("movil", "es"),
 		adversarial("farmacia", "es"),
 		{"sample10", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample10.jsonl")},
+		// A ninth: an airline's base (with an HTML page), a school's, an
+		// eleventh round on the sample base with expats' questions in
+		// English.
+		adversarial("aerolinea", "es"),
+		adversarial("colegio", "es"),
+		{"sample11", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample11.jsonl")},
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},

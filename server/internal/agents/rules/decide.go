@@ -35,6 +35,7 @@ const (
 	InfoAmount  InfoKind = "amount"  // price, cost, fee, whether it is free
 	InfoNumber  InfoKind = "number"  // how many
 	InfoTime    InfoKind = "time"    // when, how long
+	InfoDate    InfoKind = "date"    // on what date: a calendar day
 	InfoHours   InfoKind = "hours"   // at what time of day, opening hours
 	InfoPerson  InfoKind = "person"  // who holds a role
 	InfoEmail   InfoKind = "email"   // an email address
@@ -158,6 +159,9 @@ type question struct {
 	// units are what each stated number counts ("años" for "7" in "mi
 	// hijo de 7 años"), folded.
 	units map[string]string
+	// inclusion: the question asks whether something is included ("¿el
+	// IVA está incluido?").
+	inclusion bool
 	// role is the words that qualify the role a who-is question asks for
 	// ("tecnología" in "¿quién es el gerente de tecnología?").
 	role []string
@@ -180,6 +184,7 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	q.named = namedThing(analysis.Words(StripSmallTalk(focus)))
 	q.numbers = statedNumbers(focus)
 	q.units = numberUnits(focus)
+	q.inclusion = slices.ContainsFunc(q.words, func(w string) bool { return inclusionWords[w] })
 	if q.asked == InfoPerson && roleNouns[q.owner] {
 		q.role = k.roleQualifiers(q.words, q.owner)
 	}
@@ -503,6 +508,11 @@ func (q question) holdsAsked(text string) bool {
 	h, ok := q.held[text]
 	if !ok {
 		h = holdsKind(q.asked, text)
+		if h && q.asked == InfoAmount && !q.inclusion {
+			// "con almuerzo incluido" says what comes with it, not what
+			// it costs: only a question about what is included takes it.
+			h = amountRe.MatchString(text)
+		}
 		q.held[text] = h
 	}
 	return h
@@ -614,6 +624,10 @@ func namedThing(w []string) string {
 	}
 	return ""
 }
+
+var dateNouns = setOf("fecha", "fechas", "date", "dates")
+
+var inclusionWords = setOf("incluido", "incluida", "incluidos", "incluidas", "incluye", "incluyen", "incluir", "include", "includes", "included", "including")
 
 // kinWords name the user's people: "mi hijo es celíaco, ¿tienen menú para
 // él?" asks about the menu; the son is the user's story.
@@ -1397,6 +1411,7 @@ var kindWordsOf = map[InfoKind]map[string]bool{
 	// names, Chilean "lucas" (thousands of pesos) among them.
 	InfoAmount: union(amountNouns, amountVerbs, setOf("sale", "salen", "plata", "dinero", "pesos", "lucas", "luca", "money", "dollars", "dolares")),
 	InfoTime:   union(timeNouns, setOf("tiempo", "rato", "time", "take", "takes", "dias", "days")),
+	InfoDate:   union(timeNouns, dateNouns, setOf("dia", "dias", "day", "days")),
 	InfoHours:  union(timeNouns, hoursWords),
 	// WhatsApp is a channel of its own: a passage giving a landline does
 	// not say the company answers on WhatsApp.
@@ -1577,6 +1592,10 @@ func askedKind(w []string) InfoKind {
 		// A time of day or opening hours: a year or a duration does not
 		// say when the office opens.
 		return InfoHours
+	case near(dateNouns, isIn(valueWords), 3) && !duration:
+		// "¿cuáles son las fechas de las jornadas?" asks for days of the
+		// calendar: "con 15 días de anticipación" gives none.
+		return InfoDate
 	case askingCuando(w) || askingWhen(w) || near(timeNouns, isIn(valueWords), 3):
 		return InfoTime
 	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1) || near(measureNouns, isIn(valueWords), 3):
@@ -1748,6 +1767,7 @@ var (
 	// includedRe: "el IVA está incluido", "envío incluido en el precio";
 	// not "todos los días, incluidos los festivos".
 	includedRe = regexp.MustCompile(`(?i)\b(?:incluid[oa]s?|included)(?:\s*[.,;:)!]|\s*$|\s+(?:en|in)\s)`)
+	dateRe     = regexp.MustCompile(`(?i)\b(?:19|20)\d{2}\b|\b\d{1,2}\s*[/-]\s*\d{1,2}\b|\b(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:primer|primera|primeros|primeras|último|ultimo|última|ultima|últimos|ultimos|first|last)\s+(?:\d+\s+)?(?:días?|dias?|semanas?|days?|weeks?)\b|\b(?:inicio|fin|principio|final|mitad|comienzo)s?\s+de(?:l)?\s+(?:cada\s+)?(?:mes|año|ano|semestre|trimestre)\b|\bd[ií]a\s+\d{1,2}\b|\b(?:beginning|end|start)\s+of\s+(?:the\s+)?(?:month|year)\b`)
 	timeRe     = regexp.MustCompile(`(?i)\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b|\d+\s*(?:(?:a|y|o|-)\s*\d+\s*)?-?(?:h|hrs?|horas?|minutos?|min|segundos?|días?|dias?|semanas?|mes(?:es)?|años?|anos?|hours?|minutes?|days?|weeks?|months?|years?)\b|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|inmediat[oa]|inmediatamente|al instante|al momento|apenas|mismo día|mismo dia|monday|tuesday|wednesday|thursday|friday|saturday|sunday|immediately|instantly|no vence[n]?|sin límite|sin limite)\b|\b(?:un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|catorce|quince|veinte|treinta|varios|varias|pocos|pocas|algunos|algunas)\s+(?:horas?|minutos?|días?|dias?|semanas?|meses|años?)\b`)
 	ageRe      = regexp.MustCompile(`(?i)\d+\s*(?:años|anos|years|meses|months|semanas|weeks)|mayor(?:es)? de edad|menor(?:es)? de edad|\bedad\b|years old|\baged?\b|mayores de \d+|menores de \d+`)
 	addressRe  = regexp.MustCompile(`(?i)\b(?:calle|avenida|av\.|pasaje|psje\.?|camino|street|avenue|road|st\.|ave\.?)\s+\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*\s+#?\d+|\b\p{Lu}[\p{L}.]+(?:\s+\p{Lu}[\p{L}.]+)*\s+\d{2,5}\b,?\s*(?:piso|of\.|oficina|depto|local)|(?-i:\b\p{Lu}[\p{L}.]+(?:\s+(?:de|del|la|\p{Lu}[\p{L}.]+))*\s+\d{2,5}\s*[,)]\s*\p{Lu})`)
@@ -1770,6 +1790,8 @@ func holdsKind(kind InfoKind, text string) bool {
 		return addressRe.MatchString(text)
 	case InfoTime:
 		return timeRe.MatchString(text)
+	case InfoDate:
+		return dateRe.MatchString(text)
 	case InfoHours:
 		return hoursRe.MatchString(text)
 	case InfoEmail:
@@ -1813,6 +1835,8 @@ func describeKind(k InfoKind) string {
 		return "a number"
 	case InfoTime:
 		return "a date, time or duration"
+	case InfoDate:
+		return "a date"
 	case InfoHours:
 		return "a time of day or opening hours"
 	case InfoPerson:

@@ -1284,3 +1284,38 @@ type searchFunc func(q string) []knowledge.Result
 func (f searchFunc) Search(_ context.Context, q string, _ int) ([]knowledge.Result, error) {
 	return f(q), nil
 }
+
+func TestADateAskedWantsADayOfTheCalendar(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]InfoKind{
+		"¿cuáles son las fechas de las jornadas de reflexión?": InfoDate,
+		"¿hasta qué fecha se puede postular?":                  InfoDate,
+		"¿los cursos tienen fecha de inicio?":                  InfoGeneral,
+		"¿cuánto tiempo tengo para cambiar la fecha?":          InfoTime,
+	} {
+		if got := askedKind(analysis.Words(q)); got != want {
+			t.Errorf("askedKind(%q) = %q, want %q", q, got, want)
+		}
+	}
+	p := agents.DefaultProfile()
+	notice := passage("d1", "calendario.md", "No hay clases en dos jornadas de reflexión docente, cuyas fechas se informan con al menos 15 días de anticipación.")
+	if act := askKnowledge(t, p, "¿cuáles son las fechas de las jornadas de reflexión docente?", notice); act.Outcome == agents.OutcomeAnswer {
+		t.Fatalf("a notice period for a date: %q, want a hand-off", act.Reply)
+	}
+	dates := passage("d1", "calendario.md", "Las jornadas de reflexión docente son el 24 de abril y el 2 de octubre; esos días no hay clases.")
+	if act := askKnowledge(t, p, "¿cuáles son las fechas de las jornadas de reflexión docente?", dates); act.Outcome != agents.OutcomeAnswer {
+		t.Fatalf("the dates stated: %s, want an answer", act.Reason)
+	}
+}
+
+func TestWhatComesIncludedIsNoPrice(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	care := passage("d1", "horarios.md", "Para Kínder existe un servicio de extensión horaria hasta las 17:30, con almuerzo incluido, que se contrata aparte en Secretaría.")
+	if act := askKnowledge(t, p, "¿cuánto cuesta la extensión horaria para kínder?", care); act.Outcome == agents.OutcomeAnswer {
+		t.Fatalf("what comes with it for its price: %q, want a hand-off", act.Reply)
+	}
+	if act := askKnowledge(t, p, "¿la extensión horaria tiene el almuerzo incluido?", care); act.Outcome != agents.OutcomeAnswer {
+		t.Fatalf("whether lunch is included: %s, want an answer", act.Reason)
+	}
+}

@@ -150,7 +150,7 @@ func asksHowToReach(w []string) bool {
 	switch askedKind(w) {
 	case InfoHours, InfoPhone, InfoEmail, InfoURL, InfoAddress, InfoPlace:
 		return true
-	case InfoTime:
+	case InfoTime, InfoDate:
 		// "when is chat support available?", "¿cuándo atiende soporte?"
 		return askingWhen(w) || askingCuando(w)
 	}
