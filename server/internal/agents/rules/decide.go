@@ -691,8 +691,8 @@ var sortNouns = setOf("tipo", "tipos", "clase", "clases", "forma", "formas", "ma
 
 // measureNouns name a quantity: "¿cuál es el tamaño máximo…?", "what is
 // the size limit…?" ask for a number as much as "¿cuántos…?" does.
-var measureNouns = setOf("tamano", "peso", "capacidad", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "porcentaje", "velocidad",
-	"size", "weight", "capacity", "limit", "maximum", "minimum", "amount", "percentage", "speed")
+var measureNouns = setOf("tamano", "peso", "version", "versiones", "capacidad", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "porcentaje", "velocidad",
+	"size", "weight", "version", "versions", "capacity", "limit", "maximum", "minimum", "amount", "percentage", "speed")
 
 var (
 	percentNouns = setOf("porcentaje", "percentage", "percent")
