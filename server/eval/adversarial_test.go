@@ -102,6 +102,11 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("aerolinea", "es"),
 		adversarial("colegio", "es"),
 		{"sample11", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample11.jsonl")},
+		// A tenth: a digital bank's base (Markdown, plain text and a CSV
+		// of questions), a parcel courier's with rate tables (and a tenth
+		// round on the seed PDFs, below).
+		adversarial("banco", "es"),
+		adversarial("courier", "es"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},
@@ -112,7 +117,8 @@ func TestAdversarialSets(t *testing.T) {
 			set{"seed6", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed6.jsonl")},
 			set{"seed7", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed7.jsonl")},
 			set{"seed8", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed8.jsonl")},
-			set{"seed9", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed9.jsonl")})
+			set{"seed9", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed9.jsonl")},
+			set{"seed10", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed10.jsonl")})
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to

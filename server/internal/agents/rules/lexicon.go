@@ -117,6 +117,7 @@ var (
 	recordNouns = words("pedido", "pedidos", "orden", "ordenes", "compra", "compras", "envio", "envios", "paquete",
 		"pago", "pagos", "cobro", "cobros", "cargo", "cargos", "saldo", "cuenta", "suscripcion", "membresia",
 		"reembolso", "devolucion", "reclamo", "caso", "ticket", "transferencia", "deposito",
+		"solicitud", "solicitudes", "postulacion", "tramite", "request", "application",
 		"reserva", "reservas", "cita", "citas", "turno", "agendada", "agendado", "booking", "appointment", "reservation",
 		"order", "orders", "purchase", "shipment", "package", "payment", "charge", "balance", "account",
 		"subscription", "refund", "claim", "case")

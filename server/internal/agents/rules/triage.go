@@ -239,6 +239,9 @@ func asksAboutOwnRecords(w []string) bool {
 		// VS48213": whatever the message asks, it is about that record.
 		return true
 	}
+	if asksHowItGoes(w) {
+		return true
+	}
 	if hasAny(w, interrogatives) || cannotDo(w) || asksWhatIsAllowed(w) {
 		return false
 	}
@@ -257,6 +260,22 @@ func asksAboutOwnRecords(w []string) bool {
 }
 
 var conditionals = words("si", "if")
+
+// asksHowItGoes: the state of the user's own record ("¿cómo va mi
+// solicitud?", "¿qué pasó con mi pedido?", "how is my order going?").
+func asksHowItGoes(w []string) bool {
+	for i := 0; i+2 < len(w); i++ {
+		if !(w[i] == "como" && (w[i+1] == "va" || w[i+1] == "van") || w[i] == "que" && (w[i+1] == "paso" || w[i+1] == "pasa") || w[i] == "en" && w[i+1] == "que" || w[i] == "how" && (w[i+1] == "is" || w[i+1] == "are")) {
+			continue
+		}
+		for j := i + 2; j < len(w) && j <= i+5; j++ {
+			if possessives[w[j]] && j+1 < len(w) && recordNouns[w[j+1]] {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // asksForAnAction: the user asks the company to do something on their case
 // ("¿me la pueden desbloquear?", "¿pueden desbloquearme la cuenta?", "can
