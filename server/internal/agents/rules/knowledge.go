@@ -337,8 +337,11 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 			top, d = r, c
 		}
 	}
-	answer := k.extract(top, question)
+	// A question for a value is checked against the part of the passage
+	// that would answer it.
+	var answer string
 	if d.Held && question.asked != InfoGeneral {
+		answer = k.extract(top, question)
 		if w := k.recordWithoutValue(question, top, answer, d.Covered); w != "" {
 			// The list item or table row of the thing asked gives no
 			// value; the answer part is another item's.
@@ -366,6 +369,9 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 		act.Handoff = agents.RoleHuman
 		act.Reason = fmt.Sprintf("best knowledge-base match (%s): %s (confidence %.2f, threshold %.2f)", citation(top, k.lang()), d.Reason, d.Confidence, threshold)
 		return act, nil
+	}
+	if answer == "" {
+		answer = k.extract(top, question)
 	}
 	if strings.TrimSpace(answer) == "" {
 		// A heading without a body (or an entry without an answer) says
