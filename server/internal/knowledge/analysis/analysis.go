@@ -228,9 +228,12 @@ func Words(text string) []string {
 		}
 		w := unstretch(b.String())
 		b.Reset()
-		if m := ordinalRe.FindStringSubmatch(w); m != nil {
-			// "5to básico", "3ro", "2nd floor" are "5° básico": the number.
-			w = m[1]
+		if w != "" && w[0] >= '0' && w[0] <= '9' && w[len(w)-1] > '9' {
+			if m := ordinalRe.FindStringSubmatch(w); m != nil {
+				// "5to básico", "3ro", "2nd floor" are "5° básico": the
+				// number.
+				w = m[1]
+			}
 		}
 		if exp, ok := abbreviations[w]; ok {
 			out = append(out, exp...)
