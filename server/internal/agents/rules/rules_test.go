@@ -40,6 +40,7 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"how my request goes", "pedí aumento de cupo y sigue en evaluación, ¿pueden revisar cómo va mi solicitud?", agents.RoleHuman, ""},
 		{"my application", "¿ya revisaron mi postulación?", agents.RoleHuman, ""},
 		{"how to apply", "¿cómo hago mi postulación?", agents.RoleKnowledge, ""},
+		{"where my order is", "¿en qué va mi pedido?", agents.RoleHuman, ""},
 		{"praise", "muy amables, excelente servicio", "", p.Messages.Thanks},
 		{"english praise", "great service, very helpful", "", p.Messages.Thanks},
 		{"praise before a question", "buena atención, ¿cuánto cuesta el despacho?", agents.RoleKnowledge, ""},

@@ -265,7 +265,7 @@ var conditionals = words("si", "if")
 // solicitud?", "¿qué pasó con mi pedido?", "how is my order going?").
 func asksHowItGoes(w []string) bool {
 	for i := 0; i+2 < len(w); i++ {
-		if !(w[i] == "como" && (w[i+1] == "va" || w[i+1] == "van") || w[i] == "que" && (w[i+1] == "paso" || w[i+1] == "pasa") || w[i] == "en" && w[i+1] == "que" || w[i] == "how" && (w[i+1] == "is" || w[i+1] == "are")) {
+		if !(w[i] == "como" && (w[i+1] == "va" || w[i+1] == "van") || w[i] == "que" && (w[i+1] == "paso" || w[i+1] == "pasa") || w[i] == "en" && w[i+1] == "que" && i+2 < len(w) && (w[i+2] == "va" || w[i+2] == "van" || w[i+2] == "esta" || w[i+2] == "estan") || w[i] == "how" && (w[i+1] == "is" || w[i+1] == "are")) {
 			continue
 		}
 		for j := i + 2; j < len(w) && j <= i+5; j++ {
