@@ -24,18 +24,22 @@ func TestAdversarialSets(t *testing.T) {
 	adversarial := func(name, lang string) set {
 		return set{name, lang, filepath.Join("testdata", "adversarial", name), filepath.Join("testdata", "adversarial", name+".jsonl")}
 	}
+	// onSample is a round on the sample knowledge base.
+	onSample := func(name string) set {
+		return set{name, "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", name+".jsonl")}
+	}
 	sets := []set{
-		{"sample", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample.jsonl")},
+		onSample("sample"),
 		// A third round on the sample base, written after the others had
 		// been fixed.
-		{"sample3", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample3.jsonl")},
+		onSample("sample3"),
 		// Chat spelling on the sample base.
-		{"chat", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "chat.jsonl")},
+		onSample("chat"),
 		// Messages that explain themselves before asking, and their near
 		// misses, on the sample base.
-		{"long", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "long.jsonl")},
+		onSample("long"),
 		// English questions on the Spanish sample base.
-		{"english-on-spanish", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "english-on-spanish.jsonl")},
+		onSample("english-on-spanish"),
 		// Bases of other companies, each written with its questions
 		// before any was run: an internet provider's, a dental clinic's,
 		// an English-speaking software company's, a university's
@@ -61,47 +65,47 @@ func TestAdversarialSets(t *testing.T) {
 		// written: a car-rental company's base, and a fourth round on the
 		// sample base (and on the seed PDFs, below).
 		adversarial("arriendo", "es"),
-		{"sample4", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample4.jsonl")},
+		onSample("sample4"),
 		// A second such round: an intercity bus company's base, an English
 		// delivery app's, and English questions on the sample base.
 		adversarial("buses", "es"),
 		adversarial("delivery", "en"),
-		{"english-on-spanish2", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "english-on-spanish2.jsonl")},
+		onSample("english-on-spanish2"),
 		// A third: a language institute's base, a fifth round on the
 		// sample base (and on the seed PDFs, below).
 		adversarial("idiomas", "es"),
-		{"sample5", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample5.jsonl")},
+		onSample("sample5"),
 		// A fourth: a property rental manager's base, a sixth round on the
 		// sample base (and on the seed PDFs, below).
 		adversarial("deptos", "es"),
-		{"sample6", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample6.jsonl")},
+		onSample("sample6"),
 		// A fifth: a municipality's citizen services, a seventh round on
 		// the sample base (and on the seed PDFs, below).
 		adversarial("muni", "es"),
-		{"sample7", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample7.jsonl")},
+		onSample("sample7"),
 		// A sixth: a medical centre's base, an eighth round on the sample
 		// base (and on the seed PDFs, below).
 		adversarial("clinica", "es"),
-		{"sample8", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample8.jsonl")},
+		onSample("sample8"),
 		// A seventh: an electricity distributor's base, a hotel's (with
 		// questions from tourists in English), a ninth round on the sample
 		// base (and on the seed PDFs, below).
 		adversarial("luz", "es"),
 		adversarial("hotel", "es"),
-		{"sample9", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample9.jsonl")},
+		onSample("sample9"),
 		// An eighth, written at the same time and run only after the
 		// seventh's rules: a mobile operator's base (Markdown, plain text
 		// and a CSV of questions), a pharmacy chain's, a tenth round on
 		// the sample base.
 		adversarial("movil", "es"),
 		adversarial("farmacia", "es"),
-		{"sample10", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample10.jsonl")},
+		onSample("sample10"),
 		// A ninth: an airline's base (with an HTML page), a school's, an
 		// eleventh round on the sample base with expats' questions in
 		// English.
 		adversarial("aerolinea", "es"),
 		adversarial("colegio", "es"),
-		{"sample11", "es", filepath.Join("..", "sampledata", "kb"), filepath.Join("testdata", "adversarial", "sample11.jsonl")},
+		onSample("sample11"),
 		// A tenth: a digital bank's base (Markdown, plain text and a CSV
 		// of questions), a parcel courier's with rate tables (and a tenth
 		// round on the seed PDFs, below).
@@ -109,16 +113,20 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("courier", "es"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
-		sets = append(sets, set{"seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed.jsonl")},
-			set{"seed3", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed3.jsonl")},
-			set{"english-on-seed", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "english-on-seed.jsonl")},
-			set{"seed4", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed4.jsonl")},
-			set{"seed5", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed5.jsonl")},
-			set{"seed6", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed6.jsonl")},
-			set{"seed7", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed7.jsonl")},
-			set{"seed8", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed8.jsonl")},
-			set{"seed9", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed9.jsonl")},
-			set{"seed10", "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", "seed10.jsonl")})
+		// onSeed is a round on the seed PDFs.
+		onSeed := func(name string) set {
+			return set{name, "es", sharedtest.Dir(t, "seed-kb"), filepath.Join("testdata", "adversarial", name+".jsonl")}
+		}
+		sets = append(sets, onSeed("seed"),
+			onSeed("seed3"),
+			onSeed("english-on-seed"),
+			onSeed("seed4"),
+			onSeed("seed5"),
+			onSeed("seed6"),
+			onSeed("seed7"),
+			onSeed("seed8"),
+			onSeed("seed9"),
+			onSeed("seed10"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
