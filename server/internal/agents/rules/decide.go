@@ -159,6 +159,9 @@ type question struct {
 	// units are what each stated number counts ("años" for "7" in "mi
 	// hijo de 7 años"), folded.
 	units map[string]string
+	// years are the years the question places the user in ("para el
+	// 2026"), not a model's ("un Corolla 2018").
+	years map[string]bool
 	// inclusion: the question asks whether something is included ("¿el
 	// IVA está incluido?").
 	inclusion bool
@@ -184,6 +187,10 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	q.named = namedThing(analysis.Words(StripSmallTalk(focus)))
 	q.numbers = statedNumbers(focus)
 	q.units = numberUnits(focus)
+	q.years = map[string]bool{}
+	for _, m := range situationYearRe.FindAllStringSubmatch(focus, -1) {
+		q.years[m[1]] = true
+	}
 	q.inclusion = slices.ContainsFunc(q.words, func(w string) bool { return inclusionWords[w] })
 	if q.asked == InfoPerson && roleNouns[q.owner] {
 		q.role = k.roleQualifiers(q.words, q.owner)
@@ -272,7 +279,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		}
 	}
 	for _, n := range q.numbers {
-		if yearRe.MatchString(n) && !yearRe.MatchString(strings.Join(slices.Collect(maps.Keys(stated)), " ")) {
+		if q.years[n] && !yearRe.MatchString(strings.Join(slices.Collect(maps.Keys(stated)), " ")) {
 			// "postulamos para el año 2026": the year the user is in,
 			// when the passage dates nothing.
 			continue
@@ -938,6 +945,9 @@ func variantsIn(text string) []string {
 }
 
 var yearRe = regexp.MustCompile(`^(?:19|20)\d\d$`)
+
+// situationYearRe: a year after a word that places something in time.
+var situationYearRe = regexp.MustCompile(`(?i)\b(?:el|del|año|ano|en|para|desde|hasta|in|year|since|until)\s+((?:19|20)\d\d)\b`)
 
 var situationRe = regexp.MustCompile(`(?i)\b(?:a|desde|hasta|como a|at|by|around)?\s*las?\s+\d{1,2}(?::\d{2})?(?:\s*(?:de la (?:mañana|manana|tarde|noche|madrugada)|am|pm|hrs?|horas))?\b|\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.\s?m\.|p\.\s?m\.)|\b\d{1,2}\s+de\s+la\s+(?:mañana|manana|tarde|noche|madrugada)\b|\bhace\s+(?:como\s+|unos\s+|unas\s+|m[aá]s de\s+|casi\s+)?\d+\s+\p{L}+|\b\d+\s+(?:\p{L}+\s+)?ago\b|\b\d{1,2}\s+de\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b|\b(?:los|las|the)\s+(?:2|3|two|three)\s+\p{L}+`)
 

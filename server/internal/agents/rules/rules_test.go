@@ -41,6 +41,8 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"my application", "¿ya revisaron mi postulación?", agents.RoleHuman, ""},
 		{"how to apply", "¿cómo hago mi postulación?", agents.RoleKnowledge, ""},
 		{"where my order is", "¿en qué va mi pedido?", agents.RoleHuman, ""},
+		{"asks to check the case just told", "no me aparece la nota de la evaluación final y la di hace una semana, ¿pueden revisar?", agents.RoleHuman, ""},
+		{"asks whether it can be checked", "¿pueden revisar el estado de un envío en la web?", agents.RoleKnowledge, ""},
 		{"praise", "muy amables, excelente servicio", "", p.Messages.Thanks},
 		{"english praise", "great service, very helpful", "", p.Messages.Thanks},
 		{"praise before a question", "buena atención, ¿cuánto cuesta el despacho?", agents.RoleKnowledge, ""},
@@ -791,6 +793,14 @@ func TestANumberTheQuestionStatesMustBeInThePassage(t *testing.T) {
 	// refers back.
 	if got := statedNumbers("hice el pedido a las 4 de la tarde, ¿llega hoy? me recetaron hace como 2 semanas. reservé para el 10 de enero. ¿se suman los 2 descuentos? I ordered at 9 pm, 3 days ago. ¿y en 12 cuotas?"); !slices.Equal(got, []string{"12"}) {
 		t.Errorf("statedNumbers = %v, want [12]", got)
+	}
+	// A year places the user in time ("para el 2026") only after a word of
+	// time; a model's year ("un Corolla 2018") picks a variant.
+	k := NewKnowledge(p, nil)
+	for q, want := range map[string]bool{"¿hasta qué fecha se puede postular para el 2026?": true, "¿cuánto sale la batería de un corolla 2018?": false} {
+		if got := k.readQuestion(q, q).years["2026"] || k.readQuestion(q, q).years["2018"]; got != want {
+			t.Errorf("%q: a year of the user's situation = %v, want %v", q, got, want)
+		}
 	}
 }
 

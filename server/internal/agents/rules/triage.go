@@ -291,6 +291,11 @@ func asksForAnAction(w []string) bool {
 			verb, pronoun = strings.CutSuffix(next, "nos")
 		}
 		forMe := i > 0 && objectPronouns[w[i-1]] || i > 1 && objectPronouns[w[i-2]] && objectPronouns[w[i-1]]
+		if verifyVerbs[next] && (i+2 == len(w) || i+2 < len(w) && (w[i+2] == "porfa" || w[i+2] == "por" || w[i+2] == "please")) {
+			// "…y la di hace una semana, ¿pueden revisar?": check the
+			// case the message just told.
+			return true
+		}
 		if forMe && caseActions[next] || pronoun && caseActions[verb] {
 			return true
 		}
@@ -308,6 +313,7 @@ func asksForAnAction(w []string) bool {
 var (
 	ableVerbs      = words("pueden", "puede", "podrian", "podria", "can", "could")
 	objectPronouns = words("me", "nos", "lo", "la", "los", "las", "le", "les")
+	verifyVerbs    = words("revisar", "chequear", "verificar", "ver", "check")
 	// caseActions are done by support to one customer's case.
 	caseActions = words("desbloquear", "activar", "reactivar", "reembolsar", "anular", "cancelar", "revisar", "corregir",
 		"reenviar", "eliminar", "borrar", "cambiar", "devolver", "habilitar", "restablecer",
