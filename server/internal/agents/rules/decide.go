@@ -1422,6 +1422,9 @@ var kindWordsOf = map[InfoKind]map[string]bool{
 	InfoAmount: union(amountNouns, amountVerbs, setOf("sale", "salen", "plata", "dinero", "pesos", "lucas", "luca", "money", "dollars", "dolares")),
 	InfoTime:   union(timeNouns, setOf("tiempo", "rato", "time", "take", "takes", "dias", "days")),
 	InfoDate:   union(timeNouns, dateNouns, setOf("dia", "dias", "day", "days")),
+	// "¿cuántos caracteres mínimo?": the bound of a count is part of
+	// asking it ("al menos 8 caracteres").
+	InfoNumber: union(kindWords, countBounds),
 	InfoHours:  union(timeNouns, hoursWords),
 	// WhatsApp is a channel of its own: a passage giving a landline does
 	// not say the company answers on WhatsApp.

@@ -1044,6 +1044,9 @@ func TestACountIsOfTheThingAsked(t *testing.T) {
 	t.Parallel()
 	// A bound is no thing counted: "¿en cuántas máximo?" asks how many of
 	// what the message named before.
+	if wordsOfKind(InfoNumber)["minimo"] != true {
+		t.Error("the bound of a count is a word of asking it")
+	}
 	for q, want := range map[string]string{"se puede pagar en cuotas? en cuantas maximo?": "", "¿cuántas cuotas máximo?": "cuotas"} {
 		if got := countedNoun(analysis.Words(q)); got != want {
 			t.Errorf("countedNoun(%q) = %q, want %q", q, got, want)
