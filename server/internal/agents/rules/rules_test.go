@@ -392,7 +392,7 @@ func TestAYearDoesNotSayWhenTheOfficeOpens(t *testing.T) {
 
 func TestStripSmallTalkTrimsTheEdgesAndKeepsTheRequest(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
+	eachString(t, "StripSmallTalk", StripSmallTalk, map[string]string{
 		"Hola, buenos días, una consulta: ¿cómo pago? gracias":  "como pago",
 		"¿a qué hora abre la oficina los sábados?":              "a que hora abre la oficina los sabados",
 		"hola! ¿no puedo pagar con tarjeta?":                    "no puedo pagar con tarjeta",
@@ -402,11 +402,7 @@ func TestStripSmallTalkTrimsTheEdgesAndKeepsTheRequest(t *testing.T) {
 		"hola, disculpa la molestia, ¿cuál es el correo de pagos?": "cual es el correo de pagos",
 		// At the end, "una consulta" is what is asked about.
 		"¿cuánto dura una consulta?": "cuanto dura una consulta",
-	} {
-		if got := StripSmallTalk(in); got != want {
-			t.Errorf("StripSmallTalk(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 }
 
 func TestAWordTheWholeBaseUsesCostsLessWhenAPassageOmitsIt(t *testing.T) {
@@ -966,6 +962,16 @@ func askKnowledge(t *testing.T, p *agents.Profile, q string, results ...knowledg
 	return act
 }
 
+// eachString checks f on each input against the output wanted.
+func eachString(t *testing.T, name string, f func(string) string, want map[string]string) {
+	t.Helper()
+	for in, w := range want {
+		if got := f(in); got != w {
+			t.Errorf("%s(%q) = %q, want %q", name, in, got, w)
+		}
+	}
+}
+
 // handsOff asks q of results and fails the test when it is answered.
 func handsOff(t *testing.T, p *agents.Profile, q string, results ...knowledge.Result) agents.Action {
 	t.Helper()
@@ -993,18 +999,14 @@ func passage(documentID, source, text string) knowledge.Result {
 
 func TestTheQuestionOfAMessageThatExplainsItselfIsItsQuestionSentences(t *testing.T) {
 	t.Parallel()
-	for text, want := range map[string]string{
+	eachString(t, "questionSentences", questionSentences, map[string]string{
 		"¿Cuánto cuesta el plan?":                                       "¿Cuánto cuesta el plan?",
 		"Tengo 3 cursos de Excel. ¿Cómo descargo el certificado?":       "¿Cómo descargo el certificado?",
 		"Somos 30 personas, ¿cómo compramos licencias?":                 "¿cómo compramos licencias?",
 		"¿las compras sobre 30.000 tienen cuotas?":                      "¿las compras sobre 30.000 tienen cuotas?",
 		"Compré el plan anual. Quiero cancelarlo":                       "Compré el plan anual. Quiero cancelarlo",
 		"Hola. ¿Tienen oficina en Lima? ¿Y en Cusco? Gracias por todo.": "¿Tienen oficina en Lima? ¿Y en Cusco?",
-	} {
-		if got := questionSentences(text); got != want {
-			t.Errorf("questionSentences(%q) = %q, want %q", text, got, want)
-		}
-	}
+	})
 	// A number or a name in the context is not what is asked.
 	p := agents.DefaultProfile()
 	licences := passage("d1", "empresas.html", "Las empresas pueden comprar licencias para sus equipos desde 5 personas. Escribe a empresas@example.com con el número de licencias que necesitas.")
@@ -1248,15 +1250,11 @@ func TestAValueForAGroupThePassageNeverNamesIsAnotherValue(t *testing.T) {
 
 func TestAQuestionSunkByItsContextIsAskedAloneOfTheSamePassage(t *testing.T) {
 	t.Parallel()
-	for text, want := range map[string]string{
+	eachString(t, "withoutContext", withoutContext, map[string]string{
 		"Tengo 70 años y viajo seguido. ¿Existe algún descuento para adultos mayores?":                                                              "¿Existe algún descuento para adultos mayores?",
 		"soy venezolana y quiero pasarme a uds con mi numero, pero mi carnet lo deje en otra ciudad, puedo hacer la portabilidad con el pasaporte?": "puedo hacer la portabilidad con el pasaporte?",
 		"¿cuánto cuesta el despacho?": "",
-	} {
-		if got := withoutContext(text); got != want {
-			t.Errorf("withoutContext(%q) = %q, want %q", text, got, want)
-		}
-	}
+	})
 	p := agents.DefaultProfile()
 	p.Knowledge.TopK = 3
 	discounts := knowledge.Result{Kind: knowledge.KindChunk, ID: "d1#1", DocumentID: "d1", Source: "descuentos.md", Heading: "Descuentos", Score: 0.9, Relevance: 0.8, Specificity: 1.5,
