@@ -423,8 +423,9 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 const statedBonus = 1.0
 
 // statedTogether reports a sentence of the passage (under its title) that
-// covers every content word of the question and holds the kind asked: the
-// value is stated of the very thing asked about.
+// holds the kind asked and names every word of the question the passage
+// names, when what the passage misses is only context
+// (onlyContextMissing): the value is stated of the very thing asked about.
 func (k *Knowledge) statedTogether(q question, r knowledge.Result) bool {
 	title, passage := titleOf(r), r.Text
 	covered, missing := k.coverageOf(q.terms, title+"\n"+passage, q.asked)
