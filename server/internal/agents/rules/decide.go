@@ -279,7 +279,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		}
 	}
 	for _, n := range q.numbers {
-		if q.years[n] && !yearRe.MatchString(strings.Join(slices.Collect(maps.Keys(stated)), " ")) {
+		if q.years[n] && !slices.ContainsFunc(slices.Collect(maps.Keys(stated)), yearRe.MatchString) {
 			// "postulamos para el año 2026": the year the user is in,
 			// when the passage dates nothing.
 			continue
@@ -925,8 +925,6 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 	return ""
 }
 
-// numberTokenRe is a number as written, with its thousands, decimal or time
-// separators, not glued to a word ("2do", "5G", "covid-19" are names).
 // variantRe: a lettered variant of a thing, "clase A", "tipo B2", "talla M".
 var variantRe = regexp.MustCompile(`(?i:\b(?:clase|tipo|categor[ií]a|talla|grupo|class|type|category|size))\s+([A-Z]\d?)\b`)
 
@@ -950,10 +948,14 @@ var yearRe = regexp.MustCompile(`^(?:19|20)\d\d$`)
 // situationYearRe: a year after a word that places something in time.
 var situationYearRe = regexp.MustCompile(`(?i)\b(?:el|del|año|ano|en|para|desde|hasta|in|year|since|until)\s+((?:19|20)\d\d)\b`)
 
+// situationRe: the user's clock time, date, time ago, and "los 2 X" that
+// refers back (statedNumbers).
 var situationRe = regexp.MustCompile(`(?i)\b(?:a|desde|hasta|como a|at|by|around)?\s*las?\s+\d{1,2}(?::\d{2})?(?:\s*(?:de la (?:mañana|manana|tarde|noche|madrugada)|am|pm|hrs?|horas))?\b|\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.\s?m\.|p\.\s?m\.)|\b\d{1,2}\s+de\s+la\s+(?:mañana|manana|tarde|noche|madrugada)\b|\bhace\s+(?:como\s+|unos\s+|unas\s+|m[aá]s de\s+|casi\s+)?\d+\s+\p{L}+|\b\d+\s+(?:\p{L}+\s+)?ago\b|\b\d{1,2}\s+de\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b|\b(?:los|las|the)\s+(?:2|3|two|three)\s+\p{L}+`)
 
 var timingRe = regexp.MustCompile(`(?i)\d+\s*(?:h|hrs?|horas?|minutos?|mins?|d[ií]as?|semanas?|hours?|minutes?|days?|weeks?)\s+(?:antes|despu[eé]s|de anticipaci[oó]n|de antelaci[oó]n|de retraso|de atraso|tarde|before|after|late|early|in advance|ahead)\b`)
 
+// numberTokenRe is a number as written, with its thousands, decimal or time
+// separators, not glued to a word ("2do", "5G", "covid-19" are names).
 var numberTokenRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}\-])(\d+(?:[.,:]\d+)*)(?:$|[^\p{L}\p{N}])`)
 
 // statedNumbers returns the numbers a question states, separators removed.

@@ -215,12 +215,7 @@ func (k *Knowledge) onlyContext(text, q string, whole agents.Action) bool {
 		// "el número de operación es 77812": the user's own record.
 		return false
 	}
-	var check *agents.AnswerCheck
-	for _, st := range whole.Steps {
-		if st.Check != nil {
-			check = st.Check
-		}
-	}
+	check := decidedCheck(whole)
 	if check == nil {
 		return false
 	}
@@ -233,12 +228,20 @@ func (k *Knowledge) onlyContext(text, q string, whole agents.Action) bool {
 	return true
 }
 
-// decidedSource is the citation of the passage a run's decision chose, or "".
-func decidedSource(act agents.Action) string {
+// decidedCheck is a run's last decision, or nil.
+func decidedCheck(act agents.Action) *agents.AnswerCheck {
 	for i := len(act.Steps) - 1; i >= 0; i-- {
 		if c := act.Steps[i].Check; c != nil {
-			return c.Source
+			return c
 		}
+	}
+	return nil
+}
+
+// decidedSource is the citation of the passage a run's decision chose, or "".
+func decidedSource(act agents.Action) string {
+	if c := decidedCheck(act); c != nil {
+		return c.Source
 	}
 	return ""
 }
@@ -342,21 +345,21 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 	var answer string
 	if d.Held && question.asked != InfoGeneral {
 		answer = k.extract(top, question)
-		if w := k.recordWithoutValue(question, top, answer, d.Covered); w != "" {
+		switch w := k.recordWithoutValue(question, top, answer, d.Covered); {
+		case w != "":
 			// The list item or table row of the thing asked gives no
 			// value; the answer part is another item's.
 			d.Held, d.Answer = false, false
 			d.Reason = fmt.Sprintf("the passage's item on %q does not give %s", w, describeKind(question.asked))
+		case !question.holdsAsked(answer):
+			// The passage holds what was asked, but the part of it that
+			// answers the question does not: the price in the passage is
+			// another service's ("Medición de glicemia: con hora previa"
+			// in a list of services, one of them free), the hours another
+			// branch's.
+			d.Held, d.Answer = false, false
+			d.Reason = fmt.Sprintf("the passage holds %s, but not in the part that answers the question", describeKind(question.asked))
 		}
-	}
-	if d.Held && question.asked != InfoGeneral && !question.holdsAsked(answer) {
-		// The passage holds what was asked, but the part of it that
-		// answers the question does not: the price in the passage is
-		// another service's ("Medición de glicemia: con hora previa" in a
-		// list of services, one of them free), the hours another
-		// branch's.
-		d.Held, d.Answer = false, false
-		d.Reason = fmt.Sprintf("the passage holds %s, but not in the part that answers the question", describeKind(question.asked))
 	}
 	conf := d.Confidence
 	if !d.Held {

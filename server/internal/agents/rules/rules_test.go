@@ -43,6 +43,8 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"where my order is", "¿en qué va mi pedido?", agents.RoleHuman, ""},
 		{"asks to check the case just told", "no me aparece la nota de la evaluación final y la di hace una semana, ¿pueden revisar?", agents.RoleHuman, ""},
 		{"asks whether it can be checked", "¿pueden revisar el estado de un envío en la web?", agents.RoleKnowledge, ""},
+		{"asks whether it can be seen", "el curso de excel se puede ver?", agents.RoleKnowledge, ""},
+		{"asks whether it can be done", "¿se puede revisar?", agents.RoleKnowledge, ""},
 		{"praise", "muy amables, excelente servicio", "", p.Messages.Thanks},
 		{"english praise", "great service, very helpful", "", p.Messages.Thanks},
 		{"praise before a question", "buena atención, ¿cuánto cuesta el despacho?", agents.RoleKnowledge, ""},
@@ -798,6 +800,10 @@ func TestANumberTheQuestionStatesMustBeInThePassage(t *testing.T) {
 			t.Errorf("%q: a year of the user's situation = %v, want %v", q, got, want)
 		}
 	}
+	// A passage that dates its rule dates it for another year.
+	dated := passage("d9", "admision.md", "Las postulaciones para el 2025 cierran el 15 de octubre; hay 30 cupos por curso.")
+	handsOff(t, p, "¿hasta qué fecha se puede postular para el 2026?", dated)
+	answers(t, p, "¿hasta qué fecha se puede postular para el 2026?", passage("d9", "admision.md", "Las postulaciones cierran el 15 de octubre; hay 30 cupos por curso."))
 }
 
 func TestAPercentageIsStatedAsOne(t *testing.T) {

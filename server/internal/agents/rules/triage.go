@@ -77,17 +77,13 @@ func praises(text string, w []string) bool {
 		return false
 	}
 	_, rest := classify(w)
-	praised := slices.ContainsFunc(w, func(x string) bool { return praiseWords[x] })
 	for _, x := range rest {
-		switch {
-		case praiseWords[x]:
-			praised = true
-		case praisedThings[x] || determiners[x] || x == "por" || x == "de" || x == "for" || x == "with" || x == "is" || x == "was" || x == "es" || x == "fue" || x == "ha" || x == "sido" || x == "has" || x == "been":
-		default:
+		if !praiseWords[x] && !praisedThings[x] && !determiners[x] {
 			return false
 		}
 	}
-	return praised
+	// The evaluative word may be one small talk takes too ("excelente").
+	return slices.ContainsFunc(w, func(x string) bool { return praiseWords[x] })
 }
 
 var (
@@ -96,7 +92,8 @@ var (
 		"maximo", "great", "awesome", "amazing", "excellent", "helpful", "kind", "nice", "good", "fast", "best", "wonderful", "fantastic", "brilliant")
 	praisedThings = setOf("atencion", "servicio", "ayuda", "respuesta", "respuestas", "trato", "app", "bot", "asistente", "equipo", "gente", "onda", "experiencia",
 		"service", "help", "support", "answer", "answers", "team", "job", "work", "experience", "que", "q", "muy", "super", "re", "tan", "so", "very", "really", "such",
-		"lo", "todo", "todos", "ustedes", "you", "your", "are", "son", "estuvo", "was")
+		"lo", "todo", "todos", "ustedes", "you", "your", "are", "son", "estuvo", "was",
+		"por", "de", "for", "with", "is", "es", "fue", "ha", "sido", "has", "been")
 )
 
 func (t *Triage) smallTalk(reply, detail string) agents.Action {
@@ -265,7 +262,7 @@ var conditionals = words("si", "if")
 // solicitud?", "¿qué pasó con mi pedido?", "how is my order going?").
 func asksHowItGoes(w []string) bool {
 	for i := 0; i+2 < len(w); i++ {
-		if !(w[i] == "como" && (w[i+1] == "va" || w[i+1] == "van") || w[i] == "que" && (w[i+1] == "paso" || w[i+1] == "pasa") || w[i] == "en" && w[i+1] == "que" && i+2 < len(w) && (w[i+2] == "va" || w[i+2] == "van" || w[i+2] == "esta" || w[i+2] == "estan") || w[i] == "how" && (w[i+1] == "is" || w[i+1] == "are")) {
+		if !asksStatus(w[i], w[i+1], w[i+2]) {
 			continue
 		}
 		for j := i + 2; j < len(w) && j <= i+5; j++ {
@@ -273,6 +270,18 @@ func asksHowItGoes(w []string) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// asksStatus reports words that open a question about how something
+// stands: "cómo va", "qué pasó con", "en qué va", "how is".
+func asksStatus(a, b, c string) bool {
+	switch a + " " + b {
+	case "como va", "como van", "que paso", "que pasa", "how is", "how are":
+		return true
+	case "en que":
+		return c == "va" || c == "van" || c == "esta" || c == "estan"
 	}
 	return false
 }
@@ -291,9 +300,10 @@ func asksForAnAction(w []string) bool {
 			verb, pronoun = strings.CutSuffix(next, "nos")
 		}
 		forMe := i > 0 && objectPronouns[w[i-1]] || i > 1 && objectPronouns[w[i-2]] && objectPronouns[w[i-1]]
-		if verifyVerbs[next] && (i+2 == len(w) || i+2 < len(w) && (w[i+2] == "porfa" || w[i+2] == "por" || w[i+2] == "please")) {
+		if verifyVerbs[next] && !(i > 0 && w[i-1] == "se") && (i+2 == len(w) || w[i+2] == "porfa" || w[i+2] == "por" || w[i+2] == "please") {
 			// "…y la di hace una semana, ¿pueden revisar?": check the
-			// case the message just told.
+			// case the message just told ("¿se puede revisar?" asks
+			// whether it can be done).
 			return true
 		}
 		if forMe && caseActions[next] || pronoun && caseActions[verb] {
@@ -313,7 +323,7 @@ func asksForAnAction(w []string) bool {
 var (
 	ableVerbs      = words("pueden", "puede", "podrian", "podria", "can", "could")
 	objectPronouns = words("me", "nos", "lo", "la", "los", "las", "le", "les")
-	verifyVerbs    = words("revisar", "chequear", "verificar", "ver", "check")
+	verifyVerbs    = words("revisar", "chequear", "verificar", "check")
 	// caseActions are done by support to one customer's case.
 	caseActions = words("desbloquear", "activar", "reactivar", "reembolsar", "anular", "cancelar", "revisar", "corregir",
 		"reenviar", "eliminar", "borrar", "cambiar", "devolver", "habilitar", "restablecer",
