@@ -117,6 +117,14 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("taller", "es"),
 		adversarial("cowork", "es"),
 		onSample("sample12"),
+		// A twelfth: a toll highway's base (with an HTML page of offices),
+		// an online supermarket's (Markdown, plain text and a CSV of
+		// questions), a thirteenth and fourteenth round on the sample base
+		// by two writers (and an eleventh on the seed PDFs, below).
+		adversarial("autopista", "es"),
+		adversarial("supermercado", "es"),
+		onSample("sample13"),
+		onSample("sample14"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -132,7 +140,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed7"),
 			onSeed("seed8"),
 			onSeed("seed9"),
-			onSeed("seed10"))
+			onSeed("seed10"),
+			onSeed("seed11"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to

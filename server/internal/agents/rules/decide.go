@@ -185,6 +185,11 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 		q.counted = countedNoun(q.words)
 	}
 	q.named = namedThing(analysis.Words(StripSmallTalk(focus)))
+	if asksWhomToReach(q.words) {
+		// "¿a quién le escribo?", "con quién hablo": writing or calling is
+		// what the user does with the contact the passage gives.
+		q.terms = slices.DeleteFunc(slices.Clone(q.terms), func(t analysis.QueryTerm) bool { return askingVerbs[t.Word] || t.Word == "hablo" || t.Word == "hablar" })
+	}
 	q.numbers = statedNumbers(focus)
 	q.units = numberUnits(focus)
 	q.years = map[string]bool{}
@@ -301,6 +306,17 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	}
 	for _, w := range d.Uncovered {
 		f := 1.0
+		if (w == "vez" || w == "veces") && q.counted != w {
+			// "cada vez que intento", "ya probé varias veces": how often
+			// the user tried, unless the question counts the times.
+			continue
+		}
+		if (kinWords[w] || occasionWords[w]) && !forWhom(q.words, w) {
+			// "quiero regalarle un curso a mi hermana pa su cumple": the
+			// user's people and occasions are their story; "descuento para
+			// hermanos" asks for a group's price (forWhom).
+			continue
+		}
 		if channelWords[w] || languageWords[w] {
 			// A channel the passage never names is a channel it does not
 			// offer, however long the question and sure the search.
@@ -643,6 +659,9 @@ var kinWords = setOf("hijo", "hija", "hijos", "hijas", "mama", "mami", "madre", 
 	"novio", "novia", "abuelo", "abuela", "abuelita", "abuelito", "abuelos", "hermano", "hermana", "hermanos", "tio", "tia", "sobrino", "sobrina", "nieto", "nieta", "nietos", "guagua", "bebe", "familia",
 	"son", "daughter", "kids", "children", "mother", "mom", "father", "dad", "wife", "husband", "partner", "brother", "sister", "grandmother", "grandfather", "baby", "family")
 
+// occasionWords name the occasion of a request, not what it asks for.
+var occasionWords = setOf("cumple", "cumpleanos", "navidad", "aniversario", "matrimonio", "vacaciones", "birthday", "christmas", "anniversary", "wedding", "holidays", "vacation")
+
 // countBounds qualify a count without naming what is counted.
 var countBounds = setOf("maximo", "minimo", "max", "min", "maximas", "maximos", "minimas", "minimos", "aprox", "aproximadamente", "mas", "menos", "como", "maximum", "minimum", "most", "least", "approximately")
 
@@ -793,7 +812,12 @@ func (k *Knowledge) matcher(noun string) func(string) bool {
 // the mention: "pagos@example.com" is the payments address).
 func valueNear(fields []string, is func(string) bool, span int, value func(int) bool) (mentioned, near bool) {
 	for i, f := range fields {
-		if !slices.ContainsFunc(analysis.Words(f), is) {
+		words := analysis.Words(f)
+		if len(words) == 1 && analysis.OpensRole(words[0]) {
+			// "gerente general" is the CEO only read together.
+			words = append(words, analysis.Words(strings.Join(fields[i:min(i+4, len(fields))], " "))[0])
+		}
+		if !slices.ContainsFunc(words, is) {
 			continue
 		}
 		mentioned = true
@@ -871,6 +895,8 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 		nouns = urlNouns
 	case InfoCode:
 		return codeOf(w)
+	case InfoTime:
+		return k.lastsWhat(w)
 	case InfoName:
 		for i, x := range w {
 			if brandNouns[x] && (i > 0 && valueWords[w[i-1]] || i > 1 && valueWords[w[i-2]]) {
@@ -909,7 +935,7 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 			case j > i+1 && content(w[j]):
 				// "recursos humanos", "soporte técnico": the owner's
 				// name may take two words.
-				if j+1 < len(w) && content(w[j+1]) && !nouns[w[j+1]] {
+				if j+1 < len(w) && content(w[j+1]) && !nouns[w[j+1]] && !askingVerbs[w[j+1]] {
 					return w[j] + " " + w[j+1]
 				}
 				return w[j]
@@ -920,6 +946,35 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 		}
 		if i > 0 && content(w[i-1]) && !nouns[w[i-1]] {
 			return w[i-1]
+		}
+	}
+	return ""
+}
+
+// lastingWords ask how long something lasts or stays valid.
+var lastingWords = setOf("dura", "duran", "durar", "duracion", "vigencia", "last", "lasts")
+
+// lastsWhat returns what a how-long question asks the duration of: the
+// word after "dura" ("¿cuánto duran *las clases* en vivo?", "how long does
+// *the* link last" reads the word before), or "". A passage that gives
+// some duration, but not next to it, times something else: the quiz's ten
+// minutes are not the live class's length.
+func (k *Knowledge) lastsWhat(w []string) string {
+	content := func(x string) bool {
+		if len([]rune(x)) < 3 || questionWords[x] || timeNouns[x] || lastingWords[x] || determiners[x] || timeUnits[x] || countBounds[x] || analysis.IsStopWord(x) {
+			return false
+		}
+		t := k.an.Terms(x)
+		return len(t) == 1 && t[0].Weight >= 1
+	}
+	for i, x := range w {
+		if !lastingWords[x] {
+			continue
+		}
+		for j := i + 1; j < len(w) && j <= i+3; j++ {
+			if content(w[j]) {
+				return w[j]
+			}
 		}
 	}
 	return ""
@@ -1151,6 +1206,22 @@ var askingVerbs = setOf("escribo", "escribir", "escribe", "escribimos", "mando",
 	"llamo", "llamar", "comunico", "comunicarme", "comunicar", "pido", "pedir", "solicito", "solicitar", "consulto", "consultar", "reclamo", "reclamar",
 	"write", "send", "contact", "call", "ask", "request", "reach")
 
+// asksWhomToReach reports "¿a quién le escribo?", "¿con quién hablo?", "who
+// should I contact?": a question for a contact, put as a person.
+func asksWhomToReach(w []string) bool {
+	for i, x := range w {
+		if x != "quien" && x != "who" {
+			continue
+		}
+		for j := i + 1; j < len(w) && j <= i+3; j++ {
+			if askingVerbs[w[j]] || w[j] == "hablo" || w[j] == "hablar" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // codeNouns name an identifier by themselves: tax ids and bank codes.
 // idNouns name one after "número de" or before "number": "número de
 // seguimiento", "order number".
@@ -1256,7 +1327,7 @@ func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (ment
 		fields := strings.Fields(text)
 		return valueNear(fields, is, ownerSpan, func(i int) bool { return isCode(fields[i]) })
 	}
-	re := map[InfoKind]*regexp.Regexp{InfoEmail: emailRe, InfoPhone: phoneRe, InfoURL: urlRe}[asked]
+	re := map[InfoKind]*regexp.Regexp{InfoEmail: emailRe, InfoPhone: phoneRe, InfoURL: urlRe, InfoTime: timeRe}[asked]
 	if !re.MatchString(text) {
 		return false, false
 	}
@@ -1476,11 +1547,11 @@ var (
 	urlNouns     = setOf("web", "pagina", "sitio", "link", "enlace", "url", "website", "site", "portal")
 	amountNouns  = setOf("precio", "precios", "costo", "costos", "coste", "tarifa", "tarifas", "valor", "cuota", "mensualidad", "arancel", "gratis", "gratuito", "gratuita", "gratuitos", "gratuitas", "sueldo", "sueldos", "salario", "salarios", "gana", "ganan",
 		"price", "prices", "cost", "costs", "fee", "fees", "free", "charge", "pricing", "rate", "rates", "salary", "salaries", "earn", "earns")
-	amountVerbs = setOf("cuesta", "cuestan", "vale", "valen", "cobran", "cobra", "pago", "pagar", "cost", "costs", "charge", "pay")
+	amountVerbs = setOf("cuesta", "cuestan", "vale", "valen", "cobran", "cobra", "cobrar", "cobrarme", "pago", "pagar", "cost", "costs", "charge", "pay")
 	timeNouns   = setOf("horario", "horarios", "hora", "horas", "fecha", "fechas", "plazo", "plazos", "demora", "tarda", "tardan", "demoran", "dura", "duran", "duracion",
 		"ano", "year", "mes", "month",
 		"hours", "schedule", "date", "deadline", "long", "open", "opening")
-	roleNouns = setOf("ceo", "cfo", "cto", "coo", "gerente", "director", "directora", "presidente", "presidenta", "fundador", "fundadora", "fundadores", "dueno", "duena", "duenos",
+	roleNouns = setOf("ceo", "cfo", "cto", "coo", "cmo", "gerente", "gerenta", "director", "directora", "presidente", "presidenta", "fundador", "fundadora", "fundadores", "dueno", "duena", "duenos",
 		"jefe", "jefa", "encargado", "encargada", "responsable", "representante", "manager", "founder", "founders", "owner", "owners", "president", "head", "chief", "lider")
 	placeVerbs  = setOf("queda", "quedan", "ubicado", "ubicada", "ubicados", "ubican", "ubica", "encuentra", "encuentran", "located", "located?")
 	regionNouns = setOf("ciudad", "ciudades", "comuna", "comunas", "region", "regiones", "pais", "paises", "localidad", "localidades", "provincia", "provincias",
@@ -1557,7 +1628,7 @@ func askedKind(w []string) InfoKind {
 	}
 	// "¿cuánto tiempo quedan guardadas las clases que descargo en el
 	// celular?" asks a duration, whatever device it names.
-	duration := near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "time", "long")), 1) ||
+	duration := near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "plazo", "anticipacion", "antelacion", "time", "long")), 1) ||
 		near(setOf("cuanto", "cuanta"), isIn(setOf("demora", "demoran", "tarda", "tardan", "dura", "duran")), 2)
 	// A few words with no question word name what they want: "teléfono de
 	// soporte", "correo pagos", "support email" (a noun alone, "correo", may
@@ -1579,11 +1650,11 @@ func askedKind(w []string) InfoKind {
 		return InfoPhone
 	case codeOf(w) != "" && has(valueAskers) && !how:
 		return InfoCode
-	case (near(urlNouns, isIn(valueAskers), 3) || terse && has(setOf("web", "website", "url", "link", "enlace", "sitio", "pagina"))) && !how:
+	case (near(urlNouns, isIn(valueAskers), 3) || terse && has(setOf("web", "website", "url", "link", "enlace", "sitio", "pagina"))) && !how && !duration:
 		return InfoURL
-	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name")) && has(roleNouns)) || whoIs(w) != "":
+	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name", "nombre")) && has(roleNouns)) || whoIs(w) != "":
 		return InfoPerson
-	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto", "devuelven", "devuelve", "reembolsan", "reembolsa", "descuentan")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")) &&
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto", "devuelven", "devuelve", "reembolsan", "reembolsa", "descuentan")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")) && !duration &&
 		// "how much storage", "¿cuánto espacio…?" ask a measure.
 		!before(storageWords, isIn(setOf("cuanto", "cuanta", "much")), 1):
 		return InfoAmount
@@ -1594,7 +1665,7 @@ func askedKind(w []string) InfoKind {
 	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3):
 		// "¿cuánto financió CORFO?", "how much did they invest?"
 		return InfoAmount
-	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "tarda", "tardan", "demora", "demoran", "dura", "duran", "anticipacion", "antelacion", "long", "time")), 2) ||
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "plazo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "anticipacion", "antelacion", "long", "time")), 2) ||
 		// "¿cuántas horas demora el viaje?" asks a duration, not a count.
 		before(durationUnits, isIn(setOf("cuantos", "cuantas", "many")), 1) ||
 		near(setOf("how"), isIn(setOf("advance", "notice")), 3) ||

@@ -754,11 +754,17 @@ func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer 
 			subject, best = w, r
 		}
 	}
-	for _, u := range answerUnits(text) {
+	units := answerUnits(text)
+	for i, u := range units {
 		if !isRecord(u) || q.holdsAsked(u) {
 			continue
 		}
 		have, _ := k.coverageOf(q.terms, u, q.asked)
+		if isTableRow(u) && (i == 0 || !isTableRow(units[i-1])) && slices.Contains(have, subject) && k.columnHolds(q, units[i+1:]) {
+			// A table's first row names its columns: "Categoría · Valle ·
+			// Punta" gives the peak fares in every row below it.
+			return ""
+		}
 		for _, w := range have {
 			if w == subject && !slices.Contains(inAnswer, w) && top.Rarity[w] >= recordSubjectRarity && !slices.Contains(strings.Fields(q.owner), w) {
 				return w
@@ -767,6 +773,22 @@ func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer 
 	}
 	return ""
 }
+
+// columnHolds reports whether a row of the table that starts rows holds the
+// kind asked.
+func (k *Knowledge) columnHolds(q question, rows []string) bool {
+	for _, r := range rows {
+		if !isTableRow(r) {
+			return false
+		}
+		if q.holdsAsked(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func isTableRow(u string) bool { return strings.Contains(u, " · ") }
 
 // isRecord reports a list item or a table row.
 func isRecord(u string) bool {

@@ -7,6 +7,7 @@ package analysis
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -249,7 +250,23 @@ func Words(text string) []string {
 		flush()
 	}
 	flush()
-	return out
+	return collapseRoles(out)
+}
+
+// collapseRoles writes a spelled-out executive role as its acronym
+// ("gerenta de finanzas", "chief financial officer" → "cfo"), in documents
+// and questions alike, so that either spelling finds the other.
+func collapseRoles(w []string) []string {
+	for i := 0; i < len(w); i++ {
+		for _, r := range rolePhrases[w[i]] {
+			n := len(r.words)
+			if i+n <= len(w) && slices.Equal(w[i:i+n], r.words) {
+				w = append(w[:i], append([]string{r.acronym}, w[i+n:]...)...)
+				break
+			}
+		}
+	}
+	return w
 }
 
 var ordinalRe = regexp.MustCompile(`^(\d{1,2})(?:ro|ero|er|do|to|vo|mo|no|st|nd|rd|th)$`)

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,6 +48,19 @@ func TestStopWordsAreDroppedAndFrameWordsWeighLess(t *testing.T) {
 	}
 	if got["hacer"] != LowInfoWeight || got["pagar"] != 1 || got["curso"] != 1 {
 		t.Errorf("weights = %v", got)
+	}
+}
+
+func TestQuantifiersAndCommonVerbFormsFrameAQuestion(t *testing.T) {
+	t.Parallel()
+	a := New("es")
+	var words []string
+	for _, t := range a.Terms("¿tienen alguna iniciativa con corfo? voy a viajar y sigue igual, the grades aren't showing") {
+		words = append(words, t.Word)
+	}
+	want := []string{"iniciativa", "corfo", "viajar", "igual", "grades", "showing"}
+	if !slices.Equal(words, want) {
+		t.Errorf("terms = %q, want %q", words, want)
 	}
 }
 

@@ -1,5 +1,7 @@
 package analysis
 
+import "strings"
+
 // abbreviations maps what people type on WhatsApp (already folded) to the
 // words they mean. Single letters are expanded only where the chat meaning
 // is far more common than the letter itself.
@@ -53,6 +55,15 @@ var extraStopWords = map[string]bool{
 	"jaja": true, "jajaja": true, "xd": true, "pucha": true, "chuta": true, "uf": true, "uy": true, "ay": true,
 	"okay": true, "okey": true, "vale": true, "bueno": true, "tal": true, "asi": true, "aqui": true,
 	"alla": true, "ahi": true, "alli": true, "tambien": true, "luego": true, "solo": true,
+	// Quantifiers, indefinites and the forms of the commonest verbs that
+	// Snowball's lists leave out: "¿tienen *alguna* iniciativa…?", "*voy* a
+	// viajar", "*sigue* igual". They frame a question in any trade.
+	"algun": true, "alguna": true, "alguno": true, "casi": true, "varios": true, "varias": true, "unas": true,
+	"ambos": true, "ambas": true, "cualquier": true, "cualquiera": true, "ningun": true, "ninguna": true, "ninguno": true,
+	"apenas": true, "incluso": true, "quizas": true, "quiza": true, "tampoco": true, "demas": true, "tan": true, "pocos": true, "pocas": true, "toda": true, "todas": true,
+	"voy": true, "vas": true, "vamos": true, "iba": true, "iban": true, "doy": true, "dio": true, "pude": true, "pudo": true, "pudiera": true, "pueda": true, "puedan": true,
+	"sigo": true, "sigue": true, "siguen": true,
+	"aren": true, "isn": true, "doesn": true, "didn": true, "wasn": true, "weren": true, "wouldn": true, "couldn": true, "shouldn": true, "also": true, "really": true, "lot": true, "lots": true,
 	"could": true, "would": true, "may": true, "might": true, "shall": true, "im": true,
 	"ive": true, "dont": true, "cant": true, "whats": true, "hows": true, "hey": true,
 }
@@ -73,6 +84,11 @@ var lowInfoWords = []string{
 	"true", "think", "still", "happen", "happens",
 	"can", "please", "help", "need", "want", "know", "tell", "hi", "hello", "thanks", "thank",
 	"question", "information", "get", "make", "way", "name", "called", "much", "many",
+	// Asking to compare or to choose frames the things compared: "¿qué
+	// diferencia hay entre el plan mensual y el anual?", "¿no tienen la
+	// opción de pagar con Amex?", "what payment methods…?".
+	"diferencia", "diferencias", "ventaja", "ventajas", "conviene", "difference", "differences", "advantage", "advantages",
+	"opcion", "opciones", "option", "options", "method", "methods",
 	// The company speaking of itself: every passage is about it.
 	"empresa", "compania", "negocio", "ustedes", "company", "business",
 }
@@ -217,7 +233,13 @@ var synonymGroups = [][]string{
 	{"aceptar", "aceptan", "aceptamos", "accept", "accepted"},
 	{"pais", "paises", "extranjero", "country", "countries", "abroad"},
 	{"devolver", "devolucion", "devoluciones", "return", "returns"},
-	// Files and measures.
+	// Files and measures, and the units people spell out.
+	{"kg", "kgs", "kilo", "kilos", "kilogramo", "kilogramos"},
+	{"km", "kms", "kilometro", "kilometros"},
+	{"mb", "mega", "megas", "megabyte", "megabytes"},
+	{"gb", "giga", "gigas", "gigabyte", "gigabytes"},
+	{"lt", "lts", "litro", "litros"},
+	{"cm", "centimetro", "centimetros"},
 	{"archivo", "archivos", "file", "files"},
 	{"tamano", "size"},
 	{"maximo", "maxima", "max", "maximum"},
@@ -239,4 +261,34 @@ var synonymGroups = [][]string{
 	{"aviso", "avisar", "notice"},
 	{"contrato", "contratos", "contract", "contracts", "lease"},
 	{"documento", "documentos", "papeles", "document", "documents", "paperwork"},
+	{"adicional", "adicionales", "extra", "extras", "complementario", "complementaria", "complementarios", "complementarias", "additional"},
 }
+
+// rolePhrases are the spelled-out names of executive roles, by their first
+// word, longest first where one contains another.
+var rolePhrases = func() map[string][]rolePhrase {
+	out := map[string][]rolePhrase{}
+	add := func(acronym string, phrases ...string) {
+		for _, p := range phrases {
+			f := strings.Fields(p)
+			out[f[0]] = append(out[f[0]], rolePhrase{f, acronym})
+		}
+	}
+	add("ceo", "chief executive officer", "chief executive", "gerente general", "gerenta general", "director ejecutivo", "directora ejecutiva", "director general", "directora general")
+	add("cfo", "chief financial officer", "gerente de finanzas", "gerenta de finanzas", "gerente financiero", "gerenta financiera", "director financiero", "directora financiera",
+		"director de finanzas", "directora de finanzas", "jefe de finanzas", "jefa de finanzas", "head of finance", "finance director")
+	add("cto", "chief technology officer", "gerente de tecnologia", "gerenta de tecnologia", "director de tecnologia", "directora de tecnologia", "head of technology")
+	add("coo", "chief operating officer", "gerente de operaciones", "gerenta de operaciones", "director de operaciones", "directora de operaciones", "head of operations")
+	add("cmo", "chief marketing officer", "gerente de marketing", "gerenta de marketing", "director de marketing", "directora de marketing", "head of marketing")
+	return out
+}()
+
+type rolePhrase struct {
+	words   []string
+	acronym string
+}
+
+// OpensRole reports whether a folded word can start a spelled-out executive
+// role ("gerente", "chief"): a caller reading a text word by word must read
+// on to see the role whole.
+func OpensRole(w string) bool { return len(rolePhrases[w]) > 0 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,6 +95,21 @@ func TestHTMLSkipsScriptsAndNavigation(t *testing.T) {
 	want := "Centro de ayuda|Acceso|Si olvidaste tu contraseña, usa el enlace Recuperar.|Revisa tu correo|Revisa la carpeta de spam"
 	if all != want {
 		t.Errorf("blocks = %q\nwant     %q", all, want)
+	}
+}
+
+func TestAnHTMLTableRowIsOneBlockAsInMarkdown(t *testing.T) {
+	t.Parallel()
+	blocks := ParseHTML(`<table><thead><tr><th>Oficina</th><th>Horario</th></tr></thead>
+<tr><td>San <b>Miguel</b></td><td>Lunes a viernes 09:00 a 18:00<br>sábados 10:00 a 14:00</td></tr>
+<tr><td>La Serena</td><td></td></tr></table><p>Atención por orden de llegada.</p>`)
+	var texts []string
+	for _, b := range blocks {
+		texts = append(texts, b.Text)
+	}
+	want := []string{"Oficina · Horario", "San Miguel · Lunes a viernes 09:00 a 18:00 sábados 10:00 a 14:00", "La Serena · ", "Atención por orden de llegada."}
+	if !slices.Equal(texts, want) {
+		t.Errorf("blocks = %q\nwant     %q", texts, want)
 	}
 }
 
