@@ -125,6 +125,14 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("supermercado", "es"),
 		onSample("sample13"),
 		onSample("sample14"),
+		// A thirteenth, run as written against the rules above: a liquefied
+		// gas distributor's base (with a plain-text page of offices), a
+		// streaming service's (with an HTML page and a JSON file of
+		// questions), a fifteenth round on the sample base (and a twelfth
+		// on the seed PDFs, below).
+		adversarial("gas", "es"),
+		adversarial("streaming", "es"),
+		onSample("sample15"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -141,7 +149,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed8"),
 			onSeed("seed9"),
 			onSeed("seed10"),
-			onSeed("seed11"))
+			onSeed("seed11"),
+			onSeed("seed12"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -175,9 +184,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.037 / 0.549,
-		// the sample base and the seed PDFs 0.019 / 0.603, the other
-		// companies' bases 0.054 / 0.501 (docs/calibration.md). The
+		// Measured (false-answer rate / coverage): all 0.035 / 0.545,
+		// the sample base and the seed PDFs 0.019 / 0.607, the other
+		// companies' bases 0.051 / 0.489 (docs/calibration.md). The
 		// other companies' rounds were each written by someone who had
 		// not seen the rules and are kept as written: their bound says
 		// what a new company should expect, not a target met by tuning.

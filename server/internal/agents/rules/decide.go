@@ -268,6 +268,12 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		d.Counted, d.Owner = counted, owner
 	}
 	d.Covered, d.Uncovered = k.coverageOf(q.terms, title+"\n"+passage, d.Asked)
+	if d.Held && counted != "" && slices.Contains(d.Uncovered, counted) {
+		// What is counted is stated as its count: "¿con qué porcentaje se
+		// aprueba?" is answered by "con un 70%".
+		d.Uncovered = slices.DeleteFunc(d.Uncovered, func(w string) bool { return w == counted })
+		d.Covered = append(d.Covered, counted)
+	}
 	penalty, about := 0.0, 0.0
 	// A number the question states picks one case of several ("12
 	// cuotas" where the passage offers 3 or 6, "el plan de 300 megas"):
@@ -328,6 +334,13 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// "¿cuánto cuesta la matrícula para extranjeros?": a value
 			// for a group or a case the passage never names is another
 			// value than the one it gives.
+			about += namedFactor * unknownPenalty
+			d.Named = w
+			continue
+		}
+		if q.asked == InfoAmount && periodWords[w] {
+			// "¿el complemento se puede pagar anual? ¿cuánto saldría?": a
+			// price for a period the passage never prices is another price.
 			about += namedFactor * unknownPenalty
 			d.Named = w
 			continue
@@ -520,7 +533,9 @@ func (k *Knowledge) countOfWhatIsAsked(q question, r knowledge.Result, counted s
 		}
 		counting = true
 		_, missing := k.coverageOf(q.terms, title+"\n"+u, q.asked)
-		if !slices.ContainsFunc(missing, func(w string) bool { return slices.Contains(covered, w) }) {
+		// A word the whole base uses ("curso" in a base of courses) may be
+		// said once for every sentence of the passage.
+		if !slices.ContainsFunc(missing, func(w string) bool { return slices.Contains(covered, w) && r.Rarity[w] >= recordSubjectRarity }) {
 			return true
 		}
 	}
@@ -658,6 +673,10 @@ var inclusionWords = setOf("incluido", "incluida", "incluidos", "incluidas", "in
 var kinWords = setOf("hijo", "hija", "hijos", "hijas", "mama", "mami", "madre", "papa", "papi", "padre", "padres", "esposo", "esposa", "marido", "senora", "pareja", "pololo", "polola",
 	"novio", "novia", "abuelo", "abuela", "abuelita", "abuelito", "abuelos", "hermano", "hermana", "hermanos", "tio", "tia", "sobrino", "sobrina", "nieto", "nieta", "nietos", "guagua", "bebe", "familia",
 	"son", "daughter", "kids", "children", "mother", "mom", "father", "dad", "wife", "husband", "partner", "brother", "sister", "grandmother", "grandfather", "baby", "family")
+
+// periodWords name the period a price is for.
+var periodWords = setOf("anual", "anuales", "mensual", "mensuales", "semanal", "semanales", "diario", "diaria", "trimestral", "semestral", "bimestral",
+	"annual", "annually", "yearly", "monthly", "weekly", "daily", "quarterly")
 
 // occasionWords name the occasion of a request, not what it asks for.
 var occasionWords = setOf("cumple", "cumpleanos", "navidad", "aniversario", "matrimonio", "vacaciones", "birthday", "christmas", "anniversary", "wedding", "holidays", "vacation")
@@ -1499,7 +1518,8 @@ var kindWordsOf = map[InfoKind]map[string]bool{
 	// "¿cuántos caracteres mínimo?": the bound of a count is part of
 	// asking it ("al menos 8 caracteres").
 	InfoNumber: union(kindWords, countBounds),
-	InfoHours:  union(timeNouns, hoursWords),
+	// "¿a qué hora atiende soporte?": attending is what the hours are of.
+	InfoHours: union(timeNouns, hoursWords, setOf("atiende", "atienden", "atender", "atendiendo", "atencion", "abierto", "abierta", "abiertos", "abiertas")),
 	// WhatsApp is a channel of its own: a passage giving a landline does
 	// not say the company answers on WhatsApp.
 	InfoPhone: union(setOf("telefono", "telefonos", "fono", "phone", "hotline", "celular"), numberNouns),
@@ -1545,7 +1565,7 @@ var (
 	contactNouns = setOf("contacto", "soporte", "atencion", "asistencia", "ventas", "llamar", "llamo", "contact", "support", "assistance", "sales", "call", "emergencia", "emergencias", "ambulancia")
 	emailNouns   = setOf("correo", "email", "mail", "e-mail", "emails", "correos")
 	urlNouns     = setOf("web", "pagina", "sitio", "link", "enlace", "url", "website", "site", "portal")
-	amountNouns  = setOf("precio", "precios", "costo", "costos", "coste", "tarifa", "tarifas", "valor", "cuota", "mensualidad", "arancel", "gratis", "gratuito", "gratuita", "gratuitos", "gratuitas", "sueldo", "sueldos", "salario", "salarios", "gana", "ganan",
+	amountNouns  = setOf("lucas", "luca", "precio", "precios", "costo", "costos", "coste", "tarifa", "tarifas", "valor", "cuota", "mensualidad", "arancel", "gratis", "gratuito", "gratuita", "gratuitos", "gratuitas", "sueldo", "sueldos", "salario", "salarios", "gana", "ganan",
 		"price", "prices", "cost", "costs", "fee", "fees", "free", "charge", "pricing", "rate", "rates", "salary", "salaries", "earn", "earns")
 	amountVerbs = setOf("cuesta", "cuestan", "vale", "valen", "cobran", "cobra", "cobrar", "cobrarme", "pago", "pagar", "cost", "costs", "charge", "pay")
 	timeNouns   = setOf("horario", "horarios", "hora", "horas", "fecha", "fechas", "plazo", "plazos", "demora", "tarda", "tardan", "demoran", "dura", "duran", "duracion",
@@ -1662,7 +1682,7 @@ func askedKind(w []string) InfoKind {
 		// "how many interest-free installments…?" counts; "free" is no price.
 		// "¿en cuánto tiempo se acredita el pago?" asks when, not how much.
 		return InfoAmount
-	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3):
+	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3) || priceOf(w):
 		// "¿cuánto financió CORFO?", "how much did they invest?"
 		return InfoAmount
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "plazo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "anticipacion", "antelacion", "long", "time")), 2) ||
@@ -1700,6 +1720,17 @@ func askedKind(w []string) InfoKind {
 		return InfoPlace
 	}
 	return InfoGeneral
+}
+
+// priceOf reports "¿a cuánto?", "¿a cuánto está el metro cúbico?": at how
+// much a thing sells.
+func priceOf(w []string) bool {
+	for i := 0; i+1 < len(w); i++ {
+		if w[i] == "a" && (w[i+1] == "cuanto" || w[i+1] == "cuanta") && (i+2 == len(w) || !timeUnits[w[i+2]] && w[i+2] != "tiempo") {
+			return true
+		}
+	}
+	return false
 }
 
 var measureUnits = setOf("kb", "mb", "gb", "tb", "kbps", "mbps", "gbps", "megas", "gigas", "kg", "kilos", "g", "gr", "km", "m", "cm", "mm", "lt", "litros", "ml", "kwh", "mph")

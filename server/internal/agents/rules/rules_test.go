@@ -341,6 +341,9 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		"¿cuánto plazo tengo para pagar la multa?":          InfoTime,
 		"con cuanta anticipacion hay q entrar a la clase?":  InfoTime,
 		"cuanto me van a cobrar de mas por el sobrepeso?":   InfoAmount,
+		"ustedes los venden? a cuanto?":                     InfoAmount,
+		"a cuanto esta el metro cubico de gas?":             InfoAmount,
+		"cuantas lucas es agregarle el futbol al plan?":     InfoAmount,
 	} {
 		if got := askedKind(analysis.Words(q)); got != want {
 			t.Errorf("askedKind(%q) = %q, want %q", q, got, want)
@@ -1380,5 +1383,28 @@ func TestWhomToWriteToAsksForAContact(t *testing.T) {
 		if got := asksWhomToReach(analysis.Words(q)); got != want {
 			t.Errorf("asksWhomToReach(%q) = %v, want %v", q, got, want)
 		}
+	}
+}
+
+func TestAPriceForAPeriodThePassageNeverPricesIsAnotherPrice(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	sports := passage("d1", "planes.md", "Cumbre Deportes es un complemento que puedes agregar a cualquier plan por $4.990 al mes. Incluye partidos en vivo del campeonato nacional.")
+	sports.Heading = "Cumbre Deportes"
+	sports.Rarity = map[string]float64{"complemento": 0.8, "deportes": 0.8, "anual": 0.5, "plan": 0.2}
+	answers(t, p, "cuanto sale el complemento de deportes?", sports)
+	if act := askKnowledge(t, p, "cuanto sale el complemento de deportes pagando anual?", sports); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"anual"`) {
+		t.Fatalf("got %q / %q, want a hand-off naming the period", act.Reply, act.Reason)
+	}
+}
+
+func TestAPercentageAskedIsCoveredByTheOneStated(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	grades := passage("d1", "evaluaciones.md", "Cada curso tiene cuestionarios y una evaluación final. Apruebas con un 70% o más. Puedes repetir un cuestionario hasta 3 veces.")
+	grades.Heading = "Evaluaciones"
+	grades.Rarity = map[string]float64{"curso": 0.1, "aprueba": 0.7, "porcentaje": 1}
+	if act := askKnowledge(t, p, "con que porcentaje se aprueba un curso?", grades); act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "70%") {
+		t.Fatalf("got %q / %q, want the 70%%", act.Reply, act.Reason)
 	}
 }

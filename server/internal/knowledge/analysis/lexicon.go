@@ -175,7 +175,7 @@ var synonymGroups = [][]string{
 	{"cuenta", "cuentas", "account", "accounts"},
 	{"bloquear", "bloquea", "bloqueada", "bloqueado", "bloqueo", "lock", "locked", "block", "blocked"},
 	{"rechazar", "rechazado", "rechazada", "rechazan", "rechazo", "reject", "rejected", "decline", "declined"},
-	{"mensual", "monthly"},
+	{"mensual", "mensuales", "mes", "monthly", "month"},
 	{"anual", "annual", "yearly"},
 	{"plan", "planes", "plans"},
 	{"auto", "autos", "vehiculo", "vehiculos", "carro", "carros", "coche", "coches", "car", "cars", "vehicle", "vehicles"},
@@ -261,6 +261,8 @@ var synonymGroups = [][]string{
 	{"aviso", "avisar", "notice"},
 	{"contrato", "contratos", "contract", "contracts", "lease"},
 	{"documento", "documentos", "papeles", "document", "documents", "paperwork"},
+	{"atender", "atiende", "atienden", "atendemos", "atencion", "attend", "attention"},
+	{"recibir", "recibo", "recibe", "reciben", "llega", "llegan", "receive", "receiving"},
 	{"adicional", "adicionales", "extra", "extras", "complementario", "complementaria", "complementarios", "complementarias", "additional"},
 }
 
