@@ -121,9 +121,10 @@ func (ix *Index) putAnalysed(doc store.Document, chunks []store.Chunk, a *analys
 const indexFormat = "relevo-index-1"
 
 // analysisVersion names what an index of this build derives from text: the
-// encoding's version and a digest of the analysis of a sample document, so
-// any change to the analyser, its lexicons or the index's use of them
-// makes older persisted data stale without anyone bumping a number.
+// encoding's version, a digest of the analysis of a sample document and one
+// of the analysis's word lists, so any change to the analyser, its lexicons
+// or the index's use of them makes older persisted data stale without anyone
+// bumping a number.
 func (ix *Index) analysisVersion() string {
 	doc := store.Document{ID: "d", Filename: "sample.pdf"}
 	chunks := []store.Chunk{
@@ -141,7 +142,7 @@ func (ix *Index) analysisVersion() string {
 	h.Write(encodeAnalysed(chunks, ix.analyse(doc, chunks)))
 	h.Write(encodeAnalysed(faq, ix.analyse(doc, faq)))
 	sum := h.Sum(nil)
-	return indexFormat + "-" + ix.an.Language() + "-" + hex.EncodeToString(sum[:8])
+	return indexFormat + "-" + ix.an.Language() + "-" + hex.EncodeToString(sum[:8]) + "-" + analysis.LexiconDigest()
 }
 
 // encodeAnalysed writes a document's analysis: the chunk ids it was made

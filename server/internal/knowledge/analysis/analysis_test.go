@@ -126,3 +126,19 @@ func TestAQuestionInTheOtherLanguageIsForeign(t *testing.T) {
 		}
 	}
 }
+
+func TestTheLexiconDigestFollowsEveryWordList(t *testing.T) {
+	before := LexiconDigest()
+	if LexiconDigest() != before {
+		t.Fatal("the digest differs between two calls")
+	}
+	extraStopWords["zzznuevo"] = true
+	changed := LexiconDigest()
+	delete(extraStopWords, "zzznuevo")
+	if changed == before {
+		t.Error("a stop word added leaves the digest unchanged")
+	}
+	if LexiconDigest() != before {
+		t.Error("the digest does not come back with the list")
+	}
+}

@@ -1,6 +1,12 @@
 package analysis
 
-import "strings"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
+	"slices"
+	"strings"
+)
 
 // abbreviations maps what people type on WhatsApp (already folded) to the
 // words they mean. Single letters are expanded only where the chat meaning
@@ -294,3 +300,31 @@ type rolePhrase struct {
 // role ("gerente", "chief"): a caller reading a text word by word must read
 // on to see the role whole.
 func OpensRole(w string) bool { return len(rolePhrases[w]) > 0 }
+
+// LexiconDigest is a digest of every word list the analysis reads, so that
+// what was derived from text with other lists is known to be stale even
+// when no sample text meets the words that changed.
+func LexiconDigest() string {
+	h := sha256.New()
+	write := func(words ...string) {
+		for _, w := range words {
+			h.Write([]byte(w))
+			h.Write([]byte{0})
+		}
+		h.Write([]byte{1})
+	}
+	for _, w := range slices.Sorted(maps.Keys(abbreviations)) {
+		write(append([]string{w}, abbreviations[w]...)...)
+	}
+	write(slices.Sorted(maps.Keys(extraStopWords))...)
+	write(lowInfoWords...)
+	for _, g := range synonymGroups {
+		write(g...)
+	}
+	for _, first := range slices.Sorted(maps.Keys(rolePhrases)) {
+		for _, r := range rolePhrases[first] {
+			write(append([]string{r.acronym}, r.words...)...)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
