@@ -133,6 +133,13 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("gas", "es"),
 		adversarial("streaming", "es"),
 		onSample("sample15"),
+		// A fourteenth: a cinema chain's base (an HTML page of theatres, a
+		// CSV of questions), a health insurer's (a plain-text page of
+		// branches), a sixteenth round on the sample base (and a
+		// thirteenth on the seed PDFs, below).
+		adversarial("cine", "es"),
+		adversarial("isapre", "es"),
+		onSample("sample16"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -150,7 +157,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed9"),
 			onSeed("seed10"),
 			onSeed("seed11"),
-			onSeed("seed12"))
+			onSeed("seed12"),
+			onSeed("seed13"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -184,9 +192,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.035 / 0.545,
-		// the sample base and the seed PDFs 0.019 / 0.607, the other
-		// companies' bases 0.051 / 0.489 (docs/calibration.md). The
+		// Measured (false-answer rate / coverage): all 0.032 / 0.542,
+		// the sample base and the seed PDFs 0.015 / 0.604, the other
+		// companies' bases 0.049 / 0.486 (docs/calibration.md). The
 		// other companies' rounds were each written by someone who had
 		// not seen the rules and are kept as written: their bound says
 		// what a new company should expect, not a target met by tuning.

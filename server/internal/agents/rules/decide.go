@@ -737,7 +737,7 @@ var sortNouns = setOf("tipo", "tipos", "clase", "clases", "forma", "formas", "ma
 
 // measureNouns name a quantity: "¿cuál es el tamaño máximo…?", "what is
 // the size limit…?" ask for a number as much as "¿cuántos…?" does.
-var measureNouns = setOf("tamano", "peso", "version", "versiones", "capacidad", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "porcentaje", "velocidad",
+var measureNouns = setOf("tope", "topes", "tamano", "peso", "version", "versiones", "capacidad", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "porcentaje", "velocidad",
 	"size", "weight", "version", "versions", "capacity", "limit", "maximum", "minimum", "amount", "percentage", "speed")
 
 var (
@@ -1565,7 +1565,7 @@ var (
 	contactNouns = setOf("contacto", "soporte", "atencion", "asistencia", "ventas", "llamar", "llamo", "contact", "support", "assistance", "sales", "call", "emergencia", "emergencias", "ambulancia")
 	emailNouns   = setOf("correo", "email", "mail", "e-mail", "emails", "correos")
 	urlNouns     = setOf("web", "pagina", "sitio", "link", "enlace", "url", "website", "site", "portal")
-	amountNouns  = setOf("lucas", "luca", "precio", "precios", "costo", "costos", "coste", "tarifa", "tarifas", "valor", "cuota", "mensualidad", "arancel", "gratis", "gratuito", "gratuita", "gratuitos", "gratuitas", "sueldo", "sueldos", "salario", "salarios", "gana", "ganan",
+	amountNouns  = setOf("precio", "precios", "costo", "costos", "coste", "tarifa", "tarifas", "valor", "cuota", "mensualidad", "arancel", "gratis", "gratuito", "gratuita", "gratuitos", "gratuitas", "sueldo", "sueldos", "salario", "salarios", "gana", "ganan",
 		"price", "prices", "cost", "costs", "fee", "fees", "free", "charge", "pricing", "rate", "rates", "salary", "salaries", "earn", "earns")
 	amountVerbs = setOf("cuesta", "cuestan", "vale", "valen", "cobran", "cobra", "cobrar", "cobrarme", "pago", "pagar", "cost", "costs", "charge", "pay")
 	timeNouns   = setOf("horario", "horarios", "hora", "horas", "fecha", "fechas", "plazo", "plazos", "demora", "tarda", "tardan", "demoran", "dura", "duran", "duracion",
@@ -1649,7 +1649,8 @@ func askedKind(w []string) InfoKind {
 	// "¿cuánto tiempo quedan guardadas las clases que descargo en el
 	// celular?" asks a duration, whatever device it names.
 	duration := near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "plazo", "anticipacion", "antelacion", "time", "long")), 1) ||
-		near(setOf("cuanto", "cuanta"), isIn(setOf("demora", "demoran", "tarda", "tardan", "dura", "duran")), 2)
+		near(setOf("cuanto", "cuanta"), isIn(setOf("demora", "demoran", "tarda", "tardan", "dura", "duran")), 2) ||
+		before(durationUnits, isIn(setOf("cuantos", "cuantas", "many")), 1)
 	// A few words with no question word name what they want: "teléfono de
 	// soporte", "correo pagos", "support email" (a noun alone, "correo", may
 	// name a topic).
@@ -1672,17 +1673,20 @@ func askedKind(w []string) InfoKind {
 		return InfoCode
 	case (near(urlNouns, isIn(valueAskers), 3) || terse && has(setOf("web", "website", "url", "link", "enlace", "sitio", "pagina"))) && !how && !duration:
 		return InfoURL
-	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name", "nombre")) && has(roleNouns)) || whoIs(w) != "":
+	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name", "names", "nombre", "nombres")) && has(roleNouns)) || whoIs(w) != "":
 		return InfoPerson
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto", "devuelven", "devuelve", "reembolsan", "reembolsa", "descuentan")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")) && !duration &&
-		// "how much storage", "¿cuánto espacio…?" ask a measure.
-		!before(storageWords, isIn(setOf("cuanto", "cuanta", "much")), 1):
+		// "how much storage", "¿cuánto espacio…?", "¿cuánto puede pesar
+		// el archivo?" ask a measure.
+		!before(storageWords, isIn(setOf("cuanto", "cuanta", "much")), 1) && !has(setOf("pesar", "pesa", "pesan", "weigh", "weighs")):
 		return InfoAmount
-	case (has(amountNouns) && !near(setOf("how"), isIn(setOf("many")), 1)) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much")) && !duration):
+	case (has(amountNouns) && !near(setOf("how"), isIn(setOf("many")), 1) && !has(setOf("donde", "where")) && !how) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much")) && !duration):
 		// "how many interest-free installments…?" counts; "free" is no price.
 		// "¿en cuánto tiempo se acredita el pago?" asks when, not how much.
 		return InfoAmount
-	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3) || priceOf(w):
+	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3) || priceOf(w) ||
+		// "¿cuántas lucas es…?" counts money.
+		before(setOf("lucas", "luca", "pesos", "dolares", "dollars"), isIn(setOf("cuantas", "cuantos", "many")), 1):
 		// "¿cuánto financió CORFO?", "how much did they invest?"
 		return InfoAmount
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "plazo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "anticipacion", "antelacion", "long", "time")), 2) ||
@@ -1860,6 +1864,11 @@ func askingCuando(w []string) bool {
 			if questionWords[y] {
 				return false
 			}
+		}
+		if i > 0 && slices.ContainsFunc(w[i+1:], func(y string) bool { return questionWords[y] && y != "cuando" }) {
+			// "me tira error cuando subo la tarea, ¿qué puede ser?": the
+			// question is the one after it.
+			return false
 		}
 		return true
 	}

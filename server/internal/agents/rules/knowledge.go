@@ -340,6 +340,16 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 			top, d = r, c
 		}
 	}
+	if d.Held && d.Answer && asked != InfoGeneral {
+		if other := k.aboutMoreWithoutValue(question, top, d, results); other != "" {
+			// "cambié mi correo en mi perfil, ¿cuántas horas tengo para
+			// confirmar el correo nuevo?": the passage on changing the email
+			// names more of the question and gives no duration; the 48 hours
+			// of the one on creating an account are another link's.
+			d.Answer = false
+			d.Reason = fmt.Sprintf("a passage about more of the question (%s) gives no %s", other, describeKind(asked))
+		}
+	}
 	// A question for a value is checked against the part of the passage
 	// that would answer it.
 	var answer string
@@ -800,3 +810,28 @@ func isRecord(u string) bool {
 // thing an item of a list is about: "local" in a table of branches names
 // every row.
 const recordSubjectRarity = 0.4
+
+// aboutMoreWithoutValue returns the source of a leading candidate that
+// covers every word the chosen passage covers and at least two more words
+// of the base, without holding the kind asked, or "": the question is about
+// that passage's matter, and the chosen passage's value is another's.
+func (k *Knowledge) aboutMoreWithoutValue(q question, top knowledge.Result, d Decision, results []knowledge.Result) string {
+	for _, r := range results[:min(len(results), decideCandidates)] {
+		if r.ID == top.ID || q.holdsAsked(r.Text) {
+			continue
+		}
+		covered, _ := k.coverageOf(q.terms, titleOf(r)+"\n"+r.Text, q.asked)
+		if !slices.ContainsFunc(d.Covered, func(w string) bool { return !slices.Contains(covered, w) }) {
+			more := 0
+			for _, w := range covered {
+				if !slices.Contains(d.Covered, w) && !slices.Contains(top.UnknownWords, w) {
+					more++
+				}
+			}
+			if more >= 2 {
+				return citation(r, k.lang())
+			}
+		}
+	}
+	return ""
+}

@@ -95,6 +95,11 @@ var lowInfoWords = []string{
 	// opción de pagar con Amex?", "what payment methods…?".
 	"diferencia", "diferencias", "ventaja", "ventajas", "conviene", "difference", "differences", "advantage", "advantages",
 	"opcion", "opciones", "option", "options", "method", "methods",
+	// Trying and checking frame a failure or a how-to: "no logro entrar",
+	// "ya probé", "¿qué reviso?" ask what to do; "¿funciona de noche?"
+	// asks about the night.
+	"probe", "probar", "probado", "logro", "lograr", "reviso", "revise", "revisar",
+	"funciona", "funcionan", "funcionar", "try", "tried", "trying", "work", "works",
 	// The company speaking of itself: every passage is about it.
 	"empresa", "compania", "negocio", "ustedes", "company", "business",
 }
