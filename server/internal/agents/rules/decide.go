@@ -188,7 +188,7 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	if asksWhomToReach(q.words) {
 		// "¿a quién le escribo?", "con quién hablo": writing or calling is
 		// what the user does with the contact the passage gives.
-		q.terms = slices.DeleteFunc(slices.Clone(q.terms), func(t analysis.QueryTerm) bool { return askingVerbs[t.Word] || t.Word == "hablo" || t.Word == "hablar" })
+		q.terms = slices.DeleteFunc(slices.Clone(q.terms), func(t analysis.QueryTerm) bool { return reachVerbs[t.Word] })
 	}
 	q.numbers = statedNumbers(focus)
 	q.units = numberUnits(focus)
@@ -974,10 +974,9 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 var lastingWords = setOf("dura", "duran", "durar", "duracion", "vigencia", "last", "lasts")
 
 // lastsWhat returns what a how-long question asks the duration of: the
-// word after "dura" ("¿cuánto duran *las clases* en vivo?", "how long does
-// *the* link last" reads the word before), or "". A passage that gives
-// some duration, but not next to it, times something else: the quiz's ten
-// minutes are not the live class's length.
+// first content word after "dura" ("¿cuánto duran *las clases* en vivo?"),
+// or "". A passage that gives some duration, but not next to it, times
+// something else: the quiz's ten minutes are not the live class's length.
 func (k *Knowledge) lastsWhat(w []string) string {
 	content := func(x string) bool {
 		if len([]rune(x)) < 3 || questionWords[x] || timeNouns[x] || lastingWords[x] || determiners[x] || timeUnits[x] || countBounds[x] || analysis.IsStopWord(x) {
@@ -1225,6 +1224,9 @@ var askingVerbs = setOf("escribo", "escribir", "escribe", "escribimos", "mando",
 	"llamo", "llamar", "comunico", "comunicarme", "comunicar", "pido", "pedir", "solicito", "solicitar", "consulto", "consultar", "reclamo", "reclamar",
 	"write", "send", "contact", "call", "ask", "request", "reach")
 
+// reachVerbs are what one does to reach a person.
+var reachVerbs = union(askingVerbs, setOf("hablo", "hablar", "talk", "speak"))
+
 // asksWhomToReach reports "¿a quién le escribo?", "¿con quién hablo?", "who
 // should I contact?": a question for a contact, put as a person.
 func asksWhomToReach(w []string) bool {
@@ -1233,7 +1235,7 @@ func asksWhomToReach(w []string) bool {
 			continue
 		}
 		for j := i + 1; j < len(w) && j <= i+3; j++ {
-			if askingVerbs[w[j]] || w[j] == "hablo" || w[j] == "hablar" {
+			if reachVerbs[w[j]] {
 				return true
 			}
 		}

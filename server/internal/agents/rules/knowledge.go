@@ -346,7 +346,7 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 			// confirmar el correo nuevo?": the passage on changing the email
 			// names more of the question and gives no duration; the 48 hours
 			// of the one on creating an account are another link's.
-			d.Answer = false
+			d.Held, d.Answer = false, false
 			d.Reason = fmt.Sprintf("a passage about more of the question (%s) gives no %s", other, describeKind(asked))
 		}
 	}
@@ -784,8 +784,8 @@ func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer 
 	return ""
 }
 
-// columnHolds reports whether a row of the table that starts rows holds the
-// kind asked.
+// columnHolds reports whether any row of the table that rows begins holds
+// the kind asked.
 func (k *Knowledge) columnHolds(q question, rows []string) bool {
 	for _, r := range rows {
 		if !isTableRow(r) {
