@@ -312,7 +312,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	}
 	for _, w := range d.Uncovered {
 		f := 1.0
-		if (w == "vez" || w == "veces") && q.counted != w {
+		if (w == "vez" || w == "veces" || w == "cada" && slices.Contains(q.words, "vez")) && q.counted != w {
 			// "cada vez que intento", "ya probé varias veces": how often
 			// the user tried, unless the question counts the times.
 			continue
@@ -323,7 +323,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// hermanos" asks for a group's price (forWhom).
 			continue
 		}
-		if channelWords[w] || languageWords[w] {
+		if channelWords[w] || languageWords[w] || paymentWords[w] {
 			// A channel the passage never names is a channel it does not
 			// offer, however long the question and sure the search.
 			about += unknownNameCost
@@ -366,13 +366,22 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// question is about it, and no passage is.
 			about += unknownNameCost
 			d.Named = w
+		case slices.Contains(top.UnknownWords, w) && hadObject(q.words, w):
+			// "¿el seguro tiene deducible?" when the base never says
+			// "deducible": it says nothing of one.
+			about += namedFactor * unknownPenalty
+			d.Named = w
 		case slices.Contains(top.UnknownWords, w):
 			penalty += unknownPenalty
 		case q.names[w] && top.Rarity[w] >= 0.5:
 			// A name the user wrote that singles out a few passages of
 			// the base, and not this one: "el pasaje a Concepción"
-			// against the Santiago fares.
+			// against the Santiago fares. A value asked of it ("¿dónde
+			// queda la oficina de Concepción?") is another's in full.
 			about += namedFactor * unknownPenalty
+			if q.asked != InfoGeneral {
+				about = about - namedFactor*unknownPenalty + unknownNameCost
+			}
 			d.Named = w
 		case ok:
 			if top.Kind == knowledge.KindEntry {
@@ -475,12 +484,33 @@ func (k *Knowledge) statedTogether(q question, r knowledge.Result) bool {
 // written as names ("me llegó la boleta *hoy* y no *cacho*…").
 func (k *Knowledge) onlyContextMissing(q question, r knowledge.Result, covered, missing []string) bool {
 	for _, w := range missing {
-		if !slices.Contains(r.UnknownWords, w) || q.names[w] || isDigits(w) || qualifies(q.words, w, covered, k.an.Language() == "en") {
+		if !slices.Contains(r.UnknownWords, w) || q.names[w] || isDigits(w) || qualifies(q.words, w, covered, k.an.Language() == "en") || hadObject(q.words, w) {
 			return false
 		}
 	}
 	return true
 }
+
+// hadObject reports whether w is what the question asks the thing has:
+// "¿el seguro tiene *deducible*?", "does the plan have *roaming*?" asks
+// about it, and a passage that never names it does not say.
+func hadObject(words []string, w string) bool {
+	for i, x := range words {
+		if x != w {
+			continue
+		}
+		j := i - 1
+		for j > 0 && (determiners[words[j]] || indefinites[words[j]]) {
+			j--
+		}
+		if j >= 0 && haveVerbs[words[j]] {
+			return true
+		}
+	}
+	return false
+}
+
+var haveVerbs = setOf("tiene", "tienen", "hay", "incluye", "incluyen", "trae", "traen", "has", "have", "include", "includes")
 
 // qualifies reports whether w qualifies a covered word of the question:
 // follows it ("tarjeta de *crédito*", "vacuna *triple*") or, in English,
@@ -585,6 +615,11 @@ func ownTitle(r knowledge.Result) string {
 // that says "funciona" and "conexión" does not answer "¿la app funciona sin
 // conexión?": it answers the question for something else.
 const namedFactor = 3.0
+
+// paymentWords name a way of paying: a passage that lists cards does not
+// say a bank transfer is taken.
+var paymentWords = setOf("transferencia", "transferencias", "efectivo", "cheque", "cheques", "paypal", "webpay", "redcompra", "debito", "mach", "khipu", "mercadopago",
+	"bitcoin", "cripto", "criptomonedas", "transfer", "cash", "check", "debit", "crypto")
 
 // channelWords name a way of reaching the company: a passage that gives a
 // phone does not say that WhatsApp or Telegram answers on it.
@@ -1687,6 +1722,8 @@ func askedKind(w []string) InfoKind {
 		// "¿en cuánto tiempo se acredita el pago?" asks when, not how much.
 		return InfoAmount
 	case near(setOf("cuanto", "cuanta"), moneyVerb, 2) || has(setOf("how")) && near(setOf("much"), moneyVerb, 3) || priceOf(w) ||
+		// "¿qué me cobran?"
+		before(setOf("cobran", "cobra", "cobrarian", "cobraran"), isIn(setOf("que")), 2) ||
 		// "¿cuántas lucas es…?" counts money.
 		before(setOf("lucas", "luca", "pesos", "dolares", "dollars"), isIn(setOf("cuantas", "cuantos", "many")), 1):
 		// "¿cuánto financió CORFO?", "how much did they invest?"
@@ -1922,7 +1959,9 @@ func holdsKind(kind InfoKind, text string) bool {
 	case InfoDate:
 		return dateRe.MatchString(text)
 	case InfoHours:
-		return hoursRe.MatchString(text)
+		// "dentro de las 24 horas siguientes" is a delay, not a service
+		// open round the clock.
+		return hoursRe.MatchString(delayRe.ReplaceAllString(text, " "))
 	case InfoEmail:
 		return emailRe.MatchString(text)
 	case InfoPhone:
@@ -1941,6 +1980,10 @@ func holdsKind(kind InfoKind, text string) bool {
 	}
 	return true
 }
+
+// delayRe: a number of hours counted from something, "dentro de las 24
+// horas siguientes", "en las próximas 48 horas", "within 24 hours".
+var delayRe = regexp.MustCompile(`(?i)\b(?:dentro de|en|antes de|despu[eé]s de|within|in)\s+(?:las?\s+|los\s+|the\s+)?(?:pr[oó]ximas?\s+|primeras?\s+|next\s+|first\s+)?\d+\s*(?:horas|hrs|h|hours)\b`)
 
 // hasProperName reports a capitalised word that does not start a sentence
 // or a line, such as a person's name ("La CEO es Ana Pérez").

@@ -346,6 +346,7 @@ func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 		"¿cuánto plazo tengo para pagar la multa?":                                      InfoTime,
 		"con cuanta anticipacion hay q entrar a la clase?":                              InfoTime,
 		"cuanto me van a cobrar de mas por el sobrepeso?":                               InfoAmount,
+		"si termino el viaje despues del cierre, que me cobran?":                        InfoAmount,
 		"cambié mi correo, cuantas horas tengo pa confirmar antes de q expire el link?": InfoTime,
 		"ustedes los venden? a cuanto?":                                                 InfoAmount,
 		"a cuanto esta el metro cubico de gas?":                                         InfoAmount,
@@ -1428,4 +1429,70 @@ func TestAPassageAboutMoreOfTheQuestionWithoutTheValueSaysItIsNotGiven(t *testin
 		t.Fatalf("got %q / %q, want a hand-off naming the passage on changing the email", act.Reply, act.Reason)
 	}
 	answers(t, p, "¿cuántas horas dura el enlace de confirmación de la cuenta?", create, change)
+}
+
+func TestAWayOfPayingThePassageNeverNamesIsNotTaken(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	topUp := passage("d1", "planes.md", "Puedes recargar tu saldo Pedalea desde la app con tarjeta de crédito o débito, desde $2.000.")
+	topUp.Heading = "Recargar saldo"
+	topUp.UnknownWords = []string{"transferencia"}
+	if act := askKnowledge(t, p, "se puede recargar el saldo por transferencia o solo con tarjeta?", topUp); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"transferencia"`) {
+		t.Fatalf("got %q / %q, want a hand-off naming the transfer", act.Reply, act.Reason)
+	}
+	answers(t, p, "se puede recargar el saldo con tarjeta?", topUp)
+}
+
+func TestWhatAQuestionAsksTheThingHasIsNoContext(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	insurance := passage("d1", "preguntas.json", "Todos los viajes incluyen un seguro de accidentes personales con cobertura de hasta $3.000.000 por evento.")
+	insurance.Kind = knowledge.KindChunk
+	insurance.Heading = "¿Tienen seguro de accidentes?"
+	insurance.UnknownWords = []string{"deducible"}
+	handsOff(t, p, "el seguro de accidentes tiene deducible? de cuanto es?", insurance)
+	for q, want := range map[string]bool{
+		"¿el seguro tiene deducible?":             true,
+		"¿hay un deducible?":                      true,
+		"tengo una moto, ¿cuánto cuesta el plan?": false,
+	} {
+		w := analysis.Words(q)
+		if got := hadObject(w, map[string]string{"¿el seguro tiene deducible?": "deducible", "¿hay un deducible?": "deducible", "tengo una moto, ¿cuánto cuesta el plan?": "moto"}[q]); got != want {
+			t.Errorf("hadObject(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+func TestAValueAskedOfANamedPlaceIsThatPlacesOnly(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	office := passage("d1", "preguntas.json", "Tenemos atención presencial en nuestra oficina de Santiago, Av. Providencia 1234, de lunes a viernes.")
+	office.Score = 0.97
+	office.Rarity = map[string]float64{"concepcion": 0.8, "oficina": 0.5, "presencial": 0.7}
+	if act := askKnowledge(t, p, "¿dónde queda la oficina de atención presencial en Concepción?", office); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"concepcion"`) {
+		t.Fatalf("got %q / %q, want a hand-off naming the city", act.Reply, act.Reason)
+	}
+}
+
+func TestADelayInHoursIsNoOpeningHours(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"Las sesiones quedan grabadas y se publican dentro de las 24 horas siguientes.": false,
+		"Respondemos en las próximas 48 horas.":                                         false,
+		"Atención telefónica 24 horas, todos los días.":                                 true,
+		"Las clases en vivo son los martes a las 19:00.":                                true,
+	} {
+		if got := holdsKind(InfoHours, text); got != want {
+			t.Errorf("holdsKind(hours, %q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+func TestHowOftenTheUserTriedIsTheirStory(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	upload := passage("d1", "guia.pdf", "Problema: Error al enviar la tarea. Solución: verifique que el archivo no supere el tamaño permitido y vuelva a intentarlo; si el error persiste, escriba a soporte@c1do1.com.")
+	upload.UnknownWords = []string{"cada", "vez"}
+	upload.Score = 0.62
+	answers(t, p, "me sale un error cada vez que intento enviar la tarea", upload)
 }

@@ -142,3 +142,21 @@ func TestTheLexiconDigestFollowsEveryWordList(t *testing.T) {
 		t.Error("the digest does not come back with the list")
 	}
 }
+
+func TestASpelledOutExecutiveRoleIsItsAcronym(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"¿cómo se llama la gerenta de finanzas?":   "cfo",
+		"quién está a cargo de las finanzas":       "cfo",
+		"Who is the chief executive officer?":      "ceo",
+		"El gerente general (CEO) es Julián Varas": "ceo",
+		"¿quién es el gerente de ventas?":          "gerente",
+	} {
+		if w := Words(text); !slices.Contains(w, want) {
+			t.Errorf("Words(%q) = %q, want %q among them", text, w, want)
+		}
+	}
+	if w := Words("cn quien hablo, me tira error wn"); slices.Contains(w, "cn") || !slices.Contains(w, "con") {
+		t.Errorf("chat spelling not expanded: %q", w)
+	}
+}

@@ -16,7 +16,7 @@ var abbreviations = map[string][]string{
 	"xq": {"porque"}, "pq": {"porque"}, "porq": {"porque"}, "xk": {"porque"}, "pk": {"porque"}, "xke": {"porque"},
 	"kien": {"quien"}, "kienes": {"quienes"},
 	"tb": {"tambien"}, "tmb": {"tambien"}, "tbn": {"tambien"}, "tbm": {"tambien"},
-	"x": {"por"}, "d": {"de"}, "dl": {"del"}, "pa": {"para"}, "pal": {"para", "el"},
+	"x": {"por"}, "d": {"de"}, "cn": {"con"}, "dl": {"del"}, "pa": {"para"}, "pal": {"para", "el"},
 	"dnd": {"donde"}, "dnde": {"donde"},
 	"cmo": {"como"}, "cm": {"como"}, "komo": {"como"},
 	"kiero": {"quiero"}, "qiero": {"quiero"}, "kisiera": {"quisiera"},
@@ -58,6 +58,7 @@ var extraStopWords = map[string]bool{
 	"digo": true, "osea": true, "cachai": true, "cacho": true, "cachas": true, "onda": true, "nomas": true,
 	"harto": true, "harta": true, "hartos": true, "hartas": true, "super": true, "demasiado": true, "demasiada": true, "bastante": true,
 	"hoy": true, "ayer": true, "anoche": true, "anteayer": true, "recien": true, "altiro": true,
+	"wn": true, "weon": true, "tiro": true, "tira": true, "tiran": true,
 	"jaja": true, "jajaja": true, "xd": true, "pucha": true, "chuta": true, "uf": true, "uy": true, "ay": true,
 	"okay": true, "okey": true, "vale": true, "bueno": true, "tal": true, "asi": true, "aqui": true,
 	"alla": true, "ahi": true, "alli": true, "tambien": true, "luego": true, "solo": true,
@@ -274,6 +275,7 @@ var synonymGroups = [][]string{
 	{"documento", "documentos", "papeles", "document", "documents", "paperwork"},
 	{"atender", "atiende", "atienden", "atendemos", "atencion", "attend", "attention"},
 	{"recibir", "recibo", "recibe", "reciben", "llega", "llegan", "receive", "receiving"},
+	{"iniciativa", "iniciativas", "proyecto", "proyectos", "programa", "programas", "initiative", "project", "program"},
 	{"adicional", "adicionales", "extra", "extras", "complementario", "complementaria", "complementarios", "complementarias", "additional"},
 }
 
@@ -289,7 +291,8 @@ var rolePhrases = func() map[string][]rolePhrase {
 	}
 	add("ceo", "chief executive officer", "chief executive", "gerente general", "gerenta general", "director ejecutivo", "directora ejecutiva", "director general", "directora general")
 	add("cfo", "chief financial officer", "gerente de finanzas", "gerenta de finanzas", "gerente financiero", "gerenta financiera", "director financiero", "directora financiera",
-		"director de finanzas", "directora de finanzas", "jefe de finanzas", "jefa de finanzas", "head of finance", "finance director")
+		"director de finanzas", "directora de finanzas", "jefe de finanzas", "jefa de finanzas", "head of finance", "finance director",
+		"encargado de finanzas", "encargada de finanzas", "encargado de las finanzas", "encargada de las finanzas", "a cargo de las finanzas", "a cargo de finanzas")
 	add("cto", "chief technology officer", "gerente de tecnologia", "gerenta de tecnologia", "director de tecnologia", "directora de tecnologia", "head of technology")
 	add("coo", "chief operating officer", "gerente de operaciones", "gerenta de operaciones", "director de operaciones", "directora de operaciones", "head of operations")
 	add("cmo", "chief marketing officer", "gerente de marketing", "gerenta de marketing", "director de marketing", "directora de marketing", "head of marketing")
