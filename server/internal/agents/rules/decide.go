@@ -141,6 +141,8 @@ type question struct {
 	// held remembers holdsKind(asked, text) for the texts read: the same
 	// passages are checked by every step of the decision.
 	held  map[string]bool
+	// covers remembers coverageOf(terms, text, asked) for the texts read.
+	covers map[string][2][]string
 	asked InfoKind
 	// names are the words the user wrote as proper names (properNames).
 	names map[string]bool
@@ -176,7 +178,7 @@ type question struct {
 // a yes-or-no question names are read from its questions alone: the rest
 // is context, which the passage answering need not repeat.
 func (k *Knowledge) readQuestion(query, raw string) question {
-	q := question{text: query, words: analysis.Words(query), terms: k.an.Query(query), held: map[string]bool{}}
+	q := question{text: query, words: analysis.Words(query), terms: k.an.Query(query), held: map[string]bool{}, covers: map[string][2][]string{}}
 	focus := questionSentences(raw)
 	q.names = properNames(focus)
 	q.asked = askedKind(q.words)
@@ -267,7 +269,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	if !d.Held {
 		d.Counted, d.Owner = counted, owner
 	}
-	d.Covered, d.Uncovered = k.coverageOf(q.terms, title+"\n"+passage, d.Asked)
+	d.Covered, d.Uncovered = k.covers(q, title+"\n"+passage)
 	if d.Held && counted != "" && slices.Contains(d.Uncovered, counted) {
 		// What is counted is stated as its count: "¿con qué porcentaje se
 		// aprueba?" is answered by "con un 70%".
@@ -570,6 +572,18 @@ func (k *Knowledge) countOfWhatIsAsked(q question, r knowledge.Result, counted s
 		}
 	}
 	return !counting
+}
+
+// covers is coverageOf for the question, remembered: the same candidates
+// are read by more than one step of the decision. The slices returned are
+// the question's own; callers copy before changing them.
+func (k *Knowledge) covers(q question, text string) (covered, uncovered []string) {
+	c, ok := q.covers[text]
+	if !ok {
+		c[0], c[1] = k.coverageOf(q.terms, text, q.asked)
+		q.covers[text] = c
+	}
+	return slices.Clone(c[0]), slices.Clone(c[1])
 }
 
 // holdsAsked is holdsKind for the kind the question asks, remembered.

@@ -820,7 +820,7 @@ func (k *Knowledge) aboutMoreWithoutValue(q question, top knowledge.Result, d De
 		if r.ID == top.ID || q.holdsAsked(r.Text) {
 			continue
 		}
-		covered, _ := k.coverageOf(q.terms, titleOf(r)+"\n"+r.Text, q.asked)
+		covered, _ := k.covers(q, titleOf(r)+"\n"+r.Text)
 		if !slices.ContainsFunc(d.Covered, func(w string) bool { return !slices.Contains(covered, w) }) {
 			more := 0
 			for _, w := range covered {
