@@ -140,10 +140,10 @@ type question struct {
 	terms []analysis.QueryTerm // text, analysed
 	// held remembers holdsKind(asked, text) for the texts read: the same
 	// passages are checked by every step of the decision.
-	held  map[string]bool
+	held map[string]bool
 	// covers remembers coverageOf(terms, text, asked) for the texts read.
 	covers map[string][2][]string
-	asked InfoKind
+	asked  InfoKind
 	// names are the words the user wrote as proper names (properNames).
 	names map[string]bool
 	// counted is what a how-many question counts (countedNoun), owner

@@ -486,7 +486,7 @@ func TestTheThingAYesOrNoQuestionNamesWeighsMoreWhenThePassageNeverMentionsIt(t 
 func TestAHowManyQuestionWantsANumberOfWhatItCounts(t *testing.T) {
 	t.Parallel()
 	k := NewKnowledge(agents.DefaultProfile(), nil)
-	for q, want := range map[string]string{
+	eachWords(t, "countedNoun", countedNoun, map[string]string{
 		"¿cuántas preguntas tiene la evaluación final?": "preguntas",
 		"¿cuántos tipos de pruebas existen?":            "pruebas",
 		"How many users can join a group?":              "users",
@@ -494,11 +494,7 @@ func TestAHowManyQuestionWantsANumberOfWhatItCounts(t *testing.T) {
 		// A duration, not a count: the passage may give it without the unit.
 		"¿cuántos días dura la enfermedad?": "",
 		"¿cómo creo una cuenta?":            "",
-	} {
-		if got := countedNoun(analysis.Words(q)); got != want {
-			t.Errorf("countedNoun(%q) = %q, want %q", q, got, want)
-		}
-	}
+	})
 	grades := "Cada curso tiene cuestionarios y una evaluación final. Apruebas con un 70% o más. Puedes repetir un cuestionario hasta 3 veces."
 	for _, c := range []struct {
 		title, text, noun string
@@ -667,15 +663,11 @@ func TestAQuestionForOneValueIsAnsweredWithTheSentenceThatHoldsIt(t *testing.T) 
 
 func TestWhoHoldsARoleWantsANameNextToIt(t *testing.T) {
 	t.Parallel()
-	for q, want := range map[string]string{
+	eachWords(t, "whoIs", whoIs, map[string]string{
 		"¿quién es el endodoncista?":                 "endodoncista",
 		"who is the head of sales?":                  "head",
 		"¿quiénes son las personas más vulnerables?": "",
-	} {
-		if got := whoIs(analysis.Words(q)); got != want {
-			t.Errorf("whoIs(%q) = %q, want %q", q, got, want)
-		}
-	}
+	})
 	if got := askedKind(analysis.Words("¿quiénes son las personas más vulnerables?")); got != InfoGeneral {
 		t.Errorf("a which-people question asks for %s", got)
 	}
@@ -989,6 +981,17 @@ func askKnowledge(t *testing.T, p *agents.Profile, q string, results ...knowledg
 	return act
 }
 
+// eachWords checks f on the folded words of each input against the value
+// wanted.
+func eachWords[T comparable](t *testing.T, name string, f func([]string) T, want map[string]T) {
+	t.Helper()
+	for in, w := range want {
+		if got := f(analysis.Words(in)); got != w {
+			t.Errorf("%s(%q) = %v, want %v", name, in, got, w)
+		}
+	}
+}
+
 // eachString checks f on each input against the output wanted.
 func eachString(t *testing.T, name string, f func(string) string, want map[string]string) {
 	t.Helper()
@@ -1007,6 +1010,24 @@ func handsOff(t *testing.T, p *agents.Profile, q string, results ...knowledge.Re
 		t.Errorf("%q: answered %q, want a hand-off", q, act.Reply)
 	}
 	return act
+}
+
+// handsOffSaying asks q of results and fails the test unless it is handed
+// off with a reason that says why.
+func handsOffSaying(t *testing.T, p *agents.Profile, q, why string, results ...knowledge.Result) {
+	t.Helper()
+	if act := askKnowledge(t, p, q, results...); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, why) {
+		t.Errorf("%q: got %q / %q, want a hand-off saying %s", q, act.Reply, act.Reason, why)
+	}
+}
+
+// answersWith asks q of results and fails the test unless the answer holds
+// fact.
+func answersWith(t *testing.T, p *agents.Profile, q, fact string, results ...knowledge.Result) {
+	t.Helper()
+	if act := askKnowledge(t, p, q, results...); act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, fact) {
+		t.Errorf("%q: got %q / %q, want an answer with %s", q, act.Reply, act.Reason, fact)
+	}
 }
 
 // answers asks q of results and fails the test unless it is answered.
@@ -1215,9 +1236,7 @@ func TestThePartThatAnswersMustGiveWhatWasAsked(t *testing.T) {
 	if act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, "not in the part that answers") {
 		t.Fatalf("got %q / %q, want a hand-off: the line on glucose tests gives no price", act.Reply, act.Reason)
 	}
-	if act := askKnowledge(t, p, "¿cuánto cuesta tomarse la presión arterial?", services); act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "gratis") {
-		t.Fatalf("got %q / %q, want the free blood-pressure check", act.Reply, act.Reason)
-	}
+	answersWith(t, p, "¿cuánto cuesta tomarse la presión arterial?", "gratis", services)
 }
 
 func TestAnItemOfAListThatGivesNoValueIsNotAnsweredWithAnothers(t *testing.T) {
@@ -1230,9 +1249,7 @@ func TestAnItemOfAListThatGivesNoValueIsNotAnsweredWithAnothers(t *testing.T) {
 	if act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"serena"`) {
 		t.Fatalf("got %q / %q, want a hand-off: the La Serena row gives no hours", act.Reply, act.Reason)
 	}
-	if act := askKnowledge(t, p, "el local de Concepción a q hora cierra?", branches); act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "22:00") {
-		t.Fatalf("got %q / %q, want Concepción's hours", act.Reply, act.Reason)
-	}
+	answersWith(t, p, "el local de Concepción a q hora cierra?", "22:00", branches)
 	services := passage("d2", "servicios.md", "• Restaurante: desayuno de 7:00 a 10:30.\n\n• Lavandería con entrega en 24 horas.\n\n• Préstamo de bicicletas sin costo (10 bicicletas, por orden de llegada).")
 	services.Rarity = map[string]float64{"bicicletas": 0.9, "usar": 0.3}
 	handsOff(t, p, "¿hasta qué hora se pueden usar las bicicletas?", services)
@@ -1243,9 +1260,7 @@ func TestALanguageThePassageNeverNamesIsNotOffered(t *testing.T) {
 	p := agents.DefaultProfile()
 	subtitles := passage("d1", "preguntas.md", "Sí, todos los videos tienen subtítulos en español, y muchos también en inglés y portugués.")
 	subtitles.Heading = "¿Los cursos tienen subtítulos?"
-	if act := askKnowledge(t, p, "los cursos tienen subtitulos en frances?", subtitles); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"frances"`) {
-		t.Fatalf("got %q / %q, want a hand-off naming French", act.Reply, act.Reason)
-	}
+	handsOffSaying(t, p, "los cursos tienen subtitulos en frances?", `"frances"`, subtitles)
 	for _, q := range []string{"los cursos tienen subtitulos en ingles?", "do the courses have English subtitles?"} {
 		if act := askKnowledge(t, p, q, subtitles); act.Outcome != agents.OutcomeAnswer {
 			t.Errorf("%q: %s, want an answer", q, act.Reason)
@@ -1258,9 +1273,7 @@ func TestAValueForAGroupThePassageNeverNamesIsAnotherValue(t *testing.T) {
 	p := agents.DefaultProfile()
 	fee := passage("d1", "admision.md", "La matrícula anual cuesta $180.000 y se paga al momento de inscribirse.")
 	fee.Rarity = map[string]float64{"matricula": 0.9, "extranjeros": 0.8, "reservar": 0.4}
-	if act := askKnowledge(t, p, "cuanto cuesta la matricula para extranjeros?", fee); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"extranjeros"`) {
-		t.Fatalf("got %q / %q, want a hand-off naming the group", act.Reply, act.Reason)
-	}
+	handsOffSaying(t, p, "cuanto cuesta la matricula para extranjeros?", `"extranjeros"`, fee)
 	answers(t, p, "cuanto cuesta la matricula?", fee)
 	for q, want := range map[string]bool{
 		"cuanto cuesta la matricula para extranjeros?": true,
@@ -1320,16 +1333,12 @@ func (f searchFunc) Search(_ context.Context, q string, _ int) ([]knowledge.Resu
 
 func TestADateAskedWantsADayOfTheCalendar(t *testing.T) {
 	t.Parallel()
-	for q, want := range map[string]InfoKind{
+	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
 		"¿cuáles son las fechas de las jornadas de reflexión?": InfoDate,
 		"¿hasta qué fecha se puede postular?":                  InfoDate,
 		"¿los cursos tienen fecha de inicio?":                  InfoGeneral,
 		"¿cuánto tiempo tengo para cambiar la fecha?":          InfoTime,
-	} {
-		if got := askedKind(analysis.Words(q)); got != want {
-			t.Errorf("askedKind(%q) = %q, want %q", q, got, want)
-		}
-	}
+	})
 	p := agents.DefaultProfile()
 	notice := passage("d1", "calendario.md", "No hay clases en dos jornadas de reflexión docente, cuyas fechas se informan con al menos 15 días de anticipación.")
 	handsOff(t, p, "¿cuáles son las fechas de las jornadas de reflexión docente?", notice)
@@ -1351,9 +1360,7 @@ func TestATableHeaderNamesAColumnNotARecord(t *testing.T) {
 	fares := passage("d1", "tarifas.md", "Categoría · Valle · Punta · Saturación\n\n1 - Autos y camionetas · $112 · $224 · $336\n\n4 - Motos · $34 · $67 · $101\n\n• Punta (TBP): lunes a viernes de 07:00 a 10:00 y de 17:30 a 21:00.")
 	fares.Heading = "Valor por pórtico"
 	fares.Rarity = map[string]float64{"punta": 0.8, "autos": 0.6, "portico": 0.5}
-	if act := askKnowledge(t, p, "cuanto sale pasar por un portico en auto en hora punta?", fares); act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "$224") {
-		t.Fatalf("got %q / %q, want the cars' row: the peak fare is a column of the table", act.Reply, act.Reason)
-	}
+	answersWith(t, p, "cuanto sale pasar por un portico en auto en hora punta?", "$224", fares)
 }
 
 func TestADurationAskedIsOfTheThingItTimes(t *testing.T) {
@@ -1380,17 +1387,13 @@ func TestADurationAskedIsOfTheThingItTimes(t *testing.T) {
 
 func TestWhomToWriteToAsksForAContact(t *testing.T) {
 	t.Parallel()
-	for q, want := range map[string]bool{
+	eachWords(t, "asksWhomToReach", asksWhomToReach, map[string]bool{
 		"no puedo descargar los materiales, a quien le escribo?": true,
 		"con quien hablo de facturacion?":                        true,
 		"I can't log in. Who should I contact?":                  true,
 		"¿quién es el CEO?":                                      false,
 		"¿a quién le puedo regalar un curso?":                    false,
-	} {
-		if got := asksWhomToReach(analysis.Words(q)); got != want {
-			t.Errorf("asksWhomToReach(%q) = %v, want %v", q, got, want)
-		}
-	}
+	})
 }
 
 func TestAPriceForAPeriodThePassageNeverPricesIsAnotherPrice(t *testing.T) {
@@ -1400,9 +1403,7 @@ func TestAPriceForAPeriodThePassageNeverPricesIsAnotherPrice(t *testing.T) {
 	sports.Heading = "Cumbre Deportes"
 	sports.Rarity = map[string]float64{"complemento": 0.8, "deportes": 0.8, "anual": 0.5, "plan": 0.2}
 	answers(t, p, "cuanto sale el complemento de deportes?", sports)
-	if act := askKnowledge(t, p, "cuanto sale el complemento de deportes pagando anual?", sports); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"anual"`) {
-		t.Fatalf("got %q / %q, want a hand-off naming the period", act.Reply, act.Reason)
-	}
+	handsOffSaying(t, p, "cuanto sale el complemento de deportes pagando anual?", `"anual"`, sports)
 }
 
 func TestAPercentageAskedIsCoveredByTheOneStated(t *testing.T) {
@@ -1411,9 +1412,7 @@ func TestAPercentageAskedIsCoveredByTheOneStated(t *testing.T) {
 	grades := passage("d1", "evaluaciones.md", "Cada curso tiene cuestionarios y una evaluación final. Apruebas con un 70% o más. Puedes repetir un cuestionario hasta 3 veces.")
 	grades.Heading = "Evaluaciones"
 	grades.Rarity = map[string]float64{"curso": 0.1, "aprueba": 0.7, "porcentaje": 1}
-	if act := askKnowledge(t, p, "con que porcentaje se aprueba un curso?", grades); act.Outcome != agents.OutcomeAnswer || !strings.Contains(act.Reply, "70%") {
-		t.Fatalf("got %q / %q, want the 70%%", act.Reply, act.Reason)
-	}
+	answersWith(t, p, "con que porcentaje se aprueba un curso?", "70%", grades)
 }
 
 func TestAPassageAboutMoreOfTheQuestionWithoutTheValueSaysItIsNotGiven(t *testing.T) {
@@ -1437,9 +1436,7 @@ func TestAWayOfPayingThePassageNeverNamesIsNotTaken(t *testing.T) {
 	topUp := passage("d1", "planes.md", "Puedes recargar tu saldo Pedalea desde la app con tarjeta de crédito o débito, desde $2.000.")
 	topUp.Heading = "Recargar saldo"
 	topUp.UnknownWords = []string{"transferencia"}
-	if act := askKnowledge(t, p, "se puede recargar el saldo por transferencia o solo con tarjeta?", topUp); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"transferencia"`) {
-		t.Fatalf("got %q / %q, want a hand-off naming the transfer", act.Reply, act.Reason)
-	}
+	handsOffSaying(t, p, "se puede recargar el saldo por transferencia o solo con tarjeta?", `"transferencia"`, topUp)
 	answers(t, p, "se puede recargar el saldo con tarjeta?", topUp)
 }
 
@@ -1469,9 +1466,7 @@ func TestAValueAskedOfANamedPlaceIsThatPlacesOnly(t *testing.T) {
 	office := passage("d1", "preguntas.json", "Tenemos atención presencial en nuestra oficina de Santiago, Av. Providencia 1234, de lunes a viernes.")
 	office.Score = 0.97
 	office.Rarity = map[string]float64{"concepcion": 0.8, "oficina": 0.5, "presencial": 0.7}
-	if act := askKnowledge(t, p, "¿dónde queda la oficina de atención presencial en Concepción?", office); act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"concepcion"`) {
-		t.Fatalf("got %q / %q, want a hand-off naming the city", act.Reply, act.Reason)
-	}
+	handsOffSaying(t, p, "¿dónde queda la oficina de atención presencial en Concepción?", `"concepcion"`, office)
 }
 
 func TestADelayInHoursIsNoOpeningHours(t *testing.T) {
