@@ -1093,10 +1093,28 @@ func statedNumbers(text string) []string {
 	// antibiótico hace 2 semanas", "reservé para el 10 de enero"), and "los
 	// 2 descuentos" refers back to things already named.
 	text = situationRe.ReplaceAllString(text, " ")
+	halves := andAHalf(text)
 	for _, m := range numberTokenRe.FindAllStringSubmatch(text, -1) {
-		if n := numberSeparators.Replace(m[1]); !slices.Contains(out, n) {
+		n := numberSeparators.Replace(m[1])
+		if halves[n] {
+			// "un plumón de 1 plaza y media" is not the 1-plaza one.
+			n += "5"
+		}
+		if !slices.Contains(out, n) {
 			out = append(out, n)
 		}
+	}
+	return out
+}
+
+// halfRe: a number and a half, "1 plaza y media", "2 y medio".
+var halfRe = regexp.MustCompile(`(?i)\b(\d+)\s+(?:\p{L}+\s+)?y\s+medi[oa]\b`)
+
+// andAHalf returns the numbers text gives with "y medio/media" after them.
+func andAHalf(text string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range halfRe.FindAllStringSubmatch(text, -1) {
+		out[m[1]] = true
 	}
 	return out
 }
@@ -1247,6 +1265,9 @@ func numbersIn(text string) map[string]bool {
 		if n, ok := numberWords[w]; ok {
 			out[n] = true
 		}
+	}
+	for n := range andAHalf(text) {
+		out[n+"5"] = true
 	}
 	return out
 }

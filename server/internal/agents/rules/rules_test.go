@@ -1491,3 +1491,16 @@ func TestHowOftenTheUserTriedIsTheirStory(t *testing.T) {
 	upload.Score = 0.62
 	answers(t, p, "me sale un error cada vez que intento enviar la tarea", upload)
 }
+
+func TestANumberAndAHalfIsAnotherNumber(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	duvets := passage("d1", "precios.md", "Plumón 1 plaza · $9.990\n\nPlumón 2 plazas · $12.990\n\nPlumón King · $15.990")
+	duvets.Heading = "Ropa de cama"
+	duvets.Rarity = map[string]float64{"plumon": 0.9, "plaza": 0.8}
+	answersWith(t, p, "cuanto sale lavar un plumon de 2 plazas", "$12.990", duvets)
+	handsOffSaying(t, p, "cuanto sale lavar un plumon de 1 plaza y media", `"15"`, duvets)
+	if got := statedNumbers("un plumón de 1 plaza y media"); !slices.Equal(got, []string{"15"}) {
+		t.Errorf("statedNumbers = %q, want [15]", got)
+	}
+}
