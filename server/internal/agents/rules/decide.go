@@ -1093,6 +1093,9 @@ func statedNumbers(text string) []string {
 	// antibiótico hace 2 semanas", "reservé para el 10 de enero"), and "los
 	// 2 descuentos" refers back to things already named.
 	text = situationRe.ReplaceAllString(text, " ")
+	// "ya probé como 5 veces", "me rechazaron el pago 2 veces": how often
+	// something happened to the user.
+	text = timesRe.ReplaceAllString(text, " ")
 	halves := andAHalf(text)
 	for _, m := range numberTokenRe.FindAllStringSubmatch(text, -1) {
 		n := numberSeparators.Replace(m[1])
@@ -1106,6 +1109,11 @@ func statedNumbers(text string) []string {
 	}
 	return out
 }
+
+// timesRe: a number of times something was tried or happened, in the past
+// ("probé 5 veces", "me rechazaron el pago 2 veces"); "¿puedo repetirlo 5
+// veces?" states a variant and is kept.
+var timesRe = regexp.MustCompile(`(?i)\b(?:probé|probe|intenté|intente|traté|trate|puse|ingresé|ingrese|rechazaron|rechazó|rechazo|ya|como|unas)\s+(?:\p{L}+\s+){0,4}?\d+\s+veces\b`)
 
 // halfRe: a number and a half, "1 plaza y media", "2 y medio".
 var halfRe = regexp.MustCompile(`(?i)\b(\d+)\s+(?:\p{L}+\s+)?y\s+medi[oa]\b`)
@@ -1591,10 +1599,12 @@ var kindWordsOf = map[InfoKind]map[string]bool{
 	// asking it ("al menos 8 caracteres").
 	InfoNumber: union(kindWords, countBounds),
 	// "¿a qué hora atiende soporte?": attending is what the hours are of.
-	InfoHours: union(timeNouns, hoursWords, setOf("atiende", "atienden", "atender", "atendiendo", "atencion", "abierto", "abierta", "abiertos", "abiertas")),
+	InfoHours: union(timeNouns, hoursWords, setOf("atiende", "atienden", "atender", "atendiendo", "atencion", "abierto", "abierta", "abiertos", "abiertas", "fin", "fines", "finde", "weekend", "weekends")),
 	// WhatsApp is a channel of its own: a passage giving a landline does
 	// not say the company answers on WhatsApp.
 	InfoPhone: union(setOf("telefono", "telefonos", "fono", "phone", "hotline", "celular"), numberNouns),
+	// "¿cómo se llama la persona a cargo de…?": a person is what is asked.
+	InfoPerson: union(kindWords, setOf("persona", "person", "nombre", "name")),
 }
 
 // wordsOfKind are the words a passage holding the asked kind need not

@@ -1129,6 +1129,7 @@ func TestAnotherRolesHolderIsNoAnswer(t *testing.T) {
 	// A spelled-out executive role is its acronym, in the passage and in
 	// the question.
 	answers(t, p, "who is the chief financial officer?", team)
+	answers(t, p, "¿cómo se llama la persona a cargo de las finanzas?", team)
 	act := askKnowledge(t, p, "¿quién es el gerente de tecnología?", team)
 	if act.Outcome == agents.OutcomeAnswer || !strings.Contains(act.Reason, `"cto"`) {
 		t.Fatalf("the technology manager: %q / %q, want a hand-off naming the role", act.Reply, act.Reason)
@@ -1500,7 +1501,14 @@ func TestANumberAndAHalfIsAnotherNumber(t *testing.T) {
 	duvets.Rarity = map[string]float64{"plumon": 0.9, "plaza": 0.8}
 	answersWith(t, p, "cuanto sale lavar un plumon de 2 plazas", "$12.990", duvets)
 	handsOffSaying(t, p, "cuanto sale lavar un plumon de 1 plaza y media", `"15"`, duvets)
-	if got := statedNumbers("un plumón de 1 plaza y media"); !slices.Equal(got, []string{"15"}) {
-		t.Errorf("statedNumbers = %q, want [15]", got)
+	for text, want := range map[string][]string{
+		"un plumón de 1 plaza y media":                 {"15"},
+		"se me olvidó la clave, ya probé como 5 veces": nil,
+		"me rechazaron el pago 2 veces":                nil,
+		"¿puedo repetir el cuestionario 5 veces?":      {"5"},
+	} {
+		if got := statedNumbers(text); !slices.Equal(got, want) {
+			t.Errorf("statedNumbers(%q) = %q, want %q", text, got, want)
+		}
 	}
 }

@@ -101,6 +101,8 @@ var lowInfoWords = []string{
 	// asks about the night.
 	"probe", "probar", "probado", "logro", "lograr", "reviso", "revise", "revisar",
 	"funciona", "funcionan", "funcionar", "try", "tried", "trying", "work", "works",
+	// "el correo del área de facturación": the department is what follows.
+	"area", "areas",
 	// The company speaking of itself: every passage is about it.
 	"empresa", "compania", "negocio", "ustedes", "company", "business",
 }
@@ -135,7 +137,7 @@ var synonymGroups = [][]string{
 	{"computador", "computadora", "ordenador", "laptop", "computer"},
 	{"navegador", "browser"},
 	{"internet", "conexion", "connection", "offline", "online"},
-	{"validez", "valido", "valida", "oficial", "oficiales", "valid", "official"},
+	{"validez", "valido", "valida", "oficial", "oficiales", "sirve", "sirven", "valid", "official"},
 	{"guardar", "guardan", "guarda", "registrar", "registran", "registra", "save"},
 	{"empresa", "empresas", "compania", "company", "companies"},
 	{"oficina", "oficinas", "sucursal", "office", "offices", "branch"},
