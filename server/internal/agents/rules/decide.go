@@ -380,9 +380,10 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// the base, and not this one: "el pasaje a Concepción"
 			// against the Santiago fares. A value asked of it ("¿dónde
 			// queda la oficina de Concepción?") is another's in full.
-			about += namedFactor * unknownPenalty
-			if q.asked != InfoGeneral {
-				about = about - namedFactor*unknownPenalty + unknownNameCost
+			if q.asked == InfoGeneral {
+				about += namedFactor * unknownPenalty
+			} else {
+				about += unknownNameCost
 			}
 			d.Named = w
 		case ok:

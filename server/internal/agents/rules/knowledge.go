@@ -803,7 +803,7 @@ func isTableRow(u string) bool { return strings.Contains(u, " · ") }
 // isRecord reports a list item or a table row.
 func isRecord(u string) bool {
 	u = strings.TrimSpace(u)
-	return strings.HasPrefix(u, "•") || strings.Contains(u, " · ")
+	return strings.HasPrefix(u, "•") || isTableRow(u)
 }
 
 // recordSubjectRarity is how rare in the base a word must be to name the
@@ -821,16 +821,17 @@ func (k *Knowledge) aboutMoreWithoutValue(q question, top knowledge.Result, d De
 			continue
 		}
 		covered, _ := k.covers(q, titleOf(r)+"\n"+r.Text)
-		if !slices.ContainsFunc(d.Covered, func(w string) bool { return !slices.Contains(covered, w) }) {
-			more := 0
-			for _, w := range covered {
-				if !slices.Contains(d.Covered, w) && !slices.Contains(top.UnknownWords, w) {
-					more++
-				}
+		if slices.ContainsFunc(d.Covered, func(w string) bool { return !slices.Contains(covered, w) }) {
+			continue
+		}
+		more := 0
+		for _, w := range covered {
+			if !slices.Contains(d.Covered, w) && !slices.Contains(top.UnknownWords, w) {
+				more++
 			}
-			if more >= 2 {
-				return citation(r, k.lang())
-			}
+		}
+		if more >= 2 {
+			return citation(r, k.lang())
 		}
 	}
 	return ""
