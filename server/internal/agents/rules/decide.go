@@ -347,6 +347,22 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Named = w
 			continue
 		}
+		if v := k.otherVariant(q.words, w, d.Covered, title+"\n"+passage); v != "" {
+			// "¿cuántos vehículos puedo registrar con el plan libre?"
+			// against "En el Plan Ciudad y el Plan Ruta…": the passage
+			// names its variants of the thing, and the one asked is not
+			// among them.
+			about += unknownNameCost
+			d.Named = w
+			continue
+		}
+		if q.asked != InfoHours && opposite(w, title+"\n"+passage) {
+			// "¿cuándo se abre la reventa?" against "la reventa se
+			// cierra 6 horas antes": the value is the opposite event's.
+			about += namedFactor * unknownPenalty
+			d.Named = w
+			continue
+		}
 		if slices.Contains(q.role, w) {
 			// Another role's holder: "el gerente de tecnología" is not
 			// the general manager, however well "gerente" matches.
@@ -520,6 +536,12 @@ var haveVerbs = setOf("tiene", "tienen", "hay", "incluye", "incluyen", "trae", "
 // comes before it ("the *gold* card"). Such a word picks a variant of the
 // thing the passage covers, and is no context.
 func qualifies(words []string, w string, covered []string, english bool) bool {
+	return qualified(words, w, covered, english) != ""
+}
+
+// qualified returns the covered word of the question that w qualifies
+// (see qualifies), or "".
+func qualified(words []string, w string, covered []string, english bool) string {
 	link := func(x string) bool {
 		return x == "de" || x == "del" || x == "of" || determiners[x]
 	}
@@ -527,27 +549,89 @@ func qualifies(words []string, w string, covered []string, english bool) bool {
 		if x != w {
 			continue
 		}
+		step := -1
 		if english {
-			for j := i + 1; j < len(words); j++ {
-				if slices.Contains(covered, words[j]) {
-					return true
-				}
-				if !link(words[j]) {
-					break
-				}
-			}
-			continue
+			step = 1
 		}
-		for j := i - 1; j >= 0; j-- {
+		for j := i + step; j >= 0 && j < len(words); j += step {
 			if slices.Contains(covered, words[j]) {
-				return true
+				return words[j]
 			}
 			if !link(words[j]) {
 				break
 			}
 		}
 	}
+	return ""
+}
+
+// otherVariant returns the name the passage gives the thing the question
+// qualifies with w ("Ciudad" in "Plan Ciudad" when the question asks for
+// "el plan libre", "Austral" in "tarjetas Banco Austral" for "tarjeta del
+// banco de chile"), when the passage never says w: it speaks of other
+// variants of the thing than the one asked. A variant is a name of two
+// capitalised words, the thing's and its own ("Plan Ruta"); "" when the
+// passage names none. Spanish only: English capitalises a sentence's
+// first word and puts the variant first ("the Gold card").
+func (k *Knowledge) otherVariant(words []string, w string, covered []string, text string) string {
+	if k.an.Language() == "en" || slices.ContainsFunc(words, func(x string) bool { return englishMarkers[x] }) {
+		return ""
+	}
+	noun := qualified(words, w, covered, false)
+	if noun == "" {
+		return ""
+	}
+	is := k.matcher(noun)
+	fields := strings.Fields(text)
+	for i := 0; i+1 < len(fields); i++ {
+		fw, nw := analysis.Words(fields[i]), analysis.Words(fields[i+1])
+		if len(fw) != 1 || len(nw) != 1 || !is(fw[0]) || !capitalised(fields[i]) || !capitalised(fields[i+1]) {
+			continue
+		}
+		if strings.ContainsAny(fields[i], ".:;,") || analysis.IsStopWord(nw[0]) || slices.Contains(words, nw[0]) {
+			continue
+		}
+		return nw[0]
+	}
+	return ""
+}
+
+// englishMarkers are English function words, which a Spanish question
+// does not use: a tourist's question on a Spanish base.
+var englishMarkers = setOf("the", "to", "i", "my", "is", "are", "do", "does", "can", "what", "how", "of", "your", "you", "with")
+
+// capitalised reports a word written with a capital and then a small
+// letter ("Ciudad", not "RUT" or "ciudad").
+func capitalised(f string) bool {
+	r := []rune(strings.TrimLeft(f, "¿¡\"'(«*"))
+	return len(r) > 1 && unicode.IsUpper(r[0]) && unicode.IsLower(r[1])
+}
+
+// opposite reports whether text names the opposite of the event w names
+// ("cierra" for "abre"): a value given for closing is not the opening's.
+func opposite(w, text string) bool {
+	for i, group := range antonyms {
+		if !group[w] {
+			continue
+		}
+		other := antonyms[i^1]
+		return slices.ContainsFunc(analysis.Words(text), func(x string) bool { return other[x] })
+	}
 	return false
+}
+
+// antonyms are pairs of word groups naming opposite events, each group
+// followed by its opposite (folded forms). States ("cerrado", "closed")
+// are left out: "domingos cerrado" is part of opening hours.
+var antonyms = []map[string]bool{
+	setOf("abrir", "abre", "abren", "abra", "abran", "apertura", "opens", "opening"),
+	setOf("cerrar", "cierra", "cierran", "cierre", "cierren", "closes", "closing"),
+	setOf("activar", "activa", "activan", "activacion", "activate", "activation"),
+	setOf("desactivar", "desactiva", "desactivan", "desactivacion", "deactivate", "deactivation"),
+	setOf("encender", "enciende", "encienden", "prender", "prende", "prenden"),
+	setOf("apagar", "apaga", "apagan"),
+	setOf("empezar", "empieza", "empiezan", "comenzar", "comienza", "comienzan", "iniciar", "inicia", "inician", "start", "starts", "begin", "begins"),
+	setOf("terminar", "termina", "terminan", "finalizar", "finaliza", "finalizan", "end", "ends", "finish", "finishes"),
 }
 
 // countOfWhatIsAsked: when sentences of the passage give counts of what is

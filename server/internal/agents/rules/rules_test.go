@@ -1512,3 +1512,49 @@ func TestANumberAndAHalfIsAnotherNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestAVariantThePassageDoesNotNameIsAnother(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	vehicles := passage("d1", "preguntas.json", "En el Plan Ciudad y el Plan Ruta puedes registrar hasta 3 vehículos en la misma cuenta.")
+	// "libre" names another plan elsewhere in the base.
+	vehicles.Rarity = map[string]float64{"libre": 0.9, "plan": 0.3, "vehiculos": 0.8, "registrar": 0.8}
+	vehicles.Score = 0.97
+	handsOffSaying(t, p, "cuantos vehiculos puedo registrar si tengo el plan libre?", `"libre"`, vehicles)
+	answersWith(t, p, "cuantos vehiculos puedo registrar con el plan ruta?", "3 vehículos", vehicles)
+	instalments := passage("d2", "compras.md", "El cargo por servicio se muestra antes de pagar. Con tarjetas de crédito Banco Austral puedes pagar en hasta 3 cuotas sin interés.")
+	instalments.Rarity = map[string]float64{"chile": 0.9, "banco": 0.8, "cuotas": 0.8}
+	instalments.Score = 0.85
+	handsOffSaying(t, p, "wena, cuantas cuotas sin interes puedo hacer con tarjeta del banco de chile?", `"chile"`, instalments)
+	// A name after "de" completes the thing ("financiamiento de CORFO"),
+	// and a name in a person's role ("la rectora María Soto") is theirs:
+	// neither is a variant.
+	k := NewKnowledge(p, nil)
+	for _, c := range []struct{ q, w, text string }{
+		{"la iniciativa cuenta con financiamiento publico?", "publico", "Hay una iniciativa llamada Teach1, que cuenta con financiamiento de CORFO."},
+		{"quien es la rectora del colegio?", "colegio", "La rectora María Soto atiende los martes."},
+		{"can I transfer money to other banks?", "money", "Las transferencias a otras cuentas Monedero llegan al instante."},
+	} {
+		words := analysis.Words(c.q)
+		covered := slices.DeleteFunc(slices.Clone(words), func(x string) bool { return x == c.w })
+		if v := k.otherVariant(words, c.w, covered, c.text); v != "" {
+			t.Errorf("otherVariant(%q, %q) = %q over %q, want none", c.q, c.w, v, c.text)
+		}
+	}
+}
+
+func TestAValueOfTheOppositeEventIsNoAnswer(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	resale := passage("d1", "devoluciones.md", "Reventa Segura se cierra 6 horas antes del inicio del evento.")
+	resale.Rarity = map[string]float64{"reventa": 0.9, "segura": 0.9, "evento": 0.3, "abre": 0.6}
+	resale.Score = 0.8
+	handsOffSaying(t, p, "cuantos dias antes del evento se abre la reventa segura?", `"abre"`, resale)
+	answersWith(t, p, "cuantas horas antes del evento se cierra la reventa segura?", "6 horas", resale)
+	// "cerrado" is a state of opening hours, not the closing event.
+	for w, text := range map[string]string{"abre": "Sábados de 10:00 a 14:00; domingos cerrado.", "opening": "Open daily; closed on Sundays."} {
+		if opposite(w, text) {
+			t.Errorf("opposite(%q, %q) = true, want false", w, text)
+		}
+	}
+}

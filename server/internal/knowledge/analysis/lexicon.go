@@ -73,6 +73,9 @@ var extraStopWords = map[string]bool{
 	"aren": true, "isn": true, "doesn": true, "didn": true, "wasn": true, "weren": true, "wouldn": true, "couldn": true, "shouldn": true, "also": true, "really": true, "lot": true, "lots": true,
 	"could": true, "would": true, "may": true, "might": true, "shall": true, "im": true,
 	"ive": true, "dont": true, "cant": true, "whats": true, "hows": true, "hey": true,
+	// English aspect and framing words: "the app *keeps* crashing", "can I
+	// *still* get a refund *instead*?".
+	"keep": true, "keeps": true, "kept": true, "keeping": true, "instead": true, "anyway": true, "already": true, "still": true, "going": true, "gonna": true,
 }
 
 // lowInfoWords frame a question without naming its topic: courtesy,
