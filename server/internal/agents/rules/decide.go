@@ -845,6 +845,12 @@ func countedNoun(w []string) string {
 				// "¿en cuántas máximo?": the bound is no thing counted.
 				continue
 			}
+			if j+1 < len(w) && (w[j+1] == "free" || w[j+1] == "based") {
+				// "how many interest-free installments": the thing is
+				// after its modifier.
+				j++
+				continue
+			}
 			if sortNouns[w[j]] && j+2 < len(w) && (w[j+1] == "de" || w[j+1] == "of") {
 				// "¿cuántos tipos de pruebas…?" counts tests.
 				j++
@@ -1834,7 +1840,10 @@ func askedKind(w []string) InfoKind {
 		return InfoEmail
 	case (before(phoneNouns, isIn(phoneAskers), 4) || near(phoneNouns, isIn(whichWords), 4) || near(numberNouns, isIn(contactNouns), 3) || near(numberNouns, isIn(phoneNouns), 2) || terse && has(phoneNouns) || asksForPhone) &&
 		(has(valueWords) || has(phoneAskers) || terse || asksForPhone) && !how && !duration &&
-		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")):
+		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")) &&
+		// "what are your phone support hours?": an English compound is
+		// named by its last noun.
+		!before(setOf("hours", "schedule"), isIn(phoneNouns), 2):
 		return InfoPhone
 	case codeOf(w) != "" && has(valueAskers) && !how:
 		return InfoCode
@@ -1916,21 +1925,28 @@ var durationUnits = setOf("minutos", "horas", "dias", "semanas", "meses", "anos"
 // el correo de…?", "give me the phone of…", "necesito saber el correo…".
 var givingVerbs = setOf("pasas", "pasan", "pasa", "pasame", "pasarme", "das", "dan", "dame", "darme", "envias", "envian", "mandas", "mandan",
 	"compartes", "comparten", "facilitas", "facilitan", "tienes", "tienen", "give", "send", "share", "have",
+	// Or asks whether there is one: "¿Bárbara tiene algún teléfono?",
+	// "¿hay algún correo para reclamos?".
+	"tiene", "hay", "has", "there",
 	// Or a question put as a statement: "necesito saber el correo de soporte".
 	"saber", "conocer", "necesito", "busco", "know", "need",
 	"dar", "pasar", "enviar", "mandar", "compartir", "facilitar", "indicar", "indicarme", "decir", "decirme", "tell")
 
 var phoneValueNouns = union(phoneNouns, numberNouns)
 
+// anyWords ask whether there is one: "¿hay *algún* correo…?".
+var anyWords = setOf("algun", "alguna", "any", "some")
+
 // givesValue: a giving verb, then within three words an article and one of
-// nouns ("me pasas el correo", "do you have the phone number").
+// nouns ("me pasas el correo", "do you have the phone number", "¿tiene
+// algún teléfono?").
 func givesValue(w []string, nouns map[string]bool) bool {
 	for i, x := range w {
 		if !givingVerbs[x] {
 			continue
 		}
 		for j := i + 1; j+1 < len(w) && j <= i+3; j++ {
-			if (determiners[w[j]] || indefinites[w[j]]) && nouns[w[j+1]] {
+			if (determiners[w[j]] || indefinites[w[j]] || anyWords[w[j]]) && nouns[w[j+1]] {
 				return true
 			}
 		}

@@ -247,32 +247,40 @@ func TestTheAnswerIsThePartOfThePassageThatHoldsWhatWasAsked(t *testing.T) {
 
 func TestAskedKindReadsSpanishAndEnglishQuestions(t *testing.T) {
 	t.Parallel()
+	// An English compound is named by its last noun: hours, not a phone.
+	if got := askedKind(analysis.Words("what are your phone support hours?")); got == InfoPhone {
+		t.Errorf("askedKind(phone support hours) = %q", got)
+	}
 	for q, want := range map[string]InfoKind{
-		"¿cuánto cuesta el plan anual?":                 InfoAmount,
-		"¿qué versión de Android necesito como mínimo?": InfoNumber,
-		"¿el certificado es gratis?":                    InfoAmount,
-		"How much does the course cost?":                InfoAmount,
-		"¿cuál es el teléfono de soporte?":              InfoPhone,
-		"What is your phone number?":                    InfoPhone,
-		"¿cuál es el correo para pagos?":                InfoEmail,
-		"¿quién es el CEO?":                             InfoPerson,
-		"Who is the founder?":                           InfoPerson,
-		"¿cuánto tarda el envío?":                       InfoTime,
-		"¿cuándo abren?":                                InfoHours,
-		"¿a qué hora abre la oficina?":                  InfoHours,
-		"What time do you open on Saturdays?":           InfoHours,
-		"¿cuándo se fundó la empresa?":                  InfoTime,
-		"¿qué edad hay que tener?":                      InfoAge,
-		"¿cuántos cursos hay?":                          InfoNumber,
-		"¿cuál es el tamaño máximo del archivo?":        InfoNumber,
-		"¿en qué año se fundó?":                         InfoTime,
-		"¿en qué calle queda la oficina?":               InfoAddress,
-		"¿cuánto dinero les dio el fondo?":              InfoAmount,
-		"¿cuál es la dirección de la oficina?":          InfoAddress,
-		"¿dónde queda la oficina?":                      InfoPlace,
-		"¿cómo recupero mi contraseña?":                 InfoGeneral,
-		"¿cómo actualizo la app en mi teléfono?":        InfoGeneral,
-		"¿puedo pagar desde Perú?":                      InfoGeneral,
+		"¿cuánto cuesta el plan anual?":                      InfoAmount,
+		"¿qué versión de Android necesito como mínimo?":      InfoNumber,
+		"¿el certificado es gratis?":                         InfoAmount,
+		"How much does the course cost?":                     InfoAmount,
+		"¿cuál es el teléfono de soporte?":                   InfoPhone,
+		"What is your phone number?":                         InfoPhone,
+		"¿Bárbara Vásquez tiene algún teléfono de contacto?": InfoPhone,
+		"hay algun numero al que pueda llamar?":              InfoPhone,
+		"¿hay algún correo para reclamos?":                   InfoEmail,
+		"Is there a phone number for billing problems?":      InfoPhone,
+		"¿cuál es el correo para pagos?":                     InfoEmail,
+		"¿quién es el CEO?":                                  InfoPerson,
+		"Who is the founder?":                                InfoPerson,
+		"¿cuánto tarda el envío?":                            InfoTime,
+		"¿cuándo abren?":                                     InfoHours,
+		"¿a qué hora abre la oficina?":                       InfoHours,
+		"What time do you open on Saturdays?":                InfoHours,
+		"¿cuándo se fundó la empresa?":                       InfoTime,
+		"¿qué edad hay que tener?":                           InfoAge,
+		"¿cuántos cursos hay?":                               InfoNumber,
+		"¿cuál es el tamaño máximo del archivo?":             InfoNumber,
+		"¿en qué año se fundó?":                              InfoTime,
+		"¿en qué calle queda la oficina?":                    InfoAddress,
+		"¿cuánto dinero les dio el fondo?":                   InfoAmount,
+		"¿cuál es la dirección de la oficina?":               InfoAddress,
+		"¿dónde queda la oficina?":                           InfoPlace,
+		"¿cómo recupero mi contraseña?":                      InfoGeneral,
+		"¿cómo actualizo la app en mi teléfono?":             InfoGeneral,
+		"¿puedo pagar desde Perú?":                           InfoGeneral,
 		// "cuando" after another question word, or meaning "whenever",
 		// asks for no time.
 		"¿puedo cancelar la suscripción cuando quiera?":           InfoGeneral,
@@ -487,10 +495,11 @@ func TestAHowManyQuestionWantsANumberOfWhatItCounts(t *testing.T) {
 	t.Parallel()
 	k := NewKnowledge(agents.DefaultProfile(), nil)
 	eachWords(t, "countedNoun", countedNoun, map[string]string{
-		"¿cuántas preguntas tiene la evaluación final?": "preguntas",
-		"¿cuántos tipos de pruebas existen?":            "pruebas",
-		"How many users can join a group?":              "users",
-		"¿cuál es el tamaño máximo de los archivos?":    "tamano",
+		"how many interest-free installments can I split it into?": "installments",
+		"¿cuántas preguntas tiene la evaluación final?":            "preguntas",
+		"¿cuántos tipos de pruebas existen?":                       "pruebas",
+		"How many users can join a group?":                         "users",
+		"¿cuál es el tamaño máximo de los archivos?":               "tamano",
 		// A duration, not a count: the passage may give it without the unit.
 		"¿cuántos días dura la enfermedad?": "",
 		"¿cómo creo una cuenta?":            "",
@@ -1557,4 +1566,13 @@ func TestAValueOfTheOppositeEventIsNoAnswer(t *testing.T) {
 			t.Errorf("opposite(%q, %q) = true, want false", w, text)
 		}
 	}
+}
+
+func TestAskingWhetherThereIsAPhoneAsksForIt(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	names := passage("d1", "example2.pdf", "Nombre del CEO Julián Varas Nombre de la CFO Bárbara Vásquez")
+	handsOff(t, p, "¿Bárbara Vásquez tiene algún teléfono de contacto?", names)
+	phones := passage("d2", "example.pdf", "Soporte técnico: +1-800-123-4567. Atención al cliente: +1-800-765-4321.")
+	answersWith(t, p, "hay algun numero al que pueda llamar?", "+1-800", phones)
 }

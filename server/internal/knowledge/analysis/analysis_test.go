@@ -55,12 +55,28 @@ func TestQuantifiersAndCommonVerbFormsFrameAQuestion(t *testing.T) {
 	t.Parallel()
 	a := New("es")
 	var words []string
-	for _, t := range a.Terms("¿tienen alguna iniciativa con corfo? voy a viajar y sigue igual, the grades aren't showing, the app keeps crashing, can I still get a refund instead") {
+	for _, t := range a.Terms("¿tienen alguna iniciativa con corfo? voy a viajar y sigue igual, the grades aren't showing, the app keeps crashing, can I still get a refund instead, the videos won't load, no veo mis notas") {
 		words = append(words, t.Word)
 	}
-	want := []string{"iniciativa", "corfo", "viajar", "igual", "grades", "showing", "app", "crashing", "get", "refund"}
+	want := []string{"iniciativa", "corfo", "viajar", "igual", "grades", "showing", "app", "crashing", "get", "refund", "videos", "load", "notas"}
 	if !slices.Equal(words, want) {
 		t.Errorf("terms = %q, want %q", words, want)
+	}
+}
+
+func TestEnglishCountsMeetTheirSpanishWords(t *testing.T) {
+	t.Parallel()
+	a := New("es")
+	for q, want := range map[string]string{"what's the minimum grade?": "minima", "how many times can I retake it?": "veces", "how many characters?": "caracteres", "change my email address": "direccion"} {
+		found := false
+		for _, t := range a.Query(q) {
+			for _, x := range t.Alts {
+				found = found || x.Stem == a.Stem(want)
+			}
+		}
+		if !found {
+			t.Errorf("%q: no alternative for %q in %+v", q, want, a.Query(q))
+		}
 	}
 }
 

@@ -69,8 +69,8 @@ var extraStopWords = map[string]bool{
 	"ambos": true, "ambas": true, "cualquier": true, "cualquiera": true, "ningun": true, "ninguna": true, "ninguno": true,
 	"apenas": true, "incluso": true, "quizas": true, "quiza": true, "tampoco": true, "demas": true, "tan": true, "pocos": true, "pocas": true, "toda": true, "todas": true,
 	"voy": true, "vas": true, "vamos": true, "iba": true, "iban": true, "doy": true, "dio": true, "pude": true, "pudo": true, "pudiera": true, "pueda": true, "puedan": true,
-	"sigo": true, "sigue": true, "siguen": true,
-	"aren": true, "isn": true, "doesn": true, "didn": true, "wasn": true, "weren": true, "wouldn": true, "couldn": true, "shouldn": true, "also": true, "really": true, "lot": true, "lots": true,
+	"sigo": true, "sigue": true, "siguen": true, "veo": true, "ves": true,
+	"aren": true, "isn": true, "doesn": true, "didn": true, "wasn": true, "weren": true, "wouldn": true, "couldn": true, "shouldn": true, "won": true, "also": true, "really": true, "lot": true, "lots": true,
 	"could": true, "would": true, "may": true, "might": true, "shall": true, "im": true,
 	"ive": true, "dont": true, "cant": true, "whats": true, "hows": true, "hey": true,
 	// English aspect and framing words: "the app *keeps* crashing", "can I
@@ -198,6 +198,15 @@ var synonymGroups = [][]string{
 	{"auto", "autos", "vehiculo", "vehiculos", "carro", "carros", "coche", "coches", "car", "cars", "vehicle", "vehicles"},
 	{"diario", "diaria", "dia", "daily", "day"},
 	{"bebe", "bebes", "guagua", "guaguas", "baby", "babies"},
+	// Counts and bounds, as English questions on Spanish documents put
+	// them: "what's the minimum grade?", "how many times can I retake…?".
+	{"minimo", "minima", "minimos", "minimas", "minimum"},
+	{"maximo", "maxima", "maximos", "maximas", "maximum"},
+	{"veces", "times"},
+	{"caracter", "caracteres", "character", "characters"},
+	{"pregunta", "preguntas", "question", "questions"},
+	{"interes", "intereses", "interest"},
+	{"direccion", "direcciones", "address", "addresses"},
 	{"departamento", "departamentos", "department", "departments"},
 	{"solicitar", "solicitud", "request", "requests"},
 	{"cargar", "carga", "cargan", "load", "loads", "loading"},
