@@ -163,6 +163,15 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("ticketera", "es"),
 		adversarial("electrolinera", "es"),
 		onSample("sample19"),
+		// An eighteenth: a driving school's base (a Markdown table of
+		// courses, a plain-text guide, an HTML page of branches, a CSV of
+		// questions), a ski resort's (an HTML table of lift tickets, a JSON
+		// file of questions, tourists' questions in English), a twentieth
+		// round on the sample base (and a seventeenth on the seed PDFs,
+		// below).
+		adversarial("autoescuela", "es"),
+		adversarial("centroski", "es"),
+		onSample("sample20"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -184,7 +193,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed13"),
 			onSeed("seed14"),
 			onSeed("seed15"),
-			onSeed("seed16"))
+			onSeed("seed16"),
+			onSeed("seed17"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -218,18 +228,16 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.031 / 0.521,
-		// the sample base and the seed PDFs 0.016 / 0.589, the other
-		// companies' bases 0.045 / 0.458 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.031 / 0.523,
+		// the sample base and the seed PDFs 0.016 / 0.602, the other
+		// companies' bases 0.044 / 0.451 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
-		// a target met by tuning, and it follows what the rounds measure.
-		// The other companies' was 0.48 until the fifteenth round's two
-		// bases (0.20 as first run); the product's own was the issue's
-		// 0.60 until the nineteenth round on the sample base (0.24 as
-		// first run).
+		// a target met by tuning, and it follows what the rounds measure
+		// (the other companies' was 0.48 until the fifteenth round's two
+		// bases, 0.20 as first run).
 		{"all", pooled, 0.05, 0.52},
-		{"sample base and seed PDFs", own, 0.05, 0.58},
+		{"sample base and seed PDFs", own, 0.05, 0.60},
 		{"other companies' bases", others, 0.06, 0.45},
 	} {
 		if len(g.results) == 0 {

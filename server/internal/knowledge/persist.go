@@ -130,7 +130,7 @@ func (ix *Index) analysisVersion() string {
 	chunks := []store.Chunk{
 		{ID: "1", Heading: "¿Cómo cambio mi contraseña?", Text: "Para cambiar la contraseña, entra en Ajustes › Seguridad y pulsa «Cambiar». Recibirás un correo de confirmación en 5 minutos. ¡Graciaaas!"},
 		{ID: "2", Heading: "Shipping and returns", Text: "Orders ship within 2 business days. You can return any item within 30 days; refunds are issued to the original card.\nEnvíos gratis desde 50 €."},
-		{ID: "3", Text: "Horario de atención: lunes a viernes de 9:00 a 18:00 (hora de Madrid). Teléfono 900 123 456."},
+		{ID: "3", Text: "Horario de atención: lunes a viernes de 9:00 a 18:00 (hora de Madrid). Teléfono 900 123 456. ¿Ya lo buscaste y no lo encuentras? Si me equivoqué, avísame."},
 	}
 	// A FAQ entry whose answer runs over two passages under its question,
 	// with the frame words of a question in both.

@@ -297,7 +297,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// when the passage dates nothing.
 			continue
 		}
-		if !stated[n] && !k.inStatedRange(n, q.units[n], title+"\n"+passage) {
+		if !(stated[n] && k.statedInUnit(q, n, title+"\n"+passage)) && !k.inStatedRange(n, q.units[n], title+"\n"+passage) {
 			d.Uncovered = append(d.Uncovered, n)
 			about += namedFactor * unknownPenalty
 			d.Named = n
@@ -340,7 +340,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Named = w
 			continue
 		}
-		if q.asked == InfoAmount && periodWords[w] {
+		if q.asked == InfoAmount && (periodWords[w] || halfPeriod(q.words, w)) {
 			// "¿el complemento se puede pagar anual? ¿cuánto saldría?": a
 			// price for a period the passage never prices is another price.
 			about += namedFactor * unknownPenalty
@@ -811,6 +811,16 @@ var kinWords = setOf("hijo", "hija", "hijos", "hijas", "mama", "mami", "madre", 
 // periodWords name the period a price is for.
 var periodWords = setOf("anual", "anuales", "mensual", "mensuales", "semanal", "semanales", "diario", "diaria", "trimestral", "semestral", "bimestral",
 	"annual", "annually", "yearly", "monthly", "weekly", "daily", "quarterly")
+
+// halfPeriod reports whether w halves the period after it: "¿se puede
+// hacer solo *medio* día? ¿cuánto sale?" asks another price than the
+// day's; "1 plaza y media" is a number.
+func halfPeriod(words []string, w string) bool {
+	i := slices.Index(words, w)
+	return (w == "medio" || w == "media" || w == "half") && i >= 0 && i+1 < len(words) && periodNouns[words[i+1]]
+}
+
+var periodNouns = setOf("dia", "jornada", "semana", "mes", "ano", "temporada", "day", "week", "month", "year", "season")
 
 // occasionWords name the occasion of a request, not what it asks for.
 var occasionWords = setOf("cumple", "cumpleanos", "navidad", "aniversario", "matrimonio", "vacaciones", "birthday", "christmas", "anniversary", "wedding", "holidays", "vacation")
@@ -1350,6 +1360,45 @@ func (k *Knowledge) inStatedRange(n, unit, passage string) bool {
 // numbersIn returns the numbers a text states: each as written without
 // separators and its whole part ("9:00" states 9, "$49.990" states 49990),
 // and those written in words.
+// statedInUnit reports whether text states n as a duration of the unit the
+// question gives it ("una clase de 3 horas"), when that unit is one of
+// time: "hasta 3 personas" does not price three hours. A number asked
+// without a unit of time is stated by any mention.
+func (k *Knowledge) statedInUnit(q question, n, text string) bool {
+	want := unitName(q.units[n])
+	if !timeUnits[want] || !slices.Contains(unitsAfter(q.words, n), want) {
+		// No unit of time, or one read from the sentence rather than
+		// written ("tengo 38 grados" is no age).
+		return true
+	}
+	return slices.ContainsFunc(unitsAfter(analysis.Words(text), n), func(u string) bool { return u == "" || k.an.Stem(u) == k.an.Stem(want) })
+}
+
+// unitsAfter returns the word written after each mention of the number n in
+// w (past the other numbers of a range: "2 a 3 horas"), as unitName names
+// it; "" for a mention that ends the text.
+func unitsAfter(w []string, n string) []string {
+	var out []string
+	for i, x := range w {
+		if x != n {
+			continue
+		}
+		j := i
+		for j+1 < len(w) && (isDigits(w[j+1]) || rangeJoins[w[j+1]]) {
+			j++
+		}
+		if j+1 == len(w) {
+			out = append(out, "")
+		} else {
+			out = append(out, unitName(w[j+1]))
+		}
+	}
+	return out
+}
+
+// rangeJoins join the numbers of a range or a choice: "2 a 3", "3 o 4".
+var rangeJoins = setOf("y", "o", "a", "and", "or", "to")
+
 func numbersIn(text string) map[string]bool {
 	out := map[string]bool{}
 	for _, m := range numberAnyRe.FindAllString(text, -1) {
@@ -1525,6 +1574,14 @@ func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (ment
 		// A heading that names the owner ("Contacto y soporte") makes the
 		// passage's addresses its own.
 		return true, true
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if isTableRow(line) && re.MatchString(line) && slices.ContainsFunc(analysis.Words(line), is) {
+			// A table row is one record however long its cells: "La
+			// Florida · Av. Vicuña Mackenna 7255, local 12 · +56 2 2946
+			// 1183" gives La Florida's phone.
+			return true, true
+		}
 	}
 	spans := re.FindAllStringIndex(text, -1)
 	fields := fieldRe.FindAllStringIndex(text, -1)

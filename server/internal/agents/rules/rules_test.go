@@ -1576,3 +1576,35 @@ func TestAskingWhetherThereIsAPhoneAsksForIt(t *testing.T) {
 	phones := passage("d2", "example.pdf", "Soporte técnico: +1-800-123-4567. Atención al cliente: +1-800-765-4321.")
 	answersWith(t, p, "hay algun numero al que pueda llamar?", "+1-800", phones)
 }
+
+func TestANumberOfHoursIsStatedInHours(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	lessons := passage("d1", "escuela.md", "Clases particulares:\n\n• 1 hora: $70.000. 2 horas: $125.000. Hasta 3 personas del mismo nivel pagan el mismo precio.")
+	lessons.Rarity = map[string]float64{"clase": 0.6, "particular": 0.9}
+	lessons.Score = 0.95
+	handsOff(t, p, "cuanto sale una clase particular de 3 horas?", lessons)
+	answersWith(t, p, "cuanto sale una clase particular de 2 horas?", "$125.000", lessons)
+	// A unit read from the sentence, not written, is no unit of time:
+	// "tengo 38 grados" is no age.
+	fever := passage("d2", "temperatura.md", "Una temperatura mayor a 38 grados es suficiente para preocuparse.")
+	answers(t, p, "Si tengo 38 grados deberia preocuparme?", fever)
+}
+
+func TestHalfAPeriodIsAnotherPrice(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	kids := passage("d1", "escuela.md", "Programa Pingüinos, para niños de 4 a 6 años:\n\n• $95.000 por día, con equipo y casco incluidos.")
+	kids.Rarity = map[string]float64{"programa": 0.7, "pinguinos": 0.9, "medio": 0.7}
+	kids.Score = 0.75
+	handsOffSaying(t, p, "el programa pingüinos se puede hacer solo medio dia? cuanto sale?", `"medio"`, kids)
+	answersWith(t, p, "cuanto sale el programa pingüinos por dia?", "$95.000", kids)
+}
+
+func TestATableRowGivesItsOwnersValue(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	branches := passage("d1", "sucursales.html", "Sucursal · Dirección · Teléfono · Horario\n\nProvidencia · Av. Providencia 1650, oficina 3 · +56 2 2946 1100 · Lunes a sábado 09:00 a 19:00\n\nLa Florida · Av. Vicuña Mackenna 7255, local 12 · +56 2 2946 1183 · Lunes a viernes 09:30 a 19:00")
+	branches.Heading = "Sucursales"
+	answersWith(t, p, "cual es el fono de la sucursal de la florida porfa", "+56 2 2946 1183", branches)
+}

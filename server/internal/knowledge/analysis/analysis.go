@@ -120,6 +120,11 @@ func (a *Analyzer) stem(word string) string {
 	// through unchanged.
 	if isAlpha(word) {
 		s = Fold(a.stemmer(a.reaccent(word)))
+		if a.lang == "es" && strings.HasSuffix(s, "qu") {
+			// Spelling keeps the sound of a -car verb before an e:
+			// "equivoqué", "busqué" are "equivocar", "buscar".
+			s = s[:len(s)-2] + "c"
+		}
 	}
 	a.cache.Store(word, s)
 	return s

@@ -64,6 +64,16 @@ func TestQuantifiersAndCommonVerbFormsFrameAQuestion(t *testing.T) {
 	}
 }
 
+func TestASpellingChangeKeepsTheVerbsStem(t *testing.T) {
+	t.Parallel()
+	a := New("es")
+	for _, pair := range [][2]string{{"equivoque", "equivocar"}, {"busque", "buscar"}, {"saque", "sacar"}, {"pague", "pagar"}} {
+		if a.Stem(pair[0]) != a.Stem(pair[1]) {
+			t.Errorf("Stem(%q) = %q, Stem(%q) = %q; want one stem", pair[0], a.Stem(pair[0]), pair[1], a.Stem(pair[1]))
+		}
+	}
+}
+
 func TestEnglishCountsMeetTheirSpanishWords(t *testing.T) {
 	t.Parallel()
 	a := New("es")
