@@ -232,8 +232,12 @@ func Words(text string) []string {
 		if b.Len() == 0 {
 			return
 		}
-		w := unstretch(b.String())
+		w := b.String()
 		b.Reset()
+		if !roleAcronyms[w] {
+			// "coo" is the operations officer, not a stretched "co".
+			w = unstretch(w)
+		}
 		if w != "" && w[0] >= '0' && w[0] <= '9' && w[len(w)-1] > '9' {
 			if m := ordinalRe.FindStringSubmatch(w); m != nil {
 				// "5to básico", "3ro", "2nd floor" are "5° básico": the

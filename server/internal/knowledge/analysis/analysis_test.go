@@ -186,3 +186,18 @@ func TestASpelledOutExecutiveRoleIsItsAcronym(t *testing.T) {
 		t.Errorf("chat spelling not expanded: %q", w)
 	}
 }
+
+// What Words writes for a role it reads back as the same role: text is
+// analysed again after small talk is set aside, and "cmo" once expanded
+// to the chat spelling of "cómo" turned "head of marketing" into a stop word.
+func TestARoleAcronymReadsBackAsItself(t *testing.T) {
+	t.Parallel()
+	for _, phrases := range rolePhrases {
+		for _, r := range phrases {
+			once := Words(strings.Join(r.words, " "))
+			if again := Words(strings.Join(once, " ")); !slices.Equal(once, again) || !slices.Equal(once, []string{r.acronym}) {
+				t.Errorf("Words(%q) = %q, read again %q; want [%s]", strings.Join(r.words, " "), once, again, r.acronym)
+			}
+		}
+	}
+}

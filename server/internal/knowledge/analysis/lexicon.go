@@ -18,7 +18,9 @@ var abbreviations = map[string][]string{
 	"tb": {"tambien"}, "tmb": {"tambien"}, "tbn": {"tambien"}, "tbm": {"tambien"},
 	"x": {"por"}, "d": {"de"}, "cn": {"con"}, "dl": {"del"}, "pa": {"para"}, "pal": {"para", "el"},
 	"dnd": {"donde"}, "dnde": {"donde"},
-	"cmo": {"como"}, "cm": {"como"}, "komo": {"como"},
+	// Not "cmo": the executive role's acronym, which the analysis writes
+	// for "head of marketing", would read back as "como".
+	"cm": {"como"}, "komo": {"como"},
 	"kiero": {"quiero"}, "qiero": {"quiero"}, "kisiera": {"quisiera"},
 	"kuando": {"cuando"}, "qndo": {"cuando"}, "cdo": {"cuando"},
 	"xfa": {"por", "favor"}, "xfavor": {"por", "favor"}, "porfa": {"por", "favor"}, "porfavor": {"por", "favor"},
@@ -310,6 +312,17 @@ var rolePhrases = func() map[string][]rolePhrase {
 	add("cto", "chief technology officer", "gerente de tecnologia", "gerenta de tecnologia", "director de tecnologia", "directora de tecnologia", "head of technology")
 	add("coo", "chief operating officer", "gerente de operaciones", "gerenta de operaciones", "director de operaciones", "directora de operaciones", "head of operations")
 	add("cmo", "chief marketing officer", "gerente de marketing", "gerenta de marketing", "director de marketing", "directora de marketing", "head of marketing")
+	return out
+}()
+
+// roleAcronyms are the acronyms rolePhrases write.
+var roleAcronyms = func() map[string]bool {
+	out := map[string]bool{}
+	for _, phrases := range rolePhrases {
+		for _, r := range phrases {
+			out[r.acronym] = true
+		}
+	}
 	return out
 }()
 
