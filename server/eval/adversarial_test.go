@@ -172,6 +172,16 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("autoescuela", "es"),
 		adversarial("centroski", "es"),
 		onSample("sample20"),
+		// A nineteenth: a telemedicine app's base (a Markdown table of
+		// specialties, a plain-text page of prescriptions, an HTML table of
+		// plans, a JSON file of questions), a residential solar installer's
+		// (an HTML table of kits, a CSV of questions), a twenty-first round
+		// on the sample base in the Spanish of several countries, voice
+		// transcriptions and paraphrase (and an eighteenth on the seed
+		// PDFs, below).
+		adversarial("telemedicina", "es"),
+		adversarial("solar", "es"),
+		onSample("sample21"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -194,7 +204,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed14"),
 			onSeed("seed15"),
 			onSeed("seed16"),
-			onSeed("seed17"))
+			onSeed("seed17"),
+			onSeed("seed18"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to

@@ -340,7 +340,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Named = w
 			continue
 		}
-		if q.asked == InfoAmount && (periodWords[w] || halfPeriod(q.words, w)) {
+		if q.asked == InfoAmount && (periodWords[w] || halfPeriod(q.words, w)) || periodWords[w] && slices.Contains(top.UnknownWords, w) {
 			// "¿el complemento se puede pagar anual? ¿cuánto saldría?": a
 			// price for a period the passage never prices is another price.
 			about += namedFactor * unknownPenalty
@@ -1148,19 +1148,25 @@ func (k *Knowledge) lastsWhat(w []string) string {
 	return ""
 }
 
-// variantRe: a lettered variant of a thing, "clase A", "tipo B2", "talla M".
-var variantRe = regexp.MustCompile(`(?i:\b(?:clase|tipo|categor[ií]a|talla|grupo|class|type|category|size))\s+([A-Z]\d?)\b`)
+// variantRe: a lettered variant of a thing, or a list of them: "clase A",
+// "tipo B2", "talla M", "tramo B, C o D".
+var variantRe = regexp.MustCompile(`(?i:\b(?:clase|tipo|categor[ií]a|talla|grupo|tramo|nivel|class|type|category|size|tier|level))\s+([A-Z]\d?(?:\s*(?:,|(?i:y|o|and|or)\b)\s*[A-Z]\d?\b)*)\b`)
+
+// variantLetterRe is one variant of such a list.
+var variantLetterRe = regexp.MustCompile(`\b[A-Z]\d?\b`)
 
 // variantsIn returns the lettered variants text names, as "A", "B2".
 func variantsIn(text string) []string {
 	var out []string
 	for _, m := range variantRe.FindAllStringSubmatch(text, -1) {
-		if m[1] == "I" {
-			// "What's the maximum file size I can upload?"
-			continue
-		}
-		if !slices.Contains(out, m[1]) {
-			out = append(out, m[1])
+		for _, v := range variantLetterRe.FindAllString(m[1], -1) {
+			if v == "I" {
+				// "What's the maximum file size I can upload?"
+				continue
+			}
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
 		}
 	}
 	return out

@@ -513,6 +513,11 @@ func (k *Knowledge) extract(r knowledge.Result, question question) string {
 	owner := question.owner
 	best, bestScore := 0, -1.0
 	for i, b := range blocks {
+		if isTableRow(b) && (i == 0 || !isTableRow(blocks[i-1])) && i+1 < len(blocks) && isTableRow(blocks[i+1]) {
+			// A table's first row names its columns ("Pase · Precio ·
+			// Vigencia"): it answers nothing, the rows below it do.
+			continue
+		}
 		s := overlap(k.an, q, b)
 		if asked != InfoGeneral && holdsKind(asked, b) {
 			// The block that holds what was asked (the price, the phone)

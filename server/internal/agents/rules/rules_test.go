@@ -1608,3 +1608,32 @@ func TestATableRowGivesItsOwnersValue(t *testing.T) {
 	branches.Heading = "Sucursales"
 	answersWith(t, p, "cual es el fono de la sucursal de la florida porfa", "+56 2 2946 1183", branches)
 }
+
+func TestATablesHeaderRowAnswersNothing(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	passes := passage("d1", "precios.md", "Pase · Precio · Vigencia\n\nPase diario · $3.490 · 24 horas desde la compra\n\nPase mensual · $12.990 · 30 días\n\nCon cualquier pase los viajes en bicicleta son ilimitados.")
+	passes.Heading = "Pases"
+	answersWith(t, p, "precio pase diario?", "$3.490", passes)
+}
+
+func TestAListOfLetteredVariantsNamesEach(t *testing.T) {
+	t.Parallel()
+	if got := variantsIn("Si eres Fonasa tramo B, C o D, pagas un copago de $7.490."); !slices.Equal(got, []string{"B", "C", "D"}) {
+		t.Errorf("variantsIn = %q, want B, C, D", got)
+	}
+	p := agents.DefaultProfile()
+	copay := passage("d1", "recetas.txt", "Si eres Fonasa tramo B, C o D, en Medicina general puedes comprar el bono en la app y pagar un copago de $7.490.")
+	copay.Score = 0.8
+	handsOff(t, p, "soy fonasa tramo A, cuanto me sale el copago?", copay)
+	answersWith(t, p, "soy fonasa tramo C, cuanto me sale el copago?", "$7.490", copay)
+}
+
+func TestAPeriodTheBaseNeverNamesIsAskedFor(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	plans := passage("d1", "planes.html", "Con un plan mensual tienes consultas de Medicina general incluidas y un 30% de descuento en todas las demás especialidades.")
+	plans.Score = 0.78
+	plans.UnknownWords = []string{"anual"}
+	handsOffSaying(t, p, "hay descuento si pago el plan familia anual en vez de mensual?", `"anual"`, plans)
+}

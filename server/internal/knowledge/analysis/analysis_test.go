@@ -55,10 +55,10 @@ func TestQuantifiersAndCommonVerbFormsFrameAQuestion(t *testing.T) {
 	t.Parallel()
 	a := New("es")
 	var words []string
-	for _, t := range a.Terms("¿tienen alguna iniciativa con corfo? voy a viajar y sigue igual, the grades aren't showing, the app keeps crashing, can I still get a refund instead, the videos won't load, no veo mis notas") {
+	for _, t := range a.Terms("¿tienen alguna iniciativa con corfo? voy a viajar y sigue igual, the grades aren't showing, the app keeps crashing, can I still get a refund instead, the videos won't load, no veo mis notas, can I get my money back lol") {
 		words = append(words, t.Word)
 	}
-	want := []string{"iniciativa", "corfo", "viajar", "igual", "grades", "showing", "app", "crashing", "get", "refund", "videos", "load", "notas"}
+	want := []string{"iniciativa", "corfo", "viajar", "igual", "grades", "showing", "app", "crashing", "refund", "videos", "load", "notas", "money", "back"}
 	if !slices.Equal(words, want) {
 		t.Errorf("terms = %q, want %q", words, want)
 	}
@@ -77,7 +77,8 @@ func TestASpellingChangeKeepsTheVerbsStem(t *testing.T) {
 func TestEnglishCountsMeetTheirSpanishWords(t *testing.T) {
 	t.Parallel()
 	a := New("es")
-	for q, want := range map[string]string{"what's the minimum grade?": "minima", "how many times can I retake it?": "veces", "how many characters?": "caracteres", "change my email address": "direccion"} {
+	for q, want := range map[string]string{"what's the minimum grade?": "minima", "how many times can I retake it?": "veces", "how many characters?": "caracteres", "change my email address": "direccion",
+		"is the live class recorded?": "grabada", "parking": "estacionamiento", "tenemos una pyme": "empresa"} {
 		found := false
 		for _, t := range a.Query(q) {
 			for _, x := range t.Alts {

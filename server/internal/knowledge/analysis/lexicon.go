@@ -59,7 +59,7 @@ var extraStopWords = map[string]bool{
 	// about.
 	"digo": true, "osea": true, "cachai": true, "cacho": true, "cachas": true, "onda": true, "nomas": true,
 	"harto": true, "harta": true, "hartos": true, "hartas": true, "super": true, "demasiado": true, "demasiada": true, "bastante": true,
-	"hoy": true, "ayer": true, "anoche": true, "anteayer": true, "recien": true, "altiro": true,
+	"hoy": true, "ayer": true, "anoche": true, "anteayer": true, "antier": true, "monton": true, "recien": true, "altiro": true,
 	"wn": true, "weon": true, "tiro": true, "tira": true, "tiran": true,
 	"jaja": true, "jajaja": true, "xd": true, "pucha": true, "chuta": true, "uf": true, "uy": true, "ay": true,
 	"okay": true, "okey": true, "vale": true, "bueno": true, "tal": true, "asi": true, "aqui": true,
@@ -78,6 +78,12 @@ var extraStopWords = map[string]bool{
 	// English aspect and framing words: "the app *keeps* crashing", "can I
 	// *still* get a refund *instead*?".
 	"keep": true, "keeps": true, "kept": true, "keeping": true, "instead": true, "anyway": true, "already": true, "still": true, "going": true, "gonna": true,
+	// English fillers, light verbs and the day the user writes, as the
+	// Spanish ones above: "can I get my money back", "how long does it take",
+	// "I'm visiting tomorrow lol".
+	"like": true, "lol": true, "guys": true, "yet": true, "anything": true, "something": true, "pretty": true, "around": true,
+	"per": true, "today": true, "tomorrow": true, "yesterday": true, "tonight": true,
+	"get": true, "gets": true, "got": true, "getting": true, "take": true, "takes": true,
 }
 
 // lowInfoWords frame a question without naming its topic: courtesy,
@@ -137,14 +143,14 @@ var synonymGroups = [][]string{
 	{"inscripcion", "matricula", "inscribir", "inscribirme", "enroll", "enrollment"},
 	{"calificacion", "calificaciones", "nota", "notas", "puntaje", "grade", "grades", "score", "scores"},
 	{"tarea", "tareas", "assignment", "homework"},
-	{"descargar", "bajar", "download"},
+	{"descargar", "bajar", "download", "downloaded"},
 	{"gratis", "gratuito", "gratuita", "free"},
 	{"computador", "computadora", "ordenador", "laptop", "computer"},
 	{"navegador", "browser"},
-	{"internet", "conexion", "connection", "offline", "online"},
+	{"internet", "conexion", "connection", "offline", "online", "wifi"},
 	{"validez", "valido", "valida", "oficial", "oficiales", "sirve", "sirven", "valid", "official"},
 	{"guardar", "guardan", "guarda", "registrar", "registran", "registra", "save"},
-	{"empresa", "empresas", "compania", "company", "companies"},
+	{"empresa", "empresas", "compania", "company", "companies", "pyme", "pymes"},
 	{"oficina", "oficinas", "sucursal", "office", "offices", "branch"},
 	{"cuota", "cuotas", "installment", "installments"},
 	{"suscripcion", "suscripciones", "membresia", "subscription", "subscriptions", "membership"},
@@ -209,6 +215,15 @@ var synonymGroups = [][]string{
 	{"pregunta", "preguntas", "question", "questions"},
 	{"interes", "intereses", "interest"},
 	{"direccion", "direcciones", "address", "addresses"},
+	// Words of any service's desk that English questions on Spanish
+	// documents use.
+	{"estacionamiento", "estacionamientos", "parking"},
+	{"reserva", "reservas", "reservar", "reservation", "reservations", "booking", "book"},
+	{"cliente", "clientes", "customer", "customers"},
+	{"grabada", "grabadas", "grabado", "grabacion", "grabaciones", "grabar", "recorded", "recording", "recordings"},
+	{"vivo", "live"},
+	{"almacenamiento", "storage"},
+	{"anticipacion", "antelacion", "advance"},
 	{"departamento", "departamentos", "department", "departments"},
 	{"solicitar", "solicitud", "request", "requests"},
 	{"cargar", "carga", "cargan", "load", "loads", "loading"},
@@ -223,7 +238,7 @@ var synonymGroups = [][]string{
 	{"datos", "dato", "data"},
 	{"desuscribir", "desuscribirse", "unsubscribe", "baja"},
 	{"promocional", "promocionales", "promotional"},
-	{"regalar", "regalo", "regala", "gift", "gifts"},
+	{"regalar", "regalo", "regala", "obsequiar", "obsequio", "obsequiarle", "gift", "gifts"},
 	{"amigo", "amiga", "amigos", "friend", "friends"},
 	{"dispositivo", "dispositivos", "device", "devices"},
 	{"problema", "problemas", "problem", "problems", "issue", "issues", "trouble"},
