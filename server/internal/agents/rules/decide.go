@@ -319,6 +319,16 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// the user tried, unless the question counts the times.
 			continue
 		}
+		if w == "medio" && inTheMiddleOf(q.words) {
+			// "se me cortó internet en medio del cuestionario": when it
+			// happened, not what is asked.
+			continue
+		}
+		if userSituation(q.words, w) {
+			// "trabajo en una pyme", "vivo en Temuco", "estudio en la
+			// U": where the user works, lives or studies is their story.
+			continue
+		}
 		if (kinWords[w] || occasionWords[w]) && !forWhom(q.words, w) {
 			// "quiero regalarle un curso a mi hermana pa su cumple": the
 			// user's people and occasions are their story; "descuento para
@@ -801,6 +811,33 @@ func namedThing(w []string) string {
 var dateNouns = setOf("fecha", "fechas", "date", "dates")
 
 var inclusionWords = setOf("incluido", "incluida", "incluidos", "incluidas", "incluye", "incluyen", "incluir", "include", "includes", "included", "including")
+
+// inTheMiddleOf reports "en medio de/del" in words.
+func inTheMiddleOf(words []string) bool {
+	for i := 1; i+1 < len(words); i++ {
+		if words[i] == "medio" && words[i-1] == "en" && (words[i+1] == "de" || words[i+1] == "del") {
+			return true
+		}
+	}
+	return false
+}
+
+// userSituation reports w as the verb of the user's situation: "trabajo",
+// "vivo", "estudio" followed by "en", "como" or "de", not after an
+// article ("el trabajo de título" names a thing).
+func userSituation(words []string, w string) bool {
+	if !situationVerbs[w] {
+		return false
+	}
+	for i, x := range words {
+		if x == w && i+1 < len(words) && (words[i+1] == "en" || words[i+1] == "como" || words[i+1] == "de") && (i == 0 || !determiners[words[i-1]]) {
+			return true
+		}
+	}
+	return false
+}
+
+var situationVerbs = setOf("trabajo", "vivo", "estudio", "work", "live", "study")
 
 // kinWords name the user's people: "mi hijo es celíaco, ¿tienen menú para
 // él?" asks about the menu; the son is the user's story.

@@ -1637,3 +1637,23 @@ func TestAPeriodTheBaseNeverNamesIsAskedFor(t *testing.T) {
 	plans.UnknownWords = []string{"anual"}
 	handsOffSaying(t, p, "hay descuento si pago el plan familia anual en vez de mensual?", `"anual"`, plans)
 }
+
+func TestWhereTheUserWorksOrLivesIsTheirStory(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]bool{
+		"trabajo en una pyme y necesito factura":   true,
+		"vivo en puente alto, se puede hacer ahí?": true,
+		"¿el trabajo de título tiene nota?":        false,
+		"¿cuándo se entrega el trabajo final?":     false,
+	} {
+		w := analysis.Words(q)
+		got := userSituation(w, "trabajo") || userSituation(w, "vivo")
+		if got != want {
+			t.Errorf("userSituation(%q) = %v, want %v", q, got, want)
+		}
+	}
+	eachWords(t, "inTheMiddleOf", inTheMiddleOf, map[string]bool{
+		"se me cortó internet en medio del cuestionario": true,
+		"¿se puede hacer solo medio día?":                false,
+	})
+}

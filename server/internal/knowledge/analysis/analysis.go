@@ -120,10 +120,16 @@ func (a *Analyzer) stem(word string) string {
 	// through unchanged.
 	if isAlpha(word) {
 		s = Fold(a.stemmer(a.reaccent(word)))
-		if a.lang == "es" && strings.HasSuffix(s, "qu") {
+		if a.lang == "es" {
 			// Spelling keeps the sound of a -car verb before an e:
-			// "equivoqué", "busqué" are "equivocar", "buscar".
-			s = s[:len(s)-2] + "c"
+			// "equivoqué", "busqué" are "equivocar", "buscar"; and
+			// Snowball leaves "bloque" of "bloquea" but "bloqu" of
+			// "bloquean".
+			if t, ok := strings.CutSuffix(s, "que"); ok {
+				s = t + "c"
+			} else if t, ok := strings.CutSuffix(s, "qu"); ok {
+				s = t + "c"
+			}
 		}
 	}
 	a.cache.Store(word, s)

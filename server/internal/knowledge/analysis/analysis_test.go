@@ -67,7 +67,7 @@ func TestQuantifiersAndCommonVerbFormsFrameAQuestion(t *testing.T) {
 func TestASpellingChangeKeepsTheVerbsStem(t *testing.T) {
 	t.Parallel()
 	a := New("es")
-	for _, pair := range [][2]string{{"equivoque", "equivocar"}, {"busque", "buscar"}, {"saque", "sacar"}, {"pague", "pagar"}} {
+	for _, pair := range [][2]string{{"equivoque", "equivocar"}, {"busque", "buscar"}, {"saque", "sacar"}, {"pague", "pagar"}, {"bloquea", "bloquean"}, {"bloqueo", "bloquearon"}} {
 		if a.Stem(pair[0]) != a.Stem(pair[1]) {
 			t.Errorf("Stem(%q) = %q, Stem(%q) = %q; want one stem", pair[0], a.Stem(pair[0]), pair[1], a.Stem(pair[1]))
 		}
@@ -78,7 +78,7 @@ func TestEnglishCountsMeetTheirSpanishWords(t *testing.T) {
 	t.Parallel()
 	a := New("es")
 	for q, want := range map[string]string{"what's the minimum grade?": "minima", "how many times can I retake it?": "veces", "how many characters?": "caracteres", "change my email address": "direccion",
-		"is the live class recorded?": "grabada", "parking": "estacionamiento", "tenemos una pyme": "empresa"} {
+		"is the live class recorded?": "grabada", "parking": "estacionamiento", "tenemos una pyme": "empresa", "which quality should I pick?": "elige", "an official degree": "titulo"} {
 		found := false
 		for _, t := range a.Query(q) {
 			for _, x := range t.Alts {
