@@ -182,6 +182,15 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("telemedicina", "es"),
 		adversarial("solar", "es"),
 		onSample("sample21"),
+		// A twentieth: a municipal library network's base (a Markdown
+		// table of loans, an HTML table of branches, a CSV of questions), a
+		// web hosting company's (an HTML table of plans, a Markdown table
+		// of domains, a JSON file of questions), a twenty-second round on
+		// the sample base asking for numbers and conditions (and a
+		// nineteenth on the seed PDFs, below).
+		adversarial("biblioteca", "es"),
+		adversarial("hosting", "es"),
+		onSample("sample22"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -205,7 +214,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed15"),
 			onSeed("seed16"),
 			onSeed("seed17"),
-			onSeed("seed18"))
+			onSeed("seed18"),
+			onSeed("seed19"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -239,9 +249,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.031 / 0.522,
-		// the sample base and the seed PDFs 0.017 / 0.601, the other
-		// companies' bases 0.045 / 0.451 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.033 / 0.522,
+		// the sample base and the seed PDFs 0.018 / 0.600, the other
+		// companies' bases 0.046 / 0.451 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure

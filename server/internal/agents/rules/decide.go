@@ -1054,6 +1054,35 @@ func whoIs(w []string) string {
 	return ""
 }
 
+// whoDoes returns what a "who does it?" question asks the doer of: the
+// noun after "quién"/"who" and a verb of doing ("¿quién *dicta* el
+// *taller* de cómic?", "who teaches the course?"), or "". "¿A quién le
+// escribo?", "¿quién puede inscribirse?" and "¿quién es…?" ask no name.
+func whoDoes(w []string) string {
+	for i := 0; i+2 < len(w); i++ {
+		if w[i] != "quien" && w[i] != "who" || i > 0 && prepositions[w[i-1]] {
+			continue
+		}
+		if v := w[i+1]; notDoing[v] || analysis.IsStopWord(v) || len([]rune(v)) < 4 {
+			continue
+		}
+		for j := i + 2; j < len(w) && j <= i+4; j++ {
+			if determiners[w[j]] || w[j] == "de" || w[j] == "del" {
+				continue
+			}
+			if len([]rune(w[j])) >= 4 && !analysis.IsStopWord(w[j]) {
+				return w[j]
+			}
+			break
+		}
+	}
+	return ""
+}
+
+// notDoing are verbs after "quién" that ask who may or who is, not who
+// does: "¿quién puede postular?".
+var notDoing = setOf("puede", "pueden", "podria", "debe", "deben", "tiene", "tienen", "necesita", "necesitan", "paga", "pagan", "can", "could", "should", "must", "needs", "pays", "qualifies")
+
 // roleQualifiers returns the words that make a role one role: "de
 // tecnología" in "¿quién es el gerente de tecnología?", "general" in "el
 // gerente general", "sales" in "the head of sales". A passage naming the
@@ -1092,7 +1121,10 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 				return x
 			}
 		}
-		return whoIs(w)
+		if r := whoIs(w); r != "" {
+			return r
+		}
+		return whoDoes(w)
 	case InfoEmail:
 		nouns = union(emailNouns, addressNouns)
 	case InfoPhone:
@@ -1949,7 +1981,7 @@ func askedKind(w []string) InfoKind {
 		return InfoCode
 	case (near(urlNouns, isIn(valueAskers), 3) || terse && has(setOf("web", "website", "url", "link", "enlace", "sitio", "pagina"))) && !how && !duration:
 		return InfoURL
-	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name", "names", "nombre", "nombres")) && has(roleNouns)) || whoIs(w) != "":
+	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name", "names", "nombre", "nombres")) && has(roleNouns)) || whoIs(w) != "" || whoDoes(w) != "":
 		return InfoPerson
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto", "devuelven", "devuelve", "reembolsan", "reembolsa", "descuentan")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")) && !duration &&
 		// "how much storage", "¿cuánto espacio…?", "¿cuánto puede pesar
@@ -2201,7 +2233,9 @@ func holdsKind(kind InfoKind, text string) bool {
 	case InfoAddress:
 		return addressRe.MatchString(text)
 	case InfoTime:
-		return timeRe.MatchString(text)
+		// "disponible las 24 horas del día, los 7 días de la semana" is
+		// when someone answers, not how long anything takes.
+		return timeRe.MatchString(roundTheClockRe.ReplaceAllString(text, " "))
 	case InfoDate:
 		return dateRe.MatchString(text)
 	case InfoHours:
@@ -2226,6 +2260,10 @@ func holdsKind(kind InfoKind, text string) bool {
 	}
 	return true
 }
+
+// roundTheClockRe: a service open all day and every day, "las 24 horas del
+// día", "los 7 días de la semana", "24/7", "24 hours a day".
+var roundTheClockRe = regexp.MustCompile(`(?i)\b(?:las\s+)?24\s*(?:horas|hrs|h|hours)\s+(?:del\s+d[ií]a|al\s+d[ií]a|a\s+day)\b|\b(?:los\s+)?7\s*d[ií]as\s+(?:de\s+la|a\s+la|por)\s+semana\b|\b7\s*days\s+a\s+week\b|\b24\s*/\s*7\b`)
 
 // delayRe: a number of hours counted from something, "dentro de las 24
 // horas siguientes", "en las próximas 48 horas", "within 24 hours".

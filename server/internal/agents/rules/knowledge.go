@@ -771,6 +771,14 @@ func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer 
 	}
 	units := answerUnits(text)
 	for i, u := range units {
+		if lead := leadIn(units, i); lead != "" {
+			if lead, _ := k.coverageOf(q.terms, lead, q.asked); slices.Contains(lead, subject) {
+				// "Tiempo que se guardan los respaldos:" introduces a list
+				// whose every item is about backups: the item asked is
+				// picked by another word ("Plan Profesional: 30 días").
+				return ""
+			}
+		}
 		if !isRecord(u) || q.holdsAsked(u) {
 			continue
 		}
@@ -785,6 +793,23 @@ func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer 
 				return w
 			}
 		}
+	}
+	return ""
+}
+
+// leadIn returns the line that introduces a list at units[i] ("Tiempo que
+// se guardan los respaldos:"), whether the list's first item follows in
+// the next unit or in the same one, or "".
+func leadIn(units []string, i int) string {
+	u := strings.TrimSpace(units[i])
+	if isRecord(u) {
+		return ""
+	}
+	if strings.HasSuffix(u, ":") && i+1 < len(units) && isRecord(units[i+1]) {
+		return u
+	}
+	if lead, _, ok := strings.Cut(u, ": •"); ok {
+		return lead
 	}
 	return ""
 }

@@ -19,6 +19,7 @@ var phrases = map[talkKind][]string{
 		"hola", "holi", "holis", "ola", "buenas", "buenos dias", "buen dia", "buenas tardes", "buenas noches",
 		"saludos", "que tal", "como estas", "como esta", "como te va", "como le va", "que onda", "hey", "alo", "aloha",
 		"hi", "hello", "hiya", "good morning", "good afternoon", "good evening", "how are you", "greetings",
+		"hi there", "hello there", "hey there", "estimados", "estimado", "estimada", "estimadas",
 	},
 	talkPresence: {
 		"estas ahi", "esta ahi", "estan ahi", "hay alguien", "hay alguien ahi", "alguien ahi", "me escuchas", "me lees",

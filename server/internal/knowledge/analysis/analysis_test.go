@@ -55,10 +55,10 @@ func TestQuantifiersAndCommonVerbFormsFrameAQuestion(t *testing.T) {
 	t.Parallel()
 	a := New("es")
 	var words []string
-	for _, t := range a.Terms("¿tienen alguna iniciativa con corfo? voy a viajar y sigue igual, the grades aren't showing, the app keeps crashing, can I still get a refund instead, the videos won't load, no veo mis notas, can I get my money back lol") {
+	for _, t := range a.Terms("¿tienen alguna iniciativa con corfo? voy a viajar y sigue igual, the grades aren't showing, the app keeps crashing, can I still get a refund instead, the videos won't load, no veo mis notas, can I get my money back lol, igual me atienden caleta") {
 		words = append(words, t.Word)
 	}
-	want := []string{"iniciativa", "corfo", "viajar", "igual", "grades", "showing", "app", "crashing", "refund", "videos", "load", "notas", "money", "back"}
+	want := []string{"iniciativa", "corfo", "viajar", "grades", "showing", "app", "crashing", "refund", "videos", "load", "notas", "money", "back", "atienden"}
 	if !slices.Equal(words, want) {
 		t.Errorf("terms = %q, want %q", words, want)
 	}
@@ -78,7 +78,7 @@ func TestEnglishCountsMeetTheirSpanishWords(t *testing.T) {
 	t.Parallel()
 	a := New("es")
 	for q, want := range map[string]string{"what's the minimum grade?": "minima", "how many times can I retake it?": "veces", "how many characters?": "caracteres", "change my email address": "direccion",
-		"is the live class recorded?": "grabada", "parking": "estacionamiento", "tenemos una pyme": "empresa", "which quality should I pick?": "elige", "an official degree": "titulo"} {
+		"is the live class recorded?": "grabada", "parking": "estacionamiento", "tenemos una pyme": "empresa", "which quality should I pick?": "elige", "an official degree": "titulo", "renew a .com domain": "dominio", "¿se paga aparte?": "adicional"} {
 		found := false
 		for _, t := range a.Query(q) {
 			for _, x := range t.Alts {

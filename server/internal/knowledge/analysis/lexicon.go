@@ -58,7 +58,7 @@ var extraStopWords = map[string]bool{
 	// ("hoy", "ayer"): context of a message, never what a passage is
 	// about.
 	"digo": true, "osea": true, "cachai": true, "cacho": true, "cachas": true, "onda": true, "nomas": true,
-	"harto": true, "harta": true, "hartos": true, "hartas": true, "super": true, "demasiado": true, "demasiada": true, "bastante": true,
+	"harto": true, "harta": true, "hartos": true, "hartas": true, "caleta": true, "igual": true, "super": true, "demasiado": true, "demasiada": true, "bastante": true,
 	"hoy": true, "ayer": true, "anoche": true, "anteayer": true, "antier": true, "monton": true, "recien": true, "altiro": true,
 	"wn": true, "weon": true, "tiro": true, "tira": true, "tiran": true,
 	"jaja": true, "jajaja": true, "xd": true, "pucha": true, "chuta": true, "uf": true, "uy": true, "ay": true,
@@ -90,7 +90,7 @@ var extraStopWords = map[string]bool{
 // light verbs and "how do I" words. They are matched with LowInfoWeight.
 var lowInfoWords = []string{
 	"puedo", "puede", "pueden", "poder", "podria", "podrian", "podemos", "puedes",
-	"hacer", "hago", "hace", "hacen", "haces", "debo", "debe", "deben", "deberia",
+	"hacer", "hago", "hace", "hacen", "haces", "hizo", "debo", "debe", "deben", "deberia", "dan", "dar",
 	"necesito", "necesita", "necesitan", "necesitar", "quiero", "quiere", "quisiera", "querer", "queria",
 	"saber", "sabe", "sabes", "gustaria", "ayuda", "ayudar", "ayudame", "ayudarme", "favor",
 	"hola", "gracias", "buenas", "buenos", "dias", "tardes", "noches", "saludos",
@@ -224,6 +224,7 @@ var synonymGroups = [][]string{
 	{"vivo", "live"},
 	{"almacenamiento", "storage"},
 	{"titulo", "titulos", "degree", "degrees"},
+	{"dominio", "dominios", "domain", "domains"},
 	{"anticipacion", "antelacion", "advance"},
 	{"elegir", "elige", "eliges", "escoger", "escoge", "seleccionar", "selecciona", "choose", "pick", "select"},
 	{"departamento", "departamentos", "department", "departments"},
@@ -309,7 +310,7 @@ var synonymGroups = [][]string{
 	{"atender", "atiende", "atienden", "atendemos", "atencion", "attend", "attention"},
 	{"recibir", "recibo", "recibe", "reciben", "llega", "llegan", "receive", "receiving"},
 	{"iniciativa", "iniciativas", "proyecto", "proyectos", "programa", "programas", "initiative", "project", "program"},
-	{"adicional", "adicionales", "extra", "extras", "complementario", "complementaria", "complementarios", "complementarias", "additional"},
+	{"adicional", "adicionales", "extra", "extras", "complementario", "complementaria", "complementarios", "complementarias", "aparte", "additional"},
 }
 
 // rolePhrases are the spelled-out names of executive roles, by their first
