@@ -191,6 +191,16 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("biblioteca", "es"),
 		adversarial("hosting", "es"),
 		onSample("sample22"),
+		// A twenty-first: a home-cleaning app's base (a Markdown table of
+		// services, an HTML table of communes, a JSON file of questions), a
+		// pet grooming and daycare business's (an HTML table of prices by
+		// size, a plain-text page of locations, a CSV of questions), a
+		// twenty-third round on the sample base of one-word queries,
+		// complaints with a question inside and disguised injections (and a
+		// twentieth on the seed PDFs, below).
+		adversarial("limpieza", "es"),
+		adversarial("mascotas", "es"),
+		onSample("sample23"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -215,7 +225,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed16"),
 			onSeed("seed17"),
 			onSeed("seed18"),
-			onSeed("seed19"))
+			onSeed("seed19"),
+			onSeed("seed20"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -249,17 +260,18 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.033 / 0.522,
-		// the sample base and the seed PDFs 0.018 / 0.600, the other
-		// companies' bases 0.046 / 0.451 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.033 / 0.520,
+		// the sample base and the seed PDFs 0.019 / 0.604, the other
+		// companies' bases 0.047 / 0.443 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure
 		// (the other companies' was 0.48 until the fifteenth round's two
-		// bases, 0.20 as first run).
-		{"all", pooled, 0.05, 0.52},
+		// bases, 0.20 as first run, and 0.45 until the twenty-first's,
+		// 0.24; all, 0.52 until then).
+		{"all", pooled, 0.05, 0.51},
 		{"sample base and seed PDFs", own, 0.05, 0.60},
-		{"other companies' bases", others, 0.06, 0.45},
+		{"other companies' bases", others, 0.06, 0.44},
 	} {
 		if len(g.results) == 0 {
 			continue

@@ -728,7 +728,10 @@ const namedFactor = 3.0
 // paymentWords name a way of paying: a passage that lists cards does not
 // say a bank transfer is taken.
 var paymentWords = setOf("transferencia", "transferencias", "efectivo", "cheque", "cheques", "paypal", "webpay", "redcompra", "debito", "mach", "khipu", "mercadopago",
-	"bitcoin", "cripto", "criptomonedas", "transfer", "cash", "check", "debit", "crypto")
+	"bitcoin", "cripto", "criptomonedas", "transfer", "cash", "check", "debit", "crypto",
+	// Paying by instalments is a way of paying too: "¿puedo pagar en
+	// cuotas?" against a page that never says "cuotas".
+	"cuotas", "installments", "instalments")
 
 // channelWords name a way of reaching the company: a passage that gives a
 // phone does not say that WhatsApp or Telegram answers on it.

@@ -1696,3 +1696,13 @@ func TestWhereTheUserWorksOrLivesIsTheirStory(t *testing.T) {
 		"¿se puede hacer solo medio día?":                false,
 	})
 }
+
+func TestInstalmentsAreAWayOfPaying(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	payments := passage("d1", "reservas.txt", "PAGOS\n\nAceptamos tarjetas de crédito y débito a través de Webpay, y Mercado Pago. No se aceptan pagos en efectivo.")
+	payments.Score = 0.8
+	payments.UnknownWords = []string{"cuotas"}
+	handsOffSaying(t, p, "puedo pagar en cuotas con la tarjeta de credito?", `"cuotas"`, payments)
+	answers(t, p, "puedo pagar con tarjeta de credito?", payments)
+}
