@@ -1484,14 +1484,20 @@ func TestAValueAskedOfANamedPlaceIsThatPlacesOnly(t *testing.T) {
 
 func TestRoundTheClockIsNoDuration(t *testing.T) {
 	t.Parallel()
-	for text, want := range map[string]bool{
+	holdsEach(t, InfoTime, map[string]bool{
 		"Nuestro equipo está disponible las 24 horas del día, los 7 días de la semana.": false,
 		"Soporte 24/7 por chat.":                              false,
 		"Respondemos los correos en un plazo de 24 horas.":    true,
 		"La eliminación se completa en un máximo de 30 días.": true,
-	} {
-		if got := holdsKind(InfoTime, text); got != want {
-			t.Errorf("holdsKind(time, %q) = %v, want %v", text, got, want)
+	})
+}
+
+// holdsEach checks holdsKind(kind) on each text against the value wanted.
+func holdsEach(t *testing.T, kind InfoKind, want map[string]bool) {
+	t.Helper()
+	for text, w := range want {
+		if got := holdsKind(kind, text); got != w {
+			t.Errorf("holdsKind(%s, %q) = %v, want %v", kind, text, got, w)
 		}
 	}
 }
@@ -1520,16 +1526,12 @@ func TestAListsLeadInNamesWhatEveryItemIsAbout(t *testing.T) {
 
 func TestADelayInHoursIsNoOpeningHours(t *testing.T) {
 	t.Parallel()
-	for text, want := range map[string]bool{
+	holdsEach(t, InfoHours, map[string]bool{
 		"Las sesiones quedan grabadas y se publican dentro de las 24 horas siguientes.": false,
 		"Respondemos en las próximas 48 horas.":                                         false,
 		"Atención telefónica 24 horas, todos los días.":                                 true,
 		"Las clases en vivo son los martes a las 19:00.":                                true,
-	} {
-		if got := holdsKind(InfoHours, text); got != want {
-			t.Errorf("holdsKind(hours, %q) = %v, want %v", text, got, want)
-		}
-	}
+	})
 }
 
 func TestHowOftenTheUserTriedIsTheirStory(t *testing.T) {
