@@ -201,6 +201,15 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("limpieza", "es"),
 		adversarial("mascotas", "es"),
 		onSample("sample23"),
+		// A twenty-second: a clinical laboratory's base (a Markdown table of
+		// exams, plain-text preparation, an HTML table of branches, a JSON
+		// file of questions), a phone insurer's (an HTML table of plans, a
+		// CSV of questions), a twenty-fourth round on the sample base that
+		// mixes near misses, greetings, slang, injections and English in
+		// equal parts (and a twenty-first on the seed PDFs, below).
+		adversarial("laboratorio", "es"),
+		adversarial("segurocel", "es"),
+		onSample("sample24"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -226,7 +235,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed17"),
 			onSeed("seed18"),
 			onSeed("seed19"),
-			onSeed("seed20"))
+			onSeed("seed20"),
+			onSeed("seed21"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -260,18 +270,19 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.033 / 0.520,
-		// the sample base and the seed PDFs 0.019 / 0.604, the other
-		// companies' bases 0.047 / 0.443 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.033 / 0.518,
+		// the sample base and the seed PDFs 0.017 / 0.607, the other
+		// companies' bases 0.047 / 0.436 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure
 		// (the other companies' was 0.48 until the fifteenth round's two
-		// bases, 0.20 as first run, and 0.45 until the twenty-first's,
-		// 0.24; all, 0.52 until then).
+		// bases, 0.20 as first run, 0.45 until the twenty-first's, 0.24,
+		// and 0.44 until the twenty-second's, 0.28; all, 0.52 until the
+		// twenty-first).
 		{"all", pooled, 0.05, 0.51},
 		{"sample base and seed PDFs", own, 0.05, 0.60},
-		{"other companies' bases", others, 0.06, 0.44},
+		{"other companies' bases", others, 0.06, 0.43},
 	} {
 		if len(g.results) == 0 {
 			continue

@@ -1724,8 +1724,17 @@ func isCount(f string) bool {
 func properNames(text string) map[string]bool {
 	names := map[string]bool{}
 	start := true
+	shouting := strings.ToUpper(text) == text
 	for _, f := range strings.Fields(text) {
 		r := []rune(strings.TrimLeft(f, "¿¡\"'(«*-•"))
+		if !shouting && isAcronym(f) {
+			// "¿hacen el test de VIH?", "¿sirve para la franquicia
+			// SENCE?": an acronym names a thing as a name does (a message
+			// all in capitals names nothing by them).
+			for _, w := range analysis.Words(f) {
+				names[w] = true
+			}
+		}
 		if len(r) > 1 && unicode.IsUpper(r[0]) && unicode.IsLower(r[1]) && !start {
 			for _, w := range analysis.Words(f) {
 				names[w] = true

@@ -1708,3 +1708,23 @@ func TestInstalmentsAreAWayOfPaying(t *testing.T) {
 	handsOffSaying(t, p, "puedo pagar en cuotas con la tarjeta de credito?", `"cuotas"`, payments)
 	answers(t, p, "puedo pagar con tarjeta de credito?", payments)
 }
+
+func TestAnAcronymTheUserWritesIsAName(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"hacen el test de VIH sin orden medica?":         true,
+		"el certificado sirve para la franquicia SENCE?": true,
+		"NO PUEDO ENTRAR A MI CUENTA":                    false,
+	} {
+		names := properNames(text)
+		got := names["vih"] || names["sence"] || names["cuenta"]
+		if got != want {
+			t.Errorf("properNames(%q) = %v, want an acronym named: %v", text, names, want)
+		}
+	}
+	p := agents.DefaultProfile()
+	order := passage("d1", "examenes.md", "Para usar Fonasa o isapre se necesita orden médica con nombre completo y RUT del paciente. La orden tiene una vigencia de 60 días.")
+	order.Score = 0.84
+	order.UnknownWords = []string{"vih"}
+	handsOffSaying(t, p, "hacen el test de VIH sin orden medica?", `"vih"`, order)
+}
