@@ -20,6 +20,7 @@ import (
 // seed PDFs (when the shared material is present).
 func TestAdversarialSets(t *testing.T) {
 	t.Parallel()
+	skipUnderRace(t)
 	type set struct{ name, lang, docs, queries string }
 	adversarial := func(name, lang string) set {
 		return set{name, lang, filepath.Join("testdata", "adversarial", name), filepath.Join("testdata", "adversarial", name+".jsonl")}

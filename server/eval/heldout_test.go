@@ -12,6 +12,17 @@ import (
 	"github.com/relevo/relevo/server/internal/agents"
 )
 
+// skipUnderRace skips a whole evaluation under the race detector:
+// thousands of questions through one single-threaded chain take minutes
+// there and find no race the small cases do not; they run in full without
+// it (the README's `go test ./...`).
+func skipUnderRace(t *testing.T) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("a full evaluation: it runs without -race")
+	}
+}
+
 // heldOutBots are the held-out Spanish FAQ bots; each is evaluated against
 // its own documents only.
 var heldOutBots = []string{"alicia", "boot", "cobot"}
@@ -53,6 +64,7 @@ func sweepTable(points []Point) string {
 // reports.
 func TestHeldOutSetAtTheDefaultThreshold(t *testing.T) {
 	t.Parallel()
+	skipUnderRace(t)
 	pooled, per := runHeldOut(t)
 	th := agents.DefaultProfile().Knowledge.AnswerThreshold
 	pts := Sweep(pooled, Thresholds(0.15, 0.9, 0.05))
@@ -173,6 +185,7 @@ func readJSONL[T any](path string, out *[]T) error {
 // requests. Run with -v for the sweep.
 func TestEnglishSetCarriesTheMethodOver(t *testing.T) {
 	t.Parallel()
+	skipUnderRace(t)
 	pooled, per := runEnglish(t)
 	th := agents.DefaultProfile().Knowledge.AnswerThreshold
 	t.Logf("English pooled sweep (%d queries):\n%s", len(pooled), sweepTable(Sweep(pooled, Thresholds(0.15, 0.9, 0.05))))
