@@ -167,6 +167,9 @@ type question struct {
 	// inclusion: the question asks whether something is included ("¿el
 	// IVA está incluido?").
 	inclusion bool
+	// foreign: the question is in the other language than the base's (a
+	// tourist's English on Spanish documents).
+	foreign bool
 	// role is the words that qualify the role a who-is question asks for
 	// ("tecnología" in "¿quién es el gerente de tecnología?").
 	role []string
@@ -181,6 +184,7 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	q := question{text: query, words: analysis.Words(query), terms: k.an.Query(query), held: map[string]bool{}, covers: map[string][2][]string{}}
 	focus := questionSentences(raw)
 	q.names = properNames(focus)
+	q.foreign = k.an.Foreign(query)
 	q.asked = askedKind(q.words)
 	q.owner = k.ownerOf(q.words, q.asked)
 	if q.asked == InfoNumber {
@@ -357,7 +361,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Named = w
 			continue
 		}
-		if v := k.otherVariant(q.words, w, d.Covered, title+"\n"+passage); v != "" {
+		if v := k.otherVariant(q, w, d.Covered, title+"\n"+passage); v != "" {
 			// "¿cuántos vehículos puedo registrar con el plan libre?"
 			// against "En el Plan Ciudad y el Plan Ruta…": the passage
 			// names its variants of the thing, and the one asked is not
@@ -583,10 +587,11 @@ func qualified(words []string, w string, covered []string, english bool) string 
 // capitalised words, the thing's and its own ("Plan Ruta"); "" when the
 // passage names none. Spanish only: English capitalises a sentence's
 // first word and puts the variant first ("the Gold card").
-func (k *Knowledge) otherVariant(words []string, w string, covered []string, text string) string {
-	if k.an.Language() == "en" || slices.ContainsFunc(words, func(x string) bool { return englishMarkers[x] }) {
+func (k *Knowledge) otherVariant(q question, w string, covered []string, text string) string {
+	if k.an.Language() == "en" || q.foreign {
 		return ""
 	}
+	words := q.words
 	noun := qualified(words, w, covered, false)
 	if noun == "" {
 		return ""
@@ -605,10 +610,6 @@ func (k *Knowledge) otherVariant(words []string, w string, covered []string, tex
 	}
 	return ""
 }
-
-// englishMarkers are English function words, which a Spanish question
-// does not use: a tourist's question on a Spanish base.
-var englishMarkers = setOf("the", "to", "i", "my", "is", "are", "do", "does", "can", "what", "how", "of", "your", "you", "with")
 
 // capitalised reports a word written with a capital and then a small
 // letter ("Ciudad", not "RUT" or "ciudad").

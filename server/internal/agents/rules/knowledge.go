@@ -513,7 +513,7 @@ func (k *Knowledge) extract(r knowledge.Result, question question) string {
 	owner := question.owner
 	best, bestScore := 0, -1.0
 	for i, b := range blocks {
-		if isTableRow(b) && (i == 0 || !isTableRow(blocks[i-1])) && i+1 < len(blocks) && isTableRow(blocks[i+1]) {
+		if opensTable(blocks, i) && i+1 < len(blocks) && isTableRow(blocks[i+1]) {
 			// A table's first row names its columns ("Pase · Precio ·
 			// Vigencia"): it answers nothing, the rows below it do.
 			continue
@@ -772,7 +772,7 @@ func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer 
 	units := answerUnits(text)
 	for i, u := range units {
 		if lead := leadIn(units, i); lead != "" {
-			if lead, _ := k.coverageOf(q.terms, lead, q.asked); slices.Contains(lead, subject) {
+			if about, _ := k.coverageOf(q.terms, lead, q.asked); slices.Contains(about, subject) {
 				// "Tiempo que se guardan los respaldos:" introduces a list
 				// whose every item is about backups: the item asked is
 				// picked by another word ("Plan Profesional: 30 días").
@@ -783,7 +783,7 @@ func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer 
 			continue
 		}
 		have, _ := k.coverageOf(q.terms, u, q.asked)
-		if isTableRow(u) && (i == 0 || !isTableRow(units[i-1])) && slices.Contains(have, subject) && k.columnHolds(q, units[i+1:]) {
+		if opensTable(units, i) && slices.Contains(have, subject) && k.columnHolds(q, units[i+1:]) {
 			// A table's first row names its columns: "Categoría · Valle ·
 			// Punta" gives the peak fares in every row below it.
 			return ""
@@ -829,6 +829,12 @@ func (k *Knowledge) columnHolds(q question, rows []string) bool {
 }
 
 func isTableRow(u string) bool { return strings.Contains(u, " · ") }
+
+// opensTable reports whether items[i] is a table's first row, the one that
+// names its columns.
+func opensTable(items []string, i int) bool {
+	return isTableRow(items[i]) && (i == 0 || !isTableRow(items[i-1]))
+}
 
 // isRecord reports a list item or a table row.
 func isRecord(u string) bool {

@@ -1585,9 +1585,9 @@ func TestAVariantThePassageDoesNotNameIsAnother(t *testing.T) {
 		{"quien es la rectora del colegio?", "colegio", "La rectora María Soto atiende los martes."},
 		{"can I transfer money to other banks?", "money", "Las transferencias a otras cuentas Monedero llegan al instante."},
 	} {
-		words := analysis.Words(c.q)
-		covered := slices.DeleteFunc(slices.Clone(words), func(x string) bool { return x == c.w })
-		if v := k.otherVariant(words, c.w, covered, c.text); v != "" {
+		q := k.readQuestion(c.q, c.q)
+		covered := slices.DeleteFunc(slices.Clone(q.words), func(x string) bool { return x == c.w })
+		if v := k.otherVariant(q, c.w, covered, c.text); v != "" {
 			t.Errorf("otherVariant(%q, %q) = %q over %q, want none", c.q, c.w, v, c.text)
 		}
 	}

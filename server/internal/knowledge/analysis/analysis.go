@@ -125,9 +125,9 @@ func (a *Analyzer) stem(word string) string {
 			// "equivoqué", "busqué" are "equivocar", "buscar"; and
 			// Snowball leaves "bloque" of "bloquea" but "bloqu" of
 			// "bloquean".
-			if t, ok := strings.CutSuffix(s, "que"); ok {
+			if t, ok := strings.CutSuffix(s, "que"); ok && t != "" {
 				s = t + "c"
-			} else if t, ok := strings.CutSuffix(s, "qu"); ok {
+			} else if t, ok := strings.CutSuffix(s, "qu"); ok && t != "" {
 				s = t + "c"
 			}
 		}
