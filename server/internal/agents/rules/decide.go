@@ -36,6 +36,7 @@ const (
 	InfoNumber  InfoKind = "number"  // how many
 	InfoTime    InfoKind = "time"    // when, how long
 	InfoDate    InfoKind = "date"    // on what date: a calendar day
+	InfoDay     InfoKind = "day"     // on what day: of the week or of the month
 	InfoHours   InfoKind = "hours"   // at what time of day, opening hours
 	InfoPerson  InfoKind = "person"  // who holds a role
 	InfoEmail   InfoKind = "email"   // an email address
@@ -230,7 +231,7 @@ func questionSentences(text string) string {
 			sentence = sentence[i:]
 		}
 		switch {
-		case strings.HasSuffix(sentence, "?"):
+		case strings.HasSuffix(sentence, "?") || asksUnmarked(sentence):
 			asks = append(asks, sentence)
 		case sentence != "":
 			other = true
@@ -241,6 +242,18 @@ func questionSentences(text string) string {
 	}
 	return strings.Join(asks, " ")
 }
+
+// asksUnmarked reports a sentence that opens with a question word but
+// lacks its mark: "…¿la puedo volver a dar? cuantas veces".
+func asksUnmarked(sentence string) bool {
+	w := analysis.Words(sentence)
+	if len(w) > 0 && (w[0] == "y" || w[0] == "and") {
+		w = w[1:]
+	}
+	return len(w) > 0 && openingQuestionWords[w[0]]
+}
+
+var openingQuestionWords = setOf("cuanto", "cuanta", "cuantos", "cuantas", "donde", "cuando", "cual", "cuales", "quien", "quienes", "how", "where", "when", "which", "who")
 
 // sentenceEndRe ends a sentence: its closing punctuation and the space after
 // it, not a separator inside a number ("30.000").
@@ -687,6 +700,11 @@ func (q question) holdsAsked(text string) bool {
 	h, ok := q.held[text]
 	if !ok {
 		h = holdsKind(q.asked, text)
+		if h && q.asked == InfoHours && asksEnd(q.words) {
+			// "¿a qué hora termina la fiesta?": "sábado, 10:00" says when
+			// it starts; the end is a range's or an "hasta".
+			h = hoursRangeRe.MatchString(text)
+		}
 		if h && q.asked == InfoAmount && !q.inclusion {
 			// "con almuerzo incluido" says what comes with it, not what
 			// it costs: only a question about what is included takes it.
@@ -834,12 +852,15 @@ func userSituation(words []string, w string) bool {
 		return false
 	}
 	for i, x := range words {
-		if x == w && i+1 < len(words) && (words[i+1] == "en" || words[i+1] == "como" || words[i+1] == "de") && (i == 0 || !determiners[words[i-1]]) {
+		if x == w && i+1 < len(words) && situationLinks[words[i+1]] && (i == 0 || !determiners[words[i-1]]) {
 			return true
 		}
 	}
 	return false
 }
+
+// situationLinks follow a situation verb: "vivo *con* mi señora".
+var situationLinks = setOf("en", "como", "de", "con", "in", "as", "with")
 
 var situationVerbs = setOf("trabajo", "vivo", "estudio", "work", "live", "study")
 
@@ -1083,6 +1104,29 @@ func whoDoes(w []string) string {
 	return ""
 }
 
+// nameOf returns the person whose name a "¿cómo se llama el…?" question
+// asks for when they are named by their trade ("¿cómo se llama el técnico
+// que hace la mantención?", "what's the name of the teacher?"), or "".
+func nameOf(w []string) string {
+	for i, x := range w {
+		if x != "llama" && x != "name" && x != "nombre" {
+			continue
+		}
+		for j := i + 1; j < len(w) && j <= i+3; j++ {
+			if occupationNouns[w[j]] {
+				return w[j]
+			}
+		}
+	}
+	return ""
+}
+
+// occupationNouns name people by their trade.
+var occupationNouns = setOf("tecnico", "tecnica", "tecnicos", "educador", "educadora", "educadoras", "profesor", "profesora", "profe", "doctor", "doctora", "medico", "medica",
+	"enfermero", "enfermera", "ejecutivo", "ejecutiva", "vendedor", "vendedora", "instalador", "instaladora", "conductor", "conductora", "chofer", "guia", "entrenador", "entrenadora",
+	"instructor", "instructora", "abogado", "abogada", "contador", "contadora", "nutricionista", "psicologo", "psicologa", "dentista", "tutor", "tutora", "asesor", "asesora",
+	"coordinador", "coordinadora", "recepcionista", "technician", "teacher", "nurse", "trainer", "coach", "guide", "driver", "advisor", "coordinator", "tutor", "instructor")
+
 // notDoing are verbs after "quién" that ask who may or who is, not who
 // does: "¿quién puede postular?".
 var notDoing = setOf("puede", "pueden", "podria", "debe", "deben", "tiene", "tienen", "necesita", "necesitan", "paga", "pagan", "can", "could", "should", "must", "needs", "pays", "qualifies")
@@ -1126,6 +1170,9 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 			}
 		}
 		if r := whoIs(w); r != "" {
+			return r
+		}
+		if r := nameOf(w); r != "" {
 			return r
 		}
 		return whoDoes(w)
@@ -1697,6 +1744,11 @@ func (k *Knowledge) nameNear(text, role string) (mentioned, near bool) {
 		if len(r) < 2 || !unicode.IsUpper(r[0]) || !unicode.IsLower(r[1]) || i == 0 {
 			return false
 		}
+		if analysis.IsStopWord(analysis.Fold(string(r))) {
+			// "Los", "El": a sentence opening after a heading in
+			// capitals ("VISITAS TÉCNICAS Los equipos…"), no name.
+			return false
+		}
 		prev := fields[i-1]
 		// After a full stop a capital opens a sentence, unless the stop
 		// ends a title ("Dra.", "Sr.").
@@ -1831,6 +1883,7 @@ var kindWordsOf = map[InfoKind]map[string]bool{
 	InfoAmount: union(amountNouns, amountVerbs, setOf("sale", "salen", "plata", "dinero", "pesos", "lucas", "luca", "money", "dollars", "dolares")),
 	InfoTime:   union(timeNouns, setOf("tiempo", "rato", "time", "take", "takes", "dias", "days")),
 	InfoDate:   union(timeNouns, dateNouns, setOf("dia", "dias", "day", "days")),
+	InfoDay:    union(timeNouns, dateNouns, setOf("dia", "dias", "day", "days")),
 	// "¿cuántos caracteres mínimo?": the bound of a count is part of
 	// asking it ("al menos 8 caracteres").
 	InfoNumber: union(kindWords, countBounds),
@@ -1994,7 +2047,7 @@ func askedKind(w []string) InfoKind {
 		return InfoCode
 	case (near(urlNouns, isIn(valueAskers), 3) || terse && has(setOf("web", "website", "url", "link", "enlace", "sitio", "pagina"))) && !how && !duration:
 		return InfoURL
-	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name", "names", "nombre", "nombres")) && has(roleNouns)) || whoIs(w) != "" || whoDoes(w) != "":
+	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name", "names", "nombre", "nombres")) && has(roleNouns)) || whoIs(w) != "" || whoDoes(w) != "" || nameOf(w) != "":
 		return InfoPerson
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto", "devuelven", "devuelve", "reembolsan", "reembolsa", "descuentan")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")) && !duration &&
 		// "how much storage", "¿cuánto espacio…?", "¿cuánto puede pesar
@@ -2030,6 +2083,9 @@ func askedKind(w []string) InfoKind {
 		// "¿cuáles son las fechas de las jornadas?" asks for days of the
 		// calendar: "con 15 días de anticipación" gives none.
 		return InfoDate
+	case asksDay(w) && !duration:
+		// "¿qué día es la reunión?" wants a day: "en octubre" gives none.
+		return InfoDay
 	case askingCuando(w) || askingWhen(w) || near(timeNouns, isIn(valueWords), 3):
 		return InfoTime
 	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1) || near(measureNouns, isIn(valueWords), 3):
@@ -2049,10 +2105,38 @@ func askedKind(w []string) InfoKind {
 	return InfoGeneral
 }
 
-// priceOf reports "¿a cuánto?", "¿a cuánto está el metro cúbico?": at how
-// much a thing sells.
+// asksEnd reports a question for when something ends or closes.
+func asksEnd(w []string) bool {
+	return slices.ContainsFunc(w, func(x string) bool { return endVerbs[x] })
+}
+
+var endVerbs = setOf("termina", "terminan", "acaba", "acaban", "finaliza", "finalizan", "cierra", "cierran", "end", "ends", "finish", "finishes", "close", "closes")
+
+// hoursRangeRe is a span of hours or an end time: "9:00 a 19:00",
+// "10 a 14 h", "hasta las 18:00", "until 6 pm".
+var hoursRangeRe = regexp.MustCompile(`(?i)\b\d{1,2}(?::\d{2})?\s*(?:h|hrs|am|pm)?\s*(?:a|-|–|y|to|hasta)\s*(?:las\s+)?\d{1,2}(?::\d{2})?\b|\b(?:hasta|until|till)\s+(?:las\s+)?\d{1,2}`)
+
+// asksDay reports "¿qué día…?", "which day…?": a day of the week or of
+// the month is asked.
+func asksDay(w []string) bool {
+	for i := 0; i+1 < len(w); i++ {
+		if (w[i] == "que" || w[i] == "cual" || w[i] == "what" || w[i] == "which") && dayNouns[w[i+1]] {
+			return true
+		}
+	}
+	return false
+}
+
+var dayNouns = setOf("dia", "dias", "day", "days")
+
+// priceOf reports "¿a cuánto?", "¿a cuánto está el metro cúbico?",
+// "¿cuánto está…?": at how much a thing sells.
 func priceOf(w []string) bool {
 	for i := 0; i+1 < len(w); i++ {
+		if (w[i] == "cuanto" || w[i] == "cuanta") && (w[i+1] == "esta" || w[i+1] == "estan") {
+			// "¿cuánto está el Cusco Esencial por persona?"
+			return true
+		}
 		if w[i] == "a" && (w[i+1] == "cuanto" || w[i+1] == "cuanta") && (i+2 == len(w) || !timeUnits[w[i+2]] && w[i+2] != "tiempo") {
 			return true
 		}
@@ -2225,11 +2309,14 @@ var (
 	// not "todos los días, incluidos los festivos".
 	includedRe = regexp.MustCompile(`(?i)\b(?:incluid[oa]s?|included)(?:\s*[.,;:)!]|\s*$|\s+(?:en|in)\s)`)
 	dateRe     = regexp.MustCompile(`(?i)\b(?:19|20)\d{2}\b|\b\d{1,2}\s*[/-]\s*\d{1,2}\b|\b(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:primer|primera|primeros|primeras|último|ultimo|última|ultima|últimos|ultimos|first|last)\s+(?:\d+\s+)?(?:días?|dias?|semanas?|days?|weeks?)\b|\b(?:inicio|fin|principio|final|mitad|comienzo)s?\s+de(?:l)?\s+(?:cada\s+)?(?:mes|año|ano|semestre|trimestre)\b|\bd[ií]a\s+\d{1,2}\b|\b(?:beginning|end|start)\s+of\s+(?:the\s+)?(?:month|year)\b`)
-	timeRe     = regexp.MustCompile(`(?i)\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b|\d+\s*(?:(?:a|y|o|-)\s*\d+\s*)?-?(?:h|hrs?|horas?|minutos?|min|segundos?|días?|dias?|semanas?|mes(?:es)?|años?|anos?|hours?|minutes?|days?|weeks?|months?|years?)\b|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|inmediat[oa]|inmediatamente|al instante|al momento|apenas|mismo día|mismo dia|monday|tuesday|wednesday|thursday|friday|saturday|sunday|immediately|instantly|no vence[n]?|sin límite|sin limite)\b|\b(?:un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|catorce|quince|veinte|treinta|varios|varias|pocos|pocas|algunos|algunas)\s+(?:horas?|minutos?|días?|dias?|semanas?|meses|años?)\b`)
-	ageRe      = regexp.MustCompile(`(?i)\d+\s*(?:años|anos|years|meses|months|semanas|weeks)|mayor(?:es)? de edad|menor(?:es)? de edad|\bedad\b|years old|\baged?\b|mayores de \d+|menores de \d+`)
-	addressRe  = regexp.MustCompile(`(?i)\b(?:calle|avenida|av\.|pasaje|psje\.?|camino|street|avenue|road|st\.|ave\.?)\s+\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*\s+#?\d+|\b\p{Lu}[\p{L}.]+(?:\s+\p{Lu}[\p{L}.]+)*\s+\d{2,5}\b,?\s*(?:piso|of\.|oficina|depto|local)|(?-i:\b\p{Lu}[\p{L}.]+(?:\s+(?:de|del|la|\p{Lu}[\p{L}.]+))*\s+\d{2,5}\s*[,)]\s*\p{Lu})`)
-	numberRe   = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])\d|\b(?:un[oa]?|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|mil|mayores?|menores?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand|older|younger|under|over)\b`)
-	placeRe    = regexp.MustCompile(`(?i)\d|\b(?:calle|avenida|av\.|pasaje|piso|oficina|sucursal|sede|local|edificio|centro|ciudad|comuna|región|region|barrio|street|avenue|floor|office|building|online|en línea|en linea|sitio|página|pagina|app|aplicación|aplicacion|web)\b`)
+	// dayRe is a day of the week or of the month: "los martes", "el día
+	// 15", "el 5 de marzo", "15/03", "el primer día hábil".
+	dayRe     = regexp.MustCompile(`(?i)\b\d{1,2}\s*[/-]\s*\d{1,2}\b|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b|\bd[ií]as?\s+\d{1,2}\b|\b\d{1,2}\s+de\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}\b|\b(?:primer|primera|primeros|primeras|último|ultimo|última|ultima|first|last)\s+(?:\d+\s+)?(?:días?|dias?|days?)\b|\b(?:inicio|fin|principio|final|comienzo)s?\s+de(?:l)?\s+(?:cada\s+)?mes\b|\bmismo\s+d[ií]a\b|\bsame\s+day\b`)
+	timeRe    = regexp.MustCompile(`(?i)\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b|\d+\s*(?:(?:a|y|o|-)\s*\d+\s*)?-?(?:h|hrs?|horas?|minutos?|min|segundos?|días?|dias?|semanas?|mes(?:es)?|años?|anos?|hours?|minutes?|days?|weeks?|months?|years?)\b|\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|inmediat[oa]|inmediatamente|al instante|al momento|apenas|mismo día|mismo dia|monday|tuesday|wednesday|thursday|friday|saturday|sunday|immediately|instantly|no vence[n]?|sin límite|sin limite)\b|\b(?:un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|catorce|quince|veinte|treinta|varios|varias|pocos|pocas|algunos|algunas)\s+(?:horas?|minutos?|días?|dias?|semanas?|meses|años?)\b`)
+	ageRe     = regexp.MustCompile(`(?i)\d+\s*(?:años|anos|years|meses|months|semanas|weeks)|mayor(?:es)? de edad|menor(?:es)? de edad|\bedad\b|years old|\baged?\b|mayores de \d+|menores de \d+`)
+	addressRe = regexp.MustCompile(`(?i)\b(?:calle|avenida|av\.|pasaje|psje\.?|camino|street|avenue|road|st\.|ave\.?)\s+\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*\s+#?\d+|\b\p{Lu}[\p{L}.]+(?:\s+\p{Lu}[\p{L}.]+)*\s+\d{2,5}\b,?\s*(?:piso|of\.|oficina|depto|local)|(?-i:\b\p{Lu}[\p{L}.]+(?:\s+(?:de|del|la|\p{Lu}[\p{L}.]+))*\s+\d{2,5}\s*[,)]\s*\p{Lu})`)
+	numberRe  = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])\d|\b(?:un[oa]?|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|mil|mayores?|menores?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand|older|younger|under|over)\b`)
+	placeRe   = regexp.MustCompile(`(?i)\d|\b(?:calle|avenida|av\.|pasaje|piso|oficina|sucursal|sede|local|edificio|centro|ciudad|comuna|región|region|barrio|street|avenue|floor|office|building|online|en línea|en linea|sitio|página|pagina|app|aplicación|aplicacion|web)\b`)
 )
 
 // holdsKind reports whether text holds information of the kind.
@@ -2251,6 +2338,8 @@ func holdsKind(kind InfoKind, text string) bool {
 		return timeRe.MatchString(roundTheClockRe.ReplaceAllString(text, " "))
 	case InfoDate:
 		return dateRe.MatchString(text)
+	case InfoDay:
+		return dayRe.MatchString(text)
 	case InfoHours:
 		// "dentro de las 24 horas siguientes" is a delay, not a service
 		// open round the clock.
@@ -2306,6 +2395,8 @@ func describeKind(k InfoKind) string {
 		return "a date, time or duration"
 	case InfoDate:
 		return "a date"
+	case InfoDay:
+		return "a day of the week or of the month"
 	case InfoHours:
 		return "a time of day or opening hours"
 	case InfoPerson:

@@ -769,6 +769,13 @@ func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer 
 			subject, best = w, r
 		}
 	}
+	if title := ownTitle(top); title != "" {
+		if about, _ := k.coverageOf(q.terms, title, q.asked); slices.Contains(about, subject) {
+			// The passage's own heading ("Instalación") names what every
+			// item under it is about, as a list's lead-in does.
+			return ""
+		}
+	}
 	units := answerUnits(text)
 	for i, u := range units {
 		if lead := leadIn(units, i); lead != "" {

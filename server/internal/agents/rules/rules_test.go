@@ -1728,3 +1728,77 @@ func TestAnAcronymTheUserWritesIsAName(t *testing.T) {
 	order.UnknownWords = []string{"vih"}
 	handsOffSaying(t, p, "hacen el test de VIH sin orden medica?", `"vih"`, order)
 }
+
+func TestADayAskedIsOfTheWeekOrOfTheMonth(t *testing.T) {
+	t.Parallel()
+	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
+		"¿Qué día exacto es la reunión de apoderados de octubre?": InfoDay,
+		"que dia pasa el camion de la basura":                     InfoDay,
+		"which day is the parents' meeting?":                      InfoDay,
+		"¿cuántos días dura el taller?":                           InfoTime,
+	})
+	holdsEach(t, InfoDay, map[string]bool{
+		"Reuniones de apoderados: tres al año, en abril, julio y octubre.": false,
+		"El taller es durante dos semanas de julio.":                       false,
+		"Pasamos los lunes, miércoles y viernes.":                          true,
+		"La boleta se emite el día 1 de cada mes.":                         true,
+		"Leemos los medidores entre los días 5 y 12.":                      true,
+		"La reunión es el 14 de octubre a las 19:00.":                      true,
+	})
+}
+
+func TestTheEndOfSomethingIsARangesOrAnUntil(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	party := passage("d1", "calendario.html", "Fiesta de fin de año · Sábado 13 de diciembre, 10:00 · Actividad con las familias")
+	party.Rarity = map[string]float64{"fiesta": 0.9, "termina": 1}
+	handsOff(t, p, "a q hora termina la fiesta de fin de año?", party)
+	answersWith(t, p, "a q hora empieza la fiesta de fin de año?", "10:00", party)
+	sales := passage("d1", "planes.md", "El equipo de ventas atiende de lunes a viernes de 9:00 a 19:00 y los sábados de 10:00 a 14:00.")
+	sales.Rarity = map[string]float64{"ventas": 0.9, "sabados": 0.6}
+	answersWith(t, p, "a que hora cierran ventas los sabados?", "14:00", sales)
+}
+
+func TestANameAskedOfATradeIsAPersons(t *testing.T) {
+	t.Parallel()
+	eachWords(t, "nameOf", nameOf, map[string]string{
+		"como se llama el tecnico q hace la mantencion anual": "tecnico",
+		"what's the name of the teacher?":                     "teacher",
+		"como se llama la app de ustedes?":                    "",
+	})
+	p := agents.DefaultProfile()
+	// A capitalised article after a heading in capitals opens a sentence;
+	// it names nobody.
+	upkeep := passage("d1", "contrato.txt", "GARANTÍA, MANTENCIÓN Y VISITAS TÉCNICAS Los equipos tienen garantía mientras dure el contrato. Incluimos una mantención preventiva anual gratuita.")
+	upkeep.Rarity = map[string]float64{"tecnico": 0.8, "mantencion": 0.9, "anual": 0.7}
+	handsOffSaying(t, p, "como se llama el tecnico q hace la mantencion anual", "person", upkeep)
+	named := passage("d1", "equipo.txt", "La mantención anual la hace nuestro técnico Pedro Rojas, con diez años en la empresa.")
+	named.Rarity = upkeep.Rarity
+	answersWith(t, p, "como se llama el tecnico q hace la mantencion anual", "Pedro Rojas", named)
+}
+
+func TestAHeadingNamesWhatEveryItemUnderItIsAbout(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	setup := passage("d1", "planes.md", "• Valor: $49.990 en los planes Hogar Básico y Hogar Plus. Es sin costo en Hogar Cámaras y Pyme.\n\n• Duración: la instalación tarda entre 2 y 4 horas.")
+	setup.Heading = "Instalación"
+	setup.Titled = true
+	setup.Rarity = map[string]float64{"instalacion": 0.8}
+	answersWith(t, p, "instalacion gratis??", "sin costo", setup)
+}
+
+func TestAQuestionWithoutItsMarkStillAsks(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"si repruebo la evaluacion final la puedo volver a dar? cuantas veces": "si repruebo la evaluacion final la puedo volver a dar? cuantas veces",
+		"¿Es un error? El video no carga":                                      "¿Es un error?",
+	} {
+		if got := questionSentences(text); got != want {
+			t.Errorf("questionSentences(%q) = %q, want %q", text, got, want)
+		}
+	}
+	p := agents.DefaultProfile()
+	quizzes := passage("d1", "evaluaciones.md", "Cada curso tiene cuestionarios y una evaluación final. Apruebas con un 70% o más. Puedes repetir un cuestionario hasta 3 veces; queda la mejor nota.")
+	quizzes.Rarity = map[string]float64{"evaluacion": 0.7, "final": 0.8, "cuestionario": 0.9, "repruebo": 1, "volver": 1}
+	handsOff(t, p, "si repruebo la evaluacion final la puedo volver a dar? cuantas veces", quizzes)
+}

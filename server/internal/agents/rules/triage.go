@@ -167,7 +167,7 @@ func asksHowToReach(w []string) bool {
 	switch askedKind(w) {
 	case InfoHours, InfoPhone, InfoEmail, InfoURL, InfoAddress, InfoPlace:
 		return true
-	case InfoTime, InfoDate:
+	case InfoTime, InfoDate, InfoDay:
 		// "when is chat support available?", "¿cuándo atiende soporte?"
 		return askingWhen(w) || askingCuando(w)
 	}

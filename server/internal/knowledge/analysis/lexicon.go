@@ -53,7 +53,7 @@ var extraStopWords = map[string]bool{
 	"pues": true, "entonces": true, "oye": true, "ah": true, "eh": true, "aja": true, "ok": true,
 	// Regional forms of address: "che", "parce", "wey", "po".
 	"che": true, "parce": true, "parcero": true, "parcera": true, "wey": true, "guey": true, "po": true,
-	"antemano": true, "mira": true, "mire": true, "oiga": true, "fijate": true,
+	"antemano": true, "mira": true, "mire": true, "oiga": true, "fijate": true, "cuento": true,
 	// Chat discourse markers, intensifiers and the day the user writes
 	// ("hoy", "ayer"): context of a message, never what a passage is
 	// about.
@@ -160,12 +160,12 @@ var synonymGroups = [][]string{
 	{"soporte", "support"},
 	{"contacto", "contactar", "contact"},
 	// Everyday words for the same thing, and regional variants.
-	{"medicina", "medicinas", "medicamento", "medicamentos", "remedio", "remedios", "farmaco", "farmacos", "pastilla", "pastillas", "medicine", "medication", "drug"},
+	{"medicina", "medicinas", "medicamento", "medicamentos", "remedio", "remedios", "farmaco", "farmacos", "pastilla", "pastillas", "jarabe", "jarabes", "medicine", "medication", "drug"},
 	{"proteger", "protegerme", "proteccion", "prevenir", "prevencion", "protect", "protection", "prevent", "prevention"},
 	{"contagiar", "contagio", "contagiarse", "transmitir", "transmision", "propagar", "propagacion", "esparcir", "infectar", "infeccion", "transmit", "transmission", "spread", "infect", "infection"},
 	{"curar", "curarme", "cura", "sanar", "cure", "heal"},
 	{"morir", "muerte", "fallecer", "mortal", "die", "death"},
-	{"nino", "ninos", "nina", "ninas", "hijo", "hijos", "hija", "hijas", "menor", "menores", "infante", "child", "children", "kid", "kids"},
+	{"nino", "ninos", "nina", "ninas", "chicos", "chicas", "hijo", "hijos", "hija", "hijas", "menor", "menores", "infante", "child", "children", "kid", "kids"},
 	{"mascota", "mascotas", "perro", "perros", "perrito", "perritos", "gato", "gatos", "gatito", "gatitos", "pet", "pets", "dog", "cat"},
 	{"hospital", "clinica", "consultorio", "posta", "clinic"},
 	{"tapabocas", "mascarilla", "mascarillas", "cubrebocas", "barbijo", "mascara", "mask"},
@@ -310,6 +310,27 @@ var synonymGroups = [][]string{
 	{"atender", "atiende", "atienden", "atendemos", "atencion", "attend", "attention"},
 	{"recibir", "recibo", "recibe", "reciben", "llega", "llegan", "receive", "receiving"},
 	{"iniciativa", "iniciativas", "proyecto", "proyectos", "programa", "programas", "initiative", "project", "program"},
+	// Trades' everyday words, Spanish and English.
+	{"taller", "talleres", "workshop", "workshops"},
+	{"almuerzo", "almuerzos", "almorzar", "almuerzan", "lunch"},
+	{"desayuno", "desayunos", "desayunar", "breakfast"},
+	{"cena", "cenas", "cenar", "dinner"},
+	{"monitoreo", "monitorear", "monitorea", "monitorean", "monitoring"},
+	{"exterior", "exteriores", "outdoor", "outdoors", "outside"},
+	{"interior", "interiores", "indoor", "indoors", "inside"},
+	{"bateria", "baterias", "pila", "pilas", "battery", "batteries"},
+	{"cobertura", "coverage"},
+	{"altura", "altitud", "altitude", "elevation"},
+	{"carnet", "cedula", "dni", "identidad", "identificacion"},
+	{"individual", "individuales", "single"},
+	{"habitacion", "habitaciones", "pieza", "cuarto", "room", "rooms"},
+	{"agua", "water"},
+	{"potable", "drinking"},
+	{"frio", "fria", "cold"},
+	{"noche", "noches", "night", "nights"},
+	// Months, as English questions on Spanish documents name them.
+	{"enero", "january"}, {"febrero", "february"}, {"marzo", "march"}, {"abril", "april"}, {"mayo", "may"}, {"junio", "june"},
+	{"julio", "july"}, {"agosto", "august"}, {"septiembre", "setiembre", "september"}, {"octubre", "october"}, {"noviembre", "november"}, {"diciembre", "december"},
 	{"adicional", "adicionales", "extra", "extras", "complementario", "complementaria", "complementarios", "complementarias", "aparte", "additional"},
 }
 
