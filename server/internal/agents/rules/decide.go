@@ -456,6 +456,19 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Swapped = extra[0]
 		}
 	}
+	if x := k.negatedVariant(q.words, d.Covered, title+"\n"+passage); x != "" {
+		// "¿cuánto dura un corte *no programado*?" against "Los cortes
+		// programados no duran más de 8 horas": the passage speaks of
+		// the other variant.
+		about += namedFactor * unknownPenalty
+		d.Named = "no " + x
+	}
+	if b := askedBound(q.words); b != "" && otherBoundOnly(b, title+"\n"+passage) {
+		// "is there a maximum number of licenses?" against "licencias
+		// desde 5 personas": the passage bounds the other side.
+		about += namedFactor * unknownPenalty
+		d.Named = b
+	}
 	scale := 1.0
 	if n := float64(len(d.Covered) + len(d.Uncovered)); n > penaltyWords {
 		scale = penaltyWords / n
@@ -629,6 +642,81 @@ func (k *Knowledge) otherVariant(q question, w string, covered []string, text st
 func capitalised(f string) bool {
 	r := []rune(strings.TrimLeft(f, "¿¡\"'(«*"))
 	return len(r) > 1 && unicode.IsUpper(r[0]) && unicode.IsLower(r[1])
+}
+
+// negatedVariant returns the word of the question that "no" or "sin"
+// turns into a variant of its own ("un corte *no programado*", "cursos
+// *sin terminar*") when the passage covers the word but never negates it,
+// or "". Only participles and adjectives of ability are read so: "la app
+// no abre" negates a verb, which is the user's problem, not a variant.
+func (k *Knowledge) negatedVariant(words, covered []string, text string) string {
+	var tw []string
+	for i, w := range words {
+		if i+1 >= len(words) || (w != "no" && w != "sin" && w != "non") {
+			continue
+		}
+		x := words[i+1]
+		if !participleRe.MatchString(x) || !slices.Contains(covered, x) {
+			continue
+		}
+		if tw == nil {
+			tw = analysis.Words(text)
+		}
+		is := k.matcher(x)
+		negated := false
+		for j, t := range tw {
+			if j > 0 && is(t) && (tw[j-1] == "no" || tw[j-1] == "sin" || tw[j-1] == "non") {
+				negated = true
+			}
+		}
+		if !negated {
+			return x
+		}
+	}
+	return ""
+}
+
+var participleRe = regexp.MustCompile(`^\p{L}{3,}(?:ad[oa]s?|id[oa]s?|able|ables|ible|ibles)$`)
+
+// askedBound returns the bound a question asks for ("máximo", "minimum"),
+// when it asks one side only, or "".
+func askedBound(words []string) string {
+	var maxW, minW string
+	for _, w := range words {
+		switch {
+		case maxWords[w]:
+			maxW = w
+		case minWords[w]:
+			minW = w
+		}
+	}
+	if (maxW == "") == (minW == "") {
+		return ""
+	}
+	return maxW + minW
+}
+
+var (
+	maxWords = setOf("maximo", "maxima", "maximos", "maximas", "maximum", "max")
+	minWords = setOf("minimo", "minima", "minimos", "minimas", "minimum", "min")
+	// maxBoundRe and minBoundRe are how a passage states each side of a
+	// bound.
+	maxBoundRe    = regexp.MustCompile(`(?i)\bm[aá]xim[oa]s?\b|\bhasta\b|\bno m[aá]s de\b|\bo menos\b|\bno (?:puede|pueden|debe|deben) (?:superar|exceder)\b|\btope\b|\bl[ií]mite\b|\bup to\b|\bat most\b|\bmaximum\b|\bno more than\b|\bor (?:less|fewer)\b|\blimit\b`)
+	boundsRangeRe = regexp.MustCompile(`(?i)\b\d+(?:[.,]\d+)?\s*(?:a|al|y|-|–|to|and)\s*\d+|\bentre\s+(?:el\s+|los\s+|las\s+)?\d|\bbetween\s+\d`)
+	minBoundRe    = regexp.MustCompile(`(?i)\bm[ií]nim[oa]s?\b|\bal menos\b|\bo m[aá]s\b|\bdesde \d|\ba partir de \d|\bat least\b|\bor more\b|\bminimum\b|\bfrom \d`)
+)
+
+// otherBoundOnly reports a passage that states the other side of the bound
+// asked and not the side asked.
+func otherBoundOnly(asked, text string) bool {
+	if boundsRangeRe.MatchString(text) {
+		// "de 1 a 36 cuotas" bounds both sides.
+		return false
+	}
+	if maxWords[asked] {
+		return minBoundRe.MatchString(text) && !maxBoundRe.MatchString(text)
+	}
+	return maxBoundRe.MatchString(text) && !minBoundRe.MatchString(text)
 }
 
 // opposite reports whether text names the opposite of the event w names
@@ -938,11 +1026,18 @@ func countedNoun(w []string) string {
 	}
 	for i, x := range w {
 		if measureNouns[x] && slices.ContainsFunc(w[max(0, i-3):i], func(y string) bool { return valueWords[y] }) {
+			if quantityNouns[x] && i+2 < len(w) && (w[i+1] == "de" || w[i+1] == "of") && len([]rune(w[i+2])) >= 3 && !analysis.IsStopWord(w[i+2]) {
+				// "¿cuál es el mínimo de personas?" counts people.
+				return w[i+2]
+			}
 			return x
 		}
 	}
 	return ""
 }
+
+// quantityNouns bound or measure a count of what follows them.
+var quantityNouns = setOf("tope", "topes", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "capacidad", "limit", "maximum", "minimum", "amount", "capacity")
 
 // sortNouns say "kinds of" the thing counted.
 var sortNouns = setOf("tipo", "tipos", "clase", "clases", "forma", "formas", "manera", "maneras", "variedad", "variedades", "type", "types", "kind", "kinds", "sort", "sorts")

@@ -1802,3 +1802,38 @@ func TestAQuestionWithoutItsMarkStillAsks(t *testing.T) {
 	quizzes.Rarity = map[string]float64{"evaluacion": 0.7, "final": 0.8, "cuestionario": 0.9, "repruebo": 1, "volver": 1}
 	handsOff(t, p, "si repruebo la evaluacion final la puedo volver a dar? cuantas veces", quizzes)
 }
+
+func TestANegatedVariantIsAnother(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	planned := passage("d1", "cortes.md", "Los cortes programados se avisan con al menos 48 horas de anticipación y no duran más de 8 horas.")
+	planned.Rarity = map[string]float64{"corte": 0.8, "programado": 0.9, "promedio": 0.9}
+	handsOffSaying(t, p, "¿cuánto dura un corte no programado?", `"no programado"`, planned)
+	answersWith(t, p, "¿cuánto dura un corte programado?", "8 horas", planned)
+	// A negated verb is the user's problem, not a variant.
+	if got := (&Knowledge{an: analysis.New("es")}).negatedVariant(analysis.Words("la app no abre"), []string{"app", "abre"}, "Si la app no abre, actualízala."); got != "" {
+		t.Errorf("negatedVariant(la app no abre) = %q, want none", got)
+	}
+}
+
+func TestTheBoundAskedIsTheBoundStated(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"Las licencias de empresa se venden desde 5 personas.":   true,
+		"Puedes pagar tus compras en 1 a 36 cuotas.":             false,
+		"Cada equipo puede tener hasta 50 personas.":             false,
+		"Las licencias de empresa requieren al menos 5 usuarios.": true,
+	} {
+		if got := otherBoundOnly("maximum", text); got != want {
+			t.Errorf("otherBoundOnly(maximum, %q) = %v, want %v", text, got, want)
+		}
+	}
+	if askedBound(analysis.Words("¿cuál es el mínimo y el máximo de personas?")) != "" {
+		t.Error("a question for both bounds asks neither side")
+	}
+	p := agents.DefaultProfile()
+	licences := passage("d1", "empresas.html", "Vendemos licencias para empresas desde 5 personas, con panel de administración.")
+	licences.Rarity = map[string]float64{"licencias": 0.9, "empresa": 0.3, "personas": 0.6}
+	handsOffSaying(t, p, "is there a maximum number of licenses a company can buy?", `"maximum"`, licences)
+	answersWith(t, p, "cual es el minimo de personas para comprar licencias de empresa?", "5 personas", licences)
+}
