@@ -1819,9 +1819,9 @@ func TestANegatedVariantIsAnother(t *testing.T) {
 func TestTheBoundAskedIsTheBoundStated(t *testing.T) {
 	t.Parallel()
 	for text, want := range map[string]bool{
-		"Las licencias de empresa se venden desde 5 personas.":   true,
-		"Puedes pagar tus compras en 1 a 36 cuotas.":             false,
-		"Cada equipo puede tener hasta 50 personas.":             false,
+		"Las licencias de empresa se venden desde 5 personas.":    true,
+		"Puedes pagar tus compras en 1 a 36 cuotas.":              false,
+		"Cada equipo puede tener hasta 50 personas.":              false,
 		"Las licencias de empresa requieren al menos 5 usuarios.": true,
 	} {
 		if got := otherBoundOnly("maximum", text); got != want {
