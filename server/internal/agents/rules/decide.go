@@ -463,9 +463,11 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		about += namedFactor * unknownPenalty
 		d.Named = "no " + x
 	}
-	if b := askedBound(q.words); b != "" && otherBoundOnly(b, title+"\n"+passage) {
+	if b := askedBound(q.words); b != "" && (otherBoundOnly(b, title+"\n"+passage) || unbounded(title+"\n"+passage)) {
 		// "is there a maximum number of licenses?" against "licencias
-		// desde 5 personas": the passage bounds the other side.
+		// desde 5 personas": the passage bounds the other side; "minimum
+		// Android version?" against "disponible para iOS y Android": it
+		// bounds nothing.
 		about += namedFactor * unknownPenalty
 		d.Named = b
 	}
@@ -705,6 +707,11 @@ var (
 	boundsRangeRe = regexp.MustCompile(`(?i)\b\d+(?:[.,]\d+)?\s*(?:a|al|y|-|–|to|and)\s*\d+|\bentre\s+(?:el\s+|los\s+|las\s+)?\d|\bbetween\s+\d`)
 	minBoundRe    = regexp.MustCompile(`(?i)\bm[ií]nim[oa]s?\b|\bal menos\b|\bo m[aá]s\b|\bdesde \d|\ba partir de \d|\bat least\b|\bor more\b|\bminimum\b|\bfrom \d`)
 )
+
+// unbounded reports a passage that states no bound and no figure.
+func unbounded(text string) bool {
+	return !strings.ContainsAny(text, "0123456789") && !maxBoundRe.MatchString(text) && !minBoundRe.MatchString(text)
+}
 
 // otherBoundOnly reports a passage that states the other side of the bound
 // asked and not the side asked.
@@ -1029,6 +1036,11 @@ func countedNoun(w []string) string {
 			if quantityNouns[x] && i+2 < len(w) && (w[i+1] == "de" || w[i+1] == "of") && len([]rune(w[i+2])) >= 3 && !analysis.IsStopWord(w[i+2]) {
 				// "¿cuál es el mínimo de personas?" counts people.
 				return w[i+2]
+			}
+			if maxWords[x] || minWords[x] {
+				// "what's the minimum score?", "¿nota mínima?": a bound is
+				// no thing measured; the figure is the answer.
+				continue
 			}
 			return x
 		}

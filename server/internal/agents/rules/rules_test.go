@@ -1837,3 +1837,19 @@ func TestTheBoundAskedIsTheBoundStated(t *testing.T) {
 	handsOffSaying(t, p, "is there a maximum number of licenses a company can buy?", `"maximum"`, licences)
 	answersWith(t, p, "cual es el minimo de personas para comprar licencias de empresa?", "5 personas", licences)
 }
+
+func TestABoundIsNoThingMeasured(t *testing.T) {
+	t.Parallel()
+	eachWords(t, "countedNoun", countedNoun, map[string]string{
+		"what's the minimum grade to pass a course?": "",
+		"¿cuál es el mínimo de personas?":            "personas",
+		"¿cuál es el tamaño máximo del archivo?":     "tamano",
+	})
+	p := agents.DefaultProfile()
+	grades := passage("d1", "evaluaciones.md", "Cada curso tiene cuestionarios y una evaluación final. Apruebas con un 70% o más.")
+	grades.Rarity = map[string]float64{"grade": 0.7, "pass": 0.8, "course": 0.2}
+	answersWith(t, p, "what's the minimum grade to pass a course?", "70%", grades)
+	app := passage("d1", "soporte.pdf", "Recomendamos utilizar nuestra aplicación móvil oficial, disponible para iOS y Android.")
+	app.Rarity = map[string]float64{"android": 0.9, "version": 0.6, "app": 0.3}
+	handsOffSaying(t, p, "minimum Android version for the app?", `"minimum"`, app)
+}
