@@ -147,6 +147,9 @@ type question struct {
 	asked  InfoKind
 	// names are the words the user wrote as proper names (properNames).
 	names map[string]bool
+	// focus are the words of the message's questions (questionSentences),
+	// its context left out.
+	focus []string
 	// counted is what a how-many question counts (countedNoun), owner
 	// whose value it asks for (ownerOf), named the thing a yes-or-no
 	// question names (namedThing).
@@ -187,7 +190,10 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	q.names = properNames(focus)
 	q.foreign = k.an.Foreign(query)
 	q.asked = askedKind(q.words)
-	q.owner = k.ownerOf(q.words, q.asked)
+	// Whose value is read in the question's own sentences: "¿el teléfono
+	// de la sucursal de Bath? Prefiero llamar…" asks Bath's.
+	q.focus = analysis.Words(focus)
+	q.owner = k.ownerOf(q.focus, q.asked)
 	if q.asked == InfoNumber {
 		q.counted = countedNoun(q.words)
 	}
@@ -352,9 +358,11 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// hermanos" asks for a group's price (forWhom).
 			continue
 		}
-		if channelWords[w] || languageWords[w] || paymentWords[w] {
+		if (channelWords[w] || languageWords[w] || paymentWords[w]) && slices.Contains(q.focus, w) {
 			// A channel the passage never names is a channel it does not
-			// offer, however long the question and sure the search.
+			// offer, however long the question and sure the search; one
+			// the user's story names ("mi inglés escrito no es bueno") is
+			// context.
 			about += unknownNameCost
 			d.Named = w
 			continue
@@ -795,6 +803,11 @@ func (q question) holdsAsked(text string) bool {
 	h, ok := q.held[text]
 	if !ok {
 		h = holdsKind(q.asked, text)
+		if h && q.asked == InfoHours && asksClockTime(q.words) {
+			// "¿a qué hora empieza el recital?": "el último sábado de
+			// junio" says the day, not the time.
+			h = clockRe.MatchString(text)
+		}
 		if h && q.asked == InfoHours && asksEnd(q.words) {
 			// "¿a qué hora termina la fiesta?": "sábado, 10:00" says when
 			// it starts; the end is a range's or an "hasta".
@@ -2066,6 +2079,13 @@ func askedKind(w []string) InfoKind {
 	// CEO's email" is "the ceo s email"): it would push a noun away from
 	// the word asking for it.
 	w = slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "s" })
+	for i := 0; i+1 < len(w); i++ {
+		if (w[i] == "in" || w[i] == "a") && (w[i+1] == "charge" || w[i+1] == "cargo") {
+			// "who's in charge at Bath?", "la persona a cargo": a role,
+			// not a fee.
+			w[i+1] = "encargado"
+		}
+	}
 	for i, x := range w {
 		// "la app no abre", "it won't open": a failure, not opening hours.
 		if hoursWords[x] && i > 0 && negations[w[i-1]] {
@@ -2211,6 +2231,20 @@ func askedKind(w []string) InfoKind {
 	}
 	return InfoGeneral
 }
+
+// asksClockTime reports "¿a qué hora…?", "what time…?": a time of the
+// clock is asked, not the days something is open.
+func asksClockTime(w []string) bool {
+	for i := 0; i+1 < len(w); i++ {
+		if (w[i] == "que" && w[i+1] == "hora") || (w[i] == "what" && w[i+1] == "time") {
+			return true
+		}
+	}
+	return false
+}
+
+// clockRe is a time of the clock, or a service open round it.
+var clockRe = regexp.MustCompile(`(?i)\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(?:am|pm|a\.\s?m\.|p\.\s?m\.|hrs?\b\.?|h\b)|\b(?:mediod[ií]a|medianoche|noon|midnight)\b|24/7|24 horas|24 hours|todo el d[ií]a|around the clock`)
 
 // asksEnd reports a question for when something ends or closes.
 func asksEnd(w []string) bool {
@@ -2438,7 +2472,7 @@ func holdsKind(kind InfoKind, text string) bool {
 	case InfoAge:
 		return ageRe.MatchString(text)
 	case InfoAddress:
-		return addressRe.MatchString(text)
+		return addressRe.MatchString(text) || numberFirstAddressRe.MatchString(text)
 	case InfoTime:
 		// "disponible las 24 horas del día, los 7 días de la semana" is
 		// when someone answers, not how long anything takes.
@@ -2469,6 +2503,10 @@ func holdsKind(kind InfoKind, text string) bool {
 	}
 	return true
 }
+
+// numberFirstAddressRe is an English street address, number first ("12
+// Lower Bristol Road"), or a British postcode ("BA2 3EB").
+var numberFirstAddressRe = regexp.MustCompile(`\b\d{1,5}\s+\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*\s+(?i:street|st\.|road|rd\.?|avenue|ave\.?|way|lane|drive|close|place|boulevard|blvd\.?)\b|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b`)
 
 // roundTheClockRe: a service open all day and every day, "las 24 horas del
 // día", "los 7 días de la semana", "24/7", "24 hours a day".

@@ -1853,3 +1853,43 @@ func TestABoundIsNoThingMeasured(t *testing.T) {
 	app.Rarity = map[string]float64{"android": 0.9, "version": 0.6, "app": 0.3}
 	handsOffSaying(t, p, "minimum Android version for the app?", `"minimum"`, app)
 }
+
+func TestATimeOfTheClockIsAskedByWhatTime(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	recitals := passage("d1", "reglamento.txt", "Recital de Invierno: último sábado de junio, en la sala principal de la escuela.")
+	recitals.Rarity = map[string]float64{"recital": 0.9, "invierno": 0.9, "empieza": 1}
+	handsOff(t, p, "a q hora empieza el recital de invierno", recitals)
+	answersWith(t, p, "que dia es el recital de invierno", "sábado", recitals)
+}
+
+func TestWhoIsInChargeAsksForAPerson(t *testing.T) {
+	t.Parallel()
+	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
+		"Who's in charge at the Bath site?":        InfoPerson,
+		"¿quién es la persona a cargo de la sede?": InfoPerson,
+		"is there a charge for a second key?":      InfoAmount,
+	})
+}
+
+func TestAStreetAddressMayStartWithItsNumber(t *testing.T) {
+	t.Parallel()
+	holdsEach(t, InfoAddress, map[string]bool{
+		"Bath · 12 Lower Bristol Road, Bath BA2 3EB · Mon–Fri 8:30 am to 5:30 pm": true,
+		"Swindon · Plot 7, Cheney Manor Industrial Estate, Swindon SN2 2PJ":       true,
+		"Our Bristol site is a 10-minute walk from the station.":                  false,
+	})
+}
+
+func TestWhoseValueIsReadInTheQuestionsOwnSentences(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	k := NewKnowledge(p, nil)
+	q := k.readQuestion("¿me pueden dar el teléfono de la sucursal de Bath? Prefiero llamar porque mi inglés escrito no es muy bueno.", "¿me pueden dar el teléfono de la sucursal de Bath? Prefiero llamar porque mi inglés escrito no es muy bueno.")
+	if strings.Contains(q.owner, "prefiero") {
+		t.Errorf("owner = %q, read past the question", q.owner)
+	}
+	if slices.Contains(q.focus, "ingles") {
+		t.Errorf("focus %v holds the story's words", q.focus)
+	}
+}
