@@ -1868,7 +1868,7 @@ func TestWhoIsInChargeAsksForAPerson(t *testing.T) {
 	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
 		"Who's in charge at the Bath site?":        InfoPerson,
 		"¿quién es la persona a cargo de la sede?": InfoPerson,
-		"is there a charge for a second key?":      InfoAmount,
+		"what is the charge for a second key?":     InfoAmount,
 	})
 }
 
