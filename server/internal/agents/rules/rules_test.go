@@ -1893,3 +1893,13 @@ func TestWhoseValueIsReadInTheQuestionsOwnSentences(t *testing.T) {
 		t.Errorf("focus %v holds the story's words", q.focus)
 	}
 }
+
+func TestWeeksAndMonthsAreAnAgeOnlyOfTheYoung(t *testing.T) {
+	t.Parallel()
+	holdsEach(t, InfoAge, map[string]bool{
+		"The minimum storage period is 2 weeks.":                   false,
+		"Sala Cuna: desde los 3 meses hasta los 2 años.":           true,
+		"Los cachorros reciben la primera vacuna a las 6 semanas.": true,
+		"Renters must be 18 years old or over.":                    true,
+	})
+}
