@@ -304,20 +304,22 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.030 / 0.511,
-		// the sample base and the seed PDFs 0.016 / 0.598, the other
-		// companies' bases 0.044 / 0.432 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.030 / 0.506,
+		// the sample base and the seed PDFs 0.015 / 0.596, the other
+		// companies' bases 0.043 / 0.423 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure
 		// (the other companies' was 0.48 until the fifteenth round's two
 		// bases, 0.20 as first run, 0.45 until the twenty-first's, 0.24,
-		// and 0.44 until the twenty-second's, 0.28; all, 0.52 until the
-		// twenty-first; the sample base's and the seed PDFs', 0.60 until
-		// the twenty-fifth round on the sample base, 0.24 as first run).
-		{"all", pooled, 0.05, 0.51},
+		// 0.44 until the twenty-second's, 0.28, and 0.43 until the
+		// twenty-fifth's, 0.20; all, 0.52 until the twenty-first, 0.51
+		// until the twenty-fifth; the sample base's and the seed PDFs',
+		// 0.60 until the twenty-fifth round on the sample base, 0.24 as
+		// first run).
+		{"all", pooled, 0.05, 0.50},
 		{"sample base and seed PDFs", own, 0.05, 0.59},
-		{"other companies' bases", others, 0.06, 0.43},
+		{"other companies' bases", others, 0.06, 0.42},
 	} {
 		if len(g.results) == 0 {
 			continue
