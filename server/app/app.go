@@ -85,6 +85,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	for _, opt := range opts {
 		opt(&o)
 	}
+	// A run waiting for a model gives its CPU slot back (pipeline.Config.
+	// CPUSlots); the caller's client is copied, not changed.
+	hc := *o.httpClient
+	hc.Transport = pipeline.Yielding(hc.Transport)
+	o.httpClient = &hc
 	profile := o.profile
 	if profile == nil {
 		if cfg.Profile != "" {
@@ -135,6 +140,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	host, _ := os.Hostname()
 	engine := pipeline.New(st, chain, profile, transcriber, m, pipeline.Config{
 		Workers:             cfg.Workers,
+		CPUSlots:            cfg.RunCPUSlots,
 		Lease:               cfg.Lease,
 		ReadReceiptChannels: cfg.ReadReceiptChannels,
 		HistoryMessages:     cfg.HistoryMessages,

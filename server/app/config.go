@@ -37,6 +37,7 @@ type Config struct {
 	MetricsPublic bool
 
 	Workers             int
+	RunCPUSlots         int
 	Lease               time.Duration
 	ReadReceiptChannels []string
 	HistoryMessages     int
@@ -95,6 +96,7 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "serve /metrics on this address instead of the REST listener")
 	fs.BoolVar(&c.MetricsPublic, "metrics-public", false, "serve /metrics without a key (for a private metrics address); otherwise it needs a metrics or admin key when keys are set")
 	fs.IntVar(&c.Workers, "workers", 256, "conversations processed at once")
+	fs.IntVar(&c.RunCPUSlots, "run-cpu-slots", 0, "runs computing at once (a run waiting for a model holds none); 0 leaves one core to accepting and delivering, -1 sets no bound")
 	fs.DurationVar(&c.Lease, "lease", 2*time.Minute, "claim lease on a conversation; another replica takes over after it")
 	rr := fs.String("read-receipt-channels", "whatsapp", "channels whose adapters mark messages read and show typing while the bot works")
 	fs.IntVar(&c.HistoryMessages, "history-messages", 20, "earlier messages given to the agents as context")

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -64,6 +65,11 @@ type Config struct {
 	SettleInterval time.Duration
 	// Now is the clock (tests move it forward); nil: the system clock.
 	Now func() time.Time
+	// CPUSlots is how many runs may compute at once (a run waiting for a
+	// model holds none, see Yielding): 0 leaves one core of GOMAXPROCS to
+	// accepting and delivering (at least one slot), a negative number sets
+	// no bound.
+	CPUSlots int
 }
 
 // Store is what the pipeline needs of the store: claims and their atomic
@@ -97,6 +103,7 @@ type Engine struct {
 
 	wake    *wakeups
 	waiters *waiters
+	slots   *cpuSlots // nil: no bound
 }
 
 // New returns an engine. transcriber and observer may be nil.
@@ -119,13 +126,16 @@ func New(st Store, chain Decider, profile *agents.Profile, transcriber Transcrib
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.CPUSlots == 0 {
+		cfg.CPUSlots = max(1, runtime.GOMAXPROCS(0)-1)
+	}
 	rr := map[string]bool{}
 	for _, c := range cfg.ReadReceiptChannels {
 		rr[c] = true
 	}
 	return &Engine{
 		st: st, chain: chain, profile: profile, transcriber: transcriber, observer: observer,
-		cfg: cfg, log: log, readReceipt: rr, wake: newWakeups(cfg.Workers), waiters: newWaiters(),
+		cfg: cfg, log: log, readReceipt: rr, wake: newWakeups(cfg.Workers), waiters: newWaiters(), slots: newCPUSlots(cfg.CPUSlots),
 		an: analysis.New(profile.Company.Language),
 	}
 }
@@ -214,7 +224,7 @@ func (e *Engine) process(ctx context.Context, claim *store.Claim) {
 	defer cancel()
 	start := time.Now()
 	e.markRead(runCtx, claim)
-	result, err := e.decide(runCtx, claim)
+	result, err := e.decideInSlot(runCtx, claim)
 	if err == nil && runCtx.Err() != nil {
 		e.log.Warn("run outlived its lease; dropped", "conversation", claim.Conversation.ID, "lease", e.cfg.Lease)
 		return
@@ -244,6 +254,17 @@ func (e *Engine) process(ctx context.Context, claim *store.Claim) {
 			e.log.Error("release claim", "conversation", claim.Conversation.ID, "err", rerr)
 		}
 	}
+}
+
+// decideInSlot runs the agents holding a CPU slot; the store's writes
+// before and after need none.
+func (e *Engine) decideInSlot(ctx context.Context, claim *store.Claim) (store.RunResult, error) {
+	sl, err := e.slots.acquire(ctx)
+	if err != nil {
+		return store.RunResult{}, err
+	}
+	defer sl.release()
+	return e.decide(withSlot(ctx, sl), claim)
 }
 
 // markRead asks the adapter to mark the newest message read and show the
