@@ -241,6 +241,16 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("musica", "es"),
 		adversarial("storage", "en"),
 		onSample("sample27"),
+		// A twenty-sixth: a notary's office's base (a Markdown table of
+		// fees, an HTML table of branches, requirements in plain text, a
+		// CSV of questions), an English student residence's asked in
+		// English and by a Spanish speaker (a Markdown table of rents, an
+		// HTML table of facilities, plain-text moving in and out, a JSON
+		// file of questions), a twenty-eighth round on the sample base (and
+		// a twenty-fifth on the seed PDFs, below).
+		adversarial("notaria", "es"),
+		adversarial("housing", "en"),
+		onSample("sample28"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -270,7 +280,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed21"),
 			onSeed("seed22"),
 			onSeed("seed23"),
-			onSeed("seed24"))
+			onSeed("seed24"),
+			onSeed("seed25"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -304,22 +315,23 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.030 / 0.506,
-		// the sample base and the seed PDFs 0.015 / 0.596, the other
-		// companies' bases 0.043 / 0.423 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.031 / 0.500,
+		// the sample base and the seed PDFs 0.015 / 0.593, the other
+		// companies' bases 0.046 / 0.417 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure
 		// (the other companies' was 0.48 until the fifteenth round's two
 		// bases, 0.20 as first run, 0.45 until the twenty-first's, 0.24,
-		// 0.44 until the twenty-second's, 0.28, and 0.43 until the
-		// twenty-fifth's, 0.20; all, 0.52 until the twenty-first, 0.51
-		// until the twenty-fifth; the sample base's and the seed PDFs',
+		// 0.44 until the twenty-second's, 0.28, 0.43 until the
+		// twenty-fifth's, 0.20, and 0.42 until the twenty-sixth's, 0.24
+		// and 0.16; all, 0.52 until the twenty-first, 0.51 until the
+		// twenty-fifth; the sample base's and the seed PDFs',
 		// 0.60 until the twenty-fifth round on the sample base, 0.24 as
 		// first run).
 		{"all", pooled, 0.05, 0.50},
 		{"sample base and seed PDFs", own, 0.05, 0.59},
-		{"other companies' bases", others, 0.06, 0.42},
+		{"other companies' bases", others, 0.06, 0.41},
 	} {
 		if len(g.results) == 0 {
 			continue

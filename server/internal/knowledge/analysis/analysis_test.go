@@ -202,3 +202,22 @@ func TestARoleAcronymReadsBackAsItself(t *testing.T) {
 		}
 	}
 }
+
+func TestEnglishHedgesAreNoTopic(t *testing.T) {
+	t.Parallel()
+	a := New("en")
+	var got []string
+	for _, t := range a.Terms("Honestly a bit annoyed, I haven't seen my deposit. How long is it actually supposed to take? wat time do quiet hrs start on a fri") {
+		got = append(got, t.Word)
+	}
+	for _, w := range []string{"honestly", "bit", "haven", "actually", "supposed", "wat"} {
+		if slices.Contains(got, w) {
+			t.Errorf("%q kept as a topic word: %v", w, got)
+		}
+	}
+	for _, w := range []string{"annoyed", "deposit", "quiet"} {
+		if !slices.Contains(got, w) {
+			t.Errorf("%q dropped: %v", w, got)
+		}
+	}
+}

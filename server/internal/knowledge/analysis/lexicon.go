@@ -31,7 +31,7 @@ var abbreviations = map[string][]string{
 	"cel": {"celular"}, "compu": {"computador"}, "pc": {"computador"},
 	"info": {"informacion"}, "tlf": {"telefono"}, "tel": {"telefono"}, "wsp": {"whatsapp"}, "wa": {"whatsapp"},
 	"mail": {"correo"}, "email": {"correo"},
-	"u": {"you"}, "ur": {"your"}, "r": {"are"}, "pwd": {"password"}, "thx": {"thanks"}, "ty": {"thanks"},
+	"u": {"you"}, "ur": {"your"}, "r": {"are"}, "wat": {"what"}, "wot": {"what"}, "pwd": {"password"}, "thx": {"thanks"}, "ty": {"thanks"},
 	"hr": {"hora"}, "hrs": {"horas"}, "min": {"minutos"}, "mins": {"minutos"},
 	// Chat spellings of greetings, thanks and frame words, and clipped
 	// nouns.
@@ -84,6 +84,11 @@ var extraStopWords = map[string]bool{
 	"like": true, "lol": true, "guys": true, "yet": true, "anything": true, "something": true, "pretty": true, "around": true,
 	"per": true, "today": true, "tomorrow": true, "yesterday": true, "tonight": true,
 	"get": true, "gets": true, "got": true, "getting": true, "take": true, "takes": true,
+	// English hedges and chat fillers: "honestly a bit annoyed", "yeah so
+	// I was wondering…", "how long is it actually supposed to take?".
+	"honestly": true, "actually": true, "yeah": true, "um": true, "uh": true, "wondering": true, "supposed": true,
+	"basically": true, "literally": true, "kinda": true, "sorta": true, "tbh": true, "btw": true, "bit": true,
+	"haven": true, "hasn": true, "hadn": true,
 }
 
 // lowInfoWords frame a question without naming its topic: courtesy,
@@ -257,11 +262,11 @@ var synonymGroups = [][]string{
 	{"fundar", "fundada", "fundado", "fundo", "founded"},
 	{"lento", "lenta", "slow"},
 	{"entrenador", "entrenadores", "trainer", "trainers", "coach"},
-	{"lunes", "monday", "mondays"},
-	{"martes", "tuesday", "tuesdays"},
-	{"miercoles", "wednesday", "wednesdays"},
-	{"jueves", "thursday", "thursdays"},
-	{"viernes", "friday", "fridays"},
+	{"lunes", "monday", "mondays", "mon"},
+	{"martes", "tuesday", "tuesdays", "tue"},
+	{"miercoles", "wednesday", "wednesdays", "wed"},
+	{"jueves", "thursday", "thursdays", "thu"},
+	{"viernes", "friday", "fridays", "fri"},
 	{"sabado", "sabados", "saturday", "saturdays"},
 	{"domingo", "domingos", "sunday", "sundays"},
 	{"feriado", "feriados", "festivo", "festivos", "holiday", "holidays"},
@@ -290,7 +295,7 @@ var synonymGroups = [][]string{
 	{"tamano", "size"},
 	{"maximo", "maxima", "max", "maximum"},
 	{"minimo", "minima", "minimum"},
-	{"velocidad", "speed"},
+	{"velocidad", "speed", "fast"},
 	{"subir", "sube", "upload", "uploading"},
 	{"calidad", "quality"},
 	{"medianoche", "midnight"},
