@@ -674,10 +674,8 @@ func (k *Knowledge) negatedVariant(words, covered []string, text string) string 
 		}
 		is := k.matcher(x)
 		negated := false
-		for j, t := range tw {
-			if j > 0 && is(t) && (tw[j-1] == "no" || tw[j-1] == "sin" || tw[j-1] == "non") {
-				negated = true
-			}
+		for j := 1; j < len(tw) && !negated; j++ {
+			negated = is(tw[j]) && (tw[j-1] == "no" || tw[j-1] == "sin" || tw[j-1] == "non")
 		}
 		if !negated {
 			return x
@@ -700,10 +698,13 @@ func askedBound(words []string) string {
 			minW = w
 		}
 	}
-	if (maxW == "") == (minW == "") {
-		return ""
+	switch {
+	case maxW != "" && minW == "":
+		return maxW
+	case minW != "" && maxW == "":
+		return minW
 	}
-	return maxW + minW
+	return ""
 }
 
 var (
