@@ -227,6 +227,8 @@ func (c Config) validate() error {
 		return errors.New("--database: required")
 	case c.Workers < 1 || c.Workers > 10000:
 		return fmt.Errorf("--workers: %d is not between 1 and 10000", c.Workers)
+	case c.RunCPUSlots < -1 || c.RunCPUSlots > 10000:
+		return fmt.Errorf("--run-cpu-slots: %d is not -1 (no bound), 0 (one core left free) or a number of slots up to 10000", c.RunCPUSlots)
 	case c.Lease < time.Second:
 		return fmt.Errorf("--lease: %s is shorter than 1s", c.Lease)
 	case c.OutboxMaxAttempts < 1:

@@ -39,6 +39,7 @@ func TestParseConfigNamesTheInvalidSetting(t *testing.T) {
 		want string
 	}{
 		{[]string{"--workers", "0"}, "--workers"},
+		{[]string{"--run-cpu-slots", "-2"}, "--run-cpu-slots"},
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--grpc-listen", "nonsense"}, "--grpc-listen"},
 		{[]string{"--lease", "1ms"}, "--lease"},

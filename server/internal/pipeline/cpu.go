@@ -104,6 +104,13 @@ func Yielding(rt http.RoundTripper) http.RoundTripper {
 
 type yielding struct{ next http.RoundTripper }
 
+// CloseIdleConnections passes http.Client.CloseIdleConnections on.
+func (y yielding) CloseIdleConnections() {
+	if c, ok := y.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 func (y yielding) RoundTrip(req *http.Request) (*http.Response, error) {
 	sl, _ := req.Context().Value(slotKey{}).(*slot)
 	resume := sl.wait()

@@ -171,6 +171,9 @@ type question struct {
 	// inclusion: the question asks whether something is included ("¿el
 	// IVA está incluido?").
 	inclusion bool
+	// clock: hours are asked as a time of the clock (asksClockTime); end:
+	// as when something ends or closes (asksEnd).
+	clock, end bool
 	// foreign: the question is in the other language than the base's (a
 	// tourist's English on Spanish documents).
 	foreign bool
@@ -210,6 +213,7 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 		q.years[m[1]] = true
 	}
 	q.inclusion = slices.ContainsFunc(q.words, func(w string) bool { return inclusionWords[w] })
+	q.clock, q.end = asksClockTime(q.words), asksEnd(q.words)
 	if q.asked == InfoPerson && roleNouns[q.owner] {
 		q.role = k.roleQualifiers(q.words, q.owner)
 	}
@@ -804,12 +808,12 @@ func (q question) holdsAsked(text string) bool {
 	h, ok := q.held[text]
 	if !ok {
 		h = holdsKind(q.asked, text)
-		if h && q.asked == InfoHours && asksClockTime(q.words) {
+		if h && q.asked == InfoHours && q.clock {
 			// "¿a qué hora empieza el recital?": "el último sábado de
 			// junio" says the day, not the time.
 			h = clockRe.MatchString(text)
 		}
-		if h && q.asked == InfoHours && asksEnd(q.words) {
+		if h && q.asked == InfoHours && q.end {
 			// "¿a qué hora termina la fiesta?": "sábado, 10:00" says when
 			// it starts; the end is a range's or an "hasta".
 			h = hoursRangeRe.MatchString(text)
@@ -954,8 +958,9 @@ func inTheMiddleOf(words []string) bool {
 }
 
 // userSituation reports w as the verb of the user's situation: "trabajo",
-// "vivo", "estudio" followed by "en", "como" or "de", not after an
-// article ("el trabajo de título" names a thing).
+// "vivo", "estudio" followed by a situationLinks word ("vivo en Temuco",
+// "vivo con mi señora"), not after an article ("el trabajo de título"
+// names a thing).
 func userSituation(words []string, w string) bool {
 	if !situationVerbs[w] {
 		return false
@@ -968,7 +973,6 @@ func userSituation(words []string, w string) bool {
 	return false
 }
 
-// situationLinks follow a situation verb: "vivo *con* mi señora".
 var situationLinks = setOf("en", "como", "de", "con", "in", "as", "with")
 
 var situationVerbs = setOf("trabajo", "vivo", "estudio", "work", "live", "study")
@@ -1246,7 +1250,7 @@ func nameOf(w []string) string {
 var occupationNouns = setOf("tecnico", "tecnica", "tecnicos", "educador", "educadora", "educadoras", "profesor", "profesora", "profe", "doctor", "doctora", "medico", "medica",
 	"enfermero", "enfermera", "ejecutivo", "ejecutiva", "vendedor", "vendedora", "instalador", "instaladora", "conductor", "conductora", "chofer", "guia", "entrenador", "entrenadora",
 	"instructor", "instructora", "abogado", "abogada", "contador", "contadora", "nutricionista", "psicologo", "psicologa", "dentista", "tutor", "tutora", "asesor", "asesora",
-	"coordinador", "coordinadora", "recepcionista", "technician", "teacher", "nurse", "trainer", "coach", "guide", "driver", "advisor", "coordinator", "tutor", "instructor")
+	"coordinador", "coordinadora", "recepcionista", "technician", "teacher", "nurse", "trainer", "coach", "guide", "driver", "advisor", "coordinator")
 
 // notDoing are verbs after "quién" that ask who may or who is, not who
 // does: "¿quién puede postular?".
@@ -2003,8 +2007,8 @@ var kindWordsOf = map[InfoKind]map[string]bool{
 	// names, Chilean "lucas" (thousands of pesos) among them.
 	InfoAmount: union(amountNouns, amountVerbs, setOf("sale", "salen", "plata", "dinero", "pesos", "lucas", "luca", "money", "dollars", "dolares")),
 	InfoTime:   union(timeNouns, setOf("tiempo", "rato", "time", "take", "takes", "dias", "days")),
-	InfoDate:   union(timeNouns, dateNouns, setOf("dia", "dias", "day", "days")),
-	InfoDay:    union(timeNouns, dateNouns, setOf("dia", "dias", "day", "days")),
+	InfoDate:   calendarWords,
+	InfoDay:    calendarWords,
 	// "¿cuántos caracteres mínimo?": the bound of a count is part of
 	// asking it ("al menos 8 caracteres").
 	InfoNumber: union(kindWords, countBounds),
@@ -2016,6 +2020,9 @@ var kindWordsOf = map[InfoKind]map[string]bool{
 	// "¿cómo se llama la persona a cargo de…?": a person is what is asked.
 	InfoPerson: union(kindWords, setOf("persona", "person", "nombre", "name")),
 }
+
+// calendarWords ask for a date or a day.
+var calendarWords = union(timeNouns, dateNouns, dayNouns)
 
 // wordsOfKind are the words a passage holding the asked kind need not
 // repeat: none for a general question.
