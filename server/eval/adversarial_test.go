@@ -315,9 +315,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.031 / 0.500,
-		// the sample base and the seed PDFs 0.015 / 0.593, the other
-		// companies' bases 0.046 / 0.417 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.031 / 0.510,
+		// the sample base and the seed PDFs 0.014 / 0.605, the other
+		// companies' bases 0.046 / 0.425 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure
@@ -326,12 +326,13 @@ func TestAdversarialSets(t *testing.T) {
 		// 0.44 until the twenty-second's, 0.28, 0.43 until the
 		// twenty-fifth's, 0.20, and 0.42 until the twenty-sixth's, 0.24
 		// and 0.16; all, 0.52 until the twenty-first, 0.51 until the
-		// twenty-fifth; the sample base's and the seed PDFs',
-		// 0.60 until the twenty-fifth round on the sample base, 0.24 as
-		// first run).
-		{"all", pooled, 0.05, 0.50},
-		{"sample base and seed PDFs", own, 0.05, 0.59},
-		{"other companies' bases", others, 0.06, 0.41},
+		// twenty-fifth; the sample base's and the seed PDFs' was 0.59
+		// from the twenty-fifth round on the sample base, 0.24 as first
+		// run, until the words of a message's story cost less than its
+		// question's).
+		{"all", pooled, 0.05, 0.51},
+		{"sample base and seed PDFs", own, 0.05, 0.60},
+		{"other companies' bases", others, 0.06, 0.42},
 	} {
 		if len(g.results) == 0 {
 			continue

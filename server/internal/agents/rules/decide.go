@@ -70,6 +70,9 @@ type Decision struct {
 	// "¿cuál es el correo del gerente?") when the passage gives none next
 	// to a mention of it.
 	Owner string
+	// Bound is the bound asked ("minimum" in "minimum Android version?")
+	// when the passage states none and no figure.
+	Bound string
 	// Swapped is a word of an entry's question that the user's question
 	// replaced with another ("curso" in "¿Puedo regalar un curso?" asked
 	// as "¿puedo regalar una suscripción?").
@@ -131,6 +134,11 @@ const (
 	uncoveredPenalty = 0.4
 	unknownPenalty   = 1.0
 	penaltyWords     = 2.0
+	// contextFactor scales the cost of a missing word told outside the
+	// message's questions (question.focus). It is not zero: the story can
+	// name what the question then asks about ("quiero llevar a mi perrita
+	// en bolso").
+	contextFactor = 0.25
 )
 
 // question is what the decision reads from a message, once for all the
@@ -416,6 +424,14 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			f = namedFactor
 			d.Named = w
 		}
+		ctx := 1.0
+		if len(q.focus) < len(q.words) && !slices.Contains(q.focus, w) {
+			// A word of the message's story, outside its questions ("Estoy
+			// cansado de recibir promociones por mail, ¿cómo las
+			// desactivo?"): the passage answering need not repeat it.
+			ctx = contextFactor
+		}
+		f *= ctx
 		switch r, ok := top.Rarity[w]; {
 		case slices.Contains(top.UnknownWords, w) && q.names[w]:
 			// A name the base never mentions ("¿tienen oficina en
@@ -429,7 +445,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			about += namedFactor * unknownPenalty
 			d.Named = w
 		case slices.Contains(top.UnknownWords, w):
-			penalty += unknownPenalty
+			penalty += ctx * unknownPenalty
 		case q.names[w] && top.Rarity[w] >= 0.5:
 			// A name the user wrote that singles out a few passages of
 			// the base, and not this one: "el pasaje a Concepción"
@@ -475,13 +491,20 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		about += namedFactor * unknownPenalty
 		d.Named = "no " + x
 	}
-	if b := askedBound(q.words); b != "" && (otherBoundOnly(b, title+"\n"+passage) || unbounded(title+"\n"+passage)) {
-		// "is there a maximum number of licenses?" against "licencias
-		// desde 5 personas": the passage bounds the other side; "minimum
-		// Android version?" against "disponible para iOS y Android": it
-		// bounds nothing.
-		about += namedFactor * unknownPenalty
-		d.Named = b
+	if b := askedBound(q.words); b != "" {
+		switch {
+		case unbounded(title + "\n" + passage):
+			// "minimum Android version?" against "disponible para iOS y
+			// Android": a passage that bounds nothing and states no figure
+			// cannot hold the bound asked.
+			d.Held = false
+			d.Bound = b
+		case otherBoundOnly(b, title+"\n"+passage):
+			// "is there a maximum number of licenses?" against "licencias
+			// desde 5 personas": the passage bounds the other side.
+			about += namedFactor * unknownPenalty
+			d.Named = b
+		}
 	}
 	scale := 1.0
 	if n := float64(len(d.Covered) + len(d.Uncovered)); n > penaltyWords {
@@ -508,6 +531,8 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	switch {
 	case !d.Held && d.Counted != "":
 		d.Reason = fmt.Sprintf("the question asks how many %q and the passage gives no number of them", d.Counted)
+	case !d.Held && d.Bound != "":
+		d.Reason = fmt.Sprintf("the question asks for a %q and the passage states no bound or figure", d.Bound)
 	case !d.Held && d.Owner != "":
 		d.Reason = fmt.Sprintf("the question asks for %s of %q and the passage gives none next to it", describeKind(d.Asked), d.Owner)
 	case !d.Held:
@@ -721,10 +746,14 @@ var (
 	minBoundRe    = regexp.MustCompile(`(?i)\bm[ií]nim[oa]s?\b|\bal menos\b|\bo m[aá]s\b|\bdesde \d|\ba partir de \d|\bat least\b|\bor more\b|\bminimum\b|\bfrom \d`)
 )
 
-// unbounded reports a passage that states no bound and no figure.
+// unbounded reports a passage that states no bound and no figure; a digit
+// inside a name ("soporte@c1do1.com") is no figure.
 func unbounded(text string) bool {
-	return !strings.ContainsAny(text, "0123456789") && !maxBoundRe.MatchString(text) && !minBoundRe.MatchString(text)
+	return !figureRe.MatchString(text) && !maxBoundRe.MatchString(text) && !minBoundRe.MatchString(text)
 }
+
+// figureRe is a number standing on its own.
+var figureRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}])\d`)
 
 // otherBoundOnly reports a passage that states the other side of the bound
 // asked and not the side asked.

@@ -1849,7 +1849,8 @@ func TestABoundIsNoThingMeasured(t *testing.T) {
 	grades := passage("d1", "evaluaciones.md", "Cada curso tiene cuestionarios y una evaluación final. Apruebas con un 70% o más.")
 	grades.Rarity = map[string]float64{"grade": 0.7, "pass": 0.8, "course": 0.2}
 	answersWith(t, p, "what's the minimum grade to pass a course?", "70%", grades)
-	app := passage("d1", "soporte.pdf", "Recomendamos utilizar nuestra aplicación móvil oficial, disponible para iOS y Android.")
+	// A digit inside an address is no figure.
+	app := passage("d1", "soporte.pdf", "Recomendamos utilizar nuestra aplicación móvil oficial, disponible para iOS y Android. Si tiene problemas, escriba a soporte@c1do1.com.")
 	app.Rarity = map[string]float64{"android": 0.9, "version": 0.6, "app": 0.3}
 	handsOffSaying(t, p, "minimum Android version for the app?", `"minimum"`, app)
 }
@@ -1902,4 +1903,29 @@ func TestWeeksAndMonthsAreAnAgeOnlyOfTheYoung(t *testing.T) {
 		"Los cachorros reciben la primera vacuna a las 6 semanas.": true,
 		"Renters must be 18 years old or over.":                    true,
 	})
+}
+
+func TestWordsOfTheStoryAroundAQuestionCostLessThanItsOwn(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	download := passage("d1", "app.md", "Puedes descargar las lecciones en la app para verlas sin conexión.")
+	download.UnknownWords = []string{"vuelo", "largo", "avion", "aburrir", "noche"}
+	k := NewKnowledge(p, searchFunc(func(q string) []knowledge.Result {
+		r := download
+		r.Score = 0.66
+		if !strings.Contains(q, "vuelo") {
+			// Asked alone, the question finds the passage no better.
+			r.Score = 0.3
+		}
+		return []knowledge.Result{r}
+	}))
+	for q, want := range map[string]bool{
+		"Tengo un vuelo largo de noche y me voy a aburrir. ¿Puedo descargar las lecciones en la app?": true,
+		"¿Puedo descargar las lecciones del vuelo largo de noche en la app del avión?":                false,
+	} {
+		act, err := k.Act(context.Background(), agents.Input{Text: q})
+		if err != nil || (act.Outcome == agents.OutcomeAnswer) != want {
+			t.Errorf("%q: outcome %q (%s, %v), want answered = %v", q, act.Outcome, act.Reason, err, want)
+		}
+	}
 }
