@@ -261,6 +261,36 @@ func questionSentences(text string) string {
 	return strings.Join(asks, " ")
 }
 
+// unmarkedStart returns where the question of a sentence ending in a
+// question mark starts when it has no opening mark and a clause after a
+// comma opens with a question word, or 0.
+func unmarkedStart(sentence string) int {
+	if !strings.HasSuffix(sentence, "?") || strings.Contains(sentence, "¿") {
+		return 0
+	}
+	at := 0
+	for {
+		i := strings.Index(sentence[at:], ",")
+		if i < 0 {
+			return 0
+		}
+		at += i + 1
+		w := analysis.Words(sentence[at:])
+		if len(w) > 0 && (w[0] == "pero" || w[0] == "but") {
+			// "…, pero cuánto cuesta?"; after "y" or "and" the clause is
+			// a second question, not the first one's start.
+			w = w[1:]
+		}
+		if len(w) > 0 && (openingQuestionWords[w[0]] || clauseQuestionWords[w[0]]) {
+			return at
+		}
+	}
+}
+
+// clauseQuestionWords open a question after a comma, not at the start of a
+// message ("como" there is as often "since").
+var clauseQuestionWords = setOf("como", "que", "what", "why")
+
 // asksUnmarked reports a sentence that opens with a question word but
 // lacks its mark: "…¿la puedo volver a dar? cuantas veces".
 func asksUnmarked(sentence string) bool {
@@ -2213,7 +2243,7 @@ func askedKind(w []string) InfoKind {
 		return InfoURL
 	case near(setOf("quien", "quienes", "who"), isIn(roleNouns), 4) || (has(setOf("llama", "named", "name", "names", "nombre", "nombres")) && has(roleNouns)) || whoIs(w) != "" || whoDoes(w) != "" || nameOf(w) != "":
 		return InfoPerson
-	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto", "devuelven", "devuelve", "reembolsan", "reembolsa", "descuentan")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time", "long")) && !duration &&
+	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto", "devuelven", "devuelve", "reembolsan", "reembolsa", "descuentan")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time")) && !duration &&
 		// "how much storage", "¿cuánto espacio…?", "¿cuánto puede pesar
 		// el archivo?" ask a measure.
 		!before(storageWords, isIn(setOf("cuanto", "cuanta", "much")), 1) && !has(setOf("pesar", "pesa", "pesan", "weigh", "weighs")):
@@ -2239,7 +2269,9 @@ func askedKind(w []string) InfoKind {
 		return InfoAge
 	case before(hoursWords, func(s string) bool {
 		return valueWords[s] || s == "cuando" && askingCuando(w) || s == "when" && askingWhen(w)
-	}, 4) || has(setOf("horario", "horarios", "schedule")):
+	}, 4) || has(setOf("horario", "horarios", "schedule")) ||
+		// "what time does the Grafton salon close on a Thursday?"
+		asksClockTime(w) && has(hoursWords):
 		// A time of day or opening hours: a year or a duration does not
 		// say when the office opens.
 		return InfoHours

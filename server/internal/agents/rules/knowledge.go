@@ -206,13 +206,19 @@ func (k *Knowledge) actWhole(ctx context.Context, text string) (agents.Action, e
 }
 
 // onlyContext reports whether what a message says besides its question q
-// is context that picks no case: no record number, no name, and no word
+// is context that picks no case: no record number, no lettered variant, no
+// name, and no word
 // the passage does not cover that the base uses ("tengo tarjeta del banco
 // de Chile, ¿tiene descuento algún día?" asks for that bank's discount).
 func (k *Knowledge) onlyContext(text, q string, whole agents.Action) bool {
 	rest := strings.Replace(text, q, " ", 1)
 	if slices.ContainsFunc(strings.Fields(rest), func(f string) bool { return threeDigits.MatchString(f) }) {
 		// "el número de operación es 77812": the user's own record.
+		return false
+	}
+	if len(variantsIn(rest)) > 0 {
+		// "soy fonasa tramo A, ¿cuánto me sale el copago?": the user's
+		// own case of several.
 		return false
 	}
 	check := decidedCheck(whole)
@@ -251,7 +257,14 @@ func decidedSource(act agents.Action) string {
 // ("…, pero mi carnet lo dejé en otra ciudad, ¿puedo hacer la portabilidad
 // con el pasaporte?"); "" when the message is its question.
 func withoutContext(text string) string {
-	if q := questionSentences(text); q != text {
+	q := questionSentences(text)
+	if i := unmarkedStart(q); i > 0 {
+		// "hola una pregunta media random, quién es el CEO de la
+		// empresa?": a question typed without its opening mark starts at
+		// the clause that opens with a question word.
+		return strings.TrimSpace(q[i:])
+	}
+	if q != text {
 		return q
 	}
 	if len(strings.Fields(text)) < longQuestionWords {

@@ -220,4 +220,8 @@ func TestEnglishHedgesAreNoTopic(t *testing.T) {
 			t.Errorf("%q dropped: %v", w, got)
 		}
 	}
+	// Chat spellings of "what's" and "phone".
+	if got := Words("hey wats the fone number"); !slices.Equal(got, []string{"hey", "whats", "the", "phone", "number"}) {
+		t.Errorf("Words(wats the fone number) = %q", got)
+	}
 }

@@ -31,7 +31,7 @@ var abbreviations = map[string][]string{
 	"cel": {"celular"}, "compu": {"computador"}, "pc": {"computador"},
 	"info": {"informacion"}, "tlf": {"telefono"}, "tel": {"telefono"}, "wsp": {"whatsapp"}, "wa": {"whatsapp"},
 	"mail": {"correo"}, "email": {"correo"},
-	"u": {"you"}, "ur": {"your"}, "r": {"are"}, "wat": {"what"}, "wot": {"what"}, "pwd": {"password"}, "thx": {"thanks"}, "ty": {"thanks"},
+	"u": {"you"}, "ur": {"your"}, "r": {"are"}, "wat": {"what"}, "wot": {"what"}, "wats": {"whats"}, "fone": {"phone"}, "pwd": {"password"}, "thx": {"thanks"}, "ty": {"thanks"},
 	"hr": {"hora"}, "hrs": {"horas"}, "min": {"minutos"}, "mins": {"minutos"},
 	// Chat spellings of greetings, thanks and frame words, and clipped
 	// nouns.
