@@ -3,6 +3,7 @@ package knowledge
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/relevo/relevo/server/internal/store"
@@ -111,5 +112,27 @@ func TestConfidenceGrowsWithEachKindOfEvidence(t *testing.T) {
 	}
 	if c := Confidence(0, -1, 0); c >= 0.01 || c < 0 {
 		t.Errorf("no evidence: %.3f", c)
+	}
+}
+
+func TestAStoryOfWordsTheBaseNeverSawSinksNoPassageFurther(t *testing.T) {
+	t.Parallel()
+	b := faqBase(t, courseFAQ...)
+	lexical := func(q string) float64 {
+		t.Helper()
+		r := top(t, b, q)
+		if r.Source != "faq-2.md" {
+			t.Fatalf("%q found %s, want the instalments entry", q, r.Source)
+		}
+		return r.Lexical
+	}
+	one := lexical("¿puedo pagar el curso en cuotas? dinosaurio")
+	three := lexical("¿puedo pagar el curso en cuotas? dinosaurio volcán trompeta")
+	six := lexical("¿puedo pagar el curso en cuotas? dinosaurio volcán trompeta submarino canguro pirámide")
+	if !(one > three) {
+		t.Errorf("lexical score with one unknown word %.3f, with three %.3f: each of the first ones counts", one, three)
+	}
+	if math.Abs(six-three) > 1e-9 {
+		t.Errorf("lexical score with three unknown words %.3f, with six %.3f: past three they share one weight", three, six)
 	}
 }
