@@ -832,8 +832,8 @@ type resolvedTerm struct {
 	weight float64
 	// unknown: no passage holds the term.
 	unknown bool
-	stems  map[string]float64 // stem -> factor
-	fuzzy  []*posting
+	stems   map[string]float64 // stem -> factor
+	fuzzy   []*posting
 }
 
 // titleSimLocked is the weighted Dice coefficient between the query and an
