@@ -262,6 +262,17 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("salon", "en"),
 		adversarial("condominio", "es"),
 		onSample("sample29"),
+		// A twenty-eighth: a coliving operator's base in Spain, asked in
+		// Spanish and by international residents in English (a Markdown
+		// table of rooms by house, an HTML table of houses, house rules in
+		// plain text with titles in capitals, a CSV of questions), a mobile
+		// veterinary service's in Lima (a Markdown table of prices by
+		// size, HTML tables of districts and clinics, policies in plain
+		// text, a JSON file of questions), a thirtieth round on the sample
+		// base (and a twenty-seventh on the seed PDFs, below).
+		adversarial("coliving", "es"),
+		adversarial("veterinaria_movil", "es"),
+		onSample("sample30"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -293,7 +304,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed23"),
 			onSeed("seed24"),
 			onSeed("seed25"),
-			onSeed("seed26"))
+			onSeed("seed26"),
+			onSeed("seed27"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -327,9 +339,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.031 / 0.505,
-		// the sample base and the seed PDFs 0.015 / 0.600, the other
-		// companies' bases 0.045 / 0.418 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.031 / 0.494,
+		// the sample base and the seed PDFs 0.015 / 0.589, the other
+		// companies' bases 0.045 / 0.409 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure
@@ -337,15 +349,14 @@ func TestAdversarialSets(t *testing.T) {
 		// bases, 0.20 as first run, 0.45 until the twenty-first's, 0.24,
 		// 0.44 until the twenty-second's, 0.28, 0.43 until the
 		// twenty-fifth's, 0.20, 0.42 until the twenty-sixth's, 0.24 and
-		// 0.16, and until the twenty-seventh's, 0.08 and 0.24; all, 0.52
-		// until the twenty-first, 0.51 until the twenty-fifth and from
-		// the twenty-sixth to the twenty-seventh; the sample base's and
-		// the seed PDFs', 0.60 until the twenty-fifth round on the sample
-		// base, 0.24 as first run, again from the twenty-sixth round until
-		// the twenty-seventh's, 0.24 and 0.25).
-		{"all", pooled, 0.05, 0.50},
-		{"sample base and seed PDFs", own, 0.05, 0.59},
-		{"other companies' bases", others, 0.06, 0.41},
+		// 0.16, 0.41 until the twenty-eighth's, 0.04 and 0.16; all, 0.52
+		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
+		// the twenty-eighth; the sample base's and the seed PDFs', 0.60
+		// until the twenty-fifth round on the sample base, 0.24 as first
+		// run, and 0.59 until the twenty-eighth's, 0.20 and 0.30).
+		{"all", pooled, 0.05, 0.49},
+		{"sample base and seed PDFs", own, 0.05, 0.58},
+		{"other companies' bases", others, 0.06, 0.40},
 	} {
 		if len(g.results) == 0 {
 			continue

@@ -2514,7 +2514,7 @@ var (
 	emailRe  = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}`)
 	phoneRe  = regexp.MustCompile(`(?:\+?\d[\d\s().-]{5,}\d)|\*\d{3,}`)
 	urlRe    = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|cl|es|mx|ar|co|pe|org|net|io|app|uy|ec|bo|py|ve|br)\b(?:/\S*)?`)
-	amountRe = regexp.MustCompile(`(?i)[$€£]\s?\d|\b(?:usd|us\$|eur|clp|mxn|ars|cop|pen|uf|s/\.?)\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|sin valor)\b`)
+	amountRe = regexp.MustCompile(`(?i)[$€£]\s?\d|\d\s?[€£]|\b(?:usd|us\$|eur|clp|mxn|ars|cop|pen|uf|s/\.?)\s?\d|\d\s?(?:usd|eur|clp|mxn|ars|cop|pen|uf|pesos|euros|dólares|dolares|dollars|soles|%)|\b(?:gratis|gratuit[oa]s?|sin costo|sin cargo|no tiene costo|no tienen costo|free|no cost|no charge|sin valor)\b`)
 	// includedRe: "el IVA está incluido", "envío incluido en el precio";
 	// not "todos los días, incluidos los festivos".
 	includedRe = regexp.MustCompile(`(?i)\b(?:incluid[oa]s?|included)(?:\s*[.,;:)!]|\s*$|\s+(?:en|in)\s)`)

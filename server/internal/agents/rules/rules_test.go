@@ -907,7 +907,8 @@ func TestAStreetAndNumberBeforeTheCityIsAnAddress(t *testing.T) {
 
 func TestACurrencyCodeBeforeTheNumberIsAnAmount(t *testing.T) {
 	t.Parallel()
-	for _, text := range []string{"El plan Clásico cuesta USD 2 por día.", "Cuesta US$ 15.", "La visita cuesta UF 1,5.", "Son 20 USD al mes."} {
+	// Europe writes the currency sign after the number: "650 €".
+	for _, text := range []string{"El plan Clásico cuesta USD 2 por día.", "Cuesta US$ 15.", "La visita cuesta UF 1,5.", "Son 20 USD al mes.", "| Individual estándar | 720 € | 685 € |", "Fianza: 1.000€"} {
 		if !holdsKind(InfoAmount, text) {
 			t.Errorf("amount not held: %q", text)
 		}
