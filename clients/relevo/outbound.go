@@ -224,6 +224,9 @@ func runOutboundStream(ctx context.Context, channels relevov1.ChannelServiceClie
 
 	msgs := make(chan *relevov1.OutboundMessage)
 	recvErr := make(chan error, 1)
+	// closing is closed when the loop stops taking messages; what the
+	// server still offers is dropped and comes back on the next stream.
+	closing := make(chan struct{})
 	go func() {
 		for {
 			resp, err := stream.Recv()
@@ -236,6 +239,7 @@ func runOutboundStream(ctx context.Context, channels relevov1.ChannelServiceClie
 			}
 			select {
 			case msgs <- resp.GetMessage():
+			case <-closing:
 			case <-streamCtx.Done():
 				recvErr <- streamCtx.Err()
 				return
@@ -250,12 +254,23 @@ func runOutboundStream(ctx context.Context, channels relevov1.ChannelServiceClie
 		case <-ctx.Done():
 			// Stop taking messages; those received from now on are not
 			// acked and come back on the next stream.
+			close(closing)
 			drain(d, o.drainTimeout, cancel)
 			s.mu.Lock()
 			_ = stream.CloseSend()
 			s.mu.Unlock()
+			// The server ends the stream once it has recorded the results
+			// sent before the close; cancelling at once could drop those it
+			// had not read yet, and their messages would be sent again.
+			t := time.NewTimer(o.drainTimeout)
+			select {
+			case <-recvErr:
+			case <-t.C:
+				cancel()
+				<-recvErr
+			}
+			t.Stop()
 			cancel()
-			<-recvErr
 			return received, ctx.Err()
 		case err := <-recvErr:
 			// The server is gone and the handlers were stopped; it

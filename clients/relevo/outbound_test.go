@@ -3,6 +3,7 @@ package relevo_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,14 @@ func (f *fakeChannels) StreamOutbound(stream grpc.BidiStreamingServer[relevov1.S
 		defer close(fs.results)
 		for {
 			req, err := stream.Recv()
+			if errors.Is(err, io.EOF) {
+				// As the server does: the adapter's close, after its last
+				// results, ends the stream.
+				select {
+				case fs.end <- nil:
+				default:
+				}
+			}
 			if err != nil {
 				return
 			}

@@ -298,15 +298,27 @@ async function runOutbound(
   let backoff = 250;
   while (!signal.aborted) {
     const requests = new Requests();
-    const onAbort = () => requests.close();
+    // Stopping closes our side once the message being sent has its result,
+    // and the server ends the stream after recording it; aborting the call
+    // at once could lose that result, and the message would be sent again.
+    // The call is aborted only if the server does not end it in time.
+    const call = new AbortController();
+    let busy = false;
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      if (!busy) requests.close();
+      grace = setTimeout(() => call.abort(), 10_000);
+    };
     signal.addEventListener("abort", onAbort);
     let received = 0;
     try {
       requests.push(create(StreamOutboundRequestSchema, { event: { case: "subscribe", value: { channel, maxInFlight: 16 } } }));
-      for await (const resp of client.streamOutbound(requests, { signal })) {
+      for await (const resp of client.streamOutbound(requests, { signal: call.signal })) {
         const m = resp.message;
-        if (!m) continue;
+        // Offered while stopping: not taken, the server offers it again.
+        if (!m || signal.aborted) continue;
         received++;
+        busy = true;
         try {
           const providerMessageId = await send(m);
           requests.push(create(StreamOutboundRequestSchema, { event: { case: "ack", value: { outboundId: m.id, providerMessageId } } }));
@@ -321,11 +333,15 @@ async function runOutbound(
               },
             }),
           );
+        } finally {
+          busy = false;
+          if (signal.aborted) requests.close();
         }
       }
     } catch (err) {
       if (!signal.aborted) log("outbound stream broke", { err: ConnectError.from(err).message });
     } finally {
+      clearTimeout(grace);
       signal.removeEventListener("abort", onAbort);
       requests.close();
     }

@@ -58,7 +58,10 @@ type ChannelServiceClient interface {
 	// StreamOutbound delivers the outbox of one channel to the adapter holding
 	// it. The first client message must be a subscribe; then the client acks or
 	// fails each message it receives. Messages not acked when the stream breaks
-	// are delivered again on the next stream.
+	// are delivered again on the next stream. A client that stops closes its
+	// side after its last results and waits for the stream to end: the server
+	// ends it once those results are recorded (cancelling instead may lose
+	// them, and their messages are then delivered again).
 	StreamOutbound(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[StreamOutboundRequest, StreamOutboundResponse], error)
 	// ReportDelivery records a provider's delivery receipt (sent, delivered,
 	// read, failed) for an outbound message identified by its provider id.
@@ -177,7 +180,10 @@ type ChannelServiceServer interface {
 	// StreamOutbound delivers the outbox of one channel to the adapter holding
 	// it. The first client message must be a subscribe; then the client acks or
 	// fails each message it receives. Messages not acked when the stream breaks
-	// are delivered again on the next stream.
+	// are delivered again on the next stream. A client that stops closes its
+	// side after its last results and waits for the stream to end: the server
+	// ends it once those results are recorded (cancelling instead may lose
+	// them, and their messages are then delivered again).
 	StreamOutbound(grpc.BidiStreamingServer[StreamOutboundRequest, StreamOutboundResponse]) error
 	// ReportDelivery records a provider's delivery receipt (sent, delivered,
 	// read, failed) for an outbound message identified by its provider id.

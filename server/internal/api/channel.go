@@ -340,6 +340,9 @@ func (s *channelServer) StreamOutbound(stream relevov1.ChannelService_StreamOutb
 	}()
 
 	recvErr := make(chan error, 1)
+	// appliers are the results being recorded; only the receiving
+	// goroutine adds to it.
+	var appliers sync.WaitGroup
 	fail := func(err error) {
 		select {
 		case recvErr <- err:
@@ -362,7 +365,9 @@ func (s *channelServer) StreamOutbound(stream relevov1.ChannelService_StreamOutb
 			case <-ctx.Done():
 				return
 			}
+			appliers.Add(1)
 			go func() {
+				defer appliers.Done()
 				defer func() { <-results }()
 				if err := s.applyResult(ctx, channel, req, &mu, inflight); err != nil {
 					fail(err)
@@ -421,7 +426,15 @@ func (s *channelServer) StreamOutbound(stream relevov1.ChannelService_StreamOutb
 		case <-s.drain:
 			return nil
 		case err := <-recvErr:
-			if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled {
+			if errors.Is(err, io.EOF) {
+				// The adapter closed its side after its last results: they
+				// are recorded before the stream ends, or the messages they
+				// settle would be requeued and sent a second time. The
+				// receiving goroutine has returned, so none is added.
+				appliers.Wait()
+				return nil
+			}
+			if status.Code(err) == codes.Canceled {
 				return nil
 			}
 			return err

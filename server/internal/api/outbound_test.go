@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"testing"
@@ -454,5 +456,31 @@ func TestOlderReplyAckedReleasesTheNewer(t *testing.T) {
 	}
 	for _, id := range ids {
 		waitMessage(t, ts.st, id, "sent", func(m store.Message) bool { return m.Status == store.StatusSent })
+	}
+}
+
+func TestAnAckSentJustBeforeTheAdapterClosesIsRecordedBeforeTheStreamEnds(t *testing.T) {
+	ts := startOutboxServer(t, OutboxPolicy{AckTimeout: time.Minute, MaxAttempts: 5, BackoffBase: time.Second, BackoffMax: time.Minute, Poll: 20 * time.Millisecond})
+	_, ids := queueReplies(t, ts.st, "56911110009", "Hola, ¿en qué te ayudo?")
+	a := subscribe(t, ts, 0)
+	if m := a.next(t); m.GetId() != ids[0] {
+		t.Fatalf("offered %s, want %s", m.GetId(), ids[0])
+	}
+	// An adapter shutting down: its last ack, then its close.
+	a.ack(t, ids[0], "wamid.out.9")
+	if err := a.s.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.s.Recv(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the adapter's close the stream ended with %v, want its end", err)
+	}
+	// Ended only once the ack is recorded: the message is sent, not
+	// requeued to be sent a second time.
+	m, err := ts.st.GetMessage(context.Background(), ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != store.StatusSent || m.ChannelMessageID != "wamid.out.9" {
+		t.Fatalf("message %s is %s (%q) when the stream ended, want sent as wamid.out.9", ids[0], m.Status, m.ChannelMessageID)
 	}
 }

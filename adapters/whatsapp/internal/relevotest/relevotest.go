@@ -111,7 +111,9 @@ func (s *Server) StreamOutbound(stream grpc.BidiStreamingServer[relevov1.StreamO
 	case s.subs <- first.GetSubscribe():
 	default: // nobody is waiting for this many subscriptions
 	}
+	closed := make(chan struct{})
 	go func() {
+		defer close(closed)
 		for {
 			req, err := stream.Recv()
 			if err != nil {
@@ -126,6 +128,9 @@ func (s *Server) StreamOutbound(stream grpc.BidiStreamingServer[relevov1.StreamO
 			if err := stream.Send(&relevov1.StreamOutboundResponse{Message: m}); err != nil {
 				return err
 			}
+		case <-closed:
+			// As the server does, the adapter's close ends the stream.
+			return nil
 		case <-stream.Context().Done():
 			return nil
 		}

@@ -1242,7 +1242,10 @@ export const ChannelService: GenService<{
    * StreamOutbound delivers the outbox of one channel to the adapter holding
    * it. The first client message must be a subscribe; then the client acks or
    * fails each message it receives. Messages not acked when the stream breaks
-   * are delivered again on the next stream.
+   * are delivered again on the next stream. A client that stops closes its
+   * side after its last results and waits for the stream to end: the server
+   * ends it once those results are recorded (cancelling instead may lose
+   * them, and their messages are then delivered again).
    *
    * @generated from rpc relevo.v1.ChannelService.StreamOutbound
    */
