@@ -454,14 +454,14 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			f = namedFactor
 			d.Named = w
 		}
-		ctx := 1.0
+		told := 1.0
 		if len(q.focus) < len(q.words) && !slices.Contains(q.focus, w) {
 			// A word of the message's story, outside its questions ("Estoy
 			// cansado de recibir promociones por mail, ¿cómo las
 			// desactivo?"): the passage answering need not repeat it.
-			ctx = contextFactor
+			told = contextFactor
 		}
-		f *= ctx
+		f *= told
 		switch r, ok := top.Rarity[w]; {
 		case slices.Contains(top.UnknownWords, w) && q.names[w]:
 			// A name the base never mentions ("¿tienen oficina en
@@ -475,7 +475,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			about += namedFactor * unknownPenalty
 			d.Named = w
 		case slices.Contains(top.UnknownWords, w):
-			penalty += ctx * unknownPenalty
+			penalty += told * unknownPenalty
 		case q.names[w] && top.Rarity[w] >= 0.5:
 			// A name the user wrote that singles out a few passages of
 			// the base, and not this one: "el pasaje a Concepción"

@@ -207,9 +207,9 @@ func (k *Knowledge) actWhole(ctx context.Context, text string) (agents.Action, e
 
 // onlyContext reports whether what a message says besides its question q
 // is context that picks no case: no record number, no lettered variant, no
-// name, and no word
-// the passage does not cover that the base uses ("tengo tarjeta del banco
-// de Chile, ¿tiene descuento algún día?" asks for that bank's discount).
+// name, and no word the passage does not cover that the base uses ("tengo
+// tarjeta del banco de Chile, ¿tiene descuento algún día?" asks for that
+// bank's discount).
 func (k *Knowledge) onlyContext(text, q string, whole agents.Action) bool {
 	rest := strings.Replace(text, q, " ", 1)
 	if slices.ContainsFunc(strings.Fields(rest), func(f string) bool { return threeDigits.MatchString(f) }) {
