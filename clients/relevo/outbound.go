@@ -100,7 +100,9 @@ func OutboundBackoff(min, max time.Duration) OutboundOption {
 
 // OutboundDrainTimeout sets how long messages already being handled may take
 // to finish and be acked after RunOutbound's context is cancelled (default
-// 10s). Messages not acked by then are delivered again on the next stream.
+// 10s), and then how long the server may take to record those results and
+// end the stream. Messages not acked by then are delivered again on the
+// next stream.
 func OutboundDrainTimeout(d time.Duration) OutboundOption {
 	return func(o *outboundOptions) { o.drainTimeout = d }
 }
