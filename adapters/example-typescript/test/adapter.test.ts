@@ -227,3 +227,38 @@ test("outbound messages are acked with the provider id or failed with the reason
     await relevo.close();
   }
 });
+
+test("an adapter that stops still reports the message it was sending", async () => {
+  const relevo = await fakeRelevo();
+  // A provider that holds the send until the test releases it.
+  const held = deferred();
+  const release = deferred();
+  const providerServer: Server = createServer((req, res) => {
+    req.resume();
+    req.on("end", async () => {
+      held.resolve();
+      await release.promise;
+      res.writeHead(200, { "content-type": "application/json" }).end('{"id":"p-slow"}');
+    });
+  });
+  await new Promise<void>((r) => providerServer.listen(0, "127.0.0.1", r));
+  const providerUrl = `http://127.0.0.1:${(providerServer.address() as { port: number }).port}`;
+  const adapter = await start(config(relevo.url, providerUrl), quiet);
+  try {
+    await relevo.fake.streamOpened();
+    const s = relevo.fake.streams[0];
+    assert.equal((await s.event()).event.case, "subscribe");
+    s.out.push(create(StreamOutboundResponseSchema, { message: { id: "o1", conversationId: "c1", to: { channel: "example", address: "+56911" }, kind: OutboundKind.TEXT, text: "uno" } }));
+    await held.promise;
+    // Stopping while the provider holds the message: its ack must still
+    // reach Relevo, or the message would be sent again by the next process.
+    const stopped = adapter.stop();
+    release.resolve();
+    const ack = await s.event();
+    assert.deepEqual(ack.event.case === "ack" && [ack.event.value.outboundId, ack.event.value.providerMessageId], ["o1", "p-slow"]);
+    await stopped;
+  } finally {
+    await new Promise<void>((r) => providerServer.close(() => r()));
+    await relevo.close();
+  }
+});
