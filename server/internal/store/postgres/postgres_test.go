@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pressly/goose/v3"
@@ -85,10 +86,29 @@ func TestListenerReconnects(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close()
+	schema := u.Query().Get("search_path")
+	// Each store listens from a goroutine of its own, and only the
+	// reader's was heard above: wait until the writer's listens too. The
+	// bound ends a stuck test; it measures nothing.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var listening int
+		err := admin.QueryRowContext(ctx, `
+SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN "relevo_' || $1 || '"'`, schema).Scan(&listening)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if listening >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d stores listening after 10s, want both", listening)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	var cut int
 	err = admin.QueryRowContext(ctx, `
 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-WHERE query = 'LISTEN "relevo_' || $1 || '"'`, u.Query().Get("search_path")).Scan(&cut)
+WHERE query = 'LISTEN "relevo_' || $1 || '"'`, schema).Scan(&cut)
 	if err != nil {
 		t.Fatal(err)
 	}
