@@ -340,9 +340,22 @@ func (s *channelServer) StreamOutbound(stream relevov1.ChannelService_StreamOutb
 	}()
 
 	recvErr := make(chan error, 1)
-	// appliers are the results being recorded; only the receiving
-	// goroutine adds to it.
-	var appliers sync.WaitGroup
+	// appliers are the results being recorded. However the stream ends,
+	// they finish before the messages still in flight are requeued (the
+	// defer above): a message whose ack was being recorded must not go
+	// back to the outbox to be sent a second time. Once ended is set, no
+	// result is started.
+	var (
+		appliers   sync.WaitGroup
+		appliersMu sync.Mutex
+		ended      bool
+	)
+	defer func() {
+		appliersMu.Lock()
+		ended = true
+		appliersMu.Unlock()
+		appliers.Wait()
+	}()
 	fail := func(err error) {
 		select {
 		case recvErr <- err:
@@ -365,7 +378,13 @@ func (s *channelServer) StreamOutbound(stream relevov1.ChannelService_StreamOutb
 			case <-ctx.Done():
 				return
 			}
+			appliersMu.Lock()
+			if ended {
+				appliersMu.Unlock()
+				return
+			}
 			appliers.Add(1)
+			appliersMu.Unlock()
 			go func() {
 				defer appliers.Done()
 				defer func() { <-results }()
@@ -426,15 +445,9 @@ func (s *channelServer) StreamOutbound(stream relevov1.ChannelService_StreamOutb
 		case <-s.drain:
 			return nil
 		case err := <-recvErr:
-			if errors.Is(err, io.EOF) {
-				// The adapter closed its side after its last results: they
-				// are recorded before the stream ends, or the messages they
-				// settle would be requeued and sent a second time. The
-				// receiving goroutine has returned, so none is added.
-				appliers.Wait()
-				return nil
-			}
-			if status.Code(err) == codes.Canceled {
+			// The adapter closed its side after its last results (EOF):
+			// they are recorded before the stream ends (appliers).
+			if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled {
 				return nil
 			}
 			return err
