@@ -156,8 +156,10 @@ type question struct {
 	// names are the words the user wrote as proper names (properNames).
 	names map[string]bool
 	// focus are the words of the message's questions (questionSentences),
-	// its context left out.
+	// its context left out; story: the message tells more than its
+	// questions.
 	focus []string
+	story bool
 	// counted is what a how-many question counts (countedNoun), owner
 	// whose value it asks for (ownerOf), named the thing a yes-or-no
 	// question names (namedThing).
@@ -203,7 +205,7 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	q.asked = askedKind(q.words)
 	// Whose value is read in the question's own sentences: "¿el teléfono
 	// de la sucursal de Bath? Prefiero llamar…" asks Bath's.
-	q.focus = analysis.Words(focus)
+	q.focus, q.story = analysis.Words(focus), focus != raw
 	q.owner = k.ownerOf(q.focus, q.asked)
 	if q.asked == InfoNumber {
 		q.counted = countedNoun(q.words)
@@ -455,7 +457,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Named = w
 		}
 		told := 1.0
-		if len(q.focus) < len(q.words) && !slices.Contains(q.focus, w) {
+		if q.story && !slices.Contains(q.focus, w) {
 			// A word of the message's story, outside its questions ("Estoy
 			// cansado de recibir promociones por mail, ¿cómo las
 			// desactivo?"): the passage answering need not repeat it.
