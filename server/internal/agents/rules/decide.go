@@ -164,6 +164,9 @@ type question struct {
 	// whose value it asks for (ownerOf), named the thing a yes-or-no
 	// question names (namedThing).
 	counted, owner, named string
+	// counting are the words of the question, of a message asking several,
+	// that asks how many (countingQuestion).
+	counting []string
 	// together are the candidates that state the kind asked in a sentence
 	// covering the whole question (statedTogether).
 	together []knowledge.Result
@@ -209,6 +212,7 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	q.owner = k.ownerOf(q.focus, q.asked)
 	if q.asked == InfoNumber {
 		q.counted = countedNoun(q.words)
+		q.counting = countingQuestion(raw, q.counted)
 	}
 	q.named = namedThing(analysis.Words(StripSmallTalk(focus)))
 	if asksWhomToReach(q.words) {
@@ -843,6 +847,10 @@ func (k *Knowledge) countOfWhatIsAsked(q question, r knowledge.Result, counted s
 		}
 		counting = true
 		_, missing := k.coverageOf(q.terms, title+"\n"+u, q.asked)
+		if q.counting != nil {
+			// The message's other questions ask other things.
+			missing = slices.DeleteFunc(missing, func(w string) bool { return !slices.Contains(q.counting, w) })
+		}
 		// A word the whole base uses ("curso" in a base of courses) may be
 		// said once for every sentence of the passage.
 		if !slices.ContainsFunc(missing, func(w string) bool { return slices.Contains(covered, w) && r.Rarity[w] >= recordSubjectRarity }) {
@@ -850,6 +858,32 @@ func (k *Knowledge) countOfWhatIsAsked(q question, r knowledge.Result, counted s
 		}
 	}
 	return !counting
+}
+
+// countingQuestion returns the words of the question that asks how many
+// of counted in a message that asks several ("¿con cuánto se aprueba?
+// ¿cuántas veces puedo repetir un cuestionario?"), with the question before
+// it when it names nothing but the count ("…¿puedo repetirlo? ¿cuántas
+// veces?"); nil for a message of one question.
+func countingQuestion(raw, counted string) []string {
+	parts := questionsIn(raw)
+	if len(parts) < 2 || counted == "" {
+		return nil
+	}
+	for i := len(parts) - 1; i >= 0; i-- {
+		w := analysis.Words(parts[i])
+		if !slices.Contains(w, counted) {
+			continue
+		}
+		bare := !slices.ContainsFunc(w, func(x string) bool {
+			return x != counted && !questionWords[x] && !kindWords[x] && !analysis.IsStopWord(x)
+		})
+		if bare && i > 0 {
+			w = append(analysis.Words(parts[i-1]), w...)
+		}
+		return w
+	}
+	return nil
 }
 
 // covers is coverageOf for the question, remembered: the same candidates

@@ -1125,6 +1125,19 @@ func TestACountIsOfTheThingAsked(t *testing.T) {
 		Rarity: map[string]float64{"veces": 0.9, "repetir": 0.7, "cuestionario": 0.8, "evaluacion": 0.9, "final": 1}}
 	handsOff(t, p, "¿Cuántas veces puedo repetir la evaluación final?", grades)
 	answers(t, p, "¿cuántas veces puedo repetir un cuestionario?", grades)
+	// In a message of several questions, the count is of the question
+	// that asks it: the others' words need not be in its sentence.
+	grades.Rarity["aprueba"] = 0.8
+	k := NewKnowledge(p, &fakeSearcher{})
+	for msg, want := range map[string]bool{
+		"Buenas, ¿con cuánto se aprueba el curso? ¿y si me va mal en un cuestionario puedo repetirlo? ¿cuántas veces?": true,
+		"¿con cuánto se aprueba el curso? ¿y cuántas veces puedo repetir la evaluación final?":                         false,
+	} {
+		q := k.readQuestion(StripSmallTalk(msg), msg)
+		if got := k.countOfWhatIsAsked(q, grades, q.counted); got != want {
+			t.Errorf("%q: a count of what is asked = %v, want %v", msg, got, want)
+		}
+	}
 }
 
 func TestAChannelThePassageNeverNamesIsNotOffered(t *testing.T) {
