@@ -273,6 +273,14 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("coliving", "es"),
 		adversarial("veterinaria_movil", "es"),
 		onSample("sample30"),
+		// Round twenty-nine: a chain of opticians in Colombia with a
+		// contact-lens subscription, campgrounds in Patagonia, and a
+		// thirty-first round on the sample base (and a twenty-eighth on
+		// the seed PDFs, below), of short hurried messages and two
+		// questions in one.
+		adversarial("optometria", "es"),
+		adversarial("camping", "es"),
+		onSample("sample31"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -305,7 +313,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed24"),
 			onSeed("seed25"),
 			onSeed("seed26"),
-			onSeed("seed27"))
+			onSeed("seed27"),
+			onSeed("seed28"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to

@@ -2041,12 +2041,19 @@ func (k *Knowledge) coverageOf(query []analysis.QueryTerm, text string, asked In
 	}
 	reach := asked == InfoEmail || asked == InfoPhone || asked == InfoURL
 	for _, q := range query {
-		if reach && askingVerbs[q.Word] {
-			// "¿a qué correo escribo?": writing is what one does with it.
+		if reach && (askingVerbs[q.Word] || givingVerbs[q.Word]) {
+			// "¿a qué correo escribo?": writing is what one does with it;
+			// "regáleme el teléfono": giving is how it is asked for.
 			continue
 		}
 		if q.Weight < 1 || len([]rune(q.Word)) < 3 || k.selfReference(q.Word) || questionWords[q.Word] || wordsOfKind(asked)[q.Word] || isDigits(q.Word) {
 			// Numbers are checked as stated (statedNumbers).
+			continue
+		}
+		if other := reachKindOf(q.Word); reach && other != "" && other != asked && holdsKind(other, text) {
+			// "el teléfono de facturación y el correo de pagos": the other
+			// contact asked is held as its kind, not named.
+			covered = append(covered, q.Word)
 			continue
 		}
 		ok := have[q.Stem]
@@ -2070,6 +2077,20 @@ func (k *Knowledge) coverageOf(query []analysis.QueryTerm, text string, asked In
 		}
 	}
 	return covered, uncovered
+}
+
+// reachKindOf returns the contact kind (email, phone, web address) a word
+// names, or "".
+func reachKindOf(w string) InfoKind {
+	switch {
+	case emailNouns[w]:
+		return InfoEmail
+	case phoneNouns[w]:
+		return InfoPhone
+	case urlNouns[w]:
+		return InfoURL
+	}
+	return ""
 }
 
 // selfReference reports words that name the company itself ("la empresa",
@@ -2405,7 +2426,12 @@ var givingVerbs = setOf("pasas", "pasan", "pasa", "pasame", "pasarme", "das", "d
 	"tiene", "hay", "has", "there",
 	// Or a question put as a statement: "necesito saber el correo de soporte".
 	"saber", "conocer", "necesito", "busco", "know", "need",
-	"dar", "pasar", "enviar", "mandar", "compartir", "facilitar", "indicar", "indicarme", "decir", "decirme", "tell")
+	"dar", "pasar", "enviar", "mandar", "compartir", "facilitar", "indicar", "indicarme", "decir", "decirme", "tell",
+	// Asked as a command, familiar or polite: "pásenme", "deme", and
+	// "regáleme" where giving is how one asks ("regáleme el teléfono").
+	"pasenme", "paseme", "deme", "denme", "mandame", "mandeme", "mandenme", "enviame", "envieme", "envienme",
+	"compartime", "compartame", "facilitame", "faciliteme", "indicame", "indiqueme", "dime", "decime", "digame",
+	"regalame", "regaleme", "regalenme", "regalas", "regalan")
 
 var phoneValueNouns = union(phoneNouns, numberNouns)
 

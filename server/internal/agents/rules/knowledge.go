@@ -851,9 +851,16 @@ func (k *Knowledge) columnHolds(q question, rows []string) bool {
 func isTableRow(u string) bool { return strings.Contains(u, " · ") }
 
 // opensTable reports whether items[i] is a table's first row, the one that
-// names its columns.
+// names its columns. A row that gives values (an amount, a phone, an email,
+// a time of the clock) is not: a passage cut from a long table starts with
+// one of its rows ("Medellín · Laureles · Circular 73B # 39-15 · 9:00 a
+// 18:30 · (604) 448 2211"), its header left in the passage before.
 func opensTable(items []string, i int) bool {
-	return isTableRow(items[i]) && (i == 0 || !isTableRow(items[i-1]))
+	return isTableRow(items[i]) && (i == 0 || !isTableRow(items[i-1])) && !givesValues(items[i])
+}
+
+func givesValues(row string) bool {
+	return strings.ContainsAny(row, "0123456789") && (amountRe.MatchString(row) || holdsKind(InfoPhone, row) || clockRe.MatchString(row)) || holdsKind(InfoEmail, row)
 }
 
 // isRecord reports a list item or a table row.

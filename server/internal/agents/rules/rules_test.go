@@ -1639,6 +1639,15 @@ func TestAskingWhetherThereIsAPhoneAsksForIt(t *testing.T) {
 	handsOff(t, p, "¿Bárbara Vásquez tiene algún teléfono de contacto?", names)
 	phones := passage("d2", "example.pdf", "Soporte técnico: +1-800-123-4567. Atención al cliente: +1-800-765-4321.")
 	answersWith(t, p, "hay algun numero al que pueda llamar?", "+1-800", phones)
+	// Asked as a command ("regáleme", Colombian for "give me"), with a
+	// second contact in the same message: the email is held as an
+	// email, not named.
+	billing := passage("d3", "example.pdf", "Si el problema persiste, comuníquese con nuestro departamento de facturación en pagos@c1do1.com o al 1 8001234568.")
+	billing.Rarity = map[string]float64{"facturacion": 0.9, "pagos": 0.6, "regaleme": 1, "correo": 0.5}
+	act := answers(t, p, "hola regáleme el teléfono de facturación y el correo de pagos por favor", billing)
+	if c := decidedCheck(act); c == nil || c.Asked != string(InfoPhone) || len(c.Missing) > 0 {
+		t.Errorf("regáleme el teléfono…: decision %+v, want a phone asked and nothing missing", c)
+	}
 }
 
 func TestANumberOfHoursIsStatedInHours(t *testing.T) {
@@ -1679,6 +1688,15 @@ func TestATablesHeaderRowAnswersNothing(t *testing.T) {
 	passes := passage("d1", "precios.md", "Pase · Precio · Vigencia\n\nPase diario · $3.490 · 24 horas desde la compra\n\nPase mensual · $12.990 · 30 días\n\nCon cualquier pase los viajes en bicicleta son ilimitados.")
 	passes.Heading = "Pases"
 	answersWith(t, p, "precio pase diario?", "$3.490", passes)
+	// A passage cut from a long table starts with one of its rows, its
+	// header left in the passage before: that row gives values and is
+	// read as a row.
+	branches := passage("d2", "sedes.html", "Medellín · Laureles · Circular 73B # 39-15 · Lunes a viernes: 9:00 a 18:30 · (604) 448 2211\n\nCali · Granada · Avenida 9N # 15-30 · Lunes a sábado: 9:00 a 19:00 · (602) 386 5520")
+	branches.Heading = "Nuestras sedes"
+	answersWith(t, p, "Parce donde queda la sede de Laureles?", "Circular 73B", branches)
+	// A header may name a free column without giving a value.
+	shipping := passage("d3", "despacho.md", "Zona · Comunas · Costo de despacho · Despacho gratis desde\n\nCentro-Oriente · Providencia, Ñuñoa · $2.990 · $45.000\n\nSur · La Florida, Puente Alto · $3.990 · $55.000")
+	answersWith(t, p, "cuanto sale el despacho a ñuñoa?", "$2.990", shipping)
 }
 
 func TestAListOfLetteredVariantsNamesEach(t *testing.T) {
