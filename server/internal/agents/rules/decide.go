@@ -605,12 +605,31 @@ func (k *Knowledge) statedTogether(q question, r knowledge.Result) bool {
 		// No sentence covers what the whole passage does not.
 		return false
 	}
-	for _, u := range answerUnits(passage) {
-		if _, m := k.coverageOf(q.terms, title+"\n"+u, q.asked); len(m) == len(missing) && q.holdsAsked(u) {
+	units := answerUnits(passage)
+	for i, u := range units {
+		// A table's row is read under its header: "Cabaña 4p · $95.000 ·
+		// $70.000" states the high season's price under "Tipo · Alta ·
+		// Media".
+		if _, m := k.coverageOf(q.terms, title+"\n"+tableHeader(units, i)+"\n"+u, q.asked); len(m) == len(missing) && q.holdsAsked(u) {
 			return true
 		}
 	}
 	return false
+}
+
+// tableHeader returns the row naming the columns of the table units[i] is
+// a row of, or "".
+func tableHeader(units []string, i int) string {
+	if !isTableRow(units[i]) {
+		return ""
+	}
+	for j := i; j > 0 && isTableRow(units[j-1]); j-- {
+		i = j - 1
+	}
+	if i < len(units)-1 && opensTable(units, i) {
+		return units[i]
+	}
+	return ""
 }
 
 // onlyContextMissing reports whether the question's words a passage does

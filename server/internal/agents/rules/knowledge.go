@@ -563,6 +563,27 @@ func (k *Knowledge) extract(r knowledge.Result, question question) string {
 		// contacts it is one line of.
 		answer = bestSentences(k.an, q, answer, kindAnswerChars, asked)
 	}
+	return withTableHeader(blocks, answer)
+}
+
+// withTableHeader puts the header of the table an answer's first row comes
+// from above it: "Cabaña 4p · 4 personas · $140.000 · $112.000" says which
+// price is the high season's only under "Alojamiento · Capacidad ·
+// Temporada alta · Temporada media".
+func withTableHeader(blocks []string, answer string) string {
+	first, _, _ := strings.Cut(answer, "\n")
+	if !isTableRow(first) {
+		return answer
+	}
+	for i, b := range blocks {
+		if strings.TrimSpace(b) != strings.TrimSpace(first) {
+			continue
+		}
+		if h := tableHeader(blocks, i); h != "" && h != b {
+			return h + "\n" + answer
+		}
+		break
+	}
 	return answer
 }
 

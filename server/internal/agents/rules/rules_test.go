@@ -1682,6 +1682,18 @@ func TestATableRowGivesItsOwnersValue(t *testing.T) {
 	answersWith(t, p, "cual es el fono de la sucursal de la florida porfa", "+56 2 2946 1183", branches)
 }
 
+func TestATableRowIsReadUnderItsHeader(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	// The search scores a long table low; the row that gives the price of
+	// the thing asked, in the column asked, states it.
+	rates := passage("d1", "tarifas.md", "Alojamiento · Capacidad · Temporada alta · Temporada media\n\nParcela · 2 personas · $20.000 · $15.000\n\nCabaña 4p · 4 personas · $140.000 · $112.000")
+	rates.Heading, rates.Score = "Tarifas", 0.55
+	rates.Rarity = map[string]float64{"cabana": 0.8, "temporada": 0.5, "alta": 0.8, "baja": 0.8}
+	answersWith(t, p, "cuánto cuesta la cabaña 4p en temporada alta?", "Temporada alta · Temporada media\nCabaña 4p", rates)
+	handsOff(t, p, "cuánto cuesta la cabaña 4p en temporada baja?", rates)
+}
+
 func TestATablesHeaderRowAnswersNothing(t *testing.T) {
 	t.Parallel()
 	p := agents.DefaultProfile()
