@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -89,7 +90,10 @@ func (k *Knowledge) Act(ctx context.Context, in agents.Input) (agents.Action, er
 		}
 		all.Steps = append(all.Steps, a.Steps...)
 		body, _, _ := strings.Cut(a.Reply, "\n\n"+k.sourceLabel()+": ")
-		if !slices.Contains(replies, body) {
+		// One passage may answer two of the questions, in parts that
+		// overlap: the part that holds the other is said once.
+		if !slices.ContainsFunc(replies, func(r string) bool { return strings.Contains(r, body) }) {
+			replies = slices.DeleteFunc(replies, func(r string) bool { return strings.Contains(body, r) })
 			replies = append(replies, body)
 		}
 		for _, src := range a.Sources {
@@ -127,7 +131,11 @@ func questionsIn(text string) []string {
 		pieces[n-2] += pieces[n-1]
 		pieces = pieces[:n-1]
 	}
+	var split []string
 	for _, piece := range pieces {
+		split = append(split, secondQuestions(piece)...)
+	}
+	for _, piece := range split {
 		w := analysis.Words(piece)
 		if _, rest := classify(w); len(rest) == 0 {
 			continue
@@ -139,6 +147,26 @@ func questionsIn(text string) []string {
 	}
 	return out
 }
+
+// secondQuestions splits a piece at each question joined to the one before
+// by "y" ("¿cuánto cuesta el tag y cuánto se demora en llegar?", "a q correo
+// escribo y en cuánto me responden"): only at question words that ask
+// whatever their accent ("cuánto", "cuál", "quién", "a qué") or that carry
+// it ("cómo", "dónde", "cuándo", "qué"), since "y como no llegó…" and "y
+// cuando entro…" tell, not ask.
+func secondQuestions(piece string) []string {
+	var out []string
+	for {
+		loc := secondQuestionRe.FindStringIndex(piece)
+		if loc == nil || loc[0] == 0 {
+			return append(out, piece)
+		}
+		out = append(out, piece[:loc[0]])
+		piece = strings.TrimLeft(piece[loc[0]:], ", ")
+	}
+}
+
+var secondQuestionRe = regexp.MustCompile(`(?i)(?:,\s*|\s+)(?:y\s+(?:(?:en|hasta|a|de|con|por)\s+)?(?:cu[aá]nt[oa]s?|cu[aá]l(?:es)?|qui[eé]n(?:es)?|cómo|cuándo|dónde|qué|(?:a|en|de|con)\s+(?:que|q))|and\s+(?:how\s+(?:much|many|long)|what|which|who|where))(?:\s|$)`)
 
 // topicOf returns the content words of a question, those that say what it
 // is about rather than what it asks ("cuánto", "demora", "precio"), or "".

@@ -1982,3 +1982,29 @@ func TestWordsOfTheStoryAroundAQuestionCostLessThanItsOwn(t *testing.T) {
 		}
 	}
 }
+
+func TestASecondQuestionJoinedByAndIsReadAsOne(t *testing.T) {
+	t.Parallel()
+	for msg, want := range map[string]int{
+		"wena, la tarjeta rfid cuanto cuesta y cuanto se demora en llegar?":                     2,
+		"¿dónde queda la oficina de Viña y a qué hora atienden?":                                2,
+		"desde cuántas personas venden licencias y a q correo escribo?":                         2,
+		"how much is the card and how long does it take to arrive?":                             2,
+		"la app se cae y como no me llegó el correo no pude entrar, qué hago?":                  1,
+		"y cuando entro me sale error, por qué?":                                                1,
+		"¿cuánto cuesta el despacho? ¿y cuánto demora?":                                         2,
+		"me llegan como 3 correos de promociones a la semana y que puedo hacer para desactivar": 1,
+	} {
+		if got := len(questionsIn(msg)); got != want {
+			t.Errorf("questionsIn(%q) has %d questions, want %d: %q", msg, got, want, questionsIn(msg))
+		}
+	}
+	// Both are asked of the base; one passage answering both is said once.
+	p := agents.DefaultProfile()
+	card := passage("d1", "tarjeta.md", "La tarjeta RFID cuesta $5.000 y llega por correo en 5 días hábiles.")
+	card.Rarity = map[string]float64{"tarjeta": 0.8, "rfid": 1, "demora": 0.6, "llegar": 0.5}
+	act := answers(t, p, "wena, la tarjeta rfid cuanto cuesta y cuanto se demora en llegar?", card)
+	if n := strings.Count(act.Reply, "La tarjeta RFID cuesta"); n != 1 || !strings.Contains(act.Reason, "answered 2 questions") {
+		t.Errorf("reply %q (%s): want the passage once, for two questions", act.Reply, act.Reason)
+	}
+}
