@@ -281,6 +281,14 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("optometria", "es"),
 		adversarial("camping", "es"),
 		onSample("sample31"),
+		// Round thirty: car washes in Mexico (prices by vehicle size), a
+		// pet-sitting service in Canada (English documents, asked in
+		// English and Spanish), and a thirty-second round on the sample
+		// base (and a twenty-ninth on the seed PDFs, below), of customers
+		// who say it in their own words.
+		adversarial("lavado", "es"),
+		adversarial("petsitting", "en"),
+		onSample("sample32"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -314,7 +322,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed25"),
 			onSeed("seed26"),
 			onSeed("seed27"),
-			onSeed("seed28"))
+			onSeed("seed28"),
+			onSeed("seed29"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -348,9 +357,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.031 / 0.499,
-		// the sample base and the seed PDFs 0.016 / 0.593, the other
-		// companies' bases 0.045 / 0.413 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.030 / 0.494,
+		// the sample base and the seed PDFs 0.015 / 0.583, the other
+		// companies' bases 0.044 / 0.413 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure
@@ -360,11 +369,13 @@ func TestAdversarialSets(t *testing.T) {
 		// twenty-fifth's, 0.20, 0.42 until the twenty-sixth's, 0.24 and
 		// 0.16, 0.41 until the twenty-eighth's, 0.04 and 0.16; all, 0.52
 		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
-		// the twenty-eighth; the sample base's and the seed PDFs', 0.60
-		// until the twenty-fifth round on the sample base, 0.24 as first
-		// run, and 0.59 until the twenty-eighth's, 0.20 and 0.30).
-		{"all", pooled, 0.05, 0.49},
-		{"sample base and seed PDFs", own, 0.05, 0.58},
+		// the twenty-eighth, 0.49 until the thirtieth; the sample base's
+		// and the seed PDFs', 0.60 until the twenty-fifth round on the
+		// sample base, 0.24 as first run, 0.59 until the twenty-eighth's,
+		// 0.20 and 0.30, and 0.58 until the thirtieth's, of paraphrases,
+		// 0.04 and 0.50).
+		{"all", pooled, 0.05, 0.48},
+		{"sample base and seed PDFs", own, 0.05, 0.57},
 		{"other companies' bases", others, 0.06, 0.40},
 	} {
 		if len(g.results) == 0 {

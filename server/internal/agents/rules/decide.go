@@ -1125,6 +1125,9 @@ var timeUnits = setOf("segundos", "minutos", "horas", "dias", "semanas", "meses"
 // measure a value word asks for ("¿cuál es el tamaño máximo del
 // archivo?"), or "" when there is none.
 func countedNoun(w []string) string {
+	// "what's the maximum file size": the contraction's "s" is no word
+	// between the asking word and the measure.
+	w = slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "s" })
 	for i := 0; i+1 < len(w); i++ {
 		j := i + 1
 		switch {
@@ -1164,7 +1167,7 @@ func countedNoun(w []string) string {
 		}
 	}
 	for i, x := range w {
-		if measureNouns[x] && slices.ContainsFunc(w[max(0, i-3):i], func(y string) bool { return valueWords[y] }) {
+		if measureNouns[x] && askedOf(w, i) {
 			if quantityNouns[x] && i+2 < len(w) && (w[i+1] == "de" || w[i+1] == "of") && len([]rune(w[i+2])) >= 3 && !analysis.IsStopWord(w[i+2]) {
 				// "¿cuál es el mínimo de personas?" counts people.
 				return w[i+2]
@@ -1182,6 +1185,23 @@ func countedNoun(w []string) string {
 
 // quantityNouns bound or measure a count of what follows them.
 var quantityNouns = setOf("tope", "topes", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "capacidad", "limit", "maximum", "minimum", "amount", "capacity")
+
+// askedOf reports a word asking for a value ("cuál", "what") before the
+// measure w[i], with at most two content words between them: "¿cuál es
+// el tamaño?", "what is the maximum file size?". "Que" is as often "that"
+// and asks only with no content word between ("¿qué peso máximo…?").
+func askedOf(w []string, i int) bool {
+	content := 0
+	for j := i - 1; j >= 0 && content <= 2; j-- {
+		if valueWords[w[j]] && (w[j] != "que" || content == 0) {
+			return true
+		}
+		if !analysis.IsStopWord(w[j]) {
+			content++
+		}
+	}
+	return false
+}
 
 // sortNouns say "kinds of" the thing counted.
 var sortNouns = setOf("tipo", "tipos", "clase", "clases", "forma", "formas", "manera", "maneras", "variedad", "variedades", "type", "types", "kind", "kinds", "sort", "sorts")

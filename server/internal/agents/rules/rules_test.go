@@ -1114,7 +1114,10 @@ func TestACountIsOfTheThingAsked(t *testing.T) {
 	if wordsOfKind(InfoNumber)["minimo"] != true {
 		t.Error("the bound of a count is a word of asking it")
 	}
-	for q, want := range map[string]string{"se puede pagar en cuotas? en cuantas maximo?": "", "¿cuántas cuotas máximo?": "cuotas"} {
+	for q, want := range map[string]string{"se puede pagar en cuotas? en cuantas maximo?": "", "¿cuántas cuotas máximo?": "cuotas",
+		// A measure asked with words between: "what's the maximum file size".
+		"Hi, what's the maximum file size for assignment uploads?": "size", "what is the maximum file size?": "size",
+		"¿cuál es el tamaño máximo del archivo?": "tamano", "me dijeron que la tarea tiene un peso": ""} {
 		if got := countedNoun(analysis.Words(q)); got != want {
 			t.Errorf("countedNoun(%q) = %q, want %q", q, got, want)
 		}
