@@ -289,6 +289,11 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("lavado", "es"),
 		adversarial("petsitting", "en"),
 		onSample("sample32"),
+		// Round thirty-one: two FAQ bots of the held-out set's kind, one
+		// Markdown file per entry, asked as citizens type: a city's
+		// transport card and a national vaccination programme.
+		adversarial("transporte", "es"),
+		adversarial("vacunas", "es"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -357,9 +362,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.030 / 0.494,
+		// Measured (false-answer rate / coverage): all 0.030 / 0.487,
 		// the sample base and the seed PDFs 0.015 / 0.583, the other
-		// companies' bases 0.044 / 0.413 (docs/calibration.md). Every
+		// companies' bases 0.044 / 0.403 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure
@@ -367,7 +372,8 @@ func TestAdversarialSets(t *testing.T) {
 		// bases, 0.20 as first run, 0.45 until the twenty-first's, 0.24,
 		// 0.44 until the twenty-second's, 0.28, 0.43 until the
 		// twenty-fifth's, 0.20, 0.42 until the twenty-sixth's, 0.24 and
-		// 0.16, 0.41 until the twenty-eighth's, 0.04 and 0.16; all, 0.52
+		// 0.16, 0.41 until the twenty-eighth's, 0.04 and 0.16, 0.40 until
+		// the thirty-first's FAQ bots, 0.24 and 0.17; all, 0.52
 		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
 		// the twenty-eighth, 0.49 until the thirtieth; the sample base's
 		// and the seed PDFs', 0.60 until the twenty-fifth round on the
@@ -376,7 +382,7 @@ func TestAdversarialSets(t *testing.T) {
 		// 0.04 and 0.50).
 		{"all", pooled, 0.05, 0.48},
 		{"sample base and seed PDFs", own, 0.05, 0.57},
-		{"other companies' bases", others, 0.06, 0.40},
+		{"other companies' bases", others, 0.06, 0.39},
 	} {
 		if len(g.results) == 0 {
 			continue
