@@ -1125,9 +1125,9 @@ var timeUnits = setOf("segundos", "minutos", "horas", "dias", "semanas", "meses"
 // measure a value word asks for ("¿cuál es el tamaño máximo del
 // archivo?"), or "" when there is none.
 func countedNoun(w []string) string {
-	// "what's the maximum file size": the contraction's "s" is no word
-	// between the asking word and the measure.
-	w = slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "s" })
+	// "what's the maximum file size": the "s" is no word between the
+	// asking word and the measure.
+	w = withoutSplitS(w)
 	for i := 0; i+1 < len(w); i++ {
 		j := i + 1
 		switch {
@@ -1455,7 +1455,7 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 	default:
 		return ""
 	}
-	w = slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "s" })
+	w = withoutSplitS(w)
 	content := func(x string) bool {
 		if len([]rune(x)) < 3 || questionWords[x] || kindWords[x] || determiners[x] {
 			return false
@@ -2233,15 +2233,19 @@ var (
 	placeNouns = setOf("direccion", "ubicacion", "oficina", "oficinas", "sucursal", "sucursales", "sede", "local", "address", "location", "office", "offices", "branch")
 )
 
+// withoutSplitS drops the "s" that the English possessive and contractions
+// split off ("the CEO's email" is "the ceo s email", "what's" is "what
+// s"): it would push a noun away from the word asking for it.
+func withoutSplitS(w []string) []string {
+	return slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "s" })
+}
+
 // askedKind reads the kind of information a question asks for from its
 // folded words, in Spanish or English. It errs towards InfoGeneral: a
 // kind it names must be in the passage, so naming one wrongly would hand
 // off a question the passage answers.
 func askedKind(w []string) InfoKind {
-	// The English possessive and contractions split off an "s" ("the
-	// CEO's email" is "the ceo s email"): it would push a noun away from
-	// the word asking for it.
-	w = slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "s" })
+	w = withoutSplitS(w)
 	for i := 0; i+1 < len(w); i++ {
 		if (w[i] == "in" || w[i] == "a") && (w[i+1] == "charge" || w[i+1] == "cargo") {
 			// "who's in charge at Bath?", "la persona a cargo": a role,
