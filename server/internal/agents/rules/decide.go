@@ -1480,6 +1480,10 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 				// "¿a qué correo *escribo* para *pedir* un reembolso?":
 				// whose address it is comes after what one does with it.
 				continue
+			case j == i+1 && content(w[j]) && j+1 < len(w) && (w[j+1] == "de" || w[j+1] == "del"):
+				// "el celular *directo* de Carolina Méndez": a word that
+				// qualifies the value comes before whose it is.
+				continue
 			case j > i+1 && content(w[j]):
 				// "recursos humanos", "soporte técnico": the owner's
 				// name may take two words.
@@ -2335,7 +2339,11 @@ func askedKind(w []string) InfoKind {
 		!has(setOf("app", "aplicacion", "actualizar", "actualizo", "cambiar", "cambio", "perdi", "robaron")) &&
 		// "what are your phone support hours?": an English compound is
 		// named by its last noun.
-		!before(setOf("hours", "schedule"), isIn(phoneNouns), 2):
+		!before(setOf("hours", "schedule"), isIn(phoneNouns), 2) &&
+		// "¿en qué horario responde el WhatsApp?": the only question word
+		// asks the hours ("¿a qué hora atienden y cuál es el número?" asks
+		// both).
+		!asksOnlyHours(w):
 		return InfoPhone
 	case codeOf(w) != "" && has(valueAskers) && !how:
 		return InfoCode
@@ -2400,6 +2408,27 @@ func askedKind(w []string) InfoKind {
 	}
 	return InfoGeneral
 }
+
+// asksOnlyHours reports a question whose every word that could ask for a
+// phone asks the hours: "¿en qué horario…?", "¿a qué hora…?" ("¿tienen un
+// teléfono donde llamar y a qué hora atienden?" asks both).
+func asksOnlyHours(w []string) bool {
+	hours, other := false, false
+	for i, x := range w {
+		if !phoneAskers[x] {
+			continue
+		}
+		if i+1 < len(w) && hourNouns[w[i+1]] {
+			hours = true
+		} else {
+			other = true
+		}
+	}
+	return hours && !other
+}
+
+// hourNouns name a time of day or opening hours.
+var hourNouns = setOf("hora", "horas", "horario", "horarios")
 
 // asksClockTime reports "¿a qué hora…?", "what time…?": a time of the
 // clock is asked, not the days something is open.

@@ -452,7 +452,13 @@ func (k *Knowledge) lang() string { return k.p.Company.Language }
 // it and others do, the passages that only talk about the topic are no
 // competition, so the holders are scored against each other alone. A
 // passage about updating the app that says "teléfono" is not a rival of the
-// contact page that gives the number.
+// contact page that gives the number. For a kind prose seldom holds (an
+// email, a phone, a web address, a person's or a brand's name, a street
+// address) that is so even when the best passage holds it: the contact page
+// that gives the only WhatsApp number is no less sure of it because a
+// passage on the app talks about messages. Amounts and durations are in
+// most passages of most bases, and one that holds some is no sign it holds
+// the one asked.
 func holdersFirst(asked InfoKind, results []knowledge.Result, holds func(knowledge.Result) bool) []knowledge.Result {
 	if asked == InfoGeneral {
 		return results
@@ -463,7 +469,7 @@ func holdersFirst(asked InfoKind, results []knowledge.Result, holds func(knowled
 			holders = append(holders, r)
 		}
 	}
-	if len(holders) == 0 || holds(results[0]) {
+	if len(holders) == 0 || holds(results[0]) && (!rareKinds[asked] || len(holders) == len(results)) {
 		return results
 	}
 	for i := range holders {
@@ -479,6 +485,10 @@ func holdersFirst(asked InfoKind, results []knowledge.Result, holds func(knowled
 	slices.SortStableFunc(holders, func(a, b knowledge.Result) int { return cmp.Compare(b.Score, a.Score) })
 	return holders
 }
+
+// rareKinds are the kinds of information few passages hold, so that
+// holding one tells a passage apart (holdersFirst).
+var rareKinds = map[InfoKind]bool{InfoEmail: true, InfoPhone: true, InfoURL: true, InfoPerson: true, InfoName: true, InfoAddress: true}
 
 func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
 

@@ -2011,3 +2011,45 @@ func TestASecondQuestionJoinedByAndIsReadAsOne(t *testing.T) {
 		t.Errorf("reply %q (%s): want the passage once, for two questions", act.Reply, act.Reason)
 	}
 }
+
+func TestAPassageWithoutTheContactAskedIsNoRivalOfOneWithIt(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	// The search finds the contact page barely ahead of a passage on
+	// the app that talks about messages; the only one with a number
+	// answers.
+	contact := passage("d1", "contacto.md", "También puedes escribirnos por WhatsApp al +56 9 6123 4578: un asistente responde al momento.")
+	app := passage("d2", "app.md", "La app te avisa con un mensaje cuando hay una clase nueva. Puedes desactivar los avisos en Ajustes.")
+	contact.Relevance, contact.Margin, contact.Score = 0.40, 0.02, knowledge.Confidence(0.40, 0.02, 1.5)
+	app.Relevance, app.Margin, app.Score = 0.38, -0.02, knowledge.Confidence(0.38, -0.02, 1.5)
+	answersWith(t, p, "tienen whatsapp?", "+56 9 6123 4578", contact, app)
+	// A price is in most passages: holding one is no sign of holding the
+	// one asked, and the close rival still counts.
+	fees := passage("d1", "tarifas.md", "El despacho normal cuesta $3.990 y llega en 3 días hábiles.")
+	express := passage("d2", "despacho.md", "El despacho express entrega el mismo día en Santiago.")
+	fees.Relevance, fees.Margin, fees.Score = 0.40, 0.02, knowledge.Confidence(0.40, 0.02, 1.5)
+	express.Relevance, express.Margin, express.Score = 0.38, -0.02, knowledge.Confidence(0.38, -0.02, 1.5)
+	handsOff(t, p, "¿cuánto cuesta el despacho express?", fees, express)
+}
+
+func TestAWordQualifyingTheValueComesBeforeWhoseItIs(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	k := NewKnowledge(p, nil)
+	q := k.readQuestion("me pasan el celular directo de Carolina Méndez?", "me pasan el celular directo de Carolina Méndez?")
+	if q.owner != "carolina mendez" {
+		t.Errorf("owner = %q, want carolina mendez", q.owner)
+	}
+	sales := passage("d1", "planes.md", "Puedes contratar en línea, escribir a ventas@vigiasur.cl o llamar al +56 2 2987 4400. El equipo de ventas atiende de lunes a viernes de 9:00 a 19:00 y los sábados de 10:00 a 14:00. Nuestra Jefa de Ventas, Carolina Méndez, y su equipo te harán una visita de evaluación gratuita.")
+	handsOff(t, p, "me pasan el celular directo de Carolina Méndez? quiero negociar con ella", sales)
+}
+
+func TestTheHoursOfAChannelAreHoursNotItsNumber(t *testing.T) {
+	t.Parallel()
+	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
+		"¿En qué horario responde el WhatsApp del centro?":           InfoHours,
+		"a q hora atienden por telefono? y cual es el numero":        InfoPhone,
+		"¿Tienen algún teléfono donde llamar y a qué hora atienden?": InfoPhone,
+		"¿cuál es el número de WhatsApp y en qué horario responden?": InfoPhone,
+	})
+}
