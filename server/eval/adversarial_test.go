@@ -294,6 +294,13 @@ func TestAdversarialSets(t *testing.T) {
 		// transport card and a national vaccination programme.
 		adversarial("transporte", "es"),
 		adversarial("vacunas", "es"),
+		// Round thirty-two: a ferry company in Patagonia, a kindergarten,
+		// a FAQ bot of a pension help line, and a thirty-third round on the
+		// sample base (and a thirtieth on the seed PDFs, below).
+		adversarial("ferry", "es"),
+		adversarial("guarderia", "es"),
+		adversarial("pensiones", "es"),
+		onSample("sample33"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -328,7 +335,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed26"),
 			onSeed("seed27"),
 			onSeed("seed28"),
-			onSeed("seed29"))
+			onSeed("seed29"),
+			onSeed("seed30"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -362,9 +370,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.030 / 0.487,
-		// the sample base and the seed PDFs 0.015 / 0.583, the other
-		// companies' bases 0.044 / 0.403 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.030 / 0.492,
+		// the sample base and the seed PDFs 0.015 / 0.593, the other
+		// companies' bases 0.043 / 0.406 (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure
@@ -373,16 +381,18 @@ func TestAdversarialSets(t *testing.T) {
 		// 0.44 until the twenty-second's, 0.28, 0.43 until the
 		// twenty-fifth's, 0.20, 0.42 until the twenty-sixth's, 0.24 and
 		// 0.16, 0.41 until the twenty-eighth's, 0.04 and 0.16, 0.40 until
-		// the thirty-first's FAQ bots, 0.24 and 0.17; all, 0.52
+		// the thirty-first's FAQ bots, 0.24 and 0.17, and 0.40 again
+		// after the thirty-second; all, 0.52
 		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
-		// the twenty-eighth, 0.49 until the thirtieth; the sample base's
+		// the twenty-eighth, 0.49 until the thirtieth and again after the
+		// thirty-second; the sample base's
 		// and the seed PDFs', 0.60 until the twenty-fifth round on the
 		// sample base, 0.24 as first run, 0.59 until the twenty-eighth's,
 		// 0.20 and 0.30, and 0.58 until the thirtieth's, of paraphrases,
-		// 0.04 and 0.50).
-		{"all", pooled, 0.05, 0.48},
-		{"sample base and seed PDFs", own, 0.05, 0.57},
-		{"other companies' bases", others, 0.06, 0.39},
+		// 0.04 and 0.50, and 0.58 again after the thirty-second).
+		{"all", pooled, 0.05, 0.49},
+		{"sample base and seed PDFs", own, 0.05, 0.58},
+		{"other companies' bases", others, 0.06, 0.40},
 	} {
 		if len(g.results) == 0 {
 			continue
