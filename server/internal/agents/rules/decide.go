@@ -860,11 +860,18 @@ func (k *Knowledge) countOfWhatIsAsked(q question, r knowledge.Result, counted s
 	title := titleOf(r)
 	covered, _ := k.coverageOf(q.terms, title+"\n"+r.Text, q.asked)
 	counting := false
-	for _, u := range answerUnits(r.Text) {
+	units := answerUnits(r.Text)
+	for i, u := range units {
 		if !k.countsNoun("", u, counted) {
 			continue
 		}
 		counting = true
+		if i > 0 && k.namesOnlyWhatIsAsked(q, u, counted) {
+			// "Cada curso tiene una evaluación final. Apruebas con un 70%
+			// o más.": a sentence that names nothing the question does
+			// not goes on about the one before it.
+			u = units[i-1] + "\n" + u
+		}
 		_, missing := k.coverageOf(q.terms, title+"\n"+u, q.asked)
 		if q.counting != nil {
 			// The message's other questions ask other things.
@@ -884,6 +891,23 @@ func (k *Knowledge) countOfWhatIsAsked(q question, r knowledge.Result, counted s
 // ¿cuántas veces puedo repetir un cuestionario?"), with the question before
 // it when it names nothing but the count ("…¿puedo repetirlo? ¿cuántas
 // veces?"); nil for a message of one question.
+// namesOnlyWhatIsAsked reports whether every content word of sentence,
+// but its counts and the counted noun, is a word of the question: it
+// introduces no other thing its count could be of.
+func (k *Knowledge) namesOnlyWhatIsAsked(q question, sentence, counted string) bool {
+	isCounted := k.matcher(counted)
+	for _, t := range k.an.Terms(sentence) {
+		if t.Weight < 1 || isDigits(t.Word) || isCounted(t.Word) || measureNouns[t.Word] {
+			continue
+		}
+		is := k.matcher(t.Word)
+		if !slices.ContainsFunc(q.words, is) {
+			return false
+		}
+	}
+	return true
+}
+
 func countingQuestion(raw, counted string) []string {
 	parts := questionsIn(raw)
 	if len(parts) < 2 || counted == "" {

@@ -2053,3 +2053,13 @@ func TestTheHoursOfAChannelAreHoursNotItsNumber(t *testing.T) {
 		"¿cuál es el número de WhatsApp y en qué horario responden?": InfoPhone,
 	})
 }
+
+func TestASentenceThatNamesNothingElseGoesOnAboutTheOneBefore(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	grades := passage("d1", "evaluaciones.md", "Cada curso tiene cuestionarios y una evaluación final. Apruebas con un 70% o más. Puedes repetir un cuestionario hasta 3 veces; queda la mejor nota.")
+	grades.Rarity = map[string]float64{"evaluacion": 0.6, "final": 0.8, "aprueba": 0.7, "porcentaje": 1, "repetir": 0.8}
+	answersWith(t, p, "¿con qué porcentaje se aprueba la evaluación final?", "70%", grades)
+	// The three tries are the quizzes': that sentence names them.
+	handsOff(t, p, "¿cuántas veces puedo repetir la evaluación final?", grades)
+}
