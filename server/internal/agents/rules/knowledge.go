@@ -562,6 +562,13 @@ func (k *Knowledge) extract(r knowledge.Result, question question) string {
 		return text
 	}
 	owner := question.owner
+	// The words naming what is asked ("número", "precio") count only in a
+	// block that holds it ("Teléfono: +56 2 …"): a paragraph that says "a
+	// este mismo número" gives none.
+	about := q
+	if kind := wordsOfKind(asked); kind != nil {
+		about = slices.DeleteFunc(slices.Clone(q), func(t analysis.QueryTerm) bool { return kind[t.Word] })
+	}
 	best, bestScore := 0, -1.0
 	for i, b := range blocks {
 		if opensTable(blocks, i) && i+1 < len(blocks) && isTableRow(blocks[i+1]) {
@@ -569,11 +576,11 @@ func (k *Knowledge) extract(r knowledge.Result, question question) string {
 			// Vigencia"): it answers nothing, the rows below it do.
 			continue
 		}
-		s := overlap(k.an, q, b)
+		s := overlap(k.an, about, b)
 		if asked != InfoGeneral && holdsKind(asked, b) {
 			// The block that holds what was asked (the price, the phone)
 			// beats one that merely names the topic.
-			s += 1
+			s = overlap(k.an, q, b) + 1
 			if owner != "" {
 				if _, near := k.ownersValue("", b, owner, asked); near {
 					// And whose it is: the support address, not the grades'.

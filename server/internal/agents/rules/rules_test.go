@@ -2063,3 +2063,14 @@ func TestASentenceThatNamesNothingElseGoesOnAboutTheOneBefore(t *testing.T) {
 	// The three tries are the quizzes': that sentence names them.
 	handsOff(t, p, "¿cuántas veces puedo repetir la evaluación final?", grades)
 }
+
+func TestAWordNamingTheValueDoesNotPickAPartWithoutIt(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	contact := passage("d1", "contacto.md", "- Soporte técnico: soporte@c1do1.com\n- Pagos y reembolsos: pagos@c1do1.com\n- Teléfono: +56 2 2345 6789, de lunes a viernes de 9:00 a 18:00\n\nTambién puedes escribirnos por WhatsApp a este mismo número: un asistente responde al momento y, si hace falta, te atiende una persona del equipo.")
+	contact.Heading = "Contacto y soporte"
+	answersWith(t, p, "a q numero los puedo llamar", "+56 2 2345 6789", contact)
+	// Each line a block of its own: the label naming the value picks it.
+	lines := passage("d2", "contacto.md", "• Soporte técnico: soporte@c1do1.com\n\n• Pagos: pagos@c1do1.com\n\n• Teléfono: +56 2 2345 6789, de lunes a viernes de 9:00 a 18:00")
+	answersWith(t, p, "¿cuál es el teléfono de soporte?", "+56 2 2345 6789", lines)
+}
