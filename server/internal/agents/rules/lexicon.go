@@ -20,6 +20,8 @@ var phrases = map[talkKind][]string{
 		"saludos", "que tal", "como estas", "como esta", "como te va", "como le va", "que onda", "hey", "alo", "aloha",
 		"hi", "hello", "hiya", "good morning", "good afternoon", "good evening", "how are you", "greetings",
 		"hi there", "hello there", "hey there", "estimados", "estimado", "estimada", "estimadas",
+		// Regional greetings: Chilean "wena", Colombian "qué más", "quiubo".
+		"wena", "wenas", "que mas", "quiubo", "quiubole", "que hubo", "epa",
 	},
 	talkPresence: {
 		"estas ahi", "esta ahi", "estan ahi", "hay alguien", "hay alguien ahi", "alguien ahi", "me escuchas", "me lees",
@@ -33,6 +35,8 @@ var phrases = map[talkKind][]string{
 		"perdon la molestia", "perdon por la molestia", "perdona la molestia", "perdone la molestia",
 		"siento molestar", "siento molestarte", "una duda", "tengo una duda", "una pregunta rapida",
 		"sorry to bother you", "sorry for the trouble", "quick question", "excuse me",
+		// Why one asks, not what: "por curiosidad, ¿quién es el CEO?".
+		"por curiosidad", "de curiosidad", "out of curiosity", "just curious", "una consultita", "una preguntita",
 	},
 	talkThanks: {
 		"gracias", "muchas gracias", "mil gracias", "muchisimas gracias", "te agradezco", "se agradece", "genial",
@@ -52,7 +56,7 @@ var fillers = map[string]bool{
 	"por": true, "favor": true, "please": true, "muchas": true, "mucho": true, "muy": true, "amigo": true,
 	"amiga": true, "senor": true, "senora": true, "senorita": true, "bot": true, "asistente": true, "oye": true,
 	"che": true, "parce": true, "parcero": true, "parcera": true, "wey": true, "guey": true, "po": true,
-	"antemano": true, "mira": true, "mire": true, "oiga": true, "fijate": true,
+	"antemano": true, "mira": true, "mire": true, "miren": true, "oiga": true, "oigan": true, "fijate": true, "fijense": true,
 	"disculpa": true, "disculpe": true, "perdon": true, "hey": true, "jaja": true, "jajaja": true, "jeje": true,
 	"y": true, "a": true, "e": true, "tu": true, "usted": true, "ustedes": true, "te": true, "le": true, "you": true,
 	"too": true, "also": true, "tambien": true, "igualmente": true, "todo": true, "bueno": true, "pues": true,

@@ -440,6 +440,11 @@ func TestStripSmallTalkTrimsTheEdgesAndKeepsTheRequest(t *testing.T) {
 		"hola, disculpa la molestia, ¿cuál es el correo de pagos?": "cual es el correo de pagos",
 		// At the end, "una consulta" is what is asked about.
 		"¿cuánto dura una consulta?": "cuanto dura una consulta",
+		// Regional greetings, a plural "listen", why one asks.
+		"wena, por curiosidad quien es el CEO?": "quien es el ceo",
+		"oigan y quién lo financia?":            "quien lo financia",
+		"quiubo parce, ¿cuánto cuesta el plan?": "cuanto cuesta el plan",
+		"just curious, who is the CEO?":         "who is the ceo",
 	})
 }
 
