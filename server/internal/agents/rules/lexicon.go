@@ -20,8 +20,8 @@ var phrases = map[talkKind][]string{
 		"saludos", "que tal", "como estas", "como esta", "como te va", "como le va", "que onda", "hey", "alo", "aloha",
 		"hi", "hello", "hiya", "good morning", "good afternoon", "good evening", "how are you", "greetings",
 		"hi there", "hello there", "hey there", "estimados", "estimado", "estimada", "estimadas",
-		// Regional greetings: Chilean "wena", Colombian "qué más", "quiubo".
-		"wena", "wenas", "que mas", "quiubo", "quiubole", "que hubo", "epa",
+		// Regional greetings: Chilean "wena", Colombian "quiubo".
+		"wena", "wenas", "quiubo", "quiubole", "que hubo", "epa",
 	},
 	talkPresence: {
 		"estas ahi", "esta ahi", "estan ahi", "hay alguien", "hay alguien ahi", "alguien ahi", "me escuchas", "me lees",
