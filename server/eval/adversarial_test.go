@@ -305,6 +305,8 @@ func TestAdversarialSets(t *testing.T) {
 		// services company, and a thirty-fourth round on the sample base
 		// (and a thirty-first on the seed PDFs, below), of everyday
 		// phrasings around the product's own words.
+		adversarial("imprenta", "es"),
+		adversarial("funeraria", "es"),
 		onSample("sample34"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {

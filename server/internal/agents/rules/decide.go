@@ -1481,7 +1481,9 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 	}
 	w = withoutSplitS(w)
 	content := func(x string) bool {
-		if len([]rune(x)) < 3 || questionWords[x] || kindWords[x] || determiners[x] {
+		if len([]rune(x)) < 3 || questionWords[x] || kindWords[x] || determiners[x] || k.selfReference(x) {
+			// "el teléfono de C1DO1" is the company's: every value of
+			// its base is.
 			return false
 		}
 		// Frame words ("consultas", "información") name no one.
@@ -1996,21 +1998,30 @@ func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (ment
 			return true, true
 		}
 	}
-	spans := re.FindAllStringIndex(text, -1)
-	fields := fieldRe.FindAllStringIndex(text, -1)
-	words := make([]string, len(fields))
-	for i, f := range fields {
-		words[i] = text[f[0]:f[1]]
-	}
-	value := func(i int) bool {
-		for _, s := range spans {
-			if fields[i][0] < s[1] && s[0] < fields[i][1] {
-				return true
-			}
+	// Near within one sentence: "Gerente general: Rodrigo Beltrán. Para
+	// quejas escribe a calidad@…" gives the complaints address, not his.
+	for _, unit := range answerUnits(text) {
+		spans := re.FindAllStringIndex(unit, -1)
+		fields := fieldRe.FindAllStringIndex(unit, -1)
+		words := make([]string, len(fields))
+		for i, f := range fields {
+			words[i] = unit[f[0]:f[1]]
 		}
-		return false
+		value := func(i int) bool {
+			for _, s := range spans {
+				if fields[i][0] < s[1] && s[0] < fields[i][1] {
+					return true
+				}
+			}
+			return false
+		}
+		m, n := valueNear(words, is, ownerSpan, value)
+		mentioned = mentioned || m
+		if n {
+			return true, true
+		}
 	}
-	return valueNear(words, is, ownerSpan, value)
+	return mentioned, false
 }
 
 // fieldRe is a word as written, between spaces.

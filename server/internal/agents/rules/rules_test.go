@@ -2077,5 +2077,19 @@ func TestAWordNamingTheValueDoesNotPickAPartWithoutIt(t *testing.T) {
 	answersWith(t, p, "a q numero los puedo llamar", "+56 2 2345 6789", contact)
 	// Each line a block of its own: the label naming the value picks it.
 	lines := passage("d2", "contacto.md", "• Soporte técnico: soporte@c1do1.com\n\n• Pagos: pagos@c1do1.com\n\n• Teléfono: +56 2 2345 6789, de lunes a viernes de 9:00 a 18:00")
+	lines.Heading, lines.Titled = "Contacto y soporte", true
 	answersWith(t, p, "¿cuál es el teléfono de soporte?", "+56 2 2345 6789", lines)
+}
+
+func TestAnAddressInTheNextSentenceIsAnothersOne(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	staff := passage("d1", "sucursales.html", "Gerente general: Rodrigo Beltrán. Quejas y aclaraciones: calidad@puntofino.mx, con respuesta en máximo 48 horas hábiles.")
+	staff.Rarity = map[string]float64{"gerente": 0.9, "rodrigo": 1, "beltran": 1, "quejas": 0.8}
+	handsOffSaying(t, p, "me pasan el correo del gerente Rodrigo Beltrán? le quiero escribir directo", "gives none next to it", staff)
+	answersWith(t, p, "¿a qué correo escribo para quejas?", "calidad@puntofino.mx", staff)
+	// The company's own name owns every value of its base.
+	contact := passage("d2", "contacto.md", "- Soporte técnico: soporte@c1do1.com\n- Teléfono: +56 2 2345 6789, de lunes a viernes de 9:00 a 18:00")
+	contact.Heading = "Contacto"
+	answersWith(t, p, "cual es el telefono de c1do1?", "+56 2 2345 6789", contact)
 }
