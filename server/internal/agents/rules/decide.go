@@ -385,25 +385,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 	}
 	for _, w := range d.Uncovered {
 		f := 1.0
-		if (w == "vez" || w == "veces" || w == "cada" && slices.Contains(q.words, "vez")) && q.counted != w {
-			// "cada vez que intento", "ya probé varias veces": how often
-			// the user tried, unless the question counts the times.
-			continue
-		}
-		if w == "medio" && inTheMiddleOf(q.words) {
-			// "se me cortó internet en medio del cuestionario": when it
-			// happened, not what is asked.
-			continue
-		}
-		if userSituation(q.words, w) {
-			// "trabajo en una pyme", "vivo en Temuco", "estudio en la
-			// U": where the user works, lives or studies is their story.
-			continue
-		}
-		if (kinWords[w] || occasionWords[w]) && !forWhom(q.words, w) {
-			// "quiero regalarle un curso a mi hermana pa su cumple": the
-			// user's people and occasions are their story; "descuento para
-			// hermanos" asks for a group's price (forWhom).
+		if q.situation(w) {
 			continue
 		}
 		if (channelWords[w] || languageWords[w] || paymentWords[w]) && slices.Contains(q.focus, w) {
@@ -584,6 +566,36 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		d.Reason = "the passage answers the question"
 	}
 	return d
+}
+
+// situation reports whether w, a word of the question, tells the user's
+// situation rather than what is asked: a passage that answers need not say
+// it.
+func (q question) situation(w string) bool {
+	switch {
+	case q.tries(w):
+		return true
+	case w == "medio" && inTheMiddleOf(q.words):
+		// "se me cortó internet en medio del cuestionario": when it
+		// happened, not what is asked.
+		return true
+	case userSituation(q.words, w):
+		// "trabajo en una pyme", "vivo en Temuco", "estudio en la U":
+		// where the user works, lives or studies is their story.
+		return true
+	case (kinWords[w] || occasionWords[w]) && !forWhom(q.words, w):
+		// "quiero regalarle un curso a mi hermana pa su cumple": the
+		// user's people and occasions are their story; "descuento para
+		// hermanos" asks for a group's price (forWhom).
+		return true
+	}
+	return false
+}
+
+// tries reports whether w says how often the user tried ("cada vez que
+// intento", "ya probé varias veces"), unless the question counts the times.
+func (q question) tries(w string) bool {
+	return (w == "vez" || w == "veces" || w == "cada" && slices.Contains(q.words, "vez")) && q.counted != w
 }
 
 // statedBonus is the log-odds a passage gains when one of its sentences

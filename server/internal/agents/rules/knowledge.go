@@ -334,6 +334,16 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 		}
 		searched = q
 	}
+	if q := withoutUnknownTries(searched, question, results); q != searched {
+		// "me sale error cada vez que intento subir la tarea": how often
+		// the user tried, in words this base never uses, only sinks the
+		// passage that answers.
+		results, err = k.s.Search(ctx, q, max(k.p.Knowledge.TopK, 1))
+		if err != nil {
+			return agents.Action{}, fmt.Errorf("knowledge search: %w", err)
+		}
+		searched = q
+	}
 	step := agents.Step{Agent: name, Kind: "search", Detail: searched}
 	for _, r := range results {
 		step.Passages = append(step.Passages, agents.Passage{Source: r.Source, Page: r.Page, Score: round3(r.Score), Snippet: snippet(r)})
@@ -774,6 +784,24 @@ func withoutUnknownKindWords(query string, asked InfoKind, results []knowledge.R
 // answerUnits splits text into sentences that stand alone: a label ending in
 // a colon ("Oficina comercial:") and a piece ending in a capitalised
 // abbreviation ("… Av.", "… Dr.") belong to what follows them.
+// withoutUnknownTries returns query without the words that say how often
+// the user tried (question.tries) and that the base never uses, or query
+// itself. The user's other circumstances stay: where they work or whom a
+// gift is for can pick the passage ("mi mamá tiene 70 años" finds the
+// seniors' discount).
+func withoutUnknownTries(query string, q question, results []knowledge.Result) string {
+	if len(results) == 0 {
+		return query
+	}
+	unknown := results[0].UnknownWords
+	w := analysis.Words(query)
+	kept := slices.DeleteFunc(slices.Clone(w), func(x string) bool { return q.tries(x) && slices.Contains(unknown, x) })
+	if len(kept) == len(w) || len(kept) == 0 {
+		return query
+	}
+	return strings.Join(kept, " ")
+}
+
 func answerUnits(text string) []string {
 	var out []string
 	carry := ""

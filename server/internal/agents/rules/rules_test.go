@@ -2093,3 +2093,26 @@ func TestAnAddressInTheNextSentenceIsAnothersOne(t *testing.T) {
 	contact.Heading = "Contacto"
 	answersWith(t, p, "cual es el telefono de c1do1?", "+56 2 2345 6789", contact)
 }
+
+func TestHowOftenTheUserTriedIsNotSearchedWhenTheBaseNeverSaysIt(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	var searched []string
+	k := NewKnowledge(p, searchFunc(func(q string) []knowledge.Result {
+		searched = append(searched, q)
+		r := passage("d1", "manual.pdf", "Problema: Error al subir tareas. Solución: Verifique el formato y tamaño del archivo.")
+		r.Rarity = map[string]float64{"error": 0.7, "subir": 0.9, "tarea": 0.9}
+		if strings.Contains(q, "vez") {
+			// Words no passage holds sink the search's confidence.
+			r.Score, r.UnknownWords = 0.45, []string{"cada", "vez"}
+		}
+		return []knowledge.Result{r}
+	}))
+	act, err := k.Act(context.Background(), agents.Input{Text: "me sale error cada vez que intento subir mi tarea, q reviso?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Outcome != agents.OutcomeAnswer || len(searched) != 2 || strings.Contains(searched[1], "vez") {
+		t.Errorf("searched %q, got %q / %q; want a second search without the tries, answered", searched, act.Reply, act.Reason)
+	}
+}
