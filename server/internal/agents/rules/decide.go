@@ -898,11 +898,6 @@ func (k *Knowledge) countOfWhatIsAsked(q question, r knowledge.Result, counted s
 	return !counting
 }
 
-// countingQuestion returns the words of the question that asks how many
-// of counted in a message that asks several ("¿con cuánto se aprueba?
-// ¿cuántas veces puedo repetir un cuestionario?"), with the question before
-// it when it names nothing but the count ("…¿puedo repetirlo? ¿cuántas
-// veces?"); nil for a message of one question.
 // namesOnlyWhatIsAsked reports whether every content word of sentence,
 // but its counts and the counted noun, is a word of the question: it
 // introduces no other thing its count could be of.
@@ -920,6 +915,11 @@ func (k *Knowledge) namesOnlyWhatIsAsked(q question, sentence, counted string) b
 	return true
 }
 
+// countingQuestion returns the words of the question that asks how many
+// of counted in a message that asks several ("¿con cuánto se aprueba?
+// ¿cuántas veces puedo repetir un cuestionario?"), with the question before
+// it when it names nothing but the count ("…¿puedo repetirlo? ¿cuántas
+// veces?"); nil for a message of one question.
 func countingQuestion(raw, counted string) []string {
 	parts := questionsIn(raw)
 	if len(parts) < 2 || counted == "" {

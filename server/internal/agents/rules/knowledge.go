@@ -781,9 +781,6 @@ func withoutUnknownKindWords(query string, asked InfoKind, results []knowledge.R
 	return strings.Join(kept, " ")
 }
 
-// answerUnits splits text into sentences that stand alone: a label ending in
-// a colon ("Oficina comercial:") and a piece ending in a capitalised
-// abbreviation ("… Av.", "… Dr.") belong to what follows them.
 // withoutUnknownTries returns query without the words that say how often
 // the user tried (question.tries) and that the base never uses, or query
 // itself. The user's other circumstances stay: where they work or whom a
@@ -802,6 +799,9 @@ func withoutUnknownTries(query string, q question, results []knowledge.Result) s
 	return strings.Join(kept, " ")
 }
 
+// answerUnits splits text into sentences that stand alone: a label ending in
+// a colon ("Oficina comercial:") and a piece ending in a capitalised
+// abbreviation ("… Av.", "… Dr.") belong to what follows them.
 func answerUnits(text string) []string {
 	var out []string
 	carry := ""
