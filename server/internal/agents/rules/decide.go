@@ -1244,11 +1244,12 @@ var sortNouns = setOf("tipo", "tipos", "clase", "clases", "forma", "formas", "ma
 
 // measureNouns name a quantity: "¿cuál es el tamaño máximo…?", "what is
 // the size limit…?" ask for a number as much as "¿cuántos…?" does.
-var measureNouns = setOf("tope", "topes", "tamano", "peso", "version", "versiones", "capacidad", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "porcentaje", "velocidad",
-	"size", "weight", "version", "versions", "capacity", "limit", "maximum", "minimum", "amount", "percentage", "speed")
+var measureNouns = setOf("tope", "topes", "tamano", "peso", "version", "versiones", "capacidad", "limite", "maximo", "maxima", "minimo", "minima", "cantidad", "porcentaje", "velocidad", "tasa",
+	"size", "weight", "version", "versions", "capacity", "limit", "maximum", "minimum", "amount", "percentage", "speed", "rate")
 
 var (
-	percentNouns = setOf("porcentaje", "percentage", "percent")
+	// A rate is stated as a percentage: "la tasa de interés es 12% anual".
+	percentNouns = setOf("porcentaje", "percentage", "percent", "tasa", "rate")
 	percentRe    = regexp.MustCompile(`\d\s?%|\d\s+(?:por ciento|percent)`)
 )
 

@@ -2116,3 +2116,13 @@ func TestHowOftenTheUserTriedIsNotSearchedWhenTheBaseNeverSaysIt(t *testing.T) {
 		t.Errorf("searched %q, got %q / %q; want a second search without the tries, answered", searched, act.Reply, act.Reason)
 	}
 }
+
+func TestARateIsAskedAsAPercentage(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	credit := passage("d1", "financiacion.md", "El Crédito Directo permite pagar la matrícula en hasta cuatro cuotas sin interés. También puedes financiarla con ICETEX.")
+	credit.Rarity = map[string]float64{"tasa": 1, "interes": 0.8, "icetex": 0.9}
+	handsOff(t, p, "cuál es la tasa de interés del ICETEX?", credit)
+	loan := passage("d2", "credito.md", "El crédito estudiantil tiene una tasa de interés de 12% anual.")
+	answersWith(t, p, "cuál es la tasa de interés del crédito?", "12%", loan)
+}
