@@ -529,7 +529,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		scale = penaltyWords / n
 	}
 	z := logit(top.Score) - scale*penalty - about
-	if d.Held && d.Asked != InfoGeneral && k.onlyContextMissing(q, top, d.Covered, d.Uncovered) && len(d.Covered) > 0 {
+	if d.Held && d.Asked != InfoGeneral && k.onlyContextMissing(q, top, d.Covered, d.Uncovered) && (len(d.Covered) > 0 || len(d.Uncovered) == 0) {
 		// The candidates stating the kind with every word asked were
 		// found once for the question (q.together).
 		stated, rivals := false, 0
@@ -613,6 +613,11 @@ const statedBonus = 1.0
 func (k *Knowledge) statedTogether(q question, r knowledge.Result) bool {
 	title, passage := titleOf(r), r.Text
 	covered, missing := k.coverageOf(q.terms, title+"\n"+passage, q.asked)
+	if len(covered) == 0 && len(missing) == 0 {
+		// "¿me pasan el número de ustedes?" names nothing but the kind:
+		// a passage that gives one states it.
+		return true
+	}
 	if !k.onlyContextMissing(q, r, covered, missing) || len(covered) == 0 {
 		// No sentence covers what the whole passage does not.
 		return false

@@ -2126,3 +2126,17 @@ func TestARateIsAskedAsAPercentage(t *testing.T) {
 	loan := passage("d2", "credito.md", "El crédito estudiantil tiene una tasa de interés de 12% anual.")
 	answersWith(t, p, "cuál es la tasa de interés del crédito?", "12%", loan)
 }
+
+func TestAQuestionThatNamesOnlyTheKindIsAnsweredByTheOnePassageThatGivesIt(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	// A question of kind words alone ("número", "teléfono") finds the
+	// contact page only weakly; no other document gives a phone.
+	contact := passage("d1", "contacto.md", "- Soporte técnico: soporte@c1do1.com\n- Teléfono: +56 2 2345 6789, de lunes a viernes de 9:00 a 18:00")
+	contact.Relevance, contact.Margin, contact.Score = 0.36, 0.1, 0.5
+	answersWith(t, p, "me pasan el número de teléfono de ustedes porfa?", "+56 2 2345 6789", contact)
+	// Two documents give a phone: which one is the user's is not known.
+	branch := passage("d3", "sucursales.md", "Sucursal Centro: +56 2 2999 1111.")
+	branch.Relevance, branch.Score = 0.34, 0.45
+	handsOff(t, p, "me pasan el número de teléfono de ustedes porfa?", contact, branch)
+}
