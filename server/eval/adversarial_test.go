@@ -386,9 +386,10 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.030 / 0.493,
-		// the sample base and the seed PDFs 0.015 / 0.599, the other
-		// companies' bases 0.042 / 0.404 (docs/calibration.md). Every
+		// Measured (false-answer rate / coverage): all 0.030 / 0.494,
+		// the sample base and the seed PDFs 0.015 / 0.600 (962 right
+		// answers of 1,602), the other companies' bases 0.042 / 0.405
+		// (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
 		// a target met by tuning, and it follows what the rounds measure
@@ -405,9 +406,10 @@ func TestAdversarialSets(t *testing.T) {
 		// and the seed PDFs', 0.60 until the twenty-fifth round on the
 		// sample base, 0.24 as first run, 0.59 until the twenty-eighth's,
 		// 0.20 and 0.30, and 0.58 until the thirtieth's, of paraphrases,
-		// 0.04 and 0.50, and 0.58 again after the thirty-second).
+		// 0.04 and 0.50, 0.58 again after the thirty-second, and 0.60,
+		// the product's promise, after the thirty-fourth).
 		{"all", pooled, 0.05, 0.49},
-		{"sample base and seed PDFs", own, 0.05, 0.58},
+		{"sample base and seed PDFs", own, 0.05, 0.60},
 		{"other companies' bases", others, 0.06, 0.40},
 	} {
 		if len(g.results) == 0 {
