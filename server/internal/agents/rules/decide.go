@@ -612,7 +612,18 @@ const statedBonus = 1.0
 // (onlyContextMissing): the value is stated of the very thing asked about.
 func (k *Knowledge) statedTogether(q question, r knowledge.Result) bool {
 	title, passage := titleOf(r), r.Text
+	// What is counted is stated as its count: "al menos 5 Mbps" states
+	// the speed asked.
+	countStated := func(missing []string, text string) []string {
+		if q.counted != "" && slices.Contains(missing, q.counted) && k.countsNoun("", text, q.counted) {
+			return slices.DeleteFunc(missing, func(w string) bool { return w == q.counted })
+		}
+		return missing
+	}
 	covered, missing := k.coverageOf(q.terms, title+"\n"+passage, q.asked)
+	if m := countStated(missing, passage); len(m) < len(missing) {
+		missing, covered = m, append(covered, q.counted)
+	}
 	if len(covered) == 0 && len(missing) == 0 {
 		// "¿me pasan el número de ustedes?" names nothing but the kind:
 		// a passage that gives one states it.
@@ -627,7 +638,7 @@ func (k *Knowledge) statedTogether(q question, r knowledge.Result) bool {
 		// A table's row is read under its header: "Cabaña 4p · $95.000 ·
 		// $70.000" states the high season's price under "Tipo · Alta ·
 		// Media".
-		if _, m := k.coverageOf(q.terms, title+"\n"+tableHeader(units, i)+"\n"+u, q.asked); len(m) == len(missing) && q.holdsAsked(u) {
+		if _, m := k.coverageOf(q.terms, title+"\n"+tableHeader(units, i)+"\n"+u, q.asked); len(countStated(m, u)) == len(missing) && q.holdsAsked(u) {
 			return true
 		}
 	}

@@ -2140,3 +2140,12 @@ func TestAQuestionThatNamesOnlyTheKindIsAnsweredByTheOnePassageThatGivesIt(t *te
 	branch.Relevance, branch.Score = 0.34, 0.45
 	handsOff(t, p, "me pasan el número de teléfono de ustedes porfa?", contact, branch)
 }
+
+func TestAMeasureStatedAsItsCountIsStatedWithTheQuestionsWords(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	reqs := passage("d1", "guia.pdf", "C1DO1 funciona en las dos últimas versiones de Chrome y Firefox. Se recomienda una conexión a internet de al menos 5 Mbps para ver los videos en HD.")
+	reqs.Relevance, reqs.Margin, reqs.Score = 0.37, 0.17, 0.52
+	reqs.Rarity = map[string]float64{"velocidad": 1, "internet": 0.8, "recomiendan": 0.9, "ver": 0.5}
+	answersWith(t, p, "q velocidad de internet recomiendan pa ver en HD", "5 Mbps", reqs)
+}
