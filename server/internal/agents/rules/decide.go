@@ -2418,7 +2418,10 @@ func askedKind(w []string) InfoKind {
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("cuesta", "cuestan", "vale", "valen", "cobran", "sale", "salen", "much", "cost", "costs", "pago", "pagar", "hay", "es", "dinero", "plata", "money", "monto", "devuelven", "devuelve", "reembolsan", "reembolsa", "descuentan")), 2) && !has(setOf("tiempo", "tarda", "demora", "dura", "time")) && !duration &&
 		// "how much storage", "¿cuánto espacio…?", "¿cuánto puede pesar
 		// el archivo?" ask a measure.
-		!before(storageWords, isIn(setOf("cuanto", "cuanta", "much")), 1) && !has(setOf("pesar", "pesa", "pesan", "weigh", "weighs")):
+		!before(storageWords, isIn(setOf("cuanto", "cuanta", "much")), 1) && !has(setOf("pesar", "pesa", "pesan", "weigh", "weighs")) &&
+		// "¿de cuánto es el periodo de incubación?", "¿cuánto es la
+		// temperatura…?": how much of a measure, not of money.
+		!has(measuredNouns):
 		return InfoAmount
 	case (has(amountNouns) && !near(setOf("how"), isIn(setOf("many")), 1) && !has(setOf("donde", "where")) && !how) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much")) && !duration):
 		// "how many interest-free installments…?" counts; "free" is no price.
@@ -2472,6 +2475,10 @@ func askedKind(w []string) InfoKind {
 	}
 	return InfoGeneral
 }
+
+// measuredNouns are measures of things other than money: "¿cuánto es" one
+// of them asks a figure of its own kind.
+var measuredNouns = union(measureNouns, setOf("temperatura", "periodo", "periodos", "duracion", "distancia", "altura", "temperature", "period", "distance", "height"))
 
 // asksOnlyHours reports a question whose every word that could ask for a
 // phone asks the hours: "¿en qué horario…?", "¿a qué hora…?" ("¿tienen un

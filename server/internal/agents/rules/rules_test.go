@@ -2149,3 +2149,13 @@ func TestAMeasureStatedAsItsCountIsStatedWithTheQuestionsWords(t *testing.T) {
 	reqs.Rarity = map[string]float64{"velocidad": 1, "internet": 0.8, "recomiendan": 0.9, "ver": 0.5}
 	answersWith(t, p, "q velocidad de internet recomiendan pa ver en HD", "5 Mbps", reqs)
 }
+
+func TestHowMuchOfAMeasureIsNoPrice(t *testing.T) {
+	t.Parallel()
+	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
+		"De cuanto es el periodo de incubacion":              InfoGeneral,
+		"Cuanto es la temperatura de una persona con covid?": InfoGeneral,
+		"cuanto es la matricula?":                            InfoAmount,
+		"¿cuánto es?":                                        InfoAmount,
+	})
+}
