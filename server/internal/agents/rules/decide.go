@@ -2440,7 +2440,8 @@ func askedKind(w []string) InfoKind {
 		near(setOf("how"), isIn(setOf("advance", "notice")), 3) ||
 		near(setOf("cuanto"), isIn(setOf("esperar", "espera", "espero", "esperan")), 3):
 		return InfoTime
-	case has(setOf("edad", "age")) || (has(setOf("how")) && has(setOf("old"))):
+	case has(setOf("edad", "age")) || before(setOf("old"), isIn(setOf("how")), 1):
+		// "how old", not "how can I replace my old videos".
 		return InfoAge
 	case before(hoursWords, func(s string) bool {
 		return valueWords[s] || s == "cuando" && askingCuando(w) || s == "when" && askingWhen(w)
@@ -2592,6 +2593,11 @@ func givesValue(w []string, nouns map[string]bool) bool {
 		for j := i + 1; j+1 < len(w) && j <= i+3; j++ {
 			if (determiners[w[j]] || indefinites[w[j]] || anyWords[w[j]]) && nouns[w[j+1]] {
 				return true
+			}
+			if !objectPronouns[w[j]] && !fillers[w[j]] {
+				// "has read the mail I sent": the mail is what was read,
+				// not what the company has.
+				break
 			}
 		}
 	}

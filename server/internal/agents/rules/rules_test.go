@@ -2159,3 +2159,15 @@ func TestHowMuchOfAMeasureIsNoPrice(t *testing.T) {
 		"¿cuánto es?":                                        InfoAmount,
 	})
 }
+
+func TestAKindIsAskedByItsOwnWordsInTheirOrder(t *testing.T) {
+	t.Parallel()
+	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
+		// What the user has read is not what the company has.
+		"Finding out if the receiver has read the mail that i sent.": InfoGeneral,
+		"¿Bárbara tiene algún teléfono?":                             InfoPhone,
+		// "How old", not "how … old".
+		"How can I switch out one of my old youtube videos with a new one?": InfoGeneral,
+		"how old do you have to be to rent a car?":                          InfoAge,
+	})
+}
