@@ -2440,7 +2440,7 @@ func askedKind(w []string) InfoKind {
 		near(setOf("how"), isIn(setOf("advance", "notice")), 3) ||
 		near(setOf("cuanto"), isIn(setOf("esperar", "espera", "espero", "esperan")), 3):
 		return InfoTime
-	case has(setOf("edad", "age")) || before(setOf("old"), isIn(setOf("how")), 1):
+	case asksAge(w) || before(setOf("old"), isIn(setOf("how")), 1):
 		// "how old", not "how can I replace my old videos".
 		return InfoAge
 	case before(hoursWords, func(s string) bool {
@@ -2475,6 +2475,22 @@ func askedKind(w []string) InfoKind {
 		return InfoPlace
 	}
 	return InfoGeneral
+}
+
+// asksAge reports a word for age that asks one: "los menores de edad",
+// "la tercera edad" name a group ("¿atienden a menores de edad?").
+func asksAge(w []string) bool {
+	for i, x := range w {
+		if x != "edad" && x != "age" {
+			continue
+		}
+		group := i > 1 && w[i-1] == "de" && (w[i-2] == "menor" || w[i-2] == "menores" || w[i-2] == "mayor" || w[i-2] == "mayores") ||
+			i > 0 && w[i-1] == "tercera"
+		if !group {
+			return true
+		}
+	}
+	return false
 }
 
 // measuredNouns are measures of things other than money: "¿cuánto es" one

@@ -2171,3 +2171,13 @@ func TestAKindIsAskedByItsOwnWordsInTheirOrder(t *testing.T) {
 		"how old do you have to be to rent a car?":                          InfoAge,
 	})
 }
+
+func TestAGroupNamedByAgeAsksNoAge(t *testing.T) {
+	t.Parallel()
+	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
+		"¿Están disponibles las consultas para los menores de edad?": InfoGeneral,
+		"¿hay descuento para la tercera edad?":                       InfoGeneral,
+		"¿desde qué edad pueden venir los menores de edad solos?":    InfoAge,
+		"¿cuál es la edad mínima?":                                   InfoAge,
+	})
+}
