@@ -2150,31 +2150,21 @@ func TestAMeasureStatedAsItsCountIsStatedWithTheQuestionsWords(t *testing.T) {
 	answersWith(t, p, "q velocidad de internet recomiendan pa ver en HD", "5 Mbps", reqs)
 }
 
-func TestHowMuchOfAMeasureIsNoPrice(t *testing.T) {
+func TestTheKindAskedIsReadFromItsOwnWords(t *testing.T) {
 	t.Parallel()
 	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
+		// How much of a measure is no price.
 		"De cuanto es el periodo de incubacion":              InfoGeneral,
 		"Cuanto es la temperatura de una persona con covid?": InfoGeneral,
 		"cuanto es la matricula?":                            InfoAmount,
 		"¿cuánto es?":                                        InfoAmount,
-	})
-}
-
-func TestAKindIsAskedByItsOwnWordsInTheirOrder(t *testing.T) {
-	t.Parallel()
-	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
 		// What the user has read is not what the company has.
 		"Finding out if the receiver has read the mail that i sent.": InfoGeneral,
 		"¿Bárbara tiene algún teléfono?":                             InfoPhone,
 		// "How old", not "how … old".
 		"How can I switch out one of my old youtube videos with a new one?": InfoGeneral,
 		"how old do you have to be to rent a car?":                          InfoAge,
-	})
-}
-
-func TestAGroupNamedByAgeAsksNoAge(t *testing.T) {
-	t.Parallel()
-	eachWords(t, "askedKind", askedKind, map[string]InfoKind{
+		// A group named by its age asks no age.
 		"¿Están disponibles las consultas para los menores de edad?": InfoGeneral,
 		"¿hay descuento para la tercera edad?":                       InfoGeneral,
 		"¿desde qué edad pueden venir los menores de edad solos?":    InfoAge,
