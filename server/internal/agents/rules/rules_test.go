@@ -2171,3 +2171,23 @@ func TestTheKindAskedIsReadFromItsOwnWords(t *testing.T) {
 		"¿cuál es la edad mínima?":                                   InfoAge,
 	})
 }
+
+func TestAFullNameAboutTheUsersOwnCaseGoesToAPerson(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	triage := NewTriage(p)
+	for msg, human := range map[string]bool{
+		"hola soy Camila Rojas, me pueden decir q nota me saque en la evaluacion final?": true,
+		"Hola, dejé mi bici el martes a nombre de Carlos Pineda, ¿ya está lista?":        true,
+		"Hola, soy María López, me gustaría saber cuánto cuesta el plan anual":           false,
+		"soy Pedro, ¿me pueden decir cuánto cuesta el plan?":                             false,
+	} {
+		act, err := triage.Act(context.Background(), agents.Input{Text: msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := act.Handoff == agents.RoleHuman; got != human {
+			t.Errorf("%q: handoff %q (%s), want a person: %v", msg, act.Handoff, act.Reason, human)
+		}
+	}
+}

@@ -52,6 +52,9 @@ func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) 
 	if reason := needsPerson(w); reason != "" {
 		return agents.Action{Handoff: agents.RoleHuman, Reason: reason}, nil
 	}
+	if t.namesTheUsersCase(text, w) {
+		return agents.Action{Handoff: agents.RoleHuman, Reason: "the user gives their full name about their own case"}, nil
+	}
 	kind, rest := classify(w)
 	if len(w) == 0 {
 		kind, rest = symbolsOnly(text), nil
@@ -73,6 +76,35 @@ func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) 
 	}
 	return agents.Action{Handoff: agents.RoleKnowledge, Reason: "specific question"}, nil
 }
+
+// namesTheUsersCase reports a message that names its writer in full about
+// their own case: a booking or an order "a nombre de Carlos Pineda", or "soy
+// Camila Rojas" with something that happened to her ("¿qué nota *me
+// saqué*?") or a record of hers ("*mi pedido*"). A full name is how a
+// customer lets someone look them up; "soy María López, me gustaría saber
+// cuánto cuesta el plan" asks nothing of hers.
+func (t *Triage) namesTheUsersCase(text string, w []string) bool {
+	if underNameRe.MatchString(text) {
+		return true
+	}
+	if !selfNameRe.MatchString(text) {
+		return false
+	}
+	for i, x := range w {
+		switch {
+		case possessives[x] && i+1 < len(w) && recordNouns[w[i+1]]:
+			return true
+		case x == "me" && i+1 < len(w) && t.namesATopic(w[i+1:i+2]):
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	underNameRe = regexp.MustCompile(`\b(?:a nombre de|under the name(?: of)?)\s+\p{Lu}\p{Ll}+\s+\p{Lu}\p{Ll}+`)
+	selfNameRe  = regexp.MustCompile(`\b(?:[Ss]oy|[Mm]e llamo|[Mm]i nombre es|[Mm]y name is|I am|I'm)\s+\p{Lu}\p{Ll}+\s+\p{Lu}\p{Ll}+`)
+)
 
 // overrideRe matches, in folded words, a message that tries to give the
 // assistant new instructions: "ignora tus instrucciones anteriores", "olvida
