@@ -323,21 +323,13 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 	question := k.readQuestion(query, in.Text)
 	asked := question.asked
 	searched := query
-	if q := withoutUnknownKindWords(query, asked, results); q != query {
-		// The words that name the kind asked ("teléfono", "precio") are
-		// not in this base: a passage gives a number without saying
-		// "teléfono". Searched for, they would only sink every passage;
-		// the decision checks that the kind is held.
-		results, err = k.s.Search(ctx, q, max(k.p.Knowledge.TopK, 1))
-		if err != nil {
-			return agents.Action{}, fmt.Errorf("knowledge search: %w", err)
-		}
-		searched = q
-	}
-	if q := withoutUnknownTries(searched, question, results); q != searched {
-		// "me sale error cada vez que intento subir la tarea": how often
-		// the user tried, in words this base never uses, only sinks the
-		// passage that answers.
+	if q := withoutUnknownAsides(query, question, results); q != query {
+		// Words this base never uses that name the kind asked ("teléfono",
+		// "precio": a passage gives a number without saying "teléfono")
+		// or say how often the user tried ("me sale error cada vez que
+		// intento subir la tarea") only sink the passage that answers:
+		// the decision checks that the kind is held, and the tries are
+		// the user's story.
 		results, err = k.s.Search(ctx, q, max(k.p.Knowledge.TopK, 1))
 		if err != nil {
 			return agents.Action{}, fmt.Errorf("knowledge search: %w", err)
@@ -765,34 +757,21 @@ func statesKind(kind InfoKind, s string) bool {
 	return kind == InfoPlace && addressRe.MatchString(s)
 }
 
-// withoutUnknownKindWords returns the query without the words that name
-// the kind of information asked when no passage of the base holds them, or
-// the query unchanged.
-func withoutUnknownKindWords(query string, asked InfoKind, results []knowledge.Result) string {
-	if asked == InfoGeneral || len(results) == 0 {
-		return query
-	}
-	unknown := results[0].UnknownWords
-	w := analysis.Words(query)
-	kept := slices.DeleteFunc(slices.Clone(w), func(x string) bool { return kindWords[x] && slices.Contains(unknown, x) })
-	if len(kept) == len(w) || len(kept) == 0 {
-		return query
-	}
-	return strings.Join(kept, " ")
-}
-
-// withoutUnknownTries returns query without the words that say how often
-// the user tried (question.tries) and that the base never uses, or query
-// itself. The user's other circumstances stay: where they work or whom a
-// gift is for can pick the passage ("mi mamá tiene 70 años" finds the
-// seniors' discount).
-func withoutUnknownTries(query string, q question, results []knowledge.Result) string {
+// withoutUnknownAsides returns the query without the words no passage of
+// the base holds that name the kind of information asked or say how often
+// the user tried (question.tries), or the query unchanged. The user's other
+// circumstances stay: where they work or whom a gift is for can pick the
+// passage ("mi mamá tiene 70 años" finds the seniors' discount).
+func withoutUnknownAsides(query string, q question, results []knowledge.Result) string {
 	if len(results) == 0 {
 		return query
 	}
 	unknown := results[0].UnknownWords
+	aside := func(x string) bool {
+		return (q.asked != InfoGeneral && kindWords[x] || q.tries(x)) && slices.Contains(unknown, x)
+	}
 	w := analysis.Words(query)
-	kept := slices.DeleteFunc(slices.Clone(w), func(x string) bool { return q.tries(x) && slices.Contains(unknown, x) })
+	kept := slices.DeleteFunc(slices.Clone(w), aside)
 	if len(kept) == len(w) || len(kept) == 0 {
 		return query
 	}

@@ -629,14 +629,14 @@ func TestAnEmailOrPhoneAskedForSomeoneMustBeTheirs(t *testing.T) {
 func TestAKindWordTheBaseNeverUsesIsNotSearched(t *testing.T) {
 	t.Parallel()
 	top := []knowledge.Result{{UnknownWords: []string{"telefono"}}}
-	if got := withoutUnknownKindWords("cual es el telefono de la mesa de ayuda", InfoPhone, top); got != "cual es el de la mesa de ayuda" {
+	if got := withoutUnknownAsides("cual es el telefono de la mesa de ayuda", question{asked: InfoPhone}, top); got != "cual es el de la mesa de ayuda" {
 		t.Errorf("got %q", got)
 	}
 	// Known, or in a question asking for no kind, the word stays.
-	if got := withoutUnknownKindWords("cual es el telefono de la mesa", InfoPhone, []knowledge.Result{{}}); got != "cual es el telefono de la mesa" {
+	if got := withoutUnknownAsides("cual es el telefono de la mesa", question{asked: InfoPhone}, []knowledge.Result{{}}); got != "cual es el telefono de la mesa" {
 		t.Errorf("got %q", got)
 	}
-	if got := withoutUnknownKindWords("telefono", InfoGeneral, top); got != "telefono" {
+	if got := withoutUnknownAsides("telefono", question{asked: InfoGeneral}, top); got != "telefono" {
 		t.Errorf("got %q", got)
 	}
 }
