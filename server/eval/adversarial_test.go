@@ -321,6 +321,15 @@ func TestAdversarialSets(t *testing.T) {
 		// the seed PDFs, below), of every kind of message.
 		adversarial("bicicleteria", "es"),
 		onSample("sample36"),
+		// Round thirty-six: a pest control company in Chile, two FAQ bots
+		// (a physiotherapy clinic in Buenos Aires, a transit card in
+		// Lima: one Markdown file per entry, sixty phrasings each), a
+		// thirty-seventh round on the sample base (and a thirty-fourth on
+		// the seed PDFs, below).
+		adversarial("plagas", "es"),
+		adversarial("kine", "es"),
+		adversarial("tarjeta", "es"),
+		onSample("sample37"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -359,7 +368,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed30"),
 			onSeed("seed31"),
 			onSeed("seed32"),
-			onSeed("seed33"))
+			onSeed("seed33"),
+			onSeed("seed34"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -393,9 +403,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.029 / 0.494,
-		// the sample base and the seed PDFs 0.014 / 0.5995 (976 right
-		// answers of 1,628), the other companies' bases 0.042 / 0.404
+		// Measured (false-answer rate / coverage): all 0.029 / 0.487,
+		// the sample base and the seed PDFs 0.014 / 0.594 (981 right
+		// answers of 1,652), the other companies' bases 0.041 / 0.400
 		// (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
@@ -409,14 +419,16 @@ func TestAdversarialSets(t *testing.T) {
 		// after the thirty-second; all, 0.52
 		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
 		// the twenty-eighth, 0.49 until the thirtieth and again after the
-		// thirty-second; the sample base's
+		// thirty-second, 0.48 after the thirty-sixth, 0.31 as first run;
+		// the sample base's
 		// and the seed PDFs', 0.60 until the twenty-fifth round on the
 		// sample base, 0.24 as first run, 0.59 until the twenty-eighth's,
 		// 0.20 and 0.30, and 0.58 until the thirtieth's, of paraphrases,
 		// 0.04 and 0.50, 0.58 again after the thirty-second, 0.60, the
 		// product's promise, after the thirty-fourth, and 0.59 after the
-		// thirty-fifth, 0.46 as first run: one right answer short).
-		{"all", pooled, 0.05, 0.49},
+		// thirty-fifth, 0.46 as first run: one right answer short, and
+		// after the thirty-sixth's long messages, 0.08 and 0.27).
+		{"all", pooled, 0.05, 0.48},
 		{"sample base and seed PDFs", own, 0.05, 0.59},
 		{"other companies' bases", others, 0.06, 0.40},
 	} {
@@ -525,5 +537,33 @@ func TestAMessageWithSeveralQuestionsGetsEveryAnswer(t *testing.T) {
 	}
 	if r := rep.Results[3]; r.Outcome == "answer" {
 		t.Errorf("%q: answered %q, want a hand-off", r.Query, r.Answer)
+	}
+}
+
+func TestAQuestionWhoseContextTheBaseNeverSaysIsAnsweredAlone(t *testing.T) {
+	t.Parallel()
+	problems := "# Problemas frecuentes\n\n"
+	for _, p := range []string{"No puede iniciar sesión en C1DO1", "Los cursos de C1DO1 no cargan", "Un pago en C1DO1 fue rechazado",
+		"No llegan las notificaciones de C1DO1", "La app de C1DO1 se cierra", "No se registra el progreso en C1DO1"} {
+		problems += "## " + p + "\n\nProblema: " + p + ". Solución: revise su conexión y su navegador, y si el problema sigue escriba a soporte@c1do1.com con el detalle del caso.\n\n"
+	}
+	rep := runDocs(t, map[string]string{
+		"equipo.txt":     "Nombre del CEO Julián Varas Nombre de la CFO Bárbara Vásquez",
+		"problemas.md":   problems,
+		"iniciativa.txt": "Hay una iniciativa llamada Teach1, que cuenta con financiamiento de CORFO",
+	},
+		// The story ("lo tengo que poner en un trabajo de la u") holds no
+		// word of the base: the whole message finds the problems on the
+		// company's name, the question alone finds the CEO.
+		Query{Query: "hola una consulta cortita, quien es el ceo de c1do1? lo tengo que poner en un trabajo de la u, gracias!!", Expect: ExpectAnswer, MustContainAny: []string{"Julián Varas"}},
+		// A story told in the base's words may be what the message is
+		// about: the whole message and its question disagree, and a
+		// person reads it.
+		Query{Query: "no me llegan las notificaciones. quien es el ceo de c1do1?", Expect: ExpectNotAnswer},
+	)
+	for _, r := range rep.Results {
+		if !r.Correct || (r.ContainsExpected != nil && !*r.ContainsExpected) {
+			t.Errorf("%q: outcome %s (score %.2f, %s), want %s", r.Query, r.Outcome, r.TopScore, r.Reason, r.Expect)
+		}
 	}
 }

@@ -225,12 +225,38 @@ func (k *Knowledge) actWhole(ctx context.Context, text string) (agents.Action, e
 	if err != nil {
 		return agents.Action{}, err
 	}
-	if alone.Outcome != agents.OutcomeAnswer || decidedSource(alone) != chosen || !k.onlyContext(text, q, act) {
+	if alone.Outcome != agents.OutcomeAnswer || !k.onlyContext(text, q, act) {
 		return act, nil
 	}
+	where := "from the passage the whole message found"
+	if decidedSource(alone) != chosen {
+		if !k.unknownContext(text, q, act) {
+			return act, nil
+		}
+		where = "its context naming nothing the base knows"
+	}
 	alone.Steps = append(act.Steps, alone.Steps...)
-	alone.Reason += fmt.Sprintf("; the question read without its context (%q), from the passage the whole message found", q)
+	alone.Reason += fmt.Sprintf("; the question read without its context (%q), %s", q, where)
 	return alone, nil
+}
+
+// unknownContext reports whether every content word a message says
+// besides its question q is one the base never uses ("quién es el CEO? lo
+// tengo que poner en un trabajo de la u"): such a context cannot point to
+// another passage than the question's own, so the passage the whole
+// message found, chosen by those words' noise, need not agree.
+func (k *Knowledge) unknownContext(text, q string, whole agents.Action) bool {
+	check := decidedCheck(whole)
+	if check == nil {
+		return false
+	}
+	rest := StripSmallTalk(strings.Replace(text, q, " ", 1))
+	for _, t := range k.an.Terms(rest) {
+		if t.Weight >= 1 && !slices.Contains(check.Unknown, t.Word) {
+			return false
+		}
+	}
+	return true
 }
 
 // onlyContext reports whether what a message says besides its question q
