@@ -748,6 +748,12 @@ func (k *Knowledge) otherVariant(q question, w string, covered []string, text st
 	fields := strings.Fields(text)
 	for i := 0; i+1 < len(fields); i++ {
 		fw, nw := analysis.Words(fields[i]), analysis.Words(fields[i+1])
+		if len(fw) == 1 && len(nw) == 1 && is(fw[0]) && defaultVariant[nw[0]] && !strings.ContainsAny(fields[i], ".:;,") && !slices.Contains(words, nw[0]) {
+			// "La consulta general cuesta $25.000" prices the default
+			// variant of the thing, which says there are others: "la
+			// consulta de urgencia" is one of them.
+			return nw[0]
+		}
 		if len(fw) != 1 || len(nw) != 1 || !is(fw[0]) || !capitalised(fields[i]) || !capitalised(fields[i+1]) {
 			continue
 		}
@@ -758,6 +764,11 @@ func (k *Knowledge) otherVariant(q question, w string, covered []string, text st
 	}
 	return ""
 }
+
+// defaultVariant are the words that name the ordinary variant of a thing
+// ("consulta general", "plan básico", "envío normal").
+var defaultVariant = setOf("general", "generales", "basico", "basica", "basicos", "basicas", "normal", "normales",
+	"estandar", "regular", "regulares", "comun", "comunes", "simple", "simples")
 
 // capitalised reports a word written with a capital and then a small
 // letter ("Ciudad", not "RUT" or "ciudad").

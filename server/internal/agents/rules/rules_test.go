@@ -2191,3 +2191,15 @@ func TestAFullNameAboutTheUsersOwnCaseGoesToAPerson(t *testing.T) {
 		}
 	}
 }
+
+func TestAThingsDefaultVariantIsNotTheOneAskedByName(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	// "La consulta general" prices the ordinary visit, which says there
+	// are others; the emergency one is not priced here.
+	vet := passage("d1", "clinica.md", "La consulta general cuesta $25.000 y dura unos 30 minutos. Las horas se reservan por WhatsApp.")
+	vet.Score, vet.Relevance = 0.77, 0.7
+	vet.Rarity = map[string]float64{"consulta": 0.4, "urgencia": 0.6, "noche": 0.8}
+	handsOff(t, p, "cuanto cuesta la consulta de urgencia de noche?", vet)
+	answersWith(t, p, "cuanto cuesta la consulta?", "$25.000", vet)
+}

@@ -173,13 +173,13 @@ func isAlpha(s string) bool {
 func (a *Analyzer) Terms(text string) []Term {
 	words := Words(text)
 	terms := make([]Term, 0, len(words))
-	for _, w := range words {
+	for i, w := range words {
 		if IsStopWord(w) {
 			continue
 		}
 		s := a.stem(w)
 		weight := 1.0
-		if a.lowInfo[s] {
+		if a.lowInfo[s] && !(servedFrames[w] && i > 0 && definiteArticles[words[i-1]]) {
 			weight = LowInfoWeight
 		}
 		terms = append(terms, Term{Stem: s, Word: w, Weight: weight})

@@ -225,3 +225,27 @@ func TestEnglishHedgesAreNoTopic(t *testing.T) {
 		t.Errorf("Words(wats the fone number) = %q", got)
 	}
 }
+
+func TestAFrameWordWithADefiniteArticleIsWhatIsAsked(t *testing.T) {
+	t.Parallel()
+	a := New("es")
+	weight := func(text, word string) float64 {
+		for _, t := range a.Terms(text) {
+			if t.Word == word {
+				return t.Weight
+			}
+		}
+		return 0
+	}
+	// "una consulta" announces a question; "la consulta" is the
+	// appointment whose price is asked.
+	if w := weight("hola, una consulta: ¿cuánto cuesta el plan?", "consulta"); w != LowInfoWeight {
+		t.Errorf("\"una consulta\" weighs %v; want %v", w, LowInfoWeight)
+	}
+	if w := weight("¿cuánto cuesta la consulta?", "consulta"); w != 1 {
+		t.Errorf("\"la consulta\" weighs %v; want 1", w)
+	}
+	if w := weight("¿las consultas son gratis?", "consultas"); w != 1 {
+		t.Errorf("\"las consultas\" weighs %v; want 1", w)
+	}
+}

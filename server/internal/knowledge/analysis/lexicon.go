@@ -91,6 +91,14 @@ var extraStopWords = map[string]bool{
 	"haven": true, "hasn": true, "hadn": true,
 }
 
+// servedFrames are frame words that name what a company serves when the
+// article is definite: "una consulta" asks, "la consulta" (the
+// appointment) is what the question is about ("¿cuánto cuesta la
+// consulta?").
+var servedFrames = map[string]bool{"consulta": true, "consultas": true}
+
+var definiteArticles = map[string]bool{"la": true, "las": true, "el": true, "los": true}
+
 // lowInfoWords frame a question without naming its topic: courtesy,
 // light verbs and "how do I" words. They are matched with LowInfoWeight.
 var lowInfoWords = []string{
@@ -397,6 +405,8 @@ func LexiconDigest() string {
 	}
 	write(slices.Sorted(maps.Keys(extraStopWords))...)
 	write(lowInfoWords...)
+	write(slices.Sorted(maps.Keys(servedFrames))...)
+	write(slices.Sorted(maps.Keys(definiteArticles))...)
 	for _, g := range synonymGroups {
 		write(g...)
 	}
