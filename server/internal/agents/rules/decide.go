@@ -170,6 +170,9 @@ type question struct {
 	// together are the candidates that state the kind asked in a sentence
 	// covering the whole question (statedTogether).
 	together []knowledge.Result
+	// entitled are the candidates whose own title asks the same kind of
+	// the same things as the question (titleAsks).
+	entitled []knowledge.Result
 	// variants are the lettered variants it names ("clase A", "tipo B").
 	variants []string
 	// numbers are the quantities the question states ("12" in "¿cuál es
@@ -545,6 +548,13 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			z += statedBonus
 		}
 	}
+	if d.Held && d.Asked != InfoGeneral && slices.ContainsFunc(q.entitled, func(o knowledge.Result) bool { return o.ID == top.ID }) &&
+		!slices.ContainsFunc(q.entitled, top.RivalOf) && k.onlyContextMissing(q, top, d.Covered, d.Uncovered) {
+		// "precio sesión" against the entry "¿Cuánto cuesta una sesión
+		// particular?": the entry asks the user's question, and no other
+		// does; a word common to many entries leaves the search unsure.
+		z += statedBonus
+	}
 	d.Confidence = 1 / (1 + math.Exp(-z))
 	switch {
 	case !d.Held && d.Counted != "":
@@ -605,6 +615,34 @@ func (q question) tries(w string) bool {
 // list of accessories. Two rivals that both do leave the question as
 // ambiguous as the search found it.
 const statedBonus = 1.0
+
+// titleAsks reports whether a candidate's own title (a FAQ entry's
+// question, a section's heading) asks for the kind the question asks, of
+// at least one of its words and none the title lacks.
+func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
+	if r.Kind == knowledge.KindEntry {
+		// An entry's question is already weighed against the user's
+		// (unasked, the search's title match); counted again, it
+		// answered "¿cuánto vale el cambio de plaquetas si las gafas no
+		// las compré con ustedes?" with the entry on glasses bought there,
+		// and answered no question more.
+		return false
+	}
+	title := ownTitle(r)
+	if title == "" || askedKind(analysis.Words(title)) != q.asked {
+		return false
+	}
+	// Words of the title as written: a typo's near match ("intubar",
+	// "incubación") is too weak a sign that the title asks the question.
+	stems := map[string]bool{}
+	for _, t := range k.an.Terms(title) {
+		stems[t.Stem] = true
+	}
+	return slices.ContainsFunc(q.terms, func(t analysis.QueryTerm) bool {
+		return t.Weight >= 1 && !kindWords[t.Word] && !questionWords[t.Word] &&
+			(stems[t.Stem] || slices.ContainsFunc(t.Alts, func(a analysis.Alt) bool { return stems[a.Stem] }))
+	})
+}
 
 // statedTogether reports a sentence of the passage (under its title) that
 // holds the kind asked and names every word of the question the passage

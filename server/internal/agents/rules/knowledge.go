@@ -390,6 +390,9 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 			if question.holdsAsked(r.Text) && k.statedTogether(question, r) {
 				question.together = append(question.together, r)
 			}
+			if question.holdsAsked(r.Text) && k.titleAsks(question, r) {
+				question.entitled = append(question.entitled, r)
+			}
 		}
 	}
 	var top knowledge.Result

@@ -2203,3 +2203,23 @@ func TestAThingsDefaultVariantIsNotTheOneAskedByName(t *testing.T) {
 	handsOff(t, p, "cuanto cuesta la consulta de urgencia de noche?", vet)
 	answersWith(t, p, "cuanto cuesta la consulta?", "$25.000", vet)
 }
+
+func TestAFAQAnswerWhoseQuestionAsksTheSameIsTheAnswer(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	// One FAQ entry per Markdown file: each passage under its question.
+	entry := func(id, question, answer string, score float64) knowledge.Result {
+		r := passage(id, id+".md", answer)
+		r.Heading, r.Titled, r.Score, r.Relevance, r.Margin = question, true, score, score, 0.05
+		r.Rarity = map[string]float64{"sesion": 0.2}
+		return r
+	}
+	// "sesión" is in every entry, so the search is unsure; one entry asks
+	// for the price of a session, as the user does.
+	price := entry("precio", "¿Cuánto cuesta una sesión particular?", "La sesión particular cuesta $28.000. El pack de 10 sesiones vale $250.000.", 0.3)
+	length := entry("duracion", "¿Cuánto dura cada sesión?", "Cada sesión dura 45 minutos.", 0.28)
+	answersWith(t, p, "cuanto cuesta la sesion?", "$28.000", price, length)
+	// Another entry asking the same of the same thing leaves it open.
+	other := entry("domicilio", "¿Cuánto cuesta una sesión a domicilio?", "La sesión a domicilio cuesta $40.000.", 0.29)
+	handsOff(t, p, "cuanto cuesta la sesion?", price, other, length)
+}
