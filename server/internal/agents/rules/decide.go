@@ -548,7 +548,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			z += statedBonus
 		}
 	}
-	if d.Held && d.Asked != InfoGeneral && slices.ContainsFunc(q.entitled, func(o knowledge.Result) bool { return o.ID == top.ID }) &&
+	if d.Held && (d.Asked != InfoGeneral || len(d.Uncovered) == 0) && slices.ContainsFunc(q.entitled, func(o knowledge.Result) bool { return o.ID == top.ID }) &&
 		!slices.ContainsFunc(q.entitled, top.RivalOf) && k.onlyContextMissing(q, top, d.Covered, d.Uncovered) {
 		// "precio sesión" against the entry "¿Cuánto cuesta una sesión
 		// particular?": the entry asks the user's question, and no other
@@ -617,8 +617,9 @@ func (q question) tries(w string) bool {
 const statedBonus = 1.0
 
 // titleAsks reports whether a candidate's own title (a FAQ entry's
-// question, a section's heading) asks for the kind the question asks, of
-// at least one of its words and none the title lacks.
+// question, a section's heading) asks what the question asks: a value of
+// the same kind, of one of the words the user wrote; or, for a question
+// asking no value, a title that is a question with the same content words.
 func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 	if r.Kind == knowledge.KindEntry {
 		// An entry's question is already weighed against the user's
@@ -629,7 +630,7 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 		return false
 	}
 	title := ownTitle(r)
-	if title == "" || askedKind(analysis.Words(title)) != q.asked {
+	if title == "" || askedKind(analysis.Words(title)) != q.asked || q.asked == InfoGeneral && !strings.Contains(title, "?") {
 		return false
 	}
 	// Words of the title as written: a typo's near match ("intubar",
@@ -638,10 +639,29 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 	for _, t := range k.an.Terms(title) {
 		stems[t.Stem] = true
 	}
-	return slices.ContainsFunc(q.terms, func(t analysis.QueryTerm) bool {
-		return t.Weight >= 1 && !kindWords[t.Word] && !questionWords[t.Word] &&
-			(stems[t.Stem] || slices.ContainsFunc(t.Alts, func(a analysis.Alt) bool { return stems[a.Stem] }))
-	})
+	in := func(t analysis.QueryTerm) bool {
+		return stems[t.Stem] || slices.ContainsFunc(t.Alts, func(a analysis.Alt) bool { return stems[a.Stem] })
+	}
+	content := func(t analysis.QueryTerm) bool {
+		return t.Weight >= 1 && !kindWords[t.Word] && !questionWords[t.Word]
+	}
+	if q.asked == InfoGeneral {
+		n := 0
+		for _, t := range q.terms {
+			if content(t) {
+				if !in(t) {
+					return false
+				}
+				n++
+			}
+		}
+		// The title asks nothing the user does not: "¿Cuál es la
+		// temperatura de una persona contagiada?" is not "¿cómo se
+		// contagia una persona?".
+		_, extra := k.coverageOf(k.an.Query(title), q.text, q.asked)
+		return n > 0 && len(extra) == 0
+	}
+	return slices.ContainsFunc(q.terms, func(t analysis.QueryTerm) bool { return content(t) && in(t) })
 }
 
 // statedTogether reports a sentence of the passage (under its title) that

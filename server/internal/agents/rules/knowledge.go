@@ -394,6 +394,12 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 				question.entitled = append(question.entitled, r)
 			}
 		}
+	} else {
+		for _, r := range results {
+			if k.titleAsks(question, r) {
+				question.entitled = append(question.entitled, r)
+			}
+		}
 	}
 	var top knowledge.Result
 	var d Decision

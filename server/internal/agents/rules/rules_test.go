@@ -2222,4 +2222,10 @@ func TestAFAQAnswerWhoseQuestionAsksTheSameIsTheAnswer(t *testing.T) {
 	// Another entry asking the same of the same thing leaves it open.
 	other := entry("domicilio", "¿Cuánto cuesta una sesión a domicilio?", "La sesión a domicilio cuesta $40.000.", 0.29)
 	handsOff(t, p, "cuanto cuesta la sesion?", price, other, length)
+	// A question that asks for no value: the entry's question asks what
+	// the user asks, nothing more.
+	pet := entry("mascotas", "¿Puedo contagiar a mi perro?", "No hay evidencia de que las mascotas transmitan la enfermedad. Lávate las manos después de tocarlas.", 0.4)
+	fever := entry("fiebre", "¿Cuál es la temperatura de una persona contagiada?", "Una temperatura sobre 38 grados puede ser un síntoma de la enfermedad de una persona que se contagia.", 0.4)
+	answersWith(t, p, "puedo contagiar mi perro?", "No hay evidencia", pet, fever)
+	handsOff(t, p, "como se contagia una persona?", fever, pet)
 }
