@@ -553,7 +553,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		// "precio sesión" against the entry "¿Cuánto cuesta una sesión
 		// particular?": the entry asks the user's question, and no other
 		// does; a word common to many entries leaves the search unsure.
-		z += statedBonus
+		z += titleBonus
 	}
 	d.Confidence = 1 / (1 + math.Exp(-z))
 	switch {
@@ -663,6 +663,13 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 	}
 	return slices.ContainsFunc(q.terms, func(t analysis.QueryTerm) bool { return content(t) && in(t) })
 }
+
+// titleBonus is the log-odds a passage gains when its own question asks
+// what the user asks and no other candidate's does (titleAsks). A FAQ's
+// questions are written to be matched: twice the stated-sentence bonus
+// answered 15 more questions than the same bonus on every set for 2 more
+// answers from a neighbouring entry; more than that, more of those.
+const titleBonus = 2.0
 
 // statedTogether reports a sentence of the passage (under its title) that
 // holds the kind asked and names every word of the question the passage
