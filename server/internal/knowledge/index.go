@@ -245,9 +245,9 @@ func (ix *Index) PutDocument(doc store.Document, chunks []store.Chunk) {
 	ix.putAnalysed(doc, chunks, ix.analyse(doc, chunks))
 }
 
-// isQuestion reports a title phrased as a question, as FAQ headings are,
+// IsQuestion reports a title phrased as a question, as FAQ headings are,
 // with or without question marks.
-func isQuestion(title string) bool {
+func IsQuestion(title string) bool {
 	t := strings.TrimSpace(title)
 	if strings.HasSuffix(t, "?") || strings.HasPrefix(t, "¿") {
 		return true
@@ -353,7 +353,7 @@ func (ix *Index) termFreqs(title, body string, it *item) map[string]float32 {
 		}
 	}
 	it.length = length
-	if isQuestion(title) {
+	if IsQuestion(title) {
 		it.titled = true
 	}
 	if title != "" {

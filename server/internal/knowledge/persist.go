@@ -72,7 +72,7 @@ func (ix *Index) analyse(doc store.Document, chunks []store.Chunk) *analysedDoc 
 			a.grams[g]++
 		}
 	}
-	if len(a.items) > 1 && allSameHeading(chunks) && !isQuestion(chunks[0].Heading) {
+	if len(a.items) > 1 && allSameHeading(chunks) && !IsQuestion(chunks[0].Heading) {
 		// One heading over every passage is the document's name, not a
 		// description of each passage; unless it is a question, whose
 		// answer runs over several passages (a FAQ entry per file).

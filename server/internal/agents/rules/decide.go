@@ -630,7 +630,7 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 		return false
 	}
 	title := ownTitle(r)
-	if title == "" || askedKind(analysis.Words(title)) != q.asked || q.asked == InfoGeneral && !strings.Contains(title, "?") {
+	if title == "" || askedKind(analysis.Words(title)) != q.asked || q.asked == InfoGeneral && !knowledge.IsQuestion(title) {
 		return false
 	}
 	// Words of the title as written: a typo's near match ("intubar",

@@ -2228,4 +2228,10 @@ func TestAFAQAnswerWhoseQuestionAsksTheSameIsTheAnswer(t *testing.T) {
 	fever := entry("fiebre", "¿Cuál es la temperatura de una persona contagiada?", "Una temperatura sobre 38 grados puede ser un síntoma de la enfermedad de una persona que se contagia.", 0.4)
 	answersWith(t, p, "puedo contagiar mi perro?", "No hay evidencia", pet, fever)
 	handsOff(t, p, "como se contagia una persona?", fever, pet)
+	// FAQ headings are often typed without their marks.
+	carrier := entry("asintomatico", "Como saber si soy asintomatico", "La única forma segura de saberlo es una prueba.", 0.4)
+	answersWith(t, p, "asintomatico?", "una prueba", carrier, fever)
+	// A heading that names a topic asks nothing.
+	section := entry("seccion", "Asintomáticos", "La única forma segura de saberlo es una prueba.", 0.4)
+	handsOff(t, p, "asintomatico?", section, fever)
 }
