@@ -619,7 +619,8 @@ const statedBonus = 1.0
 // titleAsks reports whether a candidate's own title (a FAQ entry's
 // question, a section's heading) asks what the question asks: a value of
 // the same kind, of one of the words the user wrote; or, for a question
-// asking no value, a title that is a question with the same content words.
+// asking no value, a title that is a question sharing one of its words
+// and asking nothing the user does not (the passage must cover the rest).
 func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 	if r.Kind == knowledge.KindEntry {
 		// An entry's question is already weighed against the user's
@@ -648,10 +649,7 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 	if q.asked == InfoGeneral {
 		n := 0
 		for _, t := range q.terms {
-			if content(t) {
-				if !in(t) {
-					return false
-				}
+			if content(t) && in(t) {
 				n++
 			}
 		}
