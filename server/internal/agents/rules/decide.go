@@ -350,6 +350,12 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		d.Uncovered = slices.DeleteFunc(d.Uncovered, func(w string) bool { return w == counted })
 		d.Covered = append(d.Covered, counted)
 	}
+	if b := askedBound(q.words); b != "" && slices.Contains(d.Uncovered, b) && statesBound(b, title+"\n"+passage) {
+		// "nota mínima" against "Apruebas con un 70% o más": the passage
+		// states the side asked, in its own words.
+		d.Uncovered = slices.DeleteFunc(d.Uncovered, func(w string) bool { return w == b })
+		d.Covered = append(d.Covered, b)
+	}
 	penalty, about := 0.0, 0.0
 	// A number the question states picks one case of several ("12
 	// cuotas" where the passage offers 3 or 6, "el plan de 300 megas"):
@@ -808,22 +814,26 @@ func (k *Knowledge) otherVariant(q question, w string, covered []string, text st
 		return ""
 	}
 	is := k.matcher(noun)
-	fields := strings.Fields(text)
-	for i := 0; i+1 < len(fields); i++ {
-		fw, nw := analysis.Words(fields[i]), analysis.Words(fields[i+1])
-		if len(fw) == 1 && len(nw) == 1 && is(fw[0]) && defaultVariant[nw[0]] && !strings.ContainsAny(fields[i], ".:;,") && !slices.Contains(words, nw[0]) {
-			// "La consulta general cuesta $25.000" prices the default
-			// variant of the thing, which says there are others: "la
-			// consulta de urgencia" is one of them.
+	// A name is read within a line: a heading ("## Notas") and the
+	// sentence under it ("Cada curso…") are no "Notas Cada".
+	for line := range strings.Lines(text) {
+		fields := strings.Fields(line)
+		for i := 0; i+1 < len(fields); i++ {
+			fw, nw := analysis.Words(fields[i]), analysis.Words(fields[i+1])
+			if len(fw) == 1 && len(nw) == 1 && is(fw[0]) && defaultVariant[nw[0]] && !strings.ContainsAny(fields[i], ".:;,") && !slices.Contains(words, nw[0]) {
+				// "La consulta general cuesta $25.000" prices the default
+				// variant of the thing, which says there are others: "la
+				// consulta de urgencia" is one of them.
+				return nw[0]
+			}
+			if len(fw) != 1 || len(nw) != 1 || !is(fw[0]) || !capitalised(fields[i]) || !capitalised(fields[i+1]) {
+				continue
+			}
+			if strings.ContainsAny(fields[i], ".:;,") || analysis.IsStopWord(nw[0]) || slices.Contains(words, nw[0]) {
+				continue
+			}
 			return nw[0]
 		}
-		if len(fw) != 1 || len(nw) != 1 || !is(fw[0]) || !capitalised(fields[i]) || !capitalised(fields[i+1]) {
-			continue
-		}
-		if strings.ContainsAny(fields[i], ".:;,") || analysis.IsStopWord(nw[0]) || slices.Contains(words, nw[0]) {
-			continue
-		}
-		return nw[0]
 	}
 	return ""
 }
@@ -911,6 +921,21 @@ func unbounded(text string) bool {
 
 // figureRe is a number standing on its own.
 var figureRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}])\d`)
+
+// statesBound reports a passage that states the side of the bound asked.
+func statesBound(asked, text string) bool {
+	if maxWords[asked] {
+		return maxBoundRe.MatchString(text)
+	}
+	return minBoundRe.MatchString(text)
+}
+
+// boundWords name either side of a bound; scoreNouns name what a bound
+// is set on ("nota mínima").
+var (
+	boundWords = union(maxWords, minWords)
+	scoreNouns = setOf("nota", "notas", "puntaje", "puntajes", "porcentaje", "calificacion", "score", "grade", "mark")
+)
 
 // otherBoundOnly reports a passage that states the other side of the bound
 // asked and not the side asked.
@@ -2534,7 +2559,10 @@ func askedKind(w []string) InfoKind {
 		return InfoDay
 	case askingCuando(w) || askingWhen(w) || near(timeNouns, isIn(valueWords), 3):
 		return InfoTime
-	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1) || near(measureNouns, isIn(valueWords), 3):
+	case has(setOf("cuantos", "cuantas")) || near(setOf("how"), isIn(setOf("many")), 1) || near(measureNouns, isIn(valueWords), 3) ||
+		// "nota mínima pa aprobar", "¿con cuánto se aprueba?": a bound
+		// of a score, a quantity reached.
+		before(boundWords, isIn(scoreNouns), 1) || before(setOf("cuanto", "cuanta"), isIn(setOf("con")), 1):
 		return InfoNumber
 	case before(brandNouns, isIn(valueWords), 2) || near(brandNouns, isIn(whichWords), 1):
 		// "¿qué navegador recomiendan?" wants one named.

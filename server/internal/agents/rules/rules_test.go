@@ -2235,3 +2235,43 @@ func TestAFAQAnswerWhoseQuestionAsksTheSameIsTheAnswer(t *testing.T) {
 	section := entry("seccion", "Asintomáticos", "La única forma segura de saberlo es una prueba.", 0.4)
 	handsOff(t, p, "asintomatico?", section, fever)
 }
+
+func TestTheUsersOwnGradeGoesToAPerson(t *testing.T) {
+	t.Parallel()
+	triage := NewTriage(agents.DefaultProfile())
+	for msg, human := range map[string]bool{
+		"q nota saque en la evaluacion final":   true,
+		"cuanto me saque en el quiz 2?":         true,
+		"con cuanto se aprueba el curso?":       false,
+		"¿cuál es la nota mínima para aprobar?": false,
+	} {
+		act, err := triage.Act(context.Background(), agents.Input{Text: msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := act.Handoff == agents.RoleHuman; got != human {
+			t.Errorf("%q: handoff %q (%s), want a person: %v", msg, act.Handoff, act.Reason, human)
+		}
+	}
+}
+
+func TestABoundAskedOfAScoreIsTheBoundStated(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	// The heading and the sentence under it are no variant "Notas Cada";
+	// "mínima" is stated as "o más".
+	grades := passage("d1", "evaluaciones.md", "Notas\nCada curso tiene una evaluación final. Apruebas con un 70% o más.")
+	grades.Score, grades.Relevance = 0.62, 0.62
+	grades.Rarity = map[string]float64{"nota": 0.3, "aprobar": 0.5}
+	answersWith(t, p, "nota minima pa aprobar", "70%", grades)
+	// "con cuánto" asks the figure, which the passage states with the
+	// word asked: a weaker search still answers.
+	grades.Score, grades.Relevance = 0.5, 0.5
+	answersWith(t, p, "con cuanto se aprueba", "70%", grades)
+	// A word qualifying the thing asked is no variant of a name read
+	// across the heading: "Certificados" over "Cada certificado…".
+	certs := passage("d2", "certificados.md", "Certificados\nCada certificado se descarga en PDF desde Mis logros.")
+	certs.Score, certs.Relevance = 0.9, 0.9
+	certs.Rarity = map[string]float64{"certificado": 0.3, "descargo": 0.5}
+	answersWith(t, p, "como descargo el certificado del curso?", "Mis logros", certs)
+}

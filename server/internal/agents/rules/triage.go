@@ -288,7 +288,7 @@ func asksAboutOwnRecords(w []string) bool {
 		// VS48213": whatever the message asks, it is about that record.
 		return true
 	}
-	if asksHowItGoes(w) {
+	if asksHowItGoes(w) || asksOwnResult(w) {
 		return true
 	}
 	if hasAny(w, interrogatives) || cannotDo(w) || asksWhatIsAllowed(w) {
@@ -309,6 +309,27 @@ func asksAboutOwnRecords(w []string) bool {
 }
 
 var conditionals = words("si", "if")
+
+// asksOwnResult: the user's own grade or score ("¿qué nota saqué en la
+// final?", "cuánto me saqué"), which only their record holds.
+func asksOwnResult(w []string) bool {
+	for i, x := range w {
+		if !resultVerbs[x] {
+			continue
+		}
+		for j := max(0, i-3); j < i; j++ {
+			if gradeNouns[w[j]] || w[j] == "cuanto" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var (
+	resultVerbs = words("saque", "obtuve", "got", "scored")
+	gradeNouns  = words("nota", "notas", "puntaje", "calificacion", "resultado", "grade", "score", "mark")
+)
 
 // asksHowItGoes: the state of the user's own record ("¿cómo va mi
 // solicitud?", "¿qué pasó con mi pedido?", "how is my order going?").
