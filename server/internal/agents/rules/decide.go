@@ -637,7 +637,7 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 		return false
 	}
 	title := ownTitle(r)
-	if title == "" || askedKind(analysis.Words(title)) != q.asked || q.asked == InfoGeneral && !knowledge.IsQuestion(title) {
+	if title == "" || askedKind(analysis.Words(title)) != q.asked || q.asked == InfoGeneral && !knowledge.IsQuestion(title) && !(k.an.Language() == "es" && howToHeading(title)) {
 		return false
 	}
 	// Words of the title as written: a typo's near match ("intubar",
@@ -666,6 +666,17 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 		return n > 0 && len(extra) == 0
 	}
 	return slices.ContainsFunc(q.terms, func(t analysis.QueryTerm) bool { return content(t) && in(t) })
+}
+
+// howToHeading reports a Spanish heading that names a task by its
+// infinitive ("Eliminar mi cuenta", "Cambiar el correo"): the section
+// says how to do it.
+func howToHeading(title string) bool {
+	w := analysis.Words(title)
+	if len(w) < 2 {
+		return false
+	}
+	return len(w[0]) > 4 && (strings.HasSuffix(w[0], "ar") || strings.HasSuffix(w[0], "er") || strings.HasSuffix(w[0], "ir"))
 }
 
 // titleBonus is the log-odds a passage gains when its own question asks

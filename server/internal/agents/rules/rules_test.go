@@ -2234,6 +2234,9 @@ func TestAFAQAnswerWhoseQuestionAsksTheSameIsTheAnswer(t *testing.T) {
 	// A heading that names a topic asks nothing.
 	section := entry("seccion", "Asintomáticos", "La única forma segura de saberlo es una prueba.", 0.4)
 	handsOff(t, p, "asintomatico?", section, fever)
+	// A heading that names a task by its verb says how to do it.
+	remove := entry("eliminar", "Eliminar mi cuenta", "Escribe a privacidad@c1do1.com desde el correo registrado; la eliminación se completa en 30 días.", 0.4)
+	answersWith(t, p, "komo borro mi cuenta", "privacidad@c1do1.com", remove, fever)
 }
 
 func TestTheUsersOwnGradeGoesToAPerson(t *testing.T) {
