@@ -75,7 +75,7 @@ func TestHeldOutSetAtTheDefaultThreshold(t *testing.T) {
 	}
 	at := Sweep(pooled, []float64{th})[0]
 	t.Logf("pooled at %.2f: precision %.3f coverage %.3f false-answer rate %.3f", th, at.Precision, at.Coverage, at.FalseAnswerRate)
-	// Measured: precision 0.972, coverage 0.368, false-answer rate 0.000
+	// Measured: precision 0.954, coverage 0.433, false-answer rate 0.000
 	// (docs/calibration.md); the bounds leave room for small changes.
 	if at.FalseAnswerRate > 0.02 {
 		t.Errorf("false-answer rate %.3f at the default threshold %.2f; want at most 0.02", at.FalseAnswerRate, th)
@@ -83,8 +83,8 @@ func TestHeldOutSetAtTheDefaultThreshold(t *testing.T) {
 	if at.Precision < 0.92 {
 		t.Errorf("precision %.3f at the default threshold %.2f; want at least 0.92", at.Precision, th)
 	}
-	if at.Coverage < 0.34 {
-		t.Errorf("coverage %.3f at the default threshold %.2f; want at least 0.34", at.Coverage, th)
+	if at.Coverage < 0.40 {
+		t.Errorf("coverage %.3f at the default threshold %.2f; want at least 0.40", at.Coverage, th)
 	}
 }
 
@@ -193,7 +193,7 @@ func TestEnglishSetCarriesTheMethodOver(t *testing.T) {
 		p := Sweep(per[src], []float64{th})[0]
 		t.Logf("%s at %.2f: precision %.3f coverage %.3f false-answer rate %.3f (%d answers)", src, th, p.Precision, p.Coverage, p.FalseAnswerRate, p.Answers)
 	}
-	// Measured: precision 0.877, coverage 0.384, false-answer rate 0.033.
+	// Measured: precision 0.876, coverage 0.385, false-answer rate 0.034.
 	// Coverage is held too: a rule that reads a kind into questions that
 	// ask for none hands English questions off wholesale (it was 0.257).
 	at := Sweep(pooled, []float64{th})[0]
