@@ -659,11 +659,14 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 				n++
 			}
 		}
+		if n == 0 {
+			return false
+		}
 		// The title asks nothing the user does not: "¿Cuál es la
 		// temperatura de una persona contagiada?" is not "¿cómo se
 		// contagia una persona?".
 		_, extra := k.coverageOf(k.an.Query(title), q.text, q.asked)
-		return n > 0 && len(extra) == 0
+		return len(extra) == 0
 	}
 	return slices.ContainsFunc(q.terms, func(t analysis.QueryTerm) bool { return content(t) && in(t) })
 }
