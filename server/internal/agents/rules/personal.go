@@ -10,12 +10,17 @@ import (
 // customer only, so that the answer must never be learned, and why. It is
 // the one rule for "personal", applied when a ticket opens (answer empty)
 // and again when it is answered, whatever route the conversation took to
-// a person: a request for a person, an appointment, money back, or the
-// customer's own records; or an answer that reports what was done about
+// a person: a request for a person, an appointment, money back, the
+// customer's own records, or their case under their full name; or an answer that reports what was done about
 // this customer's case ("ya procesamos tu reembolso", "revisé tu cuenta").
 func Personal(question, answer string) (bool, string) {
 	if why := needsPerson(analysis.Words(question)); why != "" {
 		return true, why
+	}
+	if namesTheUsersCase(analysis.New("es"), question, analysis.Words(question)) {
+		// "soy Camila Rojas, ¿qué nota me saqué?", "a nombre de Carlos
+		// Pineda, ¿ya está lista?": the answer is hers or his alone.
+		return true, "the customer gives their full name about their own case"
 	}
 	if answer != "" && reportsOnACase(analysis.Words(answer)) {
 		return true, "the answer reports on this customer's own case"

@@ -2275,3 +2275,20 @@ func TestABoundAskedOfAScoreIsTheBoundStated(t *testing.T) {
 	certs.Rarity = map[string]float64{"certificado": 0.3, "descargo": 0.5}
 	answersWith(t, p, "como descargo el certificado del curso?", "Mis logros", certs)
 }
+
+func TestATicketNamingItsWriterInFullIsNeverLearned(t *testing.T) {
+	t.Parallel()
+	for question, personal := range map[string]bool{
+		"hola soy Camila Rojas, me pueden decir q nota me saque en la evaluacion final?": true,
+		"Hola, dejé mi bici el martes a nombre de Carlos Pineda, ¿ya está lista?":        true,
+		// A name given with a general question: the question is learned,
+		// the name is not (privacy.General).
+		"Hola, soy María López, me gustaría saber cuánto cuesta el plan anual": false,
+		"¿cuánto cuesta el plan anual?":                                        false,
+		"soy Pedro, ¿me pueden decir cuánto cuesta el plan?":                   false,
+	} {
+		if got, why := Personal(question, "El plan anual cuesta $59.990."); got != personal {
+			t.Errorf("%q: personal %v (%s), want %v", question, got, why, personal)
+		}
+	}
+}

@@ -52,7 +52,7 @@ func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) 
 	if reason := needsPerson(w); reason != "" {
 		return agents.Action{Handoff: agents.RoleHuman, Reason: reason}, nil
 	}
-	if t.namesTheUsersCase(text, w) {
+	if namesTheUsersCase(t.an, text, w) {
 		return agents.Action{Handoff: agents.RoleHuman, Reason: "the user gives their full name about their own case"}, nil
 	}
 	kind, rest := classify(w)
@@ -69,7 +69,7 @@ func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) 
 	if t.asksAboutAssistant(w, rest) {
 		return t.smallTalk(t.p.Messages.Greeting, "small talk: about the assistant"), nil
 	}
-	if !t.namesATopic(rest) && len(properNames(text)) == 0 {
+	if !namesATopic(t.an, rest) && len(properNames(text)) == 0 {
 		// A name written as one ("what do I get with Business?") is a
 		// topic even when it is also a frame word.
 		return t.smallTalk(t.p.Messages.Presence, "vague: no topic named"), nil
@@ -83,7 +83,7 @@ func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) 
 // saqué*?") or a record of hers ("*mi pedido*"). A full name is how a
 // customer lets someone look them up; "soy María López, me gustaría saber
 // cuánto cuesta el plan" asks nothing of hers.
-func (t *Triage) namesTheUsersCase(text string, w []string) bool {
+func namesTheUsersCase(an *analysis.Analyzer, text string, w []string) bool {
 	if underNameRe.MatchString(text) {
 		return true
 	}
@@ -94,7 +94,7 @@ func (t *Triage) namesTheUsersCase(text string, w []string) bool {
 		switch {
 		case possessives[x] && i+1 < len(w) && recordNouns[w[i+1]]:
 			return true
-		case x == "me" && i+1 < len(w) && t.namesATopic(w[i+1:i+2]):
+		case x == "me" && i+1 < len(w) && namesATopic(an, w[i+1:i+2]):
 			return true
 		}
 	}
@@ -158,8 +158,8 @@ func (t *Triage) smallTalk(reply, detail string) agents.Action {
 // namesATopic reports whether folded words hold at least one content word:
 // one that is neither a stop word nor a question-frame word ("puedo",
 // "dudas", "información").
-func (t *Triage) namesATopic(w []string) bool {
-	for _, term := range t.an.Terms(strings.Join(w, " ")) {
+func namesATopic(an *analysis.Analyzer, w []string) bool {
+	for _, term := range an.Terms(strings.Join(w, " ")) {
 		if term.Weight >= 1 {
 			return true
 		}
@@ -493,7 +493,7 @@ func (t *Triage) asksAboutAssistant(w, rest []string) bool {
 			other = append(other, x)
 		}
 	}
-	return !t.namesATopic(other)
+	return !namesATopic(t.an, other)
 }
 
 func (t *Triage) reply(k talkKind) string {
