@@ -350,9 +350,10 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		d.Uncovered = slices.DeleteFunc(d.Uncovered, func(w string) bool { return w == counted })
 		d.Covered = append(d.Covered, counted)
 	}
-	if b := askedBound(q.words); b != "" && slices.Contains(d.Uncovered, b) && statesBound(b, title+"\n"+passage) {
-		// "nota mínima" against "Apruebas con un 70% o más": the passage
-		// states the side asked, in its own words.
+	if b := askedBound(q.words); b != "" && slices.Contains(d.Uncovered, b) && statesBound(b, title+"\n"+passage) && k.boundOfWhatIsAsked(q.words, b, title+"\n"+passage) {
+		// "nota mínima" against "Apruebas con un 70% o más", "un mínimo
+		// de personas" against "desde 5 personas": the passage states the
+		// side asked, in its own words.
 		d.Uncovered = slices.DeleteFunc(d.Uncovered, func(w string) bool { return w == b })
 		d.Covered = append(d.Covered, b)
 	}
@@ -942,6 +943,40 @@ func statesBound(asked, text string) bool {
 		return maxBoundRe.MatchString(text)
 	}
 	return minBoundRe.MatchString(text)
+}
+
+// boundOfWhatIsAsked reports whether the bound a passage states is of the
+// thing the question bounds: a score ("nota mínima") bounded by any
+// figure, anything else by a figure counting it ("un mínimo de personas"
+// against "desde 5 personas", not "versión mínima" against "al menos 1
+// GB libre").
+func (k *Knowledge) boundOfWhatIsAsked(words []string, b, text string) bool {
+	noun := ""
+	for i, w := range words {
+		if w != b {
+			continue
+		}
+		switch {
+		case i+2 < len(words) && (words[i+1] == "de" || words[i+1] == "of"):
+			noun = words[i+2]
+		case i > 0:
+			noun = words[i-1]
+		}
+	}
+	if noun == "" {
+		return false
+	}
+	if scoreNouns[noun] {
+		return true
+	}
+	is := k.matcher(noun)
+	tw := analysis.Words(text)
+	for i := 0; i+1 < len(tw); i++ {
+		if isDigits(tw[i]) && is(tw[i+1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // boundWords name either side of a bound; scoreNouns name what a bound

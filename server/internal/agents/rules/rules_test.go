@@ -2274,6 +2274,11 @@ func TestABoundAskedOfAScoreIsTheBoundStated(t *testing.T) {
 	certs.Score, certs.Relevance = 0.9, 0.9
 	certs.Rarity = map[string]float64{"certificado": 0.3, "descargo": 0.5}
 	answersWith(t, p, "como descargo el certificado del curso?", "Mis logros", certs)
+	// A bound of something else is no bound of what is asked.
+	app := passage("d3", "app.md", "Actualiza Teach1 a la última versión, reinicia el teléfono y revisa que tengas al menos 1 GB libre.")
+	app.Heading, app.Titled, app.Score, app.Relevance = "La app Teach1", true, 0.67, 0.67
+	app.Rarity = map[string]float64{"version": 0.5, "android": 0.5, "app": 0.2}
+	handsOff(t, p, "la app pide q version minima de android", app)
 }
 
 func TestATicketNamingItsWriterInFullIsNeverLearned(t *testing.T) {
