@@ -33,6 +33,10 @@ func FuzzDecide(f *testing.F) {
 	}
 	p := agents.DefaultProfile()
 	triage := NewTriage(p)
+	// One agent for all inputs (a worker runs them one at a time): building
+	// its analyser took most of each run.
+	searcher := &fakeSearcher{}
+	know := NewKnowledge(p, searcher)
 	f.Fuzz(func(t *testing.T, question, heading, text string, entry bool) {
 		if !utf8.ValidString(question) || !utf8.ValidString(heading) || !utf8.ValidString(text) {
 			return
@@ -45,7 +49,8 @@ func FuzzDecide(f *testing.F) {
 		if entry {
 			r.Kind, r.Question = knowledge.KindEntry, heading
 		}
-		act, err := NewKnowledge(p, &fakeSearcher{results: []knowledge.Result{r}}).Act(context.Background(), agents.Input{Text: question})
+		searcher.results = []knowledge.Result{r}
+		act, err := know.Act(context.Background(), agents.Input{Text: question})
 		if err != nil {
 			t.Fatalf("knowledge: %v", err)
 		}
