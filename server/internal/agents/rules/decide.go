@@ -350,12 +350,13 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		d.Uncovered = slices.DeleteFunc(d.Uncovered, func(w string) bool { return w == counted })
 		d.Covered = append(d.Covered, counted)
 	}
-	if b := askedBound(q.words); b != "" && slices.Contains(d.Uncovered, b) && statesBound(b, title+"\n"+passage) && k.boundOfWhatIsAsked(q.words, b, title+"\n"+passage) {
+	bound := askedBound(q.words)
+	if bound != "" && slices.Contains(d.Uncovered, bound) && statesBound(bound, title+"\n"+passage) && k.boundOfWhatIsAsked(q.words, bound, title+"\n"+passage) {
 		// "nota mínima" against "Apruebas con un 70% o más", "un mínimo
 		// de personas" against "desde 5 personas": the passage states the
 		// side asked, in its own words.
-		d.Uncovered = slices.DeleteFunc(d.Uncovered, func(w string) bool { return w == b })
-		d.Covered = append(d.Covered, b)
+		d.Uncovered = slices.DeleteFunc(d.Uncovered, func(w string) bool { return w == bound })
+		d.Covered = append(d.Covered, bound)
 	}
 	penalty, about := 0.0, 0.0
 	// A number the question states picks one case of several ("12
@@ -519,19 +520,19 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		about += namedFactor * unknownPenalty
 		d.Named = "no " + x
 	}
-	if b := askedBound(q.words); b != "" {
+	if bound != "" {
 		switch {
 		case unbounded(title + "\n" + passage):
 			// "minimum Android version?" against "disponible para iOS y
 			// Android": a passage that bounds nothing and states no figure
 			// cannot hold the bound asked.
 			d.Held = false
-			d.Bound = b
-		case otherBoundOnly(b, title+"\n"+passage):
+			d.Bound = bound
+		case otherBoundOnly(bound, title+"\n"+passage):
 			// "is there a maximum number of licenses?" against "licencias
 			// desde 5 personas": the passage bounds the other side.
 			about += namedFactor * unknownPenalty
-			d.Named = b
+			d.Named = bound
 		}
 	}
 	scale := 1.0
@@ -539,7 +540,8 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		scale = penaltyWords / n
 	}
 	z := logit(top.Score) - scale*penalty - about
-	if d.Held && d.Asked != InfoGeneral && k.onlyContextMissing(q, top, d.Covered, d.Uncovered) && (len(d.Covered) > 0 || len(d.Uncovered) == 0) {
+	onlyContext := k.onlyContextMissing(q, top, d.Covered, d.Uncovered)
+	if d.Held && d.Asked != InfoGeneral && onlyContext && (len(d.Covered) > 0 || len(d.Uncovered) == 0) {
 		// The candidates stating the kind with every word asked were
 		// found once for the question (q.together).
 		stated, rivals := false, 0
@@ -556,7 +558,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		}
 	}
 	if d.Held && (d.Asked != InfoGeneral || len(d.Uncovered) == 0) && slices.ContainsFunc(q.entitled, func(o knowledge.Result) bool { return o.ID == top.ID }) &&
-		!slices.ContainsFunc(q.entitled, top.RivalOf) && k.onlyContextMissing(q, top, d.Covered, d.Uncovered) {
+		!slices.ContainsFunc(q.entitled, top.RivalOf) && onlyContext {
 		// "precio sesión" against the entry "¿Cuánto cuesta una sesión
 		// particular?": the entry asks the user's question, and no other
 		// does; a word common to many entries leaves the search unsure.

@@ -385,20 +385,13 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 			return near && question.holdsAsked(r.Text)
 		})
 	}
-	if asked != InfoGeneral {
-		for _, r := range results {
-			if question.holdsAsked(r.Text) && k.statedTogether(question, r) {
-				question.together = append(question.together, r)
-			}
-			if question.holdsAsked(r.Text) && k.titleAsks(question, r) {
-				question.entitled = append(question.entitled, r)
-			}
+	for _, r := range results {
+		holds := asked == InfoGeneral || question.holdsAsked(r.Text)
+		if holds && asked != InfoGeneral && k.statedTogether(question, r) {
+			question.together = append(question.together, r)
 		}
-	} else {
-		for _, r := range results {
-			if k.titleAsks(question, r) {
-				question.entitled = append(question.entitled, r)
-			}
+		if holds && k.titleAsks(question, r) {
+			question.entitled = append(question.entitled, r)
 		}
 	}
 	var top knowledge.Result

@@ -11,13 +11,18 @@ import (
 // the one rule for "personal", applied when a ticket opens (answer empty)
 // and again when it is answered, whatever route the conversation took to
 // a person: a request for a person, an appointment, money back, the
-// customer's own records, or their case under their full name; or an answer that reports what was done about
-// this customer's case ("ya procesamos tu reembolso", "revisé tu cuenta").
+// customer's own records, or their case under their full name; or an
+// answer that reports what was done about this customer's case ("ya
+// procesamos tu reembolso", "revisé tu cuenta").
 func Personal(question, answer string) (bool, string) {
 	if why := needsPerson(analysis.Words(question)); why != "" {
 		return true, why
 	}
-	if namesTheUsersCase(analysis.New("es"), question, analysis.Words(question)) {
+	// An analyser is built only for a message that gives a full name and
+	// goes on with "me …", the one reading that needs it (building one
+	// costs milliseconds; most tickets never get there).
+	topic := func(w []string) bool { return namesATopic(analysis.New("es"), w) }
+	if namesTheUsersCase(topic, question, analysis.Words(question)) {
 		// "soy Camila Rojas, ¿qué nota me saqué?", "a nombre de Carlos
 		// Pineda, ¿ya está lista?": the answer is hers or his alone.
 		return true, "the customer gives their full name about their own case"

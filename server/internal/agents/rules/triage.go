@@ -52,7 +52,7 @@ func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) 
 	if reason := needsPerson(w); reason != "" {
 		return agents.Action{Handoff: agents.RoleHuman, Reason: reason}, nil
 	}
-	if namesTheUsersCase(t.an, text, w) {
+	if namesTheUsersCase(func(x []string) bool { return namesATopic(t.an, x) }, text, w) {
 		return agents.Action{Handoff: agents.RoleHuman, Reason: "the user gives their full name about their own case"}, nil
 	}
 	kind, rest := classify(w)
@@ -83,7 +83,7 @@ func (t *Triage) Act(_ context.Context, in agents.Input) (agents.Action, error) 
 // saqué*?") or a record of hers ("*mi pedido*"). A full name is how a
 // customer lets someone look them up; "soy María López, me gustaría saber
 // cuánto cuesta el plan" asks nothing of hers.
-func namesTheUsersCase(an *analysis.Analyzer, text string, w []string) bool {
+func namesTheUsersCase(topic func([]string) bool, text string, w []string) bool {
 	if underNameRe.MatchString(text) {
 		return true
 	}
@@ -94,7 +94,7 @@ func namesTheUsersCase(an *analysis.Analyzer, text string, w []string) bool {
 		switch {
 		case possessives[x] && i+1 < len(w) && recordNouns[w[i+1]]:
 			return true
-		case x == "me" && i+1 < len(w) && namesATopic(an, w[i+1:i+2]):
+		case x == "me" && i+1 < len(w) && topic(w[i+1:i+2]):
 			return true
 		}
 	}
