@@ -337,6 +337,16 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("agua", "es"),
 		adversarial("veterinaria2", "es"),
 		onSample("sample38"),
+		// Round thirty-eight, run as written on the rules drawn from the
+		// thirty-seventh: a civil registry's FAQ bot (one Markdown file per
+		// entry, half its headings typed in a rush), a specialty coffee
+		// roaster's shop (Markdown and HTML tables, plain text, a CSV of
+		// questions), a thirty-ninth round on the sample base (and a
+		// thirty-fifth on the seed PDFs, below) of questions inside
+		// stories, everyday synonyms and two questions in one message.
+		adversarial("pasaportes", "es"),
+		adversarial("cafe", "es"),
+		onSample("sample39"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -376,7 +386,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed31"),
 			onSeed("seed32"),
 			onSeed("seed33"),
-			onSeed("seed34"))
+			onSeed("seed34"),
+			onSeed("seed35"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -410,9 +421,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.028 / 0.487,
-		// the sample base and the seed PDFs 0.014 / 0.597 (995 right
-		// answers of 1,668), the other companies' bases 0.041 / 0.401
+		// Measured (false-answer rate / coverage): all 0.028 / 0.482,
+		// the sample base and the seed PDFs 0.013 / 0.593 (1,012 right
+		// answers of 1,706), the other companies' bases 0.041 / 0.395
 		// (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
@@ -422,8 +433,9 @@ func TestAdversarialSets(t *testing.T) {
 		// 0.44 until the twenty-second's, 0.28, 0.43 until the
 		// twenty-fifth's, 0.20, 0.42 until the twenty-sixth's, 0.24 and
 		// 0.16, 0.41 until the twenty-eighth's, 0.04 and 0.16, 0.40 until
-		// the thirty-first's FAQ bots, 0.24 and 0.17, and 0.40 again
-		// after the thirty-second; all, 0.52
+		// the thirty-first's FAQ bots, 0.24 and 0.17, 0.40 again after the
+		// thirty-second, and 0.39 after the thirty-eighth's, 0.13 and 0.23;
+		// all, 0.52
 		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
 		// the twenty-eighth, 0.49 until the thirtieth and again after the
 		// thirty-second and the thirty-sixth (0.31 as first run), 0.48
@@ -434,10 +446,11 @@ func TestAdversarialSets(t *testing.T) {
 		// 0.04 and 0.50, 0.58 again after the thirty-second, 0.60, the
 		// product's promise, after the thirty-fourth, and 0.59 after the
 		// thirty-fifth, 0.46 as first run: one right answer short, and
-		// after the thirty-sixth's long messages, 0.08 and 0.27).
+		// after the thirty-sixth's long messages, 0.08 and 0.27, and the
+		// thirty-eighth's stories, 0.21 and 0.57).
 		{"all", pooled, 0.05, 0.48},
 		{"sample base and seed PDFs", own, 0.05, 0.59},
-		{"other companies' bases", others, 0.06, 0.40},
+		{"other companies' bases", others, 0.06, 0.39},
 	} {
 		if len(g.results) == 0 {
 			continue
@@ -572,5 +585,23 @@ func TestAQuestionWhoseContextTheBaseNeverSaysIsAnsweredAlone(t *testing.T) {
 		if !r.Correct || (r.ContainsExpected != nil && !*r.ContainsExpected) {
 			t.Errorf("%q: outcome %s (score %.2f, %s), want %s", r.Query, r.Outcome, r.TopScore, r.Reason, r.Expect)
 		}
+	}
+}
+
+func TestAValueStatedOfEveryOneIsEachItemsValue(t *testing.T) {
+	t.Parallel()
+	offices := "# Horario de atención y direcciones de oficinas\n\nTodas las oficinas atienden de lunes a viernes de 08:30 a 14:00 horas.\n\n" +
+		"- Sede Central: Av. Libertador 1450. Además atiende los sábados de 09:00 a 13:00, solo para entrega de documentos.\n" +
+		"- Oficina Río Claro: calle Balmaceda 322.\n- Oficina Puerto Esmeralda: Av. Costanera 88, local 4.\n- Oficina Villa Alta: calle Los Aromos 560.\n"
+	rep := runDocs(t, map[string]string{
+		"oficinas.md": offices,
+		"tramites.md": "# Trámites\n\nLa cédula se renueva en cualquier oficina. El pasaporte se pide con cita previa en la web.\n",
+	},
+		// No item repeats the hours: the sentence on every office gives them.
+		Query{Query: "a q hora abren en la oficina de rio claro", Expect: ExpectAnswer, MustContainAny: []string{"08:30"}},
+	)
+	r := rep.Results[0]
+	if r.Outcome != "answer" || r.ContainsExpected == nil || !*r.ContainsExpected {
+		t.Fatalf("%q: outcome %s (%s), answer %q", r.Query, r.Outcome, r.Reason, r.Answer)
 	}
 }

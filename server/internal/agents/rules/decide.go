@@ -416,7 +416,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Named = w
 			continue
 		}
-		if q.asked == InfoAmount && (periodWords[w] || halfPeriod(q.words, w)) || periodWords[w] && slices.Contains(top.UnknownWords, w) {
+		if q.asked == InfoAmount && (periodWords[w] || measureWords[w] || halfPeriod(q.words, w)) || periodWords[w] && slices.Contains(top.UnknownWords, w) {
 			// "¿el complemento se puede pagar anual? ¿cuánto saldría?": a
 			// price for a period the passage never prices is another price.
 			about += namedFactor * unknownPenalty
@@ -628,8 +628,9 @@ const statedBonus = 1.0
 // titleAsks reports whether a candidate's own title (a FAQ entry's
 // question, a section's heading) asks what the question asks: a value of
 // the same kind, of one of the words the user wrote; or, for a question
-// asking no value, a title that is a question sharing one of its words
-// and asking nothing the user does not (the passage must cover the rest).
+// asking no value, a title that is a question or names a topic, sharing
+// one of its words and asking nothing the user does not (the passage must
+// cover the rest).
 func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 	if r.Kind == knowledge.KindEntry {
 		// An entry's question is already weighed against the user's
@@ -640,7 +641,7 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 		return false
 	}
 	title := ownTitle(r)
-	if title == "" || askedKind(analysis.Words(title)) != q.asked || q.asked == InfoGeneral && !knowledge.IsQuestion(title) && !(k.an.Language() == "es" && howToHeading(title)) {
+	if title == "" || askedKind(analysis.Words(title)) != q.asked || q.asked == InfoGeneral && !knowledge.IsQuestion(title) && !(k.an.Language() == "es" && howToHeading(title)) && !k.namesTopic(title) {
 		return false
 	}
 	// Words of the title as written: a typo's near match ("intubar",
@@ -672,6 +673,20 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 		return len(extra) == 0
 	}
 	return slices.ContainsFunc(q.terms, func(t analysis.QueryTerm) bool { return content(t) && in(t) })
+}
+
+// namesTopic reports a heading of two content words or more ("Pérdida de
+// cédula", "Factura a nombre de empresa"): a question that covers all of
+// them asks about what the section is about. One word ("Pagos") names a
+// whole area, and says too little of which question it answers.
+func (k *Knowledge) namesTopic(title string) bool {
+	n := 0
+	for _, t := range k.an.Terms(title) {
+		if t.Weight >= 1 {
+			n++
+		}
+	}
+	return n >= 2
 }
 
 // howToHeading reports a Spanish heading that names a task by its
@@ -1302,6 +1317,11 @@ var kinWords = setOf("hijo", "hija", "hijos", "hijas", "mama", "mami", "madre", 
 // periodWords name the period a price is for.
 var periodWords = setOf("anual", "anuales", "mensual", "mensuales", "semanal", "semanales", "diario", "diaria", "trimestral", "semestral", "bimestral",
 	"annual", "annually", "yearly", "monthly", "weekly", "daily", "quarterly")
+
+// measureWords name the quantity a price is for: "¿cuánto vale el kilo?"
+// against prices by the 250 g bag asks another price.
+var measureWords = setOf("kilo", "kilos", "kg", "gramo", "gramos", "libra", "libras", "litro", "litros", "metro", "metros", "tonelada", "toneladas",
+	"pound", "pounds", "lb", "lbs", "gallon", "gallons", "liter", "liters", "litre", "litres", "metre", "metres")
 
 // halfPeriod reports whether w halves the period after it: "¿se puede
 // hacer solo *medio* día? ¿cuánto sale?" asks another price than the
@@ -1960,12 +1980,24 @@ func (k *Knowledge) inStatedRange(n, unit, passage string) bool {
 // without a unit of time is stated by any mention.
 func (k *Knowledge) statedInUnit(q question, n, text string) bool {
 	want := unitName(q.units[n])
-	if !timeUnits[want] || !slices.Contains(unitsAfter(q.words, n), want) {
+	if !timeUnits[want] || !slices.Contains(unitsAfter(q.words, n), want) && !bareAge(q.words, n) {
 		// No unit of time, or one read from the sentence rather than
 		// written ("tengo 38 grados" is no age).
 		return true
 	}
 	return slices.ContainsFunc(unitsAfter(analysis.Words(text), n), func(u string) bool { return u == "" || k.an.Stem(u) == k.an.Stem(want) })
+}
+
+// bareAge reports whether w gives n as someone's age without its unit:
+// "mi hijo tiene 14 y le encanta el café" says 14 years as surely as "14
+// años", and "tengo 38 grados" names its unit.
+func bareAge(w []string, n string) bool {
+	for i, x := range w {
+		if x == n && i > 0 && ageVerbs[w[i-1]] && (i+1 == len(w) || analysis.IsStopWord(w[i+1])) {
+			return true
+		}
+	}
+	return false
 }
 
 // unitsAfter returns the word written after each mention of the number n in
@@ -2451,6 +2483,26 @@ var (
 	placeNouns = setOf("direccion", "ubicacion", "oficina", "oficinas", "sucursal", "sucursales", "sede", "local", "address", "location", "office", "offices", "branch")
 )
 
+// asksWhetherCharged reports a question whether something costs or is
+// charged for, without asking how much: "¿cuestan mucho las consultas?",
+// "¿cobran por el despacho?". "Me cuesta entender" is a difficulty, and
+// "¿cuándo me cobran?" asks a date.
+func asksWhetherCharged(w []string) bool {
+	for i, x := range w {
+		switch {
+		case slices.ContainsFunc(w, func(y string) bool { return setOf("cuando", "como", "donde", "when", "how", "where")[y] }):
+			return false
+		case x == "cobran" || x == "cobra" || x == "cobrarian" || x == "cobraran":
+			return true
+		case (x == "cuesta" || x == "cuestan") && (i == 0 || !clitics[w[i-1]]):
+			return true
+		}
+	}
+	return false
+}
+
+var clitics = setOf("me", "te", "le", "nos", "les", "se")
+
 // withoutSplitS drops the "s" that the English possessive and contractions
 // split off ("the CEO's email" is "the ceo s email", "what's" is "what
 // s"): it would push a noun away from the word asking for it.
@@ -2573,7 +2625,7 @@ func askedKind(w []string) InfoKind {
 		// temperatura…?": how much of a measure, not of money.
 		!has(measuredNouns):
 		return InfoAmount
-	case (has(amountNouns) && !near(setOf("how"), isIn(setOf("many")), 1) && !has(setOf("donde", "where")) && !how) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much")) && !duration):
+	case (has(amountNouns) && !near(setOf("how"), isIn(setOf("many")), 1) && !has(setOf("donde", "where")) && !how) || (has(amountVerbs) && has(setOf("cuanto", "cuanta", "much")) && !duration) || asksWhetherCharged(w):
 		// "how many interest-free installments…?" counts; "free" is no price.
 		// "¿en cuánto tiempo se acredita el pago?" asks when, not how much.
 		return InfoAmount

@@ -891,6 +891,9 @@ func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer 
 		}
 	}
 	units := answerUnits(text)
+	if k.statedOfEvery(q, units, covered) {
+		return ""
+	}
 	for i, u := range units {
 		if lead := leadIn(units, i); lead != "" {
 			if about, _ := k.coverageOf(q.terms, lead, q.asked); slices.Contains(about, subject) {
@@ -917,6 +920,33 @@ func (k *Knowledge) recordWithoutValue(q question, top knowledge.Result, answer 
 	}
 	return ""
 }
+
+// statedOfEvery reports a sentence that gives the kind asked of every one
+// of a thing the question names: "Todas las oficinas atienden de lunes a
+// viernes de 08:30 a 14:00" gives the hours of each office listed after
+// it, though no item repeats them.
+func (k *Knowledge) statedOfEvery(q question, units, covered []string) bool {
+	for _, u := range units {
+		if !q.holdsAsked(u) {
+			continue
+		}
+		w := analysis.Words(u)
+		for i, x := range w {
+			if !everyWords[x] {
+				continue
+			}
+			for _, y := range w[i+1 : min(len(w), i+3)] {
+				if slices.ContainsFunc(covered, func(c string) bool { return k.an.Stem(c) == k.an.Stem(y) }) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// everyWords say that what follows is true of each thing of a kind.
+var everyWords = setOf("todas", "todos", "cada", "all", "every", "each")
 
 // leadIn returns the line that introduces a list at units[i] ("Tiempo que
 // se guardan los respaldos:"), whether the list's first item follows in

@@ -1740,6 +1740,25 @@ func TestAPeriodTheBaseNeverNamesIsAskedFor(t *testing.T) {
 	handsOffSaying(t, p, "hay descuento si pago el plan familia anual en vez de mensual?", `"anual"`, plans)
 }
 
+func TestAPriceForAMeasureThePassageNeverNamesIsAnother(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	coffee := passage("d1", "productos.md", "Tolima Natural · Planadas, Tolima · Tueste claro · 250 g $42.000 · 500 g $78.000")
+	coffee.Score = 0.8
+	handsOffSaying(t, p, "cuanto vale el kilo del tolima natural?", `"kilo"`, coffee)
+	answersWith(t, p, "cuanto vale el tolima natural?", "$42.000", coffee)
+}
+
+func TestANumberSomeoneHasIsTheirAge(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	course := passage("d1", "cursos.md", "Curso de barismo básico para quienes aman el café: sábados 7, 14 y 21 de septiembre, de 14:00 a 18:00. No necesitas experiencia previa.")
+	course.Score = 0.8
+	// "tiene 14" is fourteen years old, which the dates do not say.
+	handsOffSaying(t, p, "mi hijo tiene 14 y le encanta el cafe, puede hacer el curso de barismo?", `"14"`, course)
+	answersWith(t, p, "el curso de barismo del sabado 14 pide experiencia previa?", "experiencia previa", course)
+}
+
 func TestWhereTheUserWorksOrLivesIsTheirStory(t *testing.T) {
 	t.Parallel()
 	for q, want := range map[string]bool{
@@ -2169,6 +2188,12 @@ func TestTheKindAskedIsReadFromItsOwnWords(t *testing.T) {
 		"¿hay descuento para la tercera edad?":                       InfoGeneral,
 		"¿desde qué edad pueden venir los menores de edad solos?":    InfoAge,
 		"¿cuál es la edad mínima?":                                   InfoAge,
+		// Whether something costs asks its price; a difficulty or a date
+		// does not.
+		"Cuestan mucho las consultas?":   InfoAmount,
+		"¿cobran por el despacho?":       InfoAmount,
+		"me cuesta entender el modulo 2": InfoGeneral,
+		"¿cuándo me cobran el plan?":     InfoTime,
 	})
 }
 
@@ -2243,6 +2268,12 @@ func TestAFAQAnswerWhoseQuestionAsksTheSameIsTheAnswer(t *testing.T) {
 	// A heading that names a task by its verb says how to do it.
 	remove := entry("eliminar", "Eliminar mi cuenta", "Escribe a privacidad@c1do1.com desde el correo registrado; la eliminación se completa en 30 días.", 0.4)
 	answersWith(t, p, "komo borro mi cuenta", "privacidad@c1do1.com", remove, fever)
+	// So does a heading that names its topic in words the user asks
+	// every one of, and not one that names more.
+	password := entry("clave", "Cambio de contraseña", "Entra a Mi perfil, elige Seguridad y escribe la contraseña nueva dos veces.", 0.4)
+	answersWith(t, p, "como hago el cambio de contraseña?", "Mi perfil", password, fever)
+	admin := entry("administrador", "Cambio de contraseña del administrador", "El administrador de la cuenta de empresa la cambia desde el panel de equipo.", 0.4)
+	handsOff(t, p, "como hago el cambio de contraseña?", admin, fever)
 }
 
 func TestTheUsersOwnGradeGoesToAPerson(t *testing.T) {

@@ -249,3 +249,24 @@ func TestAFrameWordWithADefiniteArticleIsWhatIsAsked(t *testing.T) {
 		t.Errorf("\"las consultas\" weighs %v; want 1", w)
 	}
 }
+
+func TestWordsThatAskToBeShownOrToldFrameAQuestion(t *testing.T) {
+	t.Parallel()
+	a := New("es")
+	for _, c := range []struct{ text, frame, topic string }{
+		{"Muéstrame los hospitales que atienden", "muestrame", "hospitales"},
+		{"¿Qué significa incubación?", "significa", "incubacion"},
+		{"Al parecer tengo algunos síntomas", "parecer", "sintomas"},
+		{"Pienso que tengo algunos síntomas", "pienso", "sintomas"},
+		{"¿Tendré los primeros síntomas?", "tendre", "sintomas"},
+		{"Métodos de prevención", "metodos", "prevencion"},
+	} {
+		got := map[string]float64{}
+		for _, t := range a.Terms(c.text) {
+			got[t.Word] = t.Weight
+		}
+		if got[c.frame] != LowInfoWeight || got[c.topic] != 1 {
+			t.Errorf("%q: weights %v; want %q framing (%v) and %q the topic", c.text, got, c.frame, LowInfoWeight, c.topic)
+		}
+	}
+}

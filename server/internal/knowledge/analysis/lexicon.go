@@ -112,6 +112,7 @@ var lowInfoWords = []string{
 	// "¿Es cierto que…?", "creo que…", "¿qué pasa si…?", "¿aún…?": the
 	// question is what follows.
 	"cierto", "verdad", "creo", "crees", "ser", "estar", "pasa", "pasar", "aun", "todavia",
+	"pienso", "parece", "parecer", "muestrame", "mostrar", "explicame", "cuentame", "significa", "significado", "tendre", "tendria", "metodo", "metodos",
 	"true", "think", "still", "happen", "happens",
 	"can", "please", "help", "need", "want", "know", "tell", "hi", "hello", "thanks", "thank",
 	"question", "information", "get", "make", "way", "name", "called", "much", "many",
