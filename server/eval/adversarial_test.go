@@ -421,9 +421,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.028 / 0.482,
-		// the sample base and the seed PDFs 0.013 / 0.593 (1,012 right
-		// answers of 1,706), the other companies' bases 0.041 / 0.395
+		// Measured (false-answer rate / coverage): all 0.030 / 0.492,
+		// the sample base and the seed PDFs 0.014 / 0.604 (1,030 right
+		// answers of 1,706), the other companies' bases 0.043 / 0.405
 		// (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
@@ -434,12 +434,14 @@ func TestAdversarialSets(t *testing.T) {
 		// twenty-fifth's, 0.20, 0.42 until the twenty-sixth's, 0.24 and
 		// 0.16, 0.41 until the twenty-eighth's, 0.04 and 0.16, 0.40 until
 		// the thirty-first's FAQ bots, 0.24 and 0.17, 0.40 again after the
-		// thirty-second, and 0.39 after the thirty-eighth's, 0.13 and 0.23;
-		// all, 0.52
+		// thirty-second, 0.39 after the thirty-eighth's, 0.13 and 0.23,
+		// and 0.40 again once a story around a question with one answer
+		// no longer changed it; all, 0.52
 		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
 		// the twenty-eighth, 0.49 until the thirtieth and again after the
 		// thirty-second and the thirty-sixth (0.31 as first run), 0.48
-		// after the thirty-seventh, 0.34; the sample base's
+		// after the thirty-seventh, 0.34, and the thirty-eighth, 0.23, and
+		// 0.49 again after the stories; the sample base's
 		// and the seed PDFs', 0.60 until the twenty-fifth round on the
 		// sample base, 0.24 as first run, 0.59 until the twenty-eighth's,
 		// 0.20 and 0.30, and 0.58 until the thirtieth's, of paraphrases,
@@ -447,10 +449,11 @@ func TestAdversarialSets(t *testing.T) {
 		// product's promise, after the thirty-fourth, and 0.59 after the
 		// thirty-fifth, 0.46 as first run: one right answer short, and
 		// after the thirty-sixth's long messages, 0.08 and 0.27, and the
-		// thirty-eighth's stories, 0.21 and 0.57).
-		{"all", pooled, 0.05, 0.48},
-		{"sample base and seed PDFs", own, 0.05, 0.59},
-		{"other companies' bases", others, 0.06, 0.39},
+		// thirty-eighth's stories, 0.21 and 0.57, until stories around a
+		// question with one answer were read as stories: 0.60 again).
+		{"all", pooled, 0.05, 0.49},
+		{"sample base and seed PDFs", own, 0.05, 0.60},
+		{"other companies' bases", others, 0.06, 0.40},
 	} {
 		if len(g.results) == 0 {
 			continue
@@ -603,5 +606,28 @@ func TestAValueStatedOfEveryOneIsEachItemsValue(t *testing.T) {
 	r := rep.Results[0]
 	if r.Outcome != "answer" || r.ContainsExpected == nil || !*r.ContainsExpected {
 		t.Fatalf("%q: outcome %s (%s), answer %q", r.Query, r.Outcome, r.Reason, r.Answer)
+	}
+}
+
+func TestAStoryAroundAQuestionWithOneAnswerDoesNotChangeIt(t *testing.T) {
+	t.Parallel()
+	courses := "# Cursos\n\n## ¿Cuánto tiempo tengo para terminar un curso?\n\nLos cursos comprados no vencen. Con una suscripción, tienes acceso mientras esté activa.\n\n" +
+		"## Los videos no cargan\n\nActualiza el navegador y prueba con otra red. En conexiones lentas elige la calidad 480p en el reproductor.\n\n" +
+		"## Descuentos con tarjeta\n\nCada banco tiene su día de descuento:\n\n- Banco Estado: 20% los martes.\n- Banco Santander: 15% los jueves.\n"
+	rep := runDocs(t, map[string]string{
+		"cursos.md":  courses,
+		"empresa.md": "# Sobre nosotros\n\nSomos una plataforma de cursos en línea fundada en 2019 en Santiago de Chile. Trabajamos con profesores de todo el continente.\n",
+	},
+		// "lento" is a word of the base, but here it is the user's pace:
+		// the question alone has one answer, and the story cannot pick
+		// another.
+		Query{Query: "si compro un curso suelto tengo algun plazo pa terminarlo? trabajo todo el dia y voy re lento", Expect: ExpectAnswer, MustContainAny: []string{"no vencen"}},
+		// The answer lists cases, and the context names one it does not.
+		Query{Query: "tengo tarjeta del banco de chile. ¿tiene descuento algun dia?", Expect: ExpectNotAnswer},
+	)
+	for _, r := range rep.Results {
+		if !r.Correct || (r.ContainsExpected != nil && !*r.ContainsExpected) {
+			t.Errorf("%q: outcome %s (score %.2f, %s), want %s", r.Query, r.Outcome, r.TopScore, r.Reason, r.Expect)
+		}
 	}
 }

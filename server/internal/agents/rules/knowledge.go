@@ -225,7 +225,7 @@ func (k *Knowledge) actWhole(ctx context.Context, text string) (agents.Action, e
 	if err != nil {
 		return agents.Action{}, err
 	}
-	if alone.Outcome != agents.OutcomeAnswer || !k.onlyContext(text, q, act) {
+	if alone.Outcome != agents.OutcomeAnswer || !k.onlyContext(ctx, text, q, act, alone) {
 		return act, nil
 	}
 	where := "from the passage the whole message found"
@@ -260,14 +260,25 @@ func (k *Knowledge) unknownContext(text, q string, whole agents.Action) bool {
 }
 
 // onlyContext reports whether what a message says besides its question q
-// is context that picks no case: no record number, no lettered variant, no
-// name, and no word the passage does not cover that the base uses ("tengo
+// is context that picks no case: no record number or code, no lettered
+// variant, and no word of the base the passage does not cover ("tengo
 // tarjeta del banco de Chile, ¿tiene descuento algún día?" asks for that
-// bank's discount).
-func (k *Knowledge) onlyContext(text, q string, whole agents.Action) bool {
+// bank's discount) unless the context only tells a story around a question
+// with one answer ("si compro un curso suelto, ¿tengo plazo pa terminarlo?
+// trabajo todo el día y voy re lento"): the question does not point back
+// into it, it asks nothing, sets no condition and gives no age, and the
+// answer lists no cases or values of which it could pick one.
+func (k *Knowledge) onlyContext(ctx context.Context, text, q string, whole, alone agents.Action) bool {
 	rest := strings.Replace(text, q, " ", 1)
-	if slices.ContainsFunc(strings.Fields(rest), func(f string) bool { return threeDigits.MatchString(f) }) {
-		// "el número de operación es 77812": the user's own record.
+	check := decidedCheck(whole)
+	if check == nil {
+		return false
+	}
+	if slices.ContainsFunc(strings.Fields(rest), func(f string) bool {
+		return threeDigits.MatchString(f) || isCode(f) && slices.Contains(check.Unknown, strings.Join(analysis.Words(f), ""))
+	}) {
+		// "el número de operación es 77812", "el código es HT5W9Z": the
+		// user's own record. A code the base writes ("C1DO1") is a name.
 		return false
 	}
 	if len(variantsIn(rest)) > 0 {
@@ -275,17 +286,120 @@ func (k *Knowledge) onlyContext(text, q string, whole agents.Action) bool {
 		// own case of several.
 		return false
 	}
-	check := decidedCheck(whole)
-	if check == nil {
-		return false
-	}
 	restWords := analysis.Words(rest)
+	var named []string
 	for _, w := range check.Missing {
 		if slices.Contains(restWords, w) && !slices.Contains(check.Unknown, w) {
-			return false
+			named = append(named, w)
 		}
 	}
-	return true
+	if len(named) == 0 {
+		return true
+	}
+	// The context names words of the base the passage does not cover:
+	// they may be the user's case, unless the context only tells a story
+	// around a question with one answer.
+	body, _, _ := strings.Cut(alone.Reply, "\n\n"+k.sourceLabel()+": ")
+	asks := strings.Contains(q, "?") || asksUnmarked(q)
+	sure := false
+	if c := decidedCheck(alone); c != nil {
+		// Words of the base left unread cost certainty: the question alone
+		// must be answered surely.
+		sure = c.Confidence >= k.p.Knowledge.AnswerThreshold+storyMargin
+	}
+	return asks && sure && !pointsBack(q) && !asksOrConditions(rest) && !listsCases(body) && !k.aboutMore(ctx, text, named, alone)
+}
+
+// aboutMore reports a passage of the base that says what the question's
+// answer covers and words of the context too: "cambié el correo en mi
+// perfil, ¿cuántas horas dura el enlace?" is about the passage on changing
+// the email, whatever the one on creating an account says of its link.
+func (k *Knowledge) aboutMore(ctx context.Context, text string, named []string, alone agents.Action) bool {
+	c := decidedCheck(alone)
+	if c == nil {
+		return true
+	}
+	results, err := k.s.Search(ctx, StripSmallTalk(text), max(k.p.Knowledge.TopK, 1))
+	if err != nil {
+		return true
+	}
+	terms := k.an.Query(text)
+	for _, r := range results {
+		if c.Source == r.Source || strings.HasPrefix(c.Source, r.Source+",") {
+			// Another part of the answer's own document.
+			continue
+		}
+		covered, _ := k.coverageOf(terms, titleOf(r)+"\n"+r.Text, InfoGeneral)
+		if !slices.ContainsFunc(named, func(w string) bool { return slices.Contains(covered, w) }) {
+			continue
+		}
+		if !slices.ContainsFunc(c.Covered, func(w string) bool { return !slices.Contains(covered, w) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// storyMargin is how much surer than the threshold a question's answer
+// must be when the story around it names words of the base the answer
+// does not cover.
+const storyMargin = 0.1
+
+// pointsBack reports a question that refers to what the message said
+// around it: a Spanish demonstrative ("¿puedo pedir reembolso de esa
+// boleta?"), or an English pronoun that ends it ("what's the easiest way
+// to do that?").
+func pointsBack(q string) bool {
+	w := analysis.Words(q)
+	if slices.ContainsFunc(w, func(x string) bool { return demonstratives[x] }) {
+		return true
+	}
+	return len(w) > 0 && endPronouns[w[len(w)-1]]
+}
+
+var (
+	demonstratives = setOf("ese", "esa", "esos", "esas", "alla", "alli", "aquel", "aquella", "aquellos", "aquellas")
+	endPronouns    = setOf("that", "this", "those", "these", "there", "it", "them")
+)
+
+// asksOrConditions reports a context that is part of what is asked: a
+// question of its own ("¿y por cuánto tiempo máximo?"), a condition opening
+// it ("una vez que aprueban mi propuesta, …") or someone's age ("mi hijo
+// tiene 14").
+func asksOrConditions(rest string) bool {
+	if strings.Contains(rest, "?") {
+		return true
+	}
+	w := analysis.Words(StripSmallTalk(rest))
+	if slices.ContainsFunc(w, func(x string) bool { return contextAskers[x] }) {
+		return true
+	}
+	if k := askedKind(w); k != "" && k != InfoGeneral {
+		// "…necesito el banco y el número de cuenta": it asks a value.
+		return true
+	}
+	conditional := func(w []string) bool {
+		return len(w) >= 2 && (w[0] == "si" || w[0] == "if" || w[0] == "once" || w[0] == "una" && w[1] == "vez" || w[0] == "en" && w[1] == "caso")
+	}
+	// A leading "si" is also a "yes" that small talk sets aside.
+	if conditional(w) || conditional(analysis.Words(rest)) {
+		return true
+	}
+	for i, x := range w {
+		if isDigits(x) && (bareAge(w, x) || i+1 < len(w) && (w[i+1] == "anos" || w[i+1] == "years")) {
+			return true
+		}
+	}
+	return false
+}
+
+// contextAskers are question words that ask even without their mark.
+var contextAskers = setOf("cuanto", "cuanta", "cuantos", "cuantas", "cual", "cuales", "donde", "quien", "how", "what", "which", "where", "who")
+
+// listsCases reports an answer that gives several items or values: which
+// of them is the user's may depend on what their context says.
+func listsCases(answer string) bool {
+	return strings.Count(answer, "•") >= 2 || strings.Count(answer, " · ") >= 2 || len(figureRe.FindAllString(answer, -1)) >= 2
 }
 
 // decidedCheck is a run's last decision, or nil.
