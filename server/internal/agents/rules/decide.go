@@ -641,13 +641,17 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 		return false
 	}
 	title := ownTitle(r)
-	if title == "" || askedKind(analysis.Words(title)) != q.asked || q.asked == InfoGeneral && !knowledge.IsQuestion(title) && !(k.an.Language() == "es" && howToHeading(title)) && !k.namesTopic(title) {
+	if title == "" || askedKind(analysis.Words(title)) != q.asked {
+		return false
+	}
+	terms := k.an.Terms(title)
+	if q.asked == InfoGeneral && !knowledge.IsQuestion(title) && !(k.an.Language() == "es" && howToHeading(title)) && !namesTopic(terms) {
 		return false
 	}
 	// Words of the title as written: a typo's near match ("intubar",
 	// "incubación") is too weak a sign that the title asks the question.
 	stems := map[string]bool{}
-	for _, t := range k.an.Terms(title) {
+	for _, t := range terms {
 		stems[t.Stem] = true
 	}
 	in := func(t analysis.QueryTerm) bool {
@@ -675,13 +679,13 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 	return slices.ContainsFunc(q.terms, func(t analysis.QueryTerm) bool { return content(t) && in(t) })
 }
 
-// namesTopic reports a heading of two content words or more ("Pérdida de
+// namesTopic reports a heading (its terms) of two content words or more ("Pérdida de
 // cédula", "Factura a nombre de empresa"): a question that covers all of
 // them asks about what the section is about. One word ("Pagos") names a
 // whole area, and says too little of which question it answers.
-func (k *Knowledge) namesTopic(title string) bool {
+func namesTopic(title []analysis.Term) bool {
 	n := 0
-	for _, t := range k.an.Terms(title) {
+	for _, t := range title {
 		if t.Weight >= 1 {
 			n++
 		}
@@ -2488,10 +2492,11 @@ var (
 // "¿cobran por el despacho?". "Me cuesta entender" is a difficulty, and
 // "¿cuándo me cobran?" asks a date.
 func asksWhetherCharged(w []string) bool {
+	if slices.ContainsFunc(w, func(y string) bool { return notChargeAskers[y] }) {
+		return false
+	}
 	for i, x := range w {
 		switch {
-		case slices.ContainsFunc(w, func(y string) bool { return setOf("cuando", "como", "donde", "when", "how", "where")[y] }):
-			return false
 		case x == "cobran" || x == "cobra" || x == "cobrarian" || x == "cobraran":
 			return true
 		case (x == "cuesta" || x == "cuestan") && (i == 0 || !clitics[w[i-1]]):
@@ -2501,7 +2506,10 @@ func asksWhetherCharged(w []string) bool {
 	return false
 }
 
-var clitics = setOf("me", "te", "le", "nos", "les", "se")
+var (
+	clitics         = setOf("me", "te", "le", "nos", "les", "se")
+	notChargeAskers = setOf("cuando", "como", "donde", "when", "how", "where")
+)
 
 // withoutSplitS drops the "s" that the English possessive and contractions
 // split off ("the CEO's email" is "the ceo s email", "what's" is "what
