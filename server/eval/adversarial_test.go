@@ -473,6 +473,17 @@ func TestAdversarialSets(t *testing.T) {
 	}
 }
 
+// expectEach fails the test for each query whose outcome is not the one
+// expected, or whose answer lacks the expected fact.
+func expectEach(t *testing.T, rep *Report) {
+	t.Helper()
+	for _, r := range rep.Results {
+		if !r.Correct || (r.ContainsExpected != nil && !*r.ContainsExpected) {
+			t.Errorf("%q: outcome %s (score %.2f, %s), answer %q, want %s", r.Query, r.Outcome, r.TopScore, r.Reason, r.Answer, r.Expect)
+		}
+	}
+}
+
 // runDocs runs queries against documents written to a temporary folder.
 func runDocs(t *testing.T, docs map[string]string, queries ...Query) *Report {
 	t.Helper()
@@ -508,11 +519,7 @@ func TestAOneChunkKnowledgeBaseAnswers(t *testing.T) {
 		Query{Query: "quien es la cfo de la empresa", Expect: ExpectAnswer, MustContainAny: []string{"Bárbara Vásquez"}},
 		Query{Query: "¿Cuál es el correo del CEO?", Expect: ExpectNotAnswer},
 	)
-	for _, r := range rep.Results {
-		if !r.Correct || (r.ContainsExpected != nil && !*r.ContainsExpected) {
-			t.Errorf("%q: outcome %s (score %.2f, %s), want %s", r.Query, r.Outcome, r.TopScore, r.Reason, r.Expect)
-		}
-	}
+	expectEach(t, rep)
 }
 
 func TestAFactRepeatedAcrossDocumentsIsAnswered(t *testing.T) {
@@ -584,11 +591,7 @@ func TestAQuestionWhoseContextTheBaseNeverSaysIsAnsweredAlone(t *testing.T) {
 		// person reads it.
 		Query{Query: "no me llegan las notificaciones. quien es el ceo de c1do1?", Expect: ExpectNotAnswer},
 	)
-	for _, r := range rep.Results {
-		if !r.Correct || (r.ContainsExpected != nil && !*r.ContainsExpected) {
-			t.Errorf("%q: outcome %s (score %.2f, %s), want %s", r.Query, r.Outcome, r.TopScore, r.Reason, r.Expect)
-		}
-	}
+	expectEach(t, rep)
 }
 
 func TestAValueStatedOfEveryOneIsEachItemsValue(t *testing.T) {
@@ -603,10 +606,7 @@ func TestAValueStatedOfEveryOneIsEachItemsValue(t *testing.T) {
 		// No item repeats the hours: the sentence on every office gives them.
 		Query{Query: "a q hora abren en la oficina de rio claro", Expect: ExpectAnswer, MustContainAny: []string{"08:30"}},
 	)
-	r := rep.Results[0]
-	if r.Outcome != "answer" || r.ContainsExpected == nil || !*r.ContainsExpected {
-		t.Fatalf("%q: outcome %s (%s), answer %q", r.Query, r.Outcome, r.Reason, r.Answer)
-	}
+	expectEach(t, rep)
 }
 
 func TestAStoryAroundAQuestionWithOneAnswerDoesNotChangeIt(t *testing.T) {
@@ -625,9 +625,5 @@ func TestAStoryAroundAQuestionWithOneAnswerDoesNotChangeIt(t *testing.T) {
 		// The answer lists cases, and the context names one it does not.
 		Query{Query: "tengo tarjeta del banco de chile. ¿tiene descuento algun dia?", Expect: ExpectNotAnswer},
 	)
-	for _, r := range rep.Results {
-		if !r.Correct || (r.ContainsExpected != nil && !*r.ContainsExpected) {
-			t.Errorf("%q: outcome %s (score %.2f, %s), want %s", r.Query, r.Outcome, r.TopScore, r.Reason, r.Expect)
-		}
-	}
+	expectEach(t, rep)
 }

@@ -1015,11 +1015,11 @@ func eachWords[T comparable](t *testing.T, name string, f func([]string) T, want
 }
 
 // eachString checks f on each input against the output wanted.
-func eachString(t *testing.T, name string, f func(string) string, want map[string]string) {
+func eachString[T comparable](t *testing.T, name string, f func(string) T, want map[string]T) {
 	t.Helper()
 	for in, w := range want {
 		if got := f(in); got != w {
-			t.Errorf("%s(%q) = %q, want %q", name, in, got, w)
+			t.Errorf("%s(%q) = %#v, want %#v", name, in, got, w)
 		}
 	}
 }
@@ -2331,36 +2331,24 @@ func TestATicketNamingItsWriterInFullIsNeverLearned(t *testing.T) {
 
 func TestAContextThatAsksOrIsPointedToCanPickTheCase(t *testing.T) {
 	t.Parallel()
-	for q, want := range map[string]bool{
+	eachString(t, "pointsBack", pointsBack, map[string]bool{
 		"¿puedo pedir reembolso de esa boleta?":   true,
 		"¿me sirve en una farmacia de allá?":      true,
 		"what's the easiest way to do that?":      true,
 		"¿tiene descuento algún día?":             false,
 		"can I pay with it at the desk tomorrow?": false,
-	} {
-		if got := pointsBack(q); got != want {
-			t.Errorf("pointsBack(%q) = %v, want %v", q, got, want)
-		}
-	}
-	for rest, want := range map[string]bool{
+	})
+	eachString(t, "asksOrConditions", asksOrConditions, map[string]bool{
 		"una vez que aprueban mi propuesta pa ser profe,": true,
 		"y por cuánto tiempo máximo se puede pausar":      true,
 		"mi hijo tiene 14 y le encanta el café":           true,
 		"si cancelo ahora":                                true,
 		"trabajo todo el día y voy re lento":              false,
 		"hola, les cuento que viajo seguido":              false,
-	} {
-		if got := asksOrConditions(rest); got != want {
-			t.Errorf("asksOrConditions(%q) = %v, want %v", rest, got, want)
-		}
-	}
-	for answer, want := range map[string]bool{
+	})
+	eachString(t, "listsCases", listsCases, map[string]bool{
 		"• Banco Estado: 20% los martes.\n• Banco Santander: 15% los jueves.": true,
 		"Los envíos tardan de 3 a 5 días hábiles.":                            true,
 		"Los cursos comprados no vencen.":                                     false,
-	} {
-		if got := listsCases(answer); got != want {
-			t.Errorf("listsCases(%q) = %v, want %v", answer, got, want)
-		}
-	}
+	})
 }
