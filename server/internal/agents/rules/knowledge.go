@@ -264,8 +264,8 @@ func (k *Knowledge) unknownContext(text, q string, whole agents.Action) bool {
 // variant, and no word of the base the passage does not cover ("tengo
 // tarjeta del banco de Chile, ¿tiene descuento algún día?" asks for that
 // bank's discount) unless the context only tells a story around a question
-// with one answer ("si compro un curso suelto, ¿tengo plazo pa terminarlo?
-// trabajo todo el día y voy re lento"): the question does not point back
+// with one answer ("¿en qué momento se guarda el progreso del curso? a
+// veces cierro a la mitad del video"): the question does not point back
 // into it, it asks nothing, sets no condition and gives no age, and the
 // answer lists no cases or values of which it could pick one.
 func (k *Knowledge) onlyContext(ctx context.Context, text, q string, whole, alone agents.Action) bool {
