@@ -540,8 +540,8 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		scale = penaltyWords / n
 	}
 	z := logit(top.Score) - scale*penalty - about
-	onlyContext := k.onlyContextMissing(q, top, d.Covered, d.Uncovered)
-	if d.Held && d.Asked != InfoGeneral && onlyContext && (len(d.Covered) > 0 || len(d.Uncovered) == 0) {
+	missingIsContext := k.onlyContextMissing(q, top, d.Covered, d.Uncovered)
+	if d.Held && d.Asked != InfoGeneral && missingIsContext && (len(d.Covered) > 0 || len(d.Uncovered) == 0) {
 		// The candidates stating the kind with every word asked were
 		// found once for the question (q.together).
 		stated, rivals := false, 0
@@ -558,7 +558,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		}
 	}
 	if d.Held && (d.Asked != InfoGeneral || len(d.Uncovered) == 0) && slices.ContainsFunc(q.entitled, func(o knowledge.Result) bool { return o.ID == top.ID }) &&
-		!slices.ContainsFunc(q.entitled, top.RivalOf) && onlyContext {
+		!slices.ContainsFunc(q.entitled, top.RivalOf) && missingIsContext {
 		// "precio sesión" against the entry "¿Cuánto cuesta una sesión
 		// particular?": the entry asks the user's question, and no other
 		// does; a word common to many entries leaves the search unsure.
@@ -679,10 +679,10 @@ func (k *Knowledge) titleAsks(q question, r knowledge.Result) bool {
 	return slices.ContainsFunc(q.terms, func(t analysis.QueryTerm) bool { return content(t) && in(t) })
 }
 
-// namesTopic reports a heading (its terms) of two content words or more ("Pérdida de
-// cédula", "Factura a nombre de empresa"): a question that covers all of
-// them asks about what the section is about. One word ("Pagos") names a
-// whole area, and says too little of which question it answers.
+// namesTopic reports a heading, given as its terms, of two content words
+// or more ("Pérdida de cédula", "Boleta o factura"): a question that covers
+// all of them asks about what the section is about. One word ("Pagos")
+// names a whole area, and says too little of which question it answers.
 func namesTopic(title []analysis.Term) bool {
 	n := 0
 	for _, t := range title {

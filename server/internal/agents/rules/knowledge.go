@@ -301,24 +301,18 @@ func (k *Knowledge) onlyContext(ctx context.Context, text, q string, whole, alon
 	// around a question with one answer.
 	body, _, _ := strings.Cut(alone.Reply, "\n\n"+k.sourceLabel()+": ")
 	asks := strings.Contains(q, "?") || asksUnmarked(q)
-	sure := false
-	if c := decidedCheck(alone); c != nil {
-		// Words of the base left unread cost certainty: the question alone
-		// must be answered surely.
-		sure = c.Confidence >= k.p.Knowledge.AnswerThreshold+storyMargin
-	}
-	return asks && sure && !pointsBack(q) && !asksOrConditions(rest) && !listsCases(body) && !k.aboutMore(ctx, text, named, alone)
+	answer := decidedCheck(alone)
+	// Words of the base left unread cost certainty: the question alone
+	// must be answered surely.
+	sure := answer != nil && answer.Confidence >= k.p.Knowledge.AnswerThreshold+storyMargin
+	return asks && sure && !pointsBack(q) && !asksOrConditions(rest) && !listsCases(body) && !k.aboutMore(ctx, text, named, answer)
 }
 
 // aboutMore reports a passage of the base that says what the question's
 // answer covers and words of the context too: "cambié el correo en mi
 // perfil, ¿cuántas horas dura el enlace?" is about the passage on changing
 // the email, whatever the one on creating an account says of its link.
-func (k *Knowledge) aboutMore(ctx context.Context, text string, named []string, alone agents.Action) bool {
-	c := decidedCheck(alone)
-	if c == nil {
-		return true
-	}
+func (k *Knowledge) aboutMore(ctx context.Context, text string, named []string, c *agents.AnswerCheck) bool {
 	results, err := k.s.Search(ctx, StripSmallTalk(text), max(k.p.Knowledge.TopK, 1))
 	if err != nil {
 		return true
@@ -397,7 +391,8 @@ func asksOrConditions(rest string) bool {
 	return false
 }
 
-// contextAskers are question words that ask even without their mark.
+// contextAskers are question words that ask even without their mark; not
+// "cuando" or "when", which in a story tell as often as they ask.
 var contextAskers = setOf("cuanto", "cuanta", "cuantos", "cuantas", "cual", "cuales", "donde", "quien", "how", "what", "which", "where", "who")
 
 // listsCases reports an answer that gives several items or values: which
