@@ -347,6 +347,14 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("pasaportes", "es"),
 		adversarial("cafe", "es"),
 		onSample("sample39"),
+		// Round thirty-nine, run as written on the rules drawn from the
+		// thirty-eighth: a health ministry's dengue FAQ bot (entries that
+		// overlap as in the held-out bots), an online accounting service,
+		// and a fortieth round on the sample base (and a thirty-sixth on
+		// the seed PDFs, below).
+		adversarial("dengue", "es"),
+		adversarial("contable", "es"),
+		onSample("sample40"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -387,7 +395,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed32"),
 			onSeed("seed33"),
 			onSeed("seed34"),
-			onSeed("seed35"))
+			onSeed("seed35"),
+			onSeed("seed36"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -421,9 +430,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.030 / 0.494,
-		// the sample base and the seed PDFs 0.014 / 0.606 (1,034 right
-		// answers of 1,706), the other companies' bases 0.043 / 0.405
+		// Measured (false-answer rate / coverage): all 0.028 / 0.488,
+		// the sample base and the seed PDFs 0.013 / 0.604 (1,062 right
+		// answers of 1,757), the other companies' bases 0.041 / 0.399
 		// (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
@@ -436,12 +445,14 @@ func TestAdversarialSets(t *testing.T) {
 		// the thirty-first's FAQ bots, 0.24 and 0.17, 0.40 again after the
 		// thirty-second, 0.39 after the thirty-eighth's, 0.13 and 0.23,
 		// and 0.40 again once a story around a question with one answer
-		// no longer changed it; all, 0.52
+		// no longer changed it, 0.39 after the thirty-ninth's, 0.39 and
+		// 0.20; all, 0.52
 		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
 		// the twenty-eighth, 0.49 until the thirtieth and again after the
 		// thirty-second and the thirty-sixth (0.31 as first run), 0.48
 		// after the thirty-seventh, 0.34, and the thirty-eighth, 0.23, and
-		// 0.49 again after the stories; the sample base's
+		// 0.49 again after the stories, 0.48 after the thirty-ninth,
+		// 0.37; the sample base's
 		// and the seed PDFs', 0.60 until the twenty-fifth round on the
 		// sample base, 0.24 as first run, 0.59 until the twenty-eighth's,
 		// 0.20 and 0.30, and 0.58 until the thirtieth's, of paraphrases,
@@ -451,9 +462,9 @@ func TestAdversarialSets(t *testing.T) {
 		// after the thirty-sixth's long messages, 0.08 and 0.27, and the
 		// thirty-eighth's stories, 0.21 and 0.57, until stories around a
 		// question with one answer were read as stories: 0.60 again).
-		{"all", pooled, 0.05, 0.49},
+		{"all", pooled, 0.05, 0.48},
 		{"sample base and seed PDFs", own, 0.05, 0.60},
-		{"other companies' bases", others, 0.06, 0.40},
+		{"other companies' bases", others, 0.06, 0.39},
 	} {
 		if len(g.results) == 0 {
 			continue
@@ -624,6 +635,22 @@ func TestAStoryAroundAQuestionWithOneAnswerDoesNotChangeIt(t *testing.T) {
 		Query{Query: "si compro un curso suelto tengo algun plazo pa terminarlo? trabajo todo el dia y voy re lento", Expect: ExpectAnswer, MustContainAny: []string{"no vencen"}},
 		// The answer lists cases, and the context names one it does not.
 		Query{Query: "tengo tarjeta del banco de chile. ¿tiene descuento algun dia?", Expect: ExpectNotAnswer},
+	)
+	expectEach(t, rep)
+}
+
+func TestAPlaceTypedInLowerCaseIsStillAName(t *testing.T) {
+	t.Parallel()
+	rep := runDocs(t, map[string]string{
+		"sucursales.md": "# Sucursales\n\nTenemos sucursales en Providencia, Ñuñoa y Puente Alto. Todas atienden de lunes a viernes de 9:00 a 19:00.\n",
+		"pagos.md":      "# Medios de pago\n\nEn nuestras sucursales aceptamos efectivo, tarjetas de débito y tarjetas de crédito.\n",
+		"domicilio.md":  "# Retiro a domicilio\n\nRetiramos tus paquetes a domicilio en Santiago Centro y Providencia, de lunes a sábado. El retiro cuesta $3.000.\n",
+		"empresa.md":    "# Sobre nosotros\n\nSomos un courier chileno fundado en 2012.\n",
+	},
+		// The base writes "Puente Alto" as a name; the passage on pick-ups
+		// never names it.
+		Query{Query: "retiran a domicilio en puente alto?", Expect: ExpectNotAnswer},
+		Query{Query: "retiran a domicilio en providencia?", Expect: ExpectAnswer, MustContainAny: []string{"Providencia"}},
 	)
 	expectEach(t, rep)
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/relevo/relevo/server/internal/knowledge/analysis"
@@ -65,6 +66,12 @@ type Result struct {
 	// log of the number of passages, 0..1, and 1 for an unknown word. A
 	// word most passages hold names the subject of the whole base.
 	Rarity map[string]float64
+	// Names are the query's words (folded) that the base writes only as
+	// proper names, capitalised inside its sentences ("Puente Alto", "Los
+	// Aromos"), in other documents than this passage's: a user typing on a
+	// phone writes them in lower case, and they still name one place or
+	// thing.
+	Names map[string]bool
 	// TitleMatch is the trigram similarity between the query and the
 	// passage's title (a heading, or an entry's question) or, for the
 	// leading hits, its sentence closest to the query, whichever is
@@ -536,6 +543,12 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	var denom, specBits, unknown float64
 	var unknownWords []string
 	rarity := make(map[string]float64, len(qterms))
+	// names: the query's words the base writes as names, and the
+	// documents that write them.
+	var names map[string][]string
+	inQuery := func(w string) bool {
+		return slices.ContainsFunc(qterms, func(t analysis.QueryTerm) bool { return t.Word == w }) || strings.Contains(" "+strings.Join(analysis.Words(query), " ")+" ", " "+w+" ")
+	}
 	resolved := make([]resolvedTerm, 0, len(qterms))
 	for _, qt := range qterms {
 		var alts []alt
@@ -559,6 +572,14 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		w := qt.Weight * idf(nb, float64(df))
 		denom += w
 		rarity[qt.Word] = 1
+		if p := ix.postings[qt.Stem]; p != nil && len(p.slots) <= nameScanPassages && ix.writtenAsNameLocked(qt.Word, p.slots, inQuery) {
+			if names == nil {
+				names = map[string][]string{}
+			}
+			for _, slot := range p.slots {
+				names[qt.Word] = append(names[qt.Word], ix.items[slot].docID)
+			}
+		}
 		if df > 0 {
 			specBits += qt.Weight * -math.Log(float64(df)/nb)
 			rarity[qt.Word] = -math.Log(float64(df)/nb) / math.Log(nb)
@@ -732,6 +753,17 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		out[i].Unknown = unknown
 		out[i].UnknownWords = unknownWords
 		out[i].Rarity = rarity
+		for w, docs := range names {
+			// A name the passage's own document writes is what that
+			// document is about ("Teach1" in the app's guide), even
+			// where this passage does not repeat it.
+			if !slices.Contains(docs, out[i].DocumentID) {
+				if out[i].Names == nil {
+					out[i].Names = map[string]bool{}
+				}
+				out[i].Names[w] = true
+			}
+		}
 	}
 	ix.calibrateLocked(out, where, qgrams, specBits/math.Log(nb))
 	// Equal scores (the same text in two places) rank by source name, then
@@ -880,4 +912,129 @@ func isZero(v []float32) bool {
 		}
 	}
 	return true
+}
+
+// nameScanPassages: a word held by more passages than this is read as an
+// ordinary word of the base, not looked at as a possible name. Names of
+// places, people and products are rare in a base; reading how a common word
+// is written would cost every search for nothing.
+const nameScanPassages = 8
+
+// writtenAsNameLocked reports whether the passages in slots write word
+// (folded) only capitalised, and at least once inside a sentence, where
+// capitals mark a name rather than the sentence's start. A word of a name
+// of several ("Cel Medio", "Mes del Libro") names it only with another of
+// its words in the query (inQuery): "un año y medio" is no plan, "en los
+// aromos" is "Villa Los Aromos".
+func (ix *Index) writtenAsNameLocked(word string, slots []int32, inQuery func(string) bool) bool {
+	named := false
+	for _, slot := range slots {
+		it := &ix.items[slot]
+		for _, text := range []string{it.question, it.text} {
+			if !strings.Contains(analysis.Fold(text), word) {
+				continue
+			}
+			for line := range strings.Lines(text) {
+				if titleCase(line) {
+					// "How To Organize Meeting Times": every word is
+					// capitalised, names or not.
+					continue
+				}
+				fields := strings.Fields(line)
+				for i, f := range fields {
+					if !startsLike(f, word) || !slices.Contains(analysis.Words(f), word) {
+						continue
+					}
+					if !capitalisedField(f) {
+						return false
+					}
+					if i == 0 || sentenceEnd(fields[i-1]) {
+						continue
+					}
+					run := nameRun(fields, i)
+					named = named || len(run) == 1 || slices.ContainsFunc(run, func(w string) bool { return w != word && inQuery(w) })
+				}
+			}
+		}
+	}
+	return named
+}
+
+// nameRun returns the folded words of the capitalised run around
+// fields[i], joined over lower-case links ("Mes del Libro").
+func nameRun(fields []string, i int) []string {
+	lo, hi := i, i
+	for lo > 0 && !sentenceEnd(fields[lo-1]) {
+		switch {
+		case capitalisedField(fields[lo-1]):
+			lo--
+			continue
+		case lo > 1 && nameLinks[fields[lo-1]] && capitalisedField(fields[lo-2]) && !sentenceEnd(fields[lo-2]):
+			lo -= 2
+			continue
+		}
+		break
+	}
+	for hi+1 < len(fields) && !sentenceEnd(fields[hi]) {
+		switch {
+		case capitalisedField(fields[hi+1]):
+			hi++
+			continue
+		case hi+2 < len(fields) && nameLinks[fields[hi+1]] && capitalisedField(fields[hi+2]):
+			hi += 2
+			continue
+		}
+		break
+	}
+	var run []string
+	for _, f := range fields[lo : hi+1] {
+		if !nameLinks[f] {
+			run = append(run, analysis.Words(f)...)
+		}
+	}
+	return run
+}
+
+var nameLinks = map[string]bool{"de": true, "del": true, "la": true, "las": true, "los": true, "el": true, "y": true, "of": true, "the": true}
+
+func capitalisedField(f string) bool {
+	r, _ := utf8.DecodeRuneInString(strings.TrimLeft(f, "¿¡\"'(«*-•"))
+	return unicode.IsUpper(r)
+}
+
+func sentenceEnd(f string) bool {
+	last, _ := utf8.DecodeLastRuneInString(f)
+	return strings.ContainsRune(".:!?¿¡·|•-", last)
+}
+
+// titleCase reports a line of three words or more, most of them
+// capitalised.
+func titleCase(line string) bool {
+	words, upper := 0, 0
+	for _, f := range strings.Fields(line) {
+		r, _ := utf8.DecodeRuneInString(f)
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		words++
+		if unicode.IsUpper(r) {
+			upper++
+		}
+	}
+	return words >= 3 && upper*5 >= words*3
+}
+
+// startsLike reports whether the field's first letter, folded, is word's
+// first byte: a cheap test before the field is analysed.
+func startsLike(f, word string) bool {
+	for _, r := range f {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			continue
+		}
+		if r < utf8.RuneSelf {
+			return byte(unicode.ToLower(r)) == word[0]
+		}
+		return strings.HasPrefix(analysis.Fold(string(r)), word[:1])
+	}
+	return false
 }

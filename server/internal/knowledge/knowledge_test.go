@@ -436,3 +436,56 @@ func TestAnAnswerOverSeveralPassagesKeepsItsQuestionAsTitle(t *testing.T) {
 		t.Fatalf("top = %s (%.2f) %q, want manos.md", r.Source, r.Score, r.Text)
 	}
 }
+
+func TestAWordTheBaseWritesAsANameIsReadAsOne(t *testing.T) {
+	t.Parallel()
+	b := New(Options{Language: "es"})
+	docs := map[string]string{
+		"sucursales.md": "# Sucursales\n\nTenemos sucursales en Providencia y Puente Alto. Todas atienden de lunes a viernes.\n",
+		"domicilio.md":  "# Retiro a domicilio\n\nRetiramos paquetes a domicilio en Providencia. El retiro cuesta $3.000.\n",
+		"planes.md":     "# Planes\n\nEl plan Cel Medio cuesta $9.990. El plan Cel Plus cuesta $14.990. El envío es alto en regiones.\n",
+	}
+	for name, body := range docs {
+		in, err := b.Ingest(context.Background(), name, "", []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Put(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := func(q, source string) map[string]bool {
+		rs, err := b.Search(context.Background(), q, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Source == source {
+				return r.Names
+			}
+		}
+		t.Fatalf("%q: no result from %s", q, source)
+		return nil
+	}
+	// Typed in lower case, "puente" is the place the base names, against
+	// the passage of another document.
+	if n := names("retiran a domicilio en puente alto?", "domicilio.md"); !n["puente"] {
+		t.Errorf("puente: got names %v, want it read as a name", n)
+	}
+	// In its own document it is what the document speaks of.
+	if n := names("sucursal en puente alto", "sucursales.md"); n["puente"] {
+		t.Errorf("puente in its own document: got names %v", n)
+	}
+	// "alto" is also written in lower case: an ordinary word.
+	if n := names("retiran a domicilio en puente alto?", "domicilio.md"); n["alto"] {
+		t.Errorf("alto: got names %v, want an ordinary word", n)
+	}
+	// "medio" is one word of a name of two ("Cel Medio"): alone it is the
+	// word, with "cel" the plan.
+	if n := names("puedo retirar a domicilio un paquete de tamaño medio?", "domicilio.md"); n["medio"] {
+		t.Errorf("medio alone: got names %v, want an ordinary word", n)
+	}
+	if n := names("retiran a domicilio si tengo el cel medio?", "domicilio.md"); !n["medio"] {
+		t.Errorf("cel medio: got names %v, want medio read as a name", n)
+	}
+}

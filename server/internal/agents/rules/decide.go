@@ -475,10 +475,11 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Named = w
 		case slices.Contains(top.UnknownWords, w):
 			penalty += told * unknownPenalty
-		case q.names[w] && top.Rarity[w] >= 0.5:
-			// A name the user wrote that singles out a few passages of
-			// the base, and not this one: "el pasaje a Concepción"
-			// against the Santiago fares. A value asked of it ("¿dónde
+		case (q.names[w] || top.Names[w] && slices.Contains(q.focus, w)) && top.Rarity[w] >= 0.5:
+			// A name the user wrote, or one the base writes as a name
+			// however the user typed it ("en puente alto"), that singles
+			// out a few passages of the base, and not this one: "el pasaje
+			// a Concepción" against the Santiago fares. A value asked of it ("¿dónde
 			// queda la oficina de Concepción?") is another's in full.
 			if q.asked == InfoGeneral {
 				about += namedFactor * unknownPenalty
