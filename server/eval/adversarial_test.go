@@ -654,3 +654,23 @@ func TestAPlaceTypedInLowerCaseIsStillAName(t *testing.T) {
 	)
 	expectEach(t, rep)
 }
+
+func TestANumberTheQuestionStatesPicksItsRow(t *testing.T) {
+	t.Parallel()
+	prices := "# Precios\n\n| Servicio | Horas | Precio |\n|---|---|---|\n| Limpieza estándar | 3 horas | $27.000 |\n| Limpieza estándar | 6 horas | $48.000 |\n" +
+		"| Limpieza profunda | 5 horas | $55.000 |\n| Limpieza profunda | 8 horas | $84.000 |\n"
+	kits := "# Kits solares\n\n| Kit | Potencia | Paneles | Precio |\n|---|---|---|---|\n| Kit S | 2,2 kWp | 4 paneles | $2.390.000 |\n| Kit M | 3,3 kWp | 6 paneles | $3.190.000 |\n" +
+		"| Kit L | 4,4 kWp | 8 paneles | $3.990.000 |\n"
+	rep := runDocs(t, map[string]string{
+		"precios.md": prices,
+		"kits.md":    kits,
+		"empresa.md": "# Sobre nosotros\n\nSomos una empresa chilena de servicios para el hogar fundada en 2018.\n",
+	},
+		Query{Query: "cuanto sale el kit de 4,4 kWp?", Expect: ExpectAnswer, MustContainAny: []string{"$3.990.000"}},
+		Query{Query: "cuanto sale la limpieza profunda de 8 horas?", Expect: ExpectAnswer, MustContainAny: []string{"$84.000"}},
+		// The table states 6 hours, of another service: the deep
+		// cleaning's rows are other cases.
+		Query{Query: "cuanto sale la limpieza profunda de 6 horas?", Expect: ExpectNotAnswer},
+	)
+	expectEach(t, rep)
+}

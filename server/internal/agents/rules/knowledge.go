@@ -545,6 +545,12 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 			// value; the answer part is another item's.
 			d.Held, d.Answer = false, false
 			d.Reason = fmt.Sprintf("the passage's item on %q does not give %s", w, describeKind(question.asked))
+		case k.numberOfAnotherRecord(question, top, answer) != "":
+			// "¿cuánto sale la limpieza profunda de 6 horas?" against a
+			// table whose deep-cleaning rows say 5 and 8 hours: the 6 the
+			// passage states is another service's row.
+			d.Held, d.Answer = false, false
+			d.Reason = fmt.Sprintf("the passage states %q in another item than the one that answers the question", k.numberOfAnotherRecord(question, top, answer))
 		case !question.holdsAsked(answer):
 			// The passage holds what was asked, but the part of it that
 			// answers the question does not: the price in the passage is
@@ -735,6 +741,9 @@ func (k *Knowledge) extract(r knowledge.Result, question question) string {
 			best, bestScore = i, s
 		}
 	}
+	if isRecord(blocks[best]) && len(question.numbers) > 0 {
+		best = k.recordOfThing(blocks, best, q, question.numbers, asked)
+	}
 	answer := blocks[best]
 	// A block that holds what was asked answers by itself, even when it
 	// reads like a label ("Teléfono: +56 2 2345 6789").
@@ -774,6 +783,43 @@ func withTableHeader(blocks []string, answer string) string {
 	}
 	return answer
 }
+
+// recordOfThing returns, of the rows or list items of blocks that hold the
+// kind asked as blocks[best] does, the one that names most of the thing
+// asked, the question's numbers left out, and of those the one that states
+// the numbers: a row is chosen by the thing it names, and among the rows
+// of that thing by the number ("el kit de 4,4 kWp" among kits of 2,2 to
+// 7,7); "la limpieza profunda de 6 horas" is no row of the standard
+// cleaning's 6 hours, and then no row answers (numberOfAnotherRecord).
+func (k *Knowledge) recordOfThing(blocks []string, best int, q []analysis.QueryTerm, numbers []string, asked InfoKind) int {
+	words := slices.DeleteFunc(slices.Clone(q), func(t analysis.QueryTerm) bool { return isDigits(t.Word) })
+	held := asked != InfoGeneral && holdsKind(asked, blocks[best])
+	score := func(b string) float64 {
+		s := overlap(k.an, words, b)
+		stated := numbersIn(b)
+		for _, n := range numbers {
+			if stated[n] {
+				s += numberRowBonus
+			}
+		}
+		return s
+	}
+	top, topScore := best, score(blocks[best])
+	for i, b := range blocks {
+		if i == best || !isRecord(b) || held && !holdsKind(asked, b) || opensTable(blocks, i) {
+			continue
+		}
+		if s := score(b); s > topScore {
+			top, topScore = i, s
+		}
+	}
+	return top
+}
+
+// numberRowBonus is what each number of the question a record states adds
+// to its overlap: it settles a tie between records that name as much of
+// the thing asked, and no more.
+const numberRowBonus = 0.01
 
 // kindAnswerChars bounds the answer to a question for one value.
 const kindAnswerChars = 300
@@ -1139,6 +1185,39 @@ func (k *Knowledge) aboutMoreWithoutValue(q question, top knowledge.Result, d De
 		}
 		if more >= 2 {
 			return citation(r, k.lang())
+		}
+	}
+	return ""
+}
+
+// numberOfAnotherRecord returns a number the question states that the
+// passage states too, but not in the list items or table rows that answer
+// it, which give another number of the same unit, or "": each item is one
+// case ("Limpieza profunda · 5 horas"), and the case asked (6 hours) is
+// not among them.
+func (k *Knowledge) numberOfAnotherRecord(q question, top knowledge.Result, answer string) string {
+	var records []string
+	for _, line := range strings.Split(answer, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			records = append(records, line)
+		}
+	}
+	if len(records) == 0 || !slices.ContainsFunc(records, isRecord) {
+		return ""
+	}
+	for _, r := range records {
+		if !isRecord(r) {
+			return ""
+		}
+	}
+	units := map[string]bool{}
+	for _, u := range numberUnits(answer) {
+		units[unitName(u)] = true
+	}
+	stated, given := numbersIn(titleOf(top)+"\n"+top.Text), numbersIn(answer)
+	for _, n := range q.numbers {
+		if u := q.units[n]; u != "" && units[unitName(u)] && stated[n] && !given[n] {
+			return n
 		}
 	}
 	return ""
