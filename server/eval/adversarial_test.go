@@ -674,3 +674,19 @@ func TestANumberTheQuestionStatesPicksItsRow(t *testing.T) {
 	)
 	expectEach(t, rep)
 }
+
+func TestWhatAPassageSaysOfOneBranchIsNotSaidOfAnother(t *testing.T) {
+	t.Parallel()
+	branches := "# Sucursales\n\n- Sucursal Las Condes: Av. Apoquindo 4500. Tiene estacionamiento gratuito para pacientes durante 1 hora.\n" +
+		"- Sucursal Ñuñoa: Av. Irarrázaval 2100. Atiende de lunes a sábado de 7:00 a 14:00.\n- Sucursal Providencia: Av. Providencia 1200, piso 2.\n"
+	rep := runDocs(t, map[string]string{
+		"sucursales.md": branches,
+		"examenes.md":   "# Exámenes\n\nLa toma de muestras de sangre requiere 8 horas de ayuno. Los resultados llegan por correo en 48 horas.\n",
+		"empresa.md":    "# Sobre nosotros\n\nSomos un laboratorio clínico chileno con tres sucursales en Santiago.\n",
+	},
+		Query{Query: "hay estacionamiento en la sucursal de las condes?", Expect: ExpectAnswer, MustContainAny: []string{"estacionamiento gratuito"}},
+		// The parking is Las Condes'; Ñuñoa's line says nothing of one.
+		Query{Query: "hay estacionamiento en la sucursal de ñuñoa?", Expect: ExpectNotAnswer},
+	)
+	expectEach(t, rep)
+}

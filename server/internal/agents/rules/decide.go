@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/relevo/relevo/server/internal/agents"
 	"github.com/relevo/relevo/server/internal/knowledge"
@@ -77,6 +78,10 @@ type Decision struct {
 	// replaced with another ("curso" in "¿Puedo regalar un curso?" asked
 	// as "¿puedo regalar una suscripción?").
 	Swapped string
+	// Apart is what a yes-or-no question asks of a named branch that the
+	// passage says only of others, with the branch: "estacionamiento" and
+	// "ñuñoa" against "La sucursal Las Condes tiene estacionamiento".
+	Apart [2]string
 	// Owned: the passage itself gives the owner's value next to a
 	// mention of them, which beats a passage that never names them.
 	Owned bool
@@ -514,6 +519,13 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Swapped = extra[0]
 		}
 	}
+	if x, branch := k.apartFromBranch(q, top, d.Covered, title, passage); x != "" {
+		// "¿hay estacionamiento en la sucursal de Ñuñoa?" against "La
+		// sucursal Las Condes tiene estacionamiento": the passage names
+		// Ñuñoa, and says "estacionamiento" of another.
+		about += namedFactor * unknownPenalty
+		d.Apart = [2]string{x, branch}
+	}
 	if x := k.negatedVariant(q.words, d.Covered, title+"\n"+passage); x != "" {
 		// "¿cuánto dura un corte *no programado*?" against "Los cortes
 		// programados no duran más de 8 horas": the passage speaks of
@@ -577,6 +589,8 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		d.Reason = fmt.Sprintf("the question asks for %s and the passage holds none", describeKind(d.Asked))
 	case d.Confidence < threshold && d.Swapped != "":
 		d.Reason = fmt.Sprintf("confidence below the answer threshold: the entry answers a question about %q, which the question does not ask about", d.Swapped)
+	case d.Confidence < threshold && d.Apart[0] != "":
+		d.Reason = fmt.Sprintf("confidence below the answer threshold: the passage says %q only of others than %q, which the question asks about", d.Apart[0], d.Apart[1])
 	case d.Confidence < threshold && d.Named != "":
 		d.Reason = fmt.Sprintf("confidence below the answer threshold: the passage never mentions %q, which the question asks about", d.Named)
 	case d.Confidence < threshold:
@@ -3099,4 +3113,93 @@ func (k *Knowledge) unasked(qw []string, question string) []string {
 		}
 	}
 	return extra
+}
+
+// apartFromBranch returns a word of a yes-or-no question about a named
+// branch ("la sucursal de Ñuñoa", "el terminal de Temuco") that the
+// passage covers only in sentences that name another and not the branch,
+// with the branch's name; "" when there is none. What the passage says of
+// that word it says of another branch. Words of the title stand with
+// every sentence.
+func (k *Knowledge) apartFromBranch(q question, top knowledge.Result, covered []string, title, passage string) (string, string) {
+	if q.asked != InfoGeneral || len(covered) < 2 {
+		return "", ""
+	}
+	titleWords := analysis.Words(title)
+	var names []string
+	for _, w := range covered {
+		if (q.names[w] || writesAsName(passage, w)) && !slices.Contains(titleWords, w) && ofBranch(q.words, w) {
+			names = append(names, w)
+		}
+	}
+	if len(names) == 0 {
+		return "", ""
+	}
+	units := answerUnits(passage)
+	for _, x := range covered {
+		if slices.Contains(names, x) || slices.Contains(titleWords, x) || top.Rarity[x] < apartRarity {
+			continue
+		}
+		together, another := false, false
+		for _, u := range units {
+			uw := analysis.Words(u)
+			if !k.coversWord(uw, x) {
+				continue
+			}
+			for _, n := range names {
+				together = together || slices.Contains(uw, n)
+			}
+			another = another || hasProperName(u)
+		}
+		if !together && another {
+			return x, names[0]
+		}
+	}
+	return "", ""
+}
+
+// apartRarity: a word most passages hold ("sucursal" in a base of
+// branches) says nothing of whose it is.
+const apartRarity = 0.3
+
+// ofBranch reports w as the name of a branch the question asks about: it
+// follows a place noun, as in "la sucursal de Ñuñoa", "el terminal de
+// Temuco".
+func ofBranch(words []string, w string) bool {
+	for i, x := range words {
+		if x != w {
+			continue
+		}
+		for j := i - 1; j >= 0 && j >= i-3; j-- {
+			if placeNouns[words[j]] || branchNouns[words[j]] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var branchNouns = setOf("terminal", "tienda", "clinica", "centro", "store", "campus", "aeropuerto")
+
+func (k *Knowledge) coversWord(words []string, w string) bool {
+	st := k.an.Stem(w)
+	return slices.ContainsFunc(words, func(x string) bool { return x == w || k.an.Stem(x) == st })
+}
+
+// writesAsName reports text writing w capitalised inside a sentence.
+func writesAsName(text, w string) bool {
+	start := true
+	for _, f := range strings.Fields(text) {
+		at := start
+		last, _ := utf8.DecodeLastRuneInString(f)
+		start = strings.ContainsRune(".:!?¿¡·|•-", last)
+		if at || !slices.Contains(analysis.Words(f), w) {
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(strings.TrimLeft(f, "¿¡\"'(«*-•"))
+		if unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
 }
