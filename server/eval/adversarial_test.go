@@ -690,3 +690,17 @@ func TestWhatAPassageSaysOfOneBranchIsNotSaidOfAnother(t *testing.T) {
 	)
 	expectEach(t, rep)
 }
+
+func TestAWindowForSomethingElseIsNoLength(t *testing.T) {
+	t.Parallel()
+	rep := runDocs(t, map[string]string{
+		"evaluaciones.md": "# Evaluaciones\n\nPara los cuestionarios con tiempo límite usa una conexión estable: si la conexión se corta, el cuestionario se guarda y puedes retomarlo durante los 10 minutos siguientes.\n",
+		"sesiones.md":     "# Sesiones en vivo\n\nLas sesiones en vivo duran 90 minutos. Todas quedan grabadas y la grabación se publica en el curso dentro de las 24 horas siguientes.\n",
+		"empresa.md":      "# Sobre nosotros\n\nSomos una plataforma chilena de cursos en línea fundada en 2019.\n",
+	},
+		Query{Query: "cuanto duran las sesiones en vivo?", Expect: ExpectAnswer, MustContainAny: []string{"90 minutos"}},
+		// Ten minutes to resume it is not how long the quiz lasts.
+		Query{Query: "cuantos minutos dura el cuestionario con tiempo limite?", Expect: ExpectNotAnswer},
+	)
+	expectEach(t, rep)
+}

@@ -192,6 +192,9 @@ type question struct {
 	// inclusion: the question asks whether something is included ("¿el
 	// IVA está incluido?").
 	inclusion bool
+	// lasting: the question asks how long something lasts or stays valid
+	// (lastingWords).
+	lasting bool
 	// clock: hours are asked as a time of the clock (asksClockTime); end:
 	// as when something ends or closes (asksEnd).
 	clock, end bool
@@ -236,6 +239,7 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	}
 	q.inclusion = slices.ContainsFunc(q.words, func(w string) bool { return inclusionWords[w] })
 	q.clock, q.end = asksClockTime(q.words), asksEnd(q.words)
+	q.lasting = slices.ContainsFunc(q.words, func(w string) bool { return lastingWords[w] })
 	if q.asked == InfoPerson && roleNouns[q.owner] {
 		q.role = k.roleQualifiers(q.words, q.owner)
 	}
@@ -1168,6 +1172,13 @@ func (q question) holdsAsked(text string) bool {
 			// it starts; the end is a range's or an "hasta".
 			h = hoursRangeRe.MatchString(text)
 		}
+		if h && q.asked == InfoTime && q.lasting {
+			// "¿cuánto duran las sesiones en vivo?": "se publican dentro
+			// de las 24 horas siguientes", "puedes retomarlo durante los
+			// 10 minutos siguientes" are windows for something else to
+			// happen in, not how long anything lasts.
+			h = timeRe.MatchString(q.withoutOthersWindows(roundTheClockRe.ReplaceAllString(text, " ")))
+		}
 		if h && q.asked == InfoAmount && !q.inclusion {
 			// "con almuerzo incluido" says what comes with it, not what
 			// it costs: only a question about what is included takes it.
@@ -1745,6 +1756,30 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 		}
 	}
 	return ""
+}
+
+// windowRe is a span of time something else happens within: "dentro de
+// las 24 horas", "durante los 10 minutos siguientes", "within 48 hours".
+var windowRe = regexp.MustCompile(`(?i)\b(?:dentro\s+de(?:l|\s+l[oa]s)?\s+(?:\d+|un|una|dos|tres)\s+\p{L}+(?:\s+h[aá]biles)?|(?:durante|en)\s+l[oa]s\s+(?:\d+|dos|tres)\s+\p{L}+(?:\s+h[aá]biles)?\s+(?:siguientes|posteriores|pr[oó]ximos|pr[oó]ximas)|within\s+(?:\d+|an?|one|two|three)\s+\p{L}+)`)
+
+// withoutOthersWindows returns text without the windows (windowRe) that
+// follow something else than what the question asks the length of: "abre
+// el enlace dentro de las 48 horas" is how long the link lasts, "la
+// grabación se publica dentro de las 24 horas" not how long a session does.
+func (q question) withoutOthersWindows(text string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range windowRe.FindAllStringIndex(text, -1) {
+		before := analysis.Words(text[last:m[0]])
+		if q.owner != "" && slices.Contains(before[max(0, len(before)-2):], q.owner) {
+			continue
+		}
+		b.WriteString(text[last:m[0]])
+		b.WriteString(" ")
+		last = m[1]
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
 
 // lastingWords ask how long something lasts or stays valid.
