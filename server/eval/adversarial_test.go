@@ -355,6 +355,13 @@ func TestAdversarialSets(t *testing.T) {
 		adversarial("dengue", "es"),
 		adversarial("contable", "es"),
 		onSample("sample40"),
+		// Round forty, run as written on the rules drawn from the
+		// thirty-ninth: a municipal transit department's FAQ bot, a chain
+		// of clinics whose branches differ, and a forty-first round on the
+		// sample base of durations and numbers.
+		adversarial("permisos", "es"),
+		adversarial("clinicas", "es"),
+		onSample("sample41"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -430,9 +437,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.028 / 0.488,
-		// the sample base and the seed PDFs 0.013 / 0.604 (1,062 right
-		// answers of 1,757), the other companies' bases 0.041 / 0.399
+		// Measured (false-answer rate / coverage): all 0.029 / 0.487,
+		// the sample base and the seed PDFs 0.013 / 0.601 (1,076 right
+		// answers of 1,791), the other companies' bases 0.043 / 0.403
 		// (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
@@ -446,13 +453,13 @@ func TestAdversarialSets(t *testing.T) {
 		// thirty-second, 0.39 after the thirty-eighth's, 0.13 and 0.23,
 		// and 0.40 again once a story around a question with one answer
 		// no longer changed it, 0.39 after the thirty-ninth's, 0.39 and
-		// 0.20; all, 0.52
+		// 0.20, and 0.40 with the fortieth's, 0.48 and 0.49; all, 0.52
 		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
 		// the twenty-eighth, 0.49 until the thirtieth and again after the
 		// thirty-second and the thirty-sixth (0.31 as first run), 0.48
 		// after the thirty-seventh, 0.34, and the thirty-eighth, 0.23, and
 		// 0.49 again after the stories, 0.48 after the thirty-ninth,
-		// 0.37; the sample base's
+		// 0.37, and the fortieth, 0.47; the sample base's
 		// and the seed PDFs', 0.60 until the twenty-fifth round on the
 		// sample base, 0.24 as first run, 0.59 until the twenty-eighth's,
 		// 0.20 and 0.30, and 0.58 until the thirtieth's, of paraphrases,
@@ -664,6 +671,8 @@ func TestANumberTheQuestionStatesPicksItsRow(t *testing.T) {
 	rep := runDocs(t, map[string]string{
 		"precios.md": prices,
 		"kits.md":    kits,
+		"brackets.md": "# Ortodoncia\n\n| Tratamiento | Duración | Precio |\n|---|---|---|\n| Brackets metálicos | 12 meses, incluye 12 controles | $3.200 |\n" +
+			"| Brackets metálicos | 24 meses, incluye 24 controles | $5.400 |\n| Brackets estéticos | 18 meses, incluye 18 controles | $6.100 |\n",
 		"empresa.md": "# Sobre nosotros\n\nSomos una empresa chilena de servicios para el hogar fundada en 2018.\n",
 	},
 		Query{Query: "cuanto sale el kit de 4,4 kWp?", Expect: ExpectAnswer, MustContainAny: []string{"$3.990.000"}},
@@ -671,6 +680,9 @@ func TestANumberTheQuestionStatesPicksItsRow(t *testing.T) {
 		// The table states 6 hours, of another service: the deep
 		// cleaning's rows are other cases.
 		Query{Query: "cuanto sale la limpieza profunda de 6 horas?", Expect: ExpectNotAnswer},
+		// Each row writes its months twice, as a duration and as a count
+		// of check-ups: 18 months are the other brackets'.
+		Query{Query: "cuanto cuestan los brackets metalicos por 18 meses?", Expect: ExpectNotAnswer},
 	)
 	expectEach(t, rep)
 }

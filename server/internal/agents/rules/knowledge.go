@@ -1210,9 +1210,13 @@ func (k *Knowledge) numberOfAnotherRecord(q question, top knowledge.Result, answ
 			return ""
 		}
 	}
+	// Every number's unit: a number may be written twice with two ("12
+	// meses, incluye 12 controles").
 	units := map[string]bool{}
-	for _, u := range numberUnits(answer) {
-		units[unitName(u)] = true
+	for _, piece := range strings.FieldsFunc(answer, func(r rune) bool { return r == '·' || r == ',' || r == ';' || r == '\n' }) {
+		for _, u := range numberUnits(piece) {
+			units[unitName(u)] = true
+		}
 	}
 	stated, given := numbersIn(titleOf(top)+"\n"+top.Text), numbersIn(answer)
 	for _, n := range q.numbers {
