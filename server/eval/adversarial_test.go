@@ -716,3 +716,21 @@ func TestAWindowForSomethingElseIsNoLength(t *testing.T) {
 	)
 	expectEach(t, rep)
 }
+
+func TestABranchsPassageSilentOnAFeatureDoesNotSayItHasIt(t *testing.T) {
+	t.Parallel()
+	branches := "# Nuestras sedes\n\n## Sede Ñuñoa\n\nAv. Irarrázaval 2100, Ñuñoa. Atiende de lunes a sábado de 7:00 a 14:00. Toma de muestras sin hora previa.\n\n" +
+		"## Sede Las Condes\n\nAv. Apoquindo 4500, Las Condes. Atiende de lunes a viernes de 7:00 a 18:00. Tiene estacionamiento gratuito para pacientes.\n"
+	rep := runDocs(t, map[string]string{
+		"sedes.md":    branches,
+		"examenes.md": "# Exámenes\n\nLa toma de muestras de sangre requiere 8 horas de ayuno. Los resultados llegan por correo en 48 horas.\n",
+		"empresa.md":  "# Sobre nosotros\n\nSomos un laboratorio clínico chileno con dos sedes en Santiago.\n",
+	},
+		Query{Query: "la sede de las condes tiene estacionamiento?", Expect: ExpectAnswer, MustContainAny: []string{"estacionamiento gratuito"}},
+		Query{Query: "atienden los sabados en ñuñoa?", Expect: ExpectAnswer, MustContainAny: []string{"lunes a sábado"}},
+		// Ñuñoa's passage gives its address and hours and says nothing of
+		// parking: silence is no answer.
+		Query{Query: "la sede de ñuñoa tiene estacionamiento?", Expect: ExpectNotAnswer},
+	)
+	expectEach(t, rep)
+}

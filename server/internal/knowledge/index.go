@@ -754,10 +754,18 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 		out[i].UnknownWords = unknownWords
 		out[i].Rarity = rarity
 		for w, docs := range names {
-			// A name the passage's own document writes is what that
-			// document is about ("Teach1" in the app's guide), even
-			// where this passage does not repeat it.
-			if !slices.Contains(docs, out[i].DocumentID) {
+			// A name the passage's own document writes in half its
+			// passages or more is what that document is about ("Teach1"
+			// in the app's guide), even where this passage does not
+			// repeat it; one its other section writes ("Ñuñoa" in a page
+			// of branches) is another branch.
+			own := 0
+			for _, d := range docs {
+				if d == out[i].DocumentID {
+					own++
+				}
+			}
+			if own < 2 || 2*own < len(ix.docs[out[i].DocumentID]) {
 				if out[i].Names == nil {
 					out[i].Names = map[string]bool{}
 				}

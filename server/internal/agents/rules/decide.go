@@ -455,6 +455,14 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Named = w
 			continue
 		}
+		if k.featureOfBranch(q, top, d.Covered, title+"\n"+passage, w) {
+			// "¿la sede de Miraflores tiene estacionamiento?" against
+			// Miraflores' address and hours: silent on what is asked of
+			// the branch, which another branch's line may have.
+			about += namedFactor * unknownPenalty
+			d.Named = w
+			continue
+		}
 		if w == named || owner != "" && strings.Fields(owner)[0] == w {
 			// The thing a yes-or-no question names, or whose address is
 			// asked ("¿a qué correo escribo para pedir un *reembolso*?"):
@@ -3233,6 +3241,48 @@ func writesAsName(text, w string) bool {
 		}
 		r, _ := utf8.DecodeRuneInString(strings.TrimLeft(f, "¿¡\"'(«*-•"))
 		if unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// featureOfBranch reports w, missing from the passage, as what a Spanish
+// yes-or-no question asks a named branch to have ("¿la sede de Miraflores
+// tiene estacionamiento?" against Miraflores' address and hours): a
+// passage that describes the branch and never says w is silent on it.
+func (k *Knowledge) featureOfBranch(q question, top knowledge.Result, covered []string, text, w string) bool {
+	if q.asked != InfoGeneral || q.foreign || k.an.Language() != "es" || !slices.Contains(q.focus, w) {
+		return false
+	}
+	had := false
+	for i, x := range q.words {
+		if x != w {
+			continue
+		}
+		j := i - 1
+		if j > 0 && determiners[q.words[j]] {
+			j--
+		}
+		if j >= 0 && (featureVerbs[q.words[j]] || q.words[j] == "con" && j > 0 && (q.words[j-1] == "cuenta" || q.words[j-1] == "cuentan")) {
+			had = true
+		}
+	}
+	return had && slices.ContainsFunc(covered, func(c string) bool {
+		return top.Rarity[c] >= 0.5 && (ofBranch(q.words, c) || inPlace(q.words, c)) && (q.names[c] || writesAsName(text, c))
+	})
+}
+
+// featureVerbs ask whether a place has something: "¿tiene
+// estacionamiento?", "¿hay baños?", "¿hacen ecografías?"; so does "cuenta
+// con".
+var featureVerbs = setOf("tiene", "tienen", "hay", "ofrece", "ofrecen", "hacen", "venden")
+
+// inPlace reports w as the place "en" introduces: "en San Borja", "en los
+// Olivos".
+func inPlace(words []string, w string) bool {
+	for i, x := range words {
+		if x == w && (i > 0 && words[i-1] == "en" || i > 1 && words[i-2] == "en" && determiners[words[i-1]]) {
 			return true
 		}
 	}
