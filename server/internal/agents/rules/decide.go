@@ -1839,8 +1839,31 @@ func variantsIn(text string) []string {
 			}
 		}
 	}
+	// A letter and a digit name a variant by themselves ("la licencia
+	// A4", "el curso B2"), and a range of them every one between
+	// ("clases A1 a A5").
+	for _, m := range variantRangeRe.FindAllStringSubmatch(text, -1) {
+		if m[1] != m[3] || m[2] > m[4] {
+			continue
+		}
+		for d := m[2][0]; d <= m[4][0]; d++ {
+			if v := m[1] + string(d); !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	for _, v := range letterDigitRe.FindAllString(text, -1) {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
 	return out
 }
+
+var (
+	letterDigitRe  = regexp.MustCompile(`\b[A-Z]\d\b`)
+	variantRangeRe = regexp.MustCompile(`\b([A-Z])(\d)\s+(?:a|al|hasta|to|-)\s+([A-Z])(\d)\b`)
+)
 
 var yearRe = regexp.MustCompile(`^(?:19|20)\d\d$`)
 

@@ -2352,3 +2352,18 @@ func TestAContextThatAsksOrIsPointedToCanPickTheCase(t *testing.T) {
 		"Los cursos comprados no vencen.":                                     false,
 	})
 }
+
+func TestALetterAndADigitNameAVariant(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	renewal := passage("d1", "licencias.md", "La licencia clase B se renueva cada 6 años. Puedes pedir hora hasta 60 días antes de que venza.")
+	renewal.Heading = "Renovación de licencia"
+	renewal.Rarity = map[string]float64{"licencia": 0.3, "renueva": 0.7, "anos": 0.4}
+	answersWith(t, p, "cada cuantos años se renueva la licencia?", "6 años", renewal)
+	handsOffSaying(t, p, "cada cuantos años se renueva la licencia A4", `"A4"`, renewal)
+	// A range names every variant between its ends.
+	pro := passage("d2", "clases.md", "Las clases A1 a A5 son profesionales: exigen un curso en una escuela de conductores y 2 años con licencia B.")
+	pro.Heading = "Licencias profesionales"
+	pro.Rarity = map[string]float64{"licencia": 0.3, "necesito": 0.2, "curso": 0.5}
+	answers(t, p, "que necesito para la licencia A4?", pro)
+}
