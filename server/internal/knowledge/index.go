@@ -546,8 +546,12 @@ func (ix *Index) Search(query string, qvec []float32, limit int) []Result {
 	// names: the query's words the base writes as names, and the
 	// documents that write them.
 	var names map[string][]string
+	var queryWords []string // read once, when a possible name needs them
 	inQuery := func(w string) bool {
-		return slices.ContainsFunc(qterms, func(t analysis.QueryTerm) bool { return t.Word == w }) || strings.Contains(" "+strings.Join(analysis.Words(query), " ")+" ", " "+w+" ")
+		if queryWords == nil {
+			queryWords = analysis.Words(query)
+		}
+		return slices.Contains(queryWords, w)
 	}
 	resolved := make([]resolvedTerm, 0, len(qterms))
 	for _, qt := range qterms {

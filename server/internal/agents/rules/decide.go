@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/relevo/relevo/server/internal/agents"
 	"github.com/relevo/relevo/server/internal/knowledge"
@@ -3186,15 +3185,16 @@ func (k *Knowledge) unasked(qw []string, question string) []string {
 // passage covers only in sentences that name another and not the branch,
 // with the branch's name; "" when there is none. What the passage says of
 // that word it says of another branch. Words of the title stand with
-// every sentence.
+// every sentence; a name most passages hold is the company's, no branch.
 func (k *Knowledge) apartFromBranch(q question, top knowledge.Result, covered []string, title, passage string) (string, string) {
 	if q.asked != InfoGeneral || len(covered) < 2 {
 		return "", ""
 	}
 	titleWords := analysis.Words(title)
+	written := properNames(passage)
 	var names []string
 	for _, w := range covered {
-		if (q.names[w] || writesAsName(passage, w)) && !slices.Contains(titleWords, w) && ofBranch(q.words, w) {
+		if (q.names[w] || written[w]) && top.Rarity[w] >= 0.5 && !slices.Contains(titleWords, w) && ofBranch(q.words, w) {
 			names = append(names, w)
 		}
 	}
@@ -3207,9 +3207,10 @@ func (k *Knowledge) apartFromBranch(q question, top knowledge.Result, covered []
 			continue
 		}
 		together, another := false, false
+		covers := k.matcher(x)
 		for _, u := range units {
 			uw := analysis.Words(u)
-			if !k.coversWord(uw, x) {
+			if !slices.ContainsFunc(uw, covers) {
 				continue
 			}
 			for _, n := range names {
@@ -3247,29 +3248,6 @@ func ofBranch(words []string, w string) bool {
 
 var branchNouns = setOf("terminal", "tienda", "clinica", "centro", "store", "campus", "aeropuerto")
 
-func (k *Knowledge) coversWord(words []string, w string) bool {
-	st := k.an.Stem(w)
-	return slices.ContainsFunc(words, func(x string) bool { return x == w || k.an.Stem(x) == st })
-}
-
-// writesAsName reports text writing w capitalised inside a sentence.
-func writesAsName(text, w string) bool {
-	start := true
-	for _, f := range strings.Fields(text) {
-		at := start
-		last, _ := utf8.DecodeLastRuneInString(f)
-		start = strings.ContainsRune(".:!?¿¡·|•-", last)
-		if at || !slices.Contains(analysis.Words(f), w) {
-			continue
-		}
-		r, _ := utf8.DecodeRuneInString(strings.TrimLeft(f, "¿¡\"'(«*-•"))
-		if unicode.IsUpper(r) {
-			return true
-		}
-	}
-	return false
-}
-
 // featureOfBranch reports w, missing from the passage, as what a Spanish
 // yes-or-no question asks a named branch to have ("¿la sede de Miraflores
 // tiene estacionamiento?" against Miraflores' address and hours): a
@@ -3291,8 +3269,12 @@ func (k *Knowledge) featureOfBranch(q question, top knowledge.Result, covered []
 			had = true
 		}
 	}
-	return had && slices.ContainsFunc(covered, func(c string) bool {
-		return top.Rarity[c] >= 0.5 && (ofBranch(q.words, c) || inPlace(q.words, c)) && (q.names[c] || writesAsName(text, c))
+	if !had {
+		return false
+	}
+	written := properNames(text)
+	return slices.ContainsFunc(covered, func(c string) bool {
+		return top.Rarity[c] >= 0.5 && (ofBranch(q.words, c) || inPlace(q.words, c)) && (q.names[c] || written[c])
 	})
 }
 

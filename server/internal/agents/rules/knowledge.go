@@ -539,18 +539,18 @@ func (k *Knowledge) actOne(ctx context.Context, text string) (agents.Action, err
 	var answer string
 	if d.Held && question.asked != InfoGeneral {
 		answer = k.extract(top, question)
-		switch w := k.recordWithoutValue(question, top, answer, d.Covered); {
+		switch w, n := k.recordWithoutValue(question, top, answer, d.Covered), k.numberOfAnotherRecord(question, top, answer); {
 		case w != "":
 			// The list item or table row of the thing asked gives no
 			// value; the answer part is another item's.
 			d.Held, d.Answer = false, false
 			d.Reason = fmt.Sprintf("the passage's item on %q does not give %s", w, describeKind(question.asked))
-		case k.numberOfAnotherRecord(question, top, answer) != "":
+		case n != "":
 			// "¿cuánto sale la limpieza profunda de 6 horas?" against a
 			// table whose deep-cleaning rows say 5 and 8 hours: the 6 the
 			// passage states is another service's row.
 			d.Held, d.Answer = false, false
-			d.Reason = fmt.Sprintf("the passage states %q in another item than the one that answers the question", k.numberOfAnotherRecord(question, top, answer))
+			d.Reason = fmt.Sprintf("the passage states %q in another item than the one that answers the question", n)
 		case !question.holdsAsked(answer):
 			// The passage holds what was asked, but the part of it that
 			// answers the question does not: the price in the passage is
