@@ -68,9 +68,9 @@ type Result struct {
 	Rarity map[string]float64
 	// Names are the query's words (folded) that the base writes only as
 	// proper names, capitalised inside its sentences ("Puente Alto", "Los
-	// Aromos"), in other documents than this passage's: a user typing on a
-	// phone writes them in lower case, and they still name one place or
-	// thing.
+	// Aromos"), unless this passage's document is about them (writes them
+	// in half its passages or more): a user typing on a phone writes them
+	// in lower case, and they still name one place or thing.
 	Names map[string]bool
 	// TitleMatch is the trigram similarity between the query and the
 	// passage's title (a heading, or an entry's question) or, for the
