@@ -200,6 +200,9 @@ type question struct {
 	// foreign: the question is in the other language than the base's (a
 	// tourist's English on Spanish documents).
 	foreign bool
+	// confirming: the question offers what it remembers for confirmation
+	// ("era de 6 caracteres, ¿no?", "me dijeron que dura 24 horas").
+	confirming bool
 	// role is the words that qualify the role a who-is question asks for
 	// ("tecnología" in "¿quién es el gerente de tecnología?").
 	role []string
@@ -216,11 +219,15 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	q.names = properNames(focus)
 	q.foreign = k.an.Foreign(query)
 	q.asked = askedKind(q.words)
+	q.confirming = confirming(analysis.Fold(strings.ToLower(raw)))
+	if q.confirming && q.asked == InfoGeneral {
+		q.asked, q.counted = proposedKind(statedNumbers(focus), numberUnits(focus))
+	}
 	// Whose value is read in the question's own sentences: "¿el teléfono
 	// de la sucursal de Bath? Prefiero llamar…" asks Bath's.
 	q.focus, q.story = analysis.Words(focus), focus != raw
 	q.owner = k.ownerOf(q.focus, q.asked)
-	if q.asked == InfoNumber {
+	if q.asked == InfoNumber && q.counted == "" {
 		q.counted = countedNoun(q.words)
 		q.counting = countingQuestion(raw, q.counted)
 	}
@@ -387,6 +394,12 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// when the passage dates nothing.
 			continue
 		}
+		if q.confirming && !stated[n] && k.statesOtherOfUnit(n, q.units[n], title+"\n"+passage) {
+			// "era de 6 caracteres la clave, ¿no?" against "al menos 8
+			// caracteres": the number is the user's memory of the value,
+			// which the passage gives, correcting it.
+			continue
+		}
 		if !(stated[n] && k.statedInUnit(q, n, title+"\n"+passage)) && !k.inStatedRange(n, q.units[n], title+"\n"+passage) {
 			d.Uncovered = append(d.Uncovered, n)
 			about += namedFactor * unknownPenalty
@@ -407,7 +420,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		if q.situation(w) {
 			continue
 		}
-		if (channelWords[w] || languageWords[w] || paymentWords[w]) && slices.Contains(q.focus, w) {
+		if (channelWords[w] || languageWords[w] || paymentWords[w] || byMeans(q.focus, w)) && slices.Contains(q.focus, w) {
 			// A channel the passage never names is a channel it does not
 			// offer, however long the question and sure the search; one
 			// the user's story names ("mi inglés escrito no es bueno") is
@@ -443,7 +456,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 		if q.asked != InfoHours && opposite(w, title+"\n"+passage) {
 			// "¿cuándo se abre la reventa?" against "la reventa se
 			// cierra 6 horas antes": the value is the opposite event's.
-			about += namedFactor * unknownPenalty
+			about += unknownNameCost
 			d.Named = w
 			continue
 		}
@@ -1069,8 +1082,8 @@ var antonyms = []map[string]bool{
 	setOf("desactivar", "desactiva", "desactivan", "desactivacion", "deactivate", "deactivation"),
 	setOf("encender", "enciende", "encienden", "prender", "prende", "prenden"),
 	setOf("apagar", "apaga", "apagan"),
-	setOf("empezar", "empieza", "empiezan", "comenzar", "comienza", "comienzan", "iniciar", "inicia", "inician", "start", "starts", "begin", "begins"),
-	setOf("terminar", "termina", "terminan", "finalizar", "finaliza", "finalizan", "end", "ends", "finish", "finishes"),
+	setOf("empezar", "empieza", "empiezan", "comenzar", "comienza", "comienzan", "iniciar", "inicia", "inician", "inicio", "comienzo", "start", "starts", "begin", "begins"),
+	setOf("terminar", "termina", "terminan", "termino", "finalizar", "finaliza", "finalizan", "finalizacion", "end", "ends", "finish", "finishes"),
 }
 
 // countOfWhatIsAsked: when sentences of the passage give counts of what is
@@ -1236,6 +1249,28 @@ var paymentWords = setOf("transferencia", "transferencias", "efectivo", "cheque"
 // channelWords name a way of reaching the company: a passage that gives a
 // phone does not say that WhatsApp or Telegram answers on it.
 var channelWords = setOf("whatsapp", "telegram", "instagram", "facebook", "messenger", "signal")
+
+// byMeans reports whether w is the means by which something is asked to be
+// done: "¿se puede pedir hora por teléfono?", "can I apply by email?"; a
+// passage that never names it does not offer it.
+func byMeans(words []string, w string) bool {
+	if !meansWords[w] {
+		return false
+	}
+	for i, x := range words {
+		if x != w || i == 0 || words[i-1] != "por" && words[i-1] != "via" && words[i-1] != "by" {
+			continue
+		}
+		// "¿hay chat en vivo o solo por correo?" offers the means as the
+		// other of a choice.
+		if !slices.ContainsFunc(words[:i], func(y string) bool { return y == "o" || y == "or" }) {
+			return true
+		}
+	}
+	return false
+}
+
+var meansWords = setOf("telefono", "fono", "correo", "mail", "email", "chat", "carta", "internet", "web", "phone", "post")
 
 // forWhom reports whether w is who or what a value is asked for: the noun
 // after "para" or "for" ("para extranjeros", "for teams"), not a purpose
@@ -1705,6 +1740,10 @@ func (k *Knowledge) ownerOf(w []string, asked InfoKind) string {
 		return codeOf(w)
 	case InfoTime:
 		return k.lastsWhat(w)
+	case InfoHours:
+		// "¿a qué hora abre la oficina de Santa Inés?": that office's
+		// hours, which a line naming it without them does not give.
+		nouns = union(setOf("oficina", "sucursal", "sede", "local", "office", "branch"), branchNouns)
 	case InfoName:
 		for i, x := range w {
 			if brandNouns[x] && (i > 0 && valueWords[w[i-1]] || i > 1 && valueWords[w[i-2]]) {
@@ -2106,6 +2145,60 @@ func unitsAfter(w []string, n string) []string {
 	return out
 }
 
+// confirmRe: a question that asks to confirm what the user remembers or was
+// told: a tag at its end ("¿no?", "¿cierto?", "right?"), or a report ("me
+// dijeron que…"). choiceRe: "¿… o no?" asks a choice.
+var (
+	confirmRe = regexp.MustCompile(`(?:\bno|\bcierto|\bverdad|\bcorrecto|\bes asi|\bright|\bcorrect|\btrue)\s*\?|\b(?:me dijeron|me dijo|tengo entendido|lei|escuche|i was told|i heard)\s+(?:que|that)\b`)
+	choiceRe  = regexp.MustCompile(`\bo no\s*\?`)
+)
+
+// confirming reports a question that asks to confirm what the user
+// remembers or was told (confirmRe), on folded lower-case text.
+func confirming(folded string) bool {
+	return confirmRe.MatchString(folded) && !choiceRe.MatchString(folded)
+}
+
+// hoursNounRe: a sentence that speaks of opening hours.
+var hoursNounRe = regexp.MustCompile(`(?i)\b(?:horarios?|hours|schedule)\b`)
+
+// proposedKind is what a question confirming a remembered value asks, read
+// from the unit of the number it offers: "la clave era de 6 caracteres,
+// ¿no?" asks how many characters, "el link dura 24 horas, ¿no?" how long,
+// "costaba 20 lucas, ¿cierto?" how much.
+func proposedKind(numbers []string, units map[string]string) (InfoKind, string) {
+	for _, n := range numbers {
+		switch name := unitName(units[n]); {
+		case timeUnits[name]:
+			return InfoTime, ""
+		case kindWordsOf[InfoAmount][name]:
+			return InfoAmount, ""
+		case len([]rune(name)) >= 3 && !analysis.IsStopWord(name) && !kindWords[name]:
+			return InfoNumber, name
+		}
+	}
+	return InfoGeneral, ""
+}
+
+// statesOtherOfUnit reports whether text states a number other than n of
+// the unit the question gives n.
+func (k *Knowledge) statesOtherOfUnit(n, unit, text string) bool {
+	if unit == "" {
+		return false
+	}
+	want := k.an.Stem(unitName(unit))
+	w := analysis.Words(text)
+	for m := range numbersIn(text) {
+		if m == n {
+			continue
+		}
+		if slices.ContainsFunc(unitsAfter(w, m), func(u string) bool { return u != "" && k.an.Stem(u) == want }) {
+			return true
+		}
+	}
+	return false
+}
+
 // rangeJoins join the numbers of a range or a choice: "2 a 3", "3 o 4".
 var rangeJoins = setOf("y", "o", "a", "and", "or", "to")
 
@@ -2276,7 +2369,7 @@ func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (ment
 		fields := strings.Fields(text)
 		return valueNear(fields, is, ownerSpan, func(i int) bool { return isCode(fields[i]) })
 	}
-	re := map[InfoKind]*regexp.Regexp{InfoEmail: emailRe, InfoPhone: phoneRe, InfoURL: urlRe, InfoTime: timeRe}[asked]
+	re := map[InfoKind]*regexp.Regexp{InfoEmail: emailRe, InfoPhone: phoneRe, InfoURL: urlRe, InfoTime: timeRe, InfoHours: hoursRe}[asked]
 	if !re.MatchString(text) {
 		return false, false
 	}
@@ -2296,6 +2389,14 @@ func (k *Knowledge) ownersValue(title, text, owner string, asked InfoKind) (ment
 	// Near within one sentence: "Gerente general: Rodrigo Beltrán. Para
 	// quejas escribe a calidad@…" gives the complaints address, not his.
 	for _, unit := range answerUnits(text) {
+		if asked == InfoHours && !isTableRow(unit) && !hoursNounRe.MatchString(unit) {
+			// A branch's hours may be stated elsewhere than its address
+			// line, or shared by every branch; a sentence that speaks of
+			// its hours without giving them ("La oficina de Santa Inés
+			// tiene un horario reducido"), or its table row, says they are
+			// not those.
+			continue
+		}
 		spans := re.FindAllStringIndex(unit, -1)
 		fields := fieldRe.FindAllStringIndex(unit, -1)
 		words := make([]string, len(fields))
@@ -2423,9 +2524,10 @@ func (k *Knowledge) coverageOf(query []analysis.QueryTerm, text string, asked In
 			// Numbers are checked as stated (statedNumbers).
 			continue
 		}
-		if other := reachKindOf(q.Word); reach && other != "" && other != asked && holdsKind(other, text) {
+		if other := reachKindOf(q.Word); (reach || other == InfoURL) && other != "" && other != asked && holdsKind(other, text) {
 			// "el teléfono de facturación y el correo de pagos": the other
-			// contact asked is held as its kind, not named.
+			// contact asked is held as its kind, not named; so is the web,
+			// by its address, whatever is asked ("¿se reserva en la web?").
 			covered = append(covered, q.Word)
 			continue
 		}
@@ -2587,8 +2689,10 @@ func asksWhetherCharged(w []string) bool {
 }
 
 var (
-	clitics         = setOf("me", "te", "le", "nos", "les", "se")
-	notChargeAskers = setOf("cuando", "como", "donde", "when", "how", "where")
+	reportingVerbs     = setOf("dijeron", "dijo", "dicen", "entendido", "escuche", "lei", "creo", "pienso", "parece")
+	devicePrepositions = setOf("en", "desde")
+	clitics            = setOf("me", "te", "le", "nos", "les", "se")
+	notChargeAskers    = setOf("cuando", "como", "donde", "when", "how", "where")
 )
 
 // withoutSplitS drops the "s" that the English possessive and contractions
@@ -2612,8 +2716,18 @@ func askedKind(w []string) InfoKind {
 		}
 	}
 	for i, x := range w {
-		// "la app no abre", "it won't open": a failure, not opening hours.
-		if hoursWords[x] && i > 0 && negations[w[i-1]] {
+		switch {
+		case hoursWords[x] && i > 0 && negations[w[i-1]]:
+			// "la app no abre", "it won't open": a failure, not opening
+			// hours.
+			w[i] = ""
+		case x == "que" && i > 0 && reportingVerbs[w[i-1]]:
+			// "me dijeron que el link dura 24 horas": what was said
+			// follows; "que" asks nothing.
+			w[i] = ""
+		case phoneNouns[x] && (i > 0 && w[i-1] == "del" || i > 1 && devicePrepositions[w[i-2]] && (determiners[w[i-1]] || possessives[w[i-1]])):
+			// "las clases que descargo en el celular", "la app del
+			// celular": the device, not its number.
 			w[i] = ""
 		}
 	}
@@ -2755,7 +2869,7 @@ func askedKind(w []string) InfoKind {
 		// of a score, a quantity reached.
 		before(boundWords, isIn(scoreNouns), 1) || before(setOf("cuanto", "cuanta"), isIn(setOf("con")), 1):
 		return InfoNumber
-	case before(brandNouns, isIn(valueWords), 2) || near(brandNouns, isIn(whichWords), 1):
+	case before(brandNouns, isIn(valueWords), 2) || near(brandNouns, isIn(whichWords), 1) || whichAre(w, brandNouns):
 		// "¿qué navegador recomiendan?" wants one named.
 		return InfoName
 	case has(addressNouns) && !near(addressNouns, isMailWord, 2) || near(streetNouns, isIn(valueAskers), 2):
@@ -2913,6 +3027,17 @@ func givesValue(w []string, nouns map[string]bool) bool {
 	return false
 }
 
+// whichAre reports "¿cuáles son los complementos…?", "what are the
+// supported browsers?": the things of nouns asked for by their names.
+func whichAre(w []string, nouns map[string]bool) bool {
+	for i := 3; i < len(w); i++ {
+		if nouns[w[i]] && (w[i-3] == "cuales" || w[i-3] == "what" || w[i-3] == "which") && (w[i-2] == "son" || w[i-2] == "are") && determiners[w[i-1]] {
+			return true
+		}
+	}
+	return false
+}
+
 // brandNouns name things whose instances have names: "¿qué navegador…?"
 // asks for Chrome or Firefox, not for a word on browsers.
 var brandNouns = setOf("navegador", "navegadores", "browser", "browsers", "marca", "marcas", "brand", "brands", "modelo", "modelos", "model", "models", "banco", "bancos", "bank", "banks",
@@ -3009,10 +3134,15 @@ func askingCuando(w []string) bool {
 				return false
 			}
 		}
-		if i > 0 && slices.ContainsFunc(w[i+1:], func(y string) bool { return questionWords[y] && y != "cuando" }) {
-			// "me tira error cuando subo la tarea, ¿qué puede ser?": the
-			// question is the one after it.
-			return false
+		if i > 0 {
+			for j := i + 1; j < len(w); j++ {
+				// "me tira error cuando subo la tarea, ¿qué puede ser?": the
+				// question is the one after it; "lo que sobra" is a
+				// relative, not a question.
+				if questionWords[w[j]] && w[j] != "cuando" && !(w[j] == "que" && (w[j-1] == "lo" || determiners[w[j-1]])) {
+					return false
+				}
+			}
 		}
 		return true
 	}

@@ -114,6 +114,9 @@ var lowInfoWords = []string{
 	"cierto", "verdad", "creo", "crees", "ser", "estar", "pasa", "pasar", "aun", "todavia",
 	"pienso", "parece", "parecer", "muestrame", "mostrar", "explicame", "cuentame", "significa", "significado", "tendre", "tendria", "metodo", "metodos",
 	"true", "think", "still", "happen", "happens",
+	// "me dijeron que…", "tengo entendido que…", "no me acuerdo si…": what
+	// the user was told or remembers frames what is asked.
+	"dijeron", "dijo", "dicen", "entendido", "escuche", "lei", "acuerdo", "recuerdo", "told", "heard", "remember",
 	"can", "please", "help", "need", "want", "know", "tell", "hi", "hello", "thanks", "thank",
 	"question", "information", "get", "make", "way", "name", "called", "much", "many",
 	// Asking to compare or to choose frames the things compared: "¿qué
@@ -209,6 +212,10 @@ var synonymGroups = [][]string{
 	{"televisor", "television", "tele", "tv"},
 	{"ios", "iphone", "ipad"},
 	{"esperar", "espera", "espero", "wait"},
+	// Getting a document or a key: "¿cómo saco la clave?" is "¿cómo la
+	// obtengo?".
+	{"obtener", "obtengo", "obtenerla", "obtenerlo", "sacar", "saco", "conseguir", "consigo", "get", "obtain"},
+	{"pagina", "web", "sitio", "portal", "website", "site"},
 	// Everyday support words, Spanish and English.
 	{"crear", "creo", "creas", "create", "creating"},
 	{"cuenta", "cuentas", "account", "accounts"},
@@ -223,7 +230,7 @@ var synonymGroups = [][]string{
 	// Counts and bounds, as English questions on Spanish documents put
 	// them: "what's the minimum grade?", "how many times can I retake…?".
 	{"minimo", "minima", "minimos", "minimas", "minimum"},
-	{"maximo", "maxima", "maximos", "maximas", "maximum"},
+	{"maximo", "maxima", "maximos", "maximas", "maximum", "tope", "topes", "limite", "limites", "limit", "limits"},
 	{"veces", "times"},
 	{"caracter", "caracteres", "character", "characters"},
 	{"pregunta", "preguntas", "question", "questions"},
