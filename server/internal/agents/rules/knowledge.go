@@ -748,7 +748,9 @@ func (k *Knowledge) extract(r knowledge.Result, question question) string {
 	// A block that holds what was asked answers by itself, even when it
 	// reads like a label ("Teléfono: +56 2 2345 6789").
 	answers := asked != InfoGeneral && holdsKind(asked, answer)
-	if !answers && isLeadIn(answer) && best+1 < len(blocks) {
+	if (!answers || strings.HasSuffix(strings.TrimSpace(answer), ":")) && isLeadIn(answer) && best+1 < len(blocks) {
+		// A block ending in a colon introduces the next, whatever it
+		// holds ("Cada pasajero puede llevar sin costo:").
 		answer += "\n\n" + blocks[best+1]
 	}
 	switch {
