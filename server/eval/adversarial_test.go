@@ -369,6 +369,13 @@ func TestAdversarialSets(t *testing.T) {
 		// name, a "¿todavía…?".
 		adversarial("impuestos", "es"),
 		onSample("sample42"),
+		// Round forty-two, run as written on the rules drawn from the
+		// forty-first: a consulate's FAQ bot of short questions, and a
+		// forty-third round on the sample base (and a thirty-eighth on
+		// the seed PDFs, below) mixing near misses, greetings, slang,
+		// injections and English.
+		adversarial("consulado", "es"),
+		onSample("sample43"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
 		// onSeed is a round on the seed PDFs.
@@ -411,7 +418,8 @@ func TestAdversarialSets(t *testing.T) {
 			onSeed("seed34"),
 			onSeed("seed35"),
 			onSeed("seed36"),
-			onSeed("seed37"))
+			onSeed("seed37"),
+			onSeed("seed38"))
 	}
 	// The sets on the sample base and the seed PDFs are the product's own
 	// promise; the other companies' bases show how it carries over to
@@ -798,6 +806,19 @@ func TestAMeansThePassageNeverNamesIsNotOffered(t *testing.T) {
 		Query{Query: "se puede pedir hora para la oficina por telefono?", Expect: ExpectNotAnswer},
 		// Offered as the other of a choice, the means is not what is asked.
 		Query{Query: "como reservo hora en la oficina, en la web o solo por telefono?", Expect: ExpectAnswer, MustContainAny: []string{"agenda"}},
+	)
+	expectEach(t, rep)
+}
+
+func TestAChoiceThePassageDoesNotSettleIsHandedOff(t *testing.T) {
+	t.Parallel()
+	rep := runDocs(t, map[string]string{
+		"empresas.md": "# Planes para empresas\n\nEl panel para empresas muestra el avance y las notas por persona y por curso, y ofrece una exportación mensual en planilla.\n",
+		"pagos.md":    "# Pagos\n\nAceptamos tarjetas de crédito y débito. La boleta llega por correo al confirmar el pago.\n",
+	},
+		Query{Query: "el panel de empresas tiene exportacion mensual?", Expect: ExpectAnswer, MustContainAny: []string{"planilla"}},
+		// A choice between options the passage names neither of.
+		Query{Query: "la exportacion mensual del panel de empresas viene en excel o en csv?", Expect: ExpectNotAnswer},
 	)
 	expectEach(t, rep)
 }

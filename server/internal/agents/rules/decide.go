@@ -200,6 +200,9 @@ type question struct {
 	// foreign: the question is in the other language than the base's (a
 	// tourist's English on Spanish documents).
 	foreign bool
+	// action is what a "¿puedo…?" question asks leave to do ("apelar" in
+	// "¿puedo apelar si me niegan la visa?").
+	action string
 	// confirming: the question offers what it remembers for confirmation
 	// ("era de 6 caracteres, ¿no?", "me dijeron que dura 24 horas").
 	confirming bool
@@ -232,6 +235,7 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 		q.counting = countingQuestion(raw, q.counted)
 	}
 	q.named = namedThing(analysis.Words(StripSmallTalk(focus)))
+	q.action = permittedAction(q.focus)
 	if asksWhomToReach(q.words) {
 		// "¿a quién le escribo?", "con quién hablo": writing or calling is
 		// what the user does with the contact the passage gives.
@@ -497,7 +501,7 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			// question is about it, and no passage is.
 			about += unknownNameCost
 			d.Named = w
-		case slices.Contains(top.UnknownWords, w) && hadObject(q.words, w):
+		case slices.Contains(top.UnknownWords, w) && (hadObject(q.words, w) || w == q.action):
 			// "¿el seguro tiene deducible?" when the base never says
 			// "deducible": it says nothing of one.
 			about += namedFactor * unknownPenalty
@@ -542,6 +546,13 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			about += namedFactor * unknownPenalty * float64(min(len(extra), len(known)))
 			d.Swapped = extra[0]
 		}
+	}
+	if a, b := alternatives(q.focus); a != "" && slices.Contains(d.Uncovered, a) && slices.Contains(d.Uncovered, b) {
+		// "¿la exportación viene en excel o en csv?" against "exportación
+		// mensual en planilla": a passage that names neither option does
+		// not say which.
+		about += unknownNameCost
+		d.Named = a
 	}
 	if x, branch := k.apartFromBranch(q, top, d.Covered, title, passage); x != "" {
 		// "¿hay estacionamiento en la sucursal de Ñuñoa?" against "La
@@ -1249,6 +1260,53 @@ var paymentWords = setOf("transferencia", "transferencias", "efectivo", "cheque"
 // channelWords name a way of reaching the company: a passage that gives a
 // phone does not say that WhatsApp or Telegram answers on it.
 var channelWords = setOf("whatsapp", "telegram", "instagram", "facebook", "messenger", "signal")
+
+// permittedAction returns the verb a yes-or-no question asks leave for,
+// right after "puedo", "se puede", "can I" ("¿puedo apelar…?"), or "".
+func permittedAction(w []string) string {
+	if slices.ContainsFunc(w, func(x string) bool { return questionWords[x] }) {
+		// "¿cuántas veces lo puedo volver a dar?" asks a count.
+		return ""
+	}
+	for i := 0; i+1 < len(w); i++ {
+		if canWords[w[i]] && infinitive(w[i+1]) && len([]rune(w[i+1])) >= 4 && (i == 0 || w[i-1] != "me" && w[i-1] != "nos") {
+			// "¿me puede indicar…?" asks a favour, not leave.
+			return w[i+1]
+		}
+	}
+	return ""
+}
+
+var canWords = setOf("puedo", "puede", "pueden", "podemos", "can")
+
+// alternatives returns the two options of a question that asks to choose
+// ("¿viene en excel o en csv?", "¿automático o mecánico?"): the content
+// words either side of "o" or "or", past prepositions and articles.
+func alternatives(w []string) (string, string) {
+	content := func(x string) bool {
+		return len([]rune(x)) >= 3 && !analysis.IsStopWord(x) && !questionWords[x] && !isDigits(x)
+	}
+	for i, x := range w {
+		if (x != "o" && x != "or") || i == 0 || i+1 == len(w) {
+			continue
+		}
+		l, r := i-1, i+1
+		for l > 0 && !content(w[l]) && (determiners[w[l]] || w[l] == "en" || w[l] == "de" || w[l] == "por" || w[l] == "in" || w[l] == "by") {
+			l--
+		}
+		for r+1 < len(w) && !content(w[r]) && (determiners[w[r]] || w[r] == "en" || w[r] == "de" || w[r] == "por" || w[r] == "in" || w[r] == "by") {
+			r++
+		}
+		if content(w[l]) && content(w[r]) && !slices.ContainsFunc(w[r+1:], content) {
+			// The options end the question: "busco pega de peoneta o
+			// repartidor, ¿a dónde mando el currículum?" tells a story,
+			// and "messages sent or received on a particular day" are
+			// either.
+			return w[l], w[r]
+		}
+	}
+	return "", ""
+}
 
 // byMeans reports whether w is the means by which something is asked to be
 // done: "¿se puede pedir hora por teléfono?", "can I apply by email?"; a
@@ -3192,7 +3250,8 @@ func holdsKind(kind InfoKind, text string) bool {
 		// passage that never says "incluido" or "included".
 		return amountRe.MatchString(text) || (strings.Contains(text, "ncluid") || strings.Contains(text, "ncluded")) && includedRe.MatchString(text)
 	case InfoNumber:
-		return numberRe.MatchString(text)
+		// A phone number counts and measures nothing.
+		return numberRe.MatchString(phoneRe.ReplaceAllString(text, " "))
 	case InfoAge:
 		return ageRe.MatchString(text) || babyAgeRe.MatchString(text) && babyWordsRe.MatchString(text)
 	case InfoAddress:

@@ -2367,3 +2367,24 @@ func TestALetterAndADigitNameAVariant(t *testing.T) {
 	pro.Rarity = map[string]float64{"licencia": 0.3, "necesito": 0.2, "curso": 0.5}
 	answers(t, p, "que necesito para la licencia A4?", pro)
 }
+
+func TestLeaveForWhatThePassageNeverSaysIsNotGiven(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	visa := passage("d1", "visa-rechazo.md", "Si la visa es rechazada, el consulado entrega una notificación escrita. El pago de la visa no se devuelve. Puede volver a solicitarla después de 3 meses.")
+	answersWith(t, p, "si me rechazan la visa puedo volver a pedirla?", "3 meses", visa)
+	visa.UnknownWords = []string{"apelar"}
+	handsOff(t, p, "puedo apelar si me rechazan la visa?", visa)
+	// A favour asked is no leave: "¿me puede indicar…?".
+	visa.UnknownWords = []string{"indicar"}
+	answersWith(t, p, "me puede indicar si me rechazan la visa puedo volver a pedirla?", "3 meses", visa)
+}
+
+func TestAPhoneNumberMeasuresNothing(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	upload := passage("d1", "example.pdf", "Problema: No puedo subir mi tarea.\nSolución: Asegúrese de que el archivo que intenta enviar cumple con el formato y tamaño requeridos. Si el problema persiste, comuníquese con soporte técnico al 18001234567.")
+	handsOff(t, p, "q formatos y tamaño maximo aceptan pa las tareas?", upload)
+	sized := passage("d2", "guia.pdf", "Las tareas se suben en PDF o DOCX, con un tamaño máximo de 50 MB por archivo.")
+	answersWith(t, p, "q formatos y tamaño maximo aceptan pa las tareas?", "50 MB", sized)
+}
