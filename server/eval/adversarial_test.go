@@ -368,6 +368,10 @@ func TestAdversarialSets(t *testing.T) {
 		// of people who half-remember: a wrong value to confirm, a wrong
 		// name, a "¿todavía…?".
 		adversarial("impuestos", "es"),
+		// Written for the same round, finished after it, and run as
+		// written on its rules: an appliance chain's base (an HTML
+		// catalogue of model codes, branches that differ).
+		adversarial("electro", "es"),
 		onSample("sample42"),
 		// Round forty-two, run as written on the rules drawn from the
 		// forty-first: a consulate's FAQ bot of short questions, and a
@@ -375,6 +379,8 @@ func TestAdversarialSets(t *testing.T) {
 		// the seed PDFs, below) mixing near misses, greetings, slang,
 		// injections and English.
 		adversarial("consulado", "es"),
+		// And a public health insurer's FAQ bot of short questions.
+		adversarial("salud", "es"),
 		onSample("sample43"),
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "seed-kb")); err == nil || os.Getenv("CI") == "true" {
@@ -453,9 +459,9 @@ func TestAdversarialSets(t *testing.T) {
 		results           []Result
 		maxFalse, minCove float64
 	}{
-		// Measured (false-answer rate / coverage): all 0.028 / 0.486,
-		// the sample base and the seed PDFs 0.014 / 0.601 (1,104 right
-		// answers of 1,837), the other companies' bases 0.039 / 0.401
+		// Measured (false-answer rate / coverage): all 0.029 / 0.482,
+		// the sample base and the seed PDFs 0.015 / 0.602 (1,133 right
+		// answers of 1,882), the other companies' bases 0.040 / 0.396
 		// (docs/calibration.md). Every
 		// round was written by someone who had not seen the rules and is
 		// kept as written: a bound says what a company should expect, not
@@ -470,7 +476,8 @@ func TestAdversarialSets(t *testing.T) {
 		// and 0.40 again once a story around a question with one answer
 		// no longer changed it, 0.39 after the thirty-ninth's, 0.39 and
 		// 0.20, and 0.40 with the fortieth's, 0.48 and 0.49, and the
-		// forty-first's tax bot, 0.21; all, 0.52
+		// forty-first's tax bot, 0.21, and the forty-second's, 0.36
+		// and 0.22; all, 0.52
 		// until the twenty-first, 0.51 until the twenty-fifth, 0.50 until
 		// the twenty-eighth, 0.49 until the thirtieth and again after the
 		// thirty-second and the thirty-sixth (0.31 as first run), 0.48

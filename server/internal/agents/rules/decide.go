@@ -547,6 +547,13 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Swapped = extra[0]
 		}
 	}
+	if day := weekdayAsked(q.text); day != "" && holdsKind(InfoHours, passage) && !daysCover(analysis.Words(title+"\n"+passage), day) {
+		// "¿la tienda de Arequipa abre el domingo?" against its hours
+		// from Monday to Saturday: the passage gives the hours of other
+		// days, not of the one asked.
+		about += namedFactor * unknownPenalty
+		d.Named = day
+	}
 	if a, b := alternatives(q.focus); a != "" && slices.Contains(d.Uncovered, a) && slices.Contains(d.Uncovered, b) {
 		// "¿la exportación viene en excel o en csv?" against "exportación
 		// mensual en planilla": a passage that names neither option does
@@ -1279,6 +1286,74 @@ func permittedAction(w []string) string {
 
 var canWords = setOf("puedo", "puede", "pueden", "podemos", "can")
 
+// weekdays in order, folded: a range "de lunes a viernes" covers those
+// between.
+var weekdays = []string{"lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo"}
+
+var attendWords = setOf("atiende", "atienden", "abierto", "abierta", "funciona", "funcionan")
+
+// weekdayOf returns the weekday w names ("sábados" → "sabado"), or "".
+func weekdayOf(w string) string {
+	if slices.Contains(weekdays, w) {
+		return w
+	}
+	if one := strings.TrimSuffix(w, "s"); slices.Contains(weekdays, one) {
+		return one
+	}
+	return ""
+}
+
+// weekdayAsked returns the one weekday whose hours a question asks, named
+// in the same question as the hours ("¿abre el domingo?"), or "". "¿a qué
+// hora atienden? ¿y los sábados?" asks the hours first, answered alone.
+func weekdayAsked(text string) string {
+	found := ""
+	for _, piece := range strings.Split(text, "?") {
+		w := analysis.Words(piece)
+		if !slices.ContainsFunc(w, func(x string) bool { return hoursWords[x] || attendWords[x] }) {
+			continue
+		}
+		for i, x := range w {
+			d := weekdayOf(x)
+			if d == "" || i > 0 && !determiners[w[i-1]] && w[i-1] != "en" && w[i-1] != "on" && !hoursWords[w[i-1]] && !attendWords[w[i-1]] {
+				// "es domingo y tengo un problema": the user's day, not
+				// the one asked.
+				continue
+			}
+			if found != "" && found != d {
+				return ""
+			}
+			found = d
+		}
+	}
+	return found
+}
+
+// daysCover reports whether the words of a passage name day, or a range
+// of days that takes it in ("de lunes a sábado", "todos los días").
+func daysCover(w []string, day string) bool {
+	at := slices.Index(weekdays, day)
+	for i, x := range w {
+		d := weekdayOf(x)
+		if d == day {
+			return true
+		}
+		if x == "todos" && i+2 < len(w) && w[i+2] == "dias" || x == "diario" || x == "diariamente" {
+			return true
+		}
+		if d == "" || i+2 >= len(w) || w[i+1] != "a" && w[i+1] != "y" && w[i+1] != "al" {
+			continue
+		}
+		if e := weekdayOf(w[i+2]); e != "" && w[i+1] != "y" {
+			from, to := slices.Index(weekdays, d), slices.Index(weekdays, e)
+			if from <= at && at <= to {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // alternatives returns the two options of a question that asks to choose
 // ("¿viene en excel o en csv?", "¿automático o mecánico?"): the content
 // words either side of "o" or "or", past prepositions and articles.
@@ -1902,7 +1977,8 @@ func (k *Knowledge) lastsWhat(w []string) string {
 		return len(t) == 1 && t[0].Weight >= 1
 	}
 	for i, x := range w {
-		if !lastingWords[x] {
+		if !lastingWords[x] && !(x == "plazo" && i+1 < len(w) && (w[i+1] == "para" || w[i+1] == "pa")) {
+			// "¿plazo para apelar?" asks the deadline of appealing.
 			continue
 		}
 		for j := i + 1; j < len(w) && j <= i+3; j++ {
@@ -2589,6 +2665,12 @@ func (k *Knowledge) coverageOf(query []analysis.QueryTerm, text string, asked In
 			covered = append(covered, q.Word)
 			continue
 		}
+		if day := weekdayOf(q.Word); day != "" && daysCover(analysis.Words(text), day) {
+			// "¿abre el miércoles?" against "lunes a viernes": the range
+			// takes the day in.
+			covered = append(covered, q.Word)
+			continue
+		}
 		ok := have[q.Stem]
 		for _, a := range q.Alts {
 			ok = ok || have[a.Stem]
@@ -2897,6 +2979,9 @@ func askedKind(w []string) InfoKind {
 		// "¿cuánto financió CORFO?", "how much did they invest?"
 		return InfoAmount
 	case near(setOf("cuanto", "cuanta", "how"), isIn(setOf("tiempo", "rato", "plazo", "tarda", "tardan", "demora", "demoran", "dura", "duran", "anticipacion", "antelacion", "long", "time")), 2) ||
+		// "plazo para apelar", "deadline to apply": a message that opens
+		// with the value's noun asks for it.
+		opens(setOf("plazo", "plazos", "deadline", "deadlines")) ||
 		// "¿cuántas horas demora el viaje?" asks a duration, not a count.
 		before(durationUnits, isIn(setOf("cuantos", "cuantas", "many")), 1) ||
 		near(setOf("how"), isIn(setOf("advance", "notice")), 3) ||

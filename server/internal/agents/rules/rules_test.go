@@ -90,6 +90,7 @@ func TestTriageRoutesMessages(t *testing.T) {
 		{"asks about their own order", "mi pedido no ha llegado", agents.RoleHuman, ""},
 		{"reports a missing payment", "mi pago no aparece", agents.RoleHuman, ""},
 		{"gives the code of their own booking", "no me llegó el correo con el pasaje, ¿qué hago? mi código de reserva es VS48213", agents.RoleHuman, ""},
+		{"gives their own car's plate", "cuanto debo de permiso de circulacion? mi patente es HJKL23", agents.RoleHuman, ""},
 		{"a record of theirs supposed", "is there an extra fee if my order is small?", agents.RoleKnowledge, ""},
 		{"a number that is not their record's", "¿cuántas cuotas tiene mi plan de 12 meses?", agents.RoleKnowledge, ""},
 		{"asks for a refund", "Quiero que me devuelvan el dinero", agents.RoleHuman, ""},
@@ -2387,4 +2388,23 @@ func TestAPhoneNumberMeasuresNothing(t *testing.T) {
 	handsOff(t, p, "q formatos y tamaño maximo aceptan pa las tareas?", upload)
 	sized := passage("d2", "guia.pdf", "Las tareas se suben en PDF o DOCX, con un tamaño máximo de 50 MB por archivo.")
 	answersWith(t, p, "q formatos y tamaño maximo aceptan pa las tareas?", "50 MB", sized)
+}
+
+func TestTheHoursOfOtherDaysDoNotSayADaysHours(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	store := passage("d1", "tiendas.md", "Tienda Arequipa: Calle Mercaderes 215. Horario: lunes a viernes de 9:30 a 19:30; sábado de 9:30 a 13:30.")
+	handsOff(t, p, "la tienda de arequipa abre el domingo? a q hora", store)
+	answersWith(t, p, "a q hora abre la tienda de arequipa el miercoles?", "19:30", store)
+	support := passage("d2", "contacto.md", "Soporte atiende de lunes a viernes de 9:00 a 18:00 en el 600 123 4567.")
+	// The user's day is their story, not the day asked.
+	answersWith(t, p, "a que hora atiende soporte? es domingo y tengo un problema", "18:00", support)
+}
+
+func TestADeadlineAskedByItsNounIsTheDeadlineOfWhatFollows(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	appeal := passage("d1", "licencia-rechazo.md", "Puedes pedir una reconsideración a la COMPIN dentro de 15 días hábiles desde que te notifican el rechazo. Si la COMPIN vuelve a rechazarla, puedes apelar ante la Superintendencia de Seguridad Social.")
+	answersWith(t, p, "plazo para pedir reconsideracion a la compin", "15 días", appeal)
+	handsOff(t, p, "plazo para apelar a la superintendencia por la licencia", appeal)
 }

@@ -422,7 +422,7 @@ func givesOwnIdentifier(w []string) bool {
 				continue
 			}
 			for k := j + 1; k < len(w) && k <= j+5; k++ {
-				if threeDigits.MatchString(w[k]) {
+				if threeDigits.MatchString(w[k]) || plateLike.MatchString(w[k]) {
 					return true
 				}
 			}
@@ -431,7 +431,11 @@ func givesOwnIdentifier(w []string) bool {
 	return false
 }
 
-var identifierNouns = words("numero", "codigo", "folio", "id", "rut", "number", "code")
+var identifierNouns = words("numero", "codigo", "folio", "id", "rut", "number", "code", "patente", "placa", "plate")
+
+// plateLike: letters and digits together, as a car's plate ("HJKL23") or a
+// booking code is written.
+var plateLike = regexp.MustCompile(`^[a-z]{2,}\d{2,}$|^\d{2,}[a-z]{2,}$`)
 
 // threeDigits: a word with at least three digits, as record numbers have.
 var threeDigits = regexp.MustCompile(`\d.*\d.*\d`)

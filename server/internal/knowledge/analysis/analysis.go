@@ -172,6 +172,15 @@ func isAlpha(s string) bool {
 // Terms analyses text for indexing: words in order, stop words removed.
 func (a *Analyzer) Terms(text string) []Term {
 	words := Words(text)
+	for i := 0; i < len(words); i++ {
+		if m := modelCodeRe.FindStringSubmatch(words[i]); m != nil {
+			// "lv708", "rf350x": a model code typed without its hyphen or
+			// space is the "LV-708", "RF 350X" the documents write. The
+			// words themselves stay whole: "HJKL23" is still one plate.
+			words = slices.Insert(slices.Delete(words, i, i+1), i, m[1], m[2])
+			i++
+		}
+	}
 	terms := make([]Term, 0, len(words))
 	for i, w := range words {
 		if IsStopWord(w) {
@@ -285,6 +294,11 @@ func collapseRoles(w []string) []string {
 }
 
 var ordinalRe = regexp.MustCompile(`^(\d{1,2})(?:ro|ero|er|do|to|vo|mo|no|st|nd|rd|th)$`)
+
+// modelCodeRe: letters and digits run together, as a model code is typed
+// ("lv708", "rf350x"); two letters at least, and two digits, so that
+// "teach1", "mp3" or "a4" stay one word.
+var modelCodeRe = regexp.MustCompile(`^([a-z]{2,})(\d{2,}[a-z]?)$`)
 
 // unstretch undoes the letters people repeat for emphasis on a phone
 // ("ayudaaa", "holaa", "muuuy"): a run of three or more letters becomes one,

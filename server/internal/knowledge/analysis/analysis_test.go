@@ -270,3 +270,26 @@ func TestWordsThatAskToBeShownOrToldFrameAQuestion(t *testing.T) {
 		}
 	}
 }
+
+func TestAModelCodeTypedTogetherIsTheCodeTheDocumentsWrite(t *testing.T) {
+	t.Parallel()
+	a := New("es")
+	stems := func(text string) []string {
+		var out []string
+		for _, term := range a.Terms(text) {
+			out = append(out, term.Stem)
+		}
+		return out
+	}
+	if got, want := stems("la lv708 y el rf350x"), stems("la LV-708 y el RF 350X"); !slices.Equal(got, want) {
+		t.Errorf("typed together %v, written apart %v: want the same terms", got, want)
+	}
+	// A name with a digit stays one word.
+	if got := stems("la app teach1"); !slices.Contains(got, "teach1") {
+		t.Errorf("teach1 split: %v", got)
+	}
+	// The words themselves stay whole for the rules that read them.
+	if w := Words("mi patente es HJKL23"); !slices.Contains(w, "hjkl23") {
+		t.Errorf("Words split a plate: %v", w)
+	}
+}
