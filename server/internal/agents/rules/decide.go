@@ -203,6 +203,12 @@ type question struct {
 	// action is what a "¿puedo…?" question asks leave to do ("apelar" in
 	// "¿puedo apelar si me niegan la visa?").
 	action string
+	// options are the two a question asks to choose between ("excel",
+	// "csv" in "¿viene en excel o en csv?").
+	options [2]string
+	// weekday is the day whose hours are asked ("domingo" in "¿abre el
+	// domingo?").
+	weekday string
 	// confirming: the question offers what it remembers for confirmation
 	// ("era de 6 caracteres, ¿no?", "me dijeron que dura 24 horas").
 	confirming bool
@@ -236,6 +242,8 @@ func (k *Knowledge) readQuestion(query, raw string) question {
 	}
 	q.named = namedThing(analysis.Words(StripSmallTalk(focus)))
 	q.action = permittedAction(q.focus)
+	q.options[0], q.options[1] = alternatives(q.focus)
+	q.weekday = weekdayAsked(query)
 	if asksWhomToReach(q.words) {
 		// "¿a quién le escribo?", "con quién hablo": writing or calling is
 		// what the user does with the contact the passage gives.
@@ -547,14 +555,14 @@ func (k *Knowledge) decide(q question, top knowledge.Result, agreeing []knowledg
 			d.Swapped = extra[0]
 		}
 	}
-	if day := weekdayAsked(q.text); day != "" && holdsKind(InfoHours, passage) && !daysCover(analysis.Words(title+"\n"+passage), day) {
+	if day := q.weekday; day != "" && holdsKind(InfoHours, passage) && !daysCover(analysis.Words(title+"\n"+passage), day) {
 		// "¿la tienda de Arequipa abre el domingo?" against its hours
 		// from Monday to Saturday: the passage gives the hours of other
 		// days, not of the one asked.
 		about += namedFactor * unknownPenalty
 		d.Named = day
 	}
-	if a, b := alternatives(q.focus); a != "" && slices.Contains(d.Uncovered, a) && slices.Contains(d.Uncovered, b) {
+	if a, b := q.options[0], q.options[1]; a != "" && slices.Contains(d.Uncovered, a) && slices.Contains(d.Uncovered, b) {
 		// "¿la exportación viene en excel o en csv?" against "exportación
 		// mensual en planilla": a passage that names neither option does
 		// not say which.

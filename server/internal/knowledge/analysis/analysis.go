@@ -173,6 +173,10 @@ func isAlpha(s string) bool {
 func (a *Analyzer) Terms(text string) []Term {
 	words := Words(text)
 	for i := 0; i < len(words); i++ {
+		if w := words[i]; len(w) < 4 || w[0] < 'a' || w[0] > 'z' || !strings.ContainsAny(w, "0123456789") {
+			// Most words hold no digit: spare them the expression.
+			continue
+		}
 		if m := modelCodeRe.FindStringSubmatch(words[i]); m != nil {
 			// "lv708", "rf350x": a model code typed without its hyphen or
 			// space is the "LV-708", "RF 350X" the documents write. The
