@@ -1225,6 +1225,12 @@ func (q question) holdsAsked(text string) bool {
 			// happen in, not how long anything lasts.
 			h = timeRe.MatchString(q.withoutOthersWindows(roundTheClockRe.ReplaceAllString(text, " ")))
 		}
+		if h && q.asked == InfoTime && !q.lasting && slices.ContainsFunc(q.words, func(x string) bool { return delayWords[x] }) {
+			// "¿cuánto tarda la visa de estudiante?": "un pasaporte con al
+			// menos 6 meses de vigencia" is how long a document stays
+			// valid, not how long anything takes.
+			h = timeRe.MatchString(validityRe.ReplaceAllString(roundTheClockRe.ReplaceAllString(text, " "), " "))
+		}
 		if h && q.asked == InfoAmount && !q.inclusion {
 			// "con almuerzo incluido" says what comes with it, not what
 			// it costs: only a question about what is included takes it.
@@ -2300,6 +2306,13 @@ var (
 func confirming(folded string) bool {
 	return confirmRe.MatchString(folded) && !choiceRe.MatchString(folded)
 }
+
+// delayWords ask how long something takes.
+var delayWords = setOf("tarda", "tardan", "demora", "demoran", "take", "takes")
+
+// validityRe: how long a thing stays valid ("6 meses de vigencia", "válido
+// por 1 año", "valid for 30 days").
+var validityRe = regexp.MustCompile(`(?i)\b\d+\s+(?:días|dias|semanas|meses|años|anos|days|weeks|months|years)\s+de\s+vigencia\b|\b(?:vigencia|válid[oa]s?|valid[oa]s?|valid|vigente)\s+(?:de|por|for)\s+(?:al menos\s+)?\d+\s+\p{L}+`)
 
 // hoursNounRe: a sentence that speaks of opening hours.
 var hoursNounRe = regexp.MustCompile(`(?i)\b(?:horarios?|hours|schedule)\b`)

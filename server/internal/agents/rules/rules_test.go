@@ -2408,3 +2408,12 @@ func TestADeadlineAskedByItsNounIsTheDeadlineOfWhatFollows(t *testing.T) {
 	answersWith(t, p, "plazo para pedir reconsideracion a la compin", "15 días", appeal)
 	handsOff(t, p, "plazo para apelar a la superintendencia por la licencia", appeal)
 }
+
+func TestHowLongADocumentStaysValidIsNotHowLongSomethingTakes(t *testing.T) {
+	t.Parallel()
+	p := agents.DefaultProfile()
+	visa := passage("d1", "visa-estudiante.md", "Necesita la carta de aceptación, un pasaporte con al menos 6 meses de vigencia y un seguro médico. La visa de estudiante cuesta USD 80.")
+	handsOff(t, p, "cuanto tarda la visa de estudiante", visa)
+	work := passage("d2", "visa-trabajo.md", "La visa de trabajo cuesta USD 150 y se resuelve en 20 días hábiles.")
+	answersWith(t, p, "cuanto tarda la visa de trabajo", "20 días", work)
+}
