@@ -181,7 +181,7 @@ func (a *Analyzer) Terms(text string) []Term {
 			// "lv708", "rf350x": a model code typed without its hyphen or
 			// space is the "LV-708", "RF 350X" the documents write. The
 			// words themselves stay whole: "HJKL23" is still one plate.
-			words = slices.Insert(slices.Delete(words, i, i+1), i, m[1], m[2])
+			words = slices.Replace(words, i, i+1, m[1], m[2])
 			i++
 		}
 	}
